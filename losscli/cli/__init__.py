@@ -1,0 +1,95 @@
+"""The ``losscli`` command: Typer commands assembled here, and the one place where errors
+become an ``Error: ...`` line on stderr and an exit code (SPEC.md 8)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from losscli import __version__
+from losscli.cli import describe, eval as eval_cmd, list_losses
+from losscli.errors import LossCliError
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 evaluated (gates passed), 1 a gate failed, 2 usage error, 3 could not evaluate "
+    "(bad or missing input), 4 internal error (a bug), 130 interrupted."
+)
+
+
+class _Group(TyperGroup):
+    """Runs the commands with every error mapped to one stderr line and an exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        extra.pop("standalone_mode", None)
+        try:
+            rv = super().main(args=argv, prog_name=prog_name or "losscli", standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except LossCliError as e:
+            code = _error(str(e), e.exit_code)
+        except BrokenPipeError:
+            code = _quiet_pipe()
+        except KeyboardInterrupt:
+            code = 130
+        except Exception as e:  # noqa: BLE001 - the one place that turns any failure into an exit code
+            if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
+                code = _error(e.format_message(), 2 if e.exit_code == 2 else e.exit_code)
+            else:
+                if "-v" in argv or "--verbose" in argv:
+                    traceback.print_exc()
+                code = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            code = _quiet_pipe()
+        sys.exit(code)
+
+
+def _error(message: str, code: int) -> int:
+    print(f"Error: {message}", file=sys.stderr)
+    return code
+
+
+def _quiet_pipe() -> int:
+    """stdout was closed early (``| head``): stop quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="losscli",
+    help="Score saved model predictions with reference-exact losses.",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"losscli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show a traceback on internal errors.")] = False,
+) -> None:
+    """Score saved model predictions with reference-exact losses."""
+
+
+app.add_typer(eval_cmd.app)
+app.add_typer(list_losses.app)
+app.add_typer(describe.app)

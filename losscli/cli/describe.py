@@ -1,0 +1,45 @@
+"""``losscli describe``: one loss in full."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated
+
+import typer
+
+from losscli.losses import format_value, get_loss
+
+app = typer.Typer()
+
+
+@app.command("describe")
+def describe_command(
+    loss: Annotated[str, typer.Argument(help="A loss name or alias.", show_default=False)],
+) -> None:
+    """Show one loss: formula, inputs, parameters, reference and an example command."""
+    spec = get_loss(loss.partition(":")[0])
+    lines = [f"{spec.name} ({spec.family}; {'lower' if spec.direction == 'lower' else 'higher'} is better)"]
+    if spec.aliases:
+        lines.append(f"aliases:   {', '.join(spec.aliases)}")
+    lines.append(f"reference: {spec.reference}")
+    lines.append(f"headline:  {spec.headline} of the per-sample values (--reduction)")
+    lines.append("inputs:")
+    lines += [f"  {r.name} ({r.kind})" for r in spec.roles]
+    lines.append("parameters:" if spec.params else "parameters: none")
+    for p in spec.params:
+        domain = f"; {p.domain.text}" if p.domain else ""
+        lines.append(f"  {p.name}={format_value(p.default)}  {p.doc}{domain}")
+    lines.append("")
+    lines.append(inspect.cleandoc(spec.fn.__doc__ or spec.summary))
+    lines.append("")
+    lines.append("example:")
+    lines.append("  " + example(spec))
+    typer.echo("\n".join(lines))
+
+
+def example(spec) -> str:
+    """An example command for ``spec``, built from its roles."""
+    if len(spec.roles) == 2:
+        return f"losscli eval PRED TARGET -l {spec.name}"
+    args = " ".join(f"--input {r.name}={r.name.upper()}.npy" for r in spec.roles)
+    return f"losscli eval {args} -l {spec.name}"

@@ -1,0 +1,137 @@
+"""``losscli eval``: read, evaluate, render."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from typing import Annotated, Optional
+
+import typer
+
+from losscli import readers
+from losscli._atomic import atomic_write
+from losscli.cli._options import SUFFIX_FORMATS, NanPolicy, OutputFormat
+from losscli.engine import Accumulator, resolve_losses
+from losscli.errors import UsageError
+from losscli.reductions import Reduction
+from losscli.render import json_report, per_sample
+from losscli.report import Report
+
+app = typer.Typer()
+
+INPUT, LOSSES, OUTPUT, STATS = "Input", "Losses", "Output", "Statistics"
+
+EXAMPLES = """
+Examples:
+
+  losscli eval sample_data/diabetes.csv -l mse -l huber:delta=0.5
+
+  losscli eval sample_data/diabetes_pred.npy sample_data/diabetes_target.npy -l @regression -b
+
+  losscli eval sample_data/diabetes_named.csv -p y_hat -y disease_progression --id-col patient_id -l mae --per-sample out.csv
+"""
+
+
+@app.command("eval", epilog=EXAMPLES)
+def eval_command(
+    pred: Annotated[str, typer.Argument(help="Predictions: a file (csv, tsv, txt, npy, npz, parquet, jsonl; optionally .gz/.bz2/.xz), a glob, or - for stdin; PATH:FORMAT overrides the suffix.", rich_help_panel=INPUT, show_default=False)],
+    target: Annotated[Optional[str], typer.Argument(help="Targets, as PRED. Without it, PRED is one table holding both.", rich_help_panel=INPUT, show_default=False)] = None,
+    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False)] = [],  # noqa: B006
+    pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob or comma list.", rich_help_panel=INPUT)] = None,
+    target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s), as -p.", rich_help_panel=INPUT)] = None,
+    weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (finite, >= 0).", rich_help_panel=INPUT)] = None,
+    id_col: Annotated[Optional[str], typer.Option("--id-col", help="Id column, copied into --per-sample output.", rich_help_panel=INPUT)] = None,
+    pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of an NPZ PRED (or PRED.npz:KEY).", rich_help_panel=INPUT)] = None,
+    target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
+    no_header: Annotated[bool, typer.Option("--no-header", help="Tables have no header row; columns are 1-based indices.", rich_help_panel=INPUT)] = False,
+    delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
+    no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip the sha256 of inputs in the report.", rich_help_panel=INPUT)] = False,
+    reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean, sum, or none (per-sample only).", rich_help_panel=LOSSES)] = Reduction.mean,
+    nan_policy: Annotated[NanPolicy, typer.Option("--nan-policy", help="Rows with NaN/inf: error, omit (dropped and counted) or propagate.", rich_help_panel=STATS)] = NanPolicy.error,
+    fmt: Annotated[OutputFormat, typer.Option("-f", "--format", envvar="LOSSCLI_FORMAT", help="auto = a table on a terminal, JSON otherwise.", rich_help_panel=OUTPUT)] = OutputFormat.auto,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the output to FILE (format from its suffix unless -f).", rich_help_panel=OUTPUT)] = None,
+    report_path: Annotated[Optional[str], typer.Option("--report", help="Also write the JSON report to FILE.", rich_help_panel=OUTPUT)] = None,
+    score_only: Annotated[bool, typer.Option("-b", "--score-only", help="Print bare headline values, one per line.", rich_help_panel=OUTPUT)] = False,
+    per_sample_path: Annotated[Optional[str], typer.Option("--per-sample", help="Write per-sample losses (csv, tsv, jsonl, npy) in input order.", rich_help_panel=OUTPUT)] = None,
+    precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table, csv and md output (JSON is always exact).", rich_help_panel=OUTPUT)] = 6,
+) -> None:
+    """Compute losses of predictions against targets."""
+    start = time.perf_counter()
+    fmt_name = _output_format(fmt, output, score_only, reduction)
+    if per_sample_path is not None:
+        per_sample.check_path(per_sample_path)
+    if not loss:
+        raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
+    losses = resolve_losses(loss)
+    loaded = readers.load_inputs(
+        pred,
+        target,
+        pred_col=pred_col,
+        target_col=target_col,
+        weight_col=weight_col,
+        id_col=id_col,
+        pred_key=pred_key,
+        target_key=target_key,
+        header=not no_header,
+        delimiter=delimiter,
+        hash_inputs=not no_hash,
+    )
+    acc = Accumulator(losses, reduction=reduction.value, nan_policy=nan_policy.value, sources=loaded.sources)
+    labels = [b.label for b in acc.losses]
+    sink = per_sample.writer(per_sample_path, labels, loaded.id_name) if per_sample_path else contextlib.nullcontext()
+    with sink as out:
+        values = acc.update(loaded.arrays, loaded.weights)
+        if out is not None:
+            out.write(values, loaded.ids)
+        report = acc.compute(inputs=loaded.info, seconds=time.perf_counter() - start)
+    if report_path is not None:
+        with atomic_write(report_path) as fh:
+            fh.write(json_report.to_json(report))
+    _emit(report, fmt_name, output, precision)
+
+
+def _output_format(fmt: OutputFormat, output: str | None, score_only: bool, reduction: Reduction) -> str:
+    """The output format, checking flag combinations before any file is read."""
+    if score_only:
+        if fmt is not OutputFormat.auto:
+            raise UsageError("Use just one of -b/--score-only and -f/--format.")
+        if reduction is Reduction.none:
+            raise UsageError("-b/--score-only prints headline values, but --reduction none has none.")
+        return "bare"
+    if fmt is not OutputFormat.auto:
+        return fmt.value
+    if output is not None:
+        suffix = os.path.splitext(output)[1].lower()
+        if suffix not in SUFFIX_FORMATS:
+            known = ", ".join(SUFFIX_FORMATS)
+            raise UsageError(f"Cannot tell the format of -o {output} from its suffix ({known}); pass -f.")
+        return SUFFIX_FORMATS[suffix]
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def _emit(report: Report, fmt_name: str, output: str | None, precision: int) -> None:
+    if fmt_name == "table":
+        from rich.console import Console
+
+        from losscli.render.rich_table import table
+
+        if output is None:
+            Console().print(table(report, precision))
+            return
+        with atomic_write(output) as fh:
+            Console(file=fh, width=120, no_color=True, force_terminal=False).print(table(report, precision))
+        return
+    text = {
+        "bare": json_report.score_only,
+        "json": json_report.to_json,
+        "jsonl": json_report.to_jsonl,
+        "csv": lambda r: json_report.to_csv(r, precision),
+        "md": lambda r: json_report.to_markdown(r, precision),
+    }[fmt_name](report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        with atomic_write(output) as fh:
+            fh.write(text)

@@ -1,0 +1,301 @@
+"""Where the pieces meet: role arrays in, per-sample losses and a ``Report`` out.
+
+``Accumulator`` is the only path from per-sample losses to reduced values and statistics: the
+in-memory evaluation is one ``update`` and a ``compute``; a stream of chunks is many ``update``
+calls; shards are ``state`` / ``from_state`` / ``merge``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from losscli import __version__
+from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
+from losscli.losses import BoundLoss, format_value, parse_spec
+from losscli.reductions import Reduction, Summary, check_reduction, headline
+from losscli.report import LossResult, Report
+from losscli.stats import describe
+
+NAN_POLICIES = ("error", "omit", "propagate")
+POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
+
+
+def resolve_losses(specs: Sequence[str | BoundLoss]) -> list[BoundLoss]:
+    """Parse spec strings (presets expanded) and reject duplicate labels."""
+    out: list[BoundLoss] = []
+    for s in specs:
+        out.extend(parse_spec(s) if isinstance(s, str) else [s])
+    out = list({b.label: b for b in reversed(out)}.values())[::-1]  # a loss asked twice (say via a preset) runs once
+    if not out:
+        raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
+    return out
+
+
+def role_arrays(loss: BoundLoss, arrays: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """The arrays of ``loss``'s roles, in order: by role name, else PRED/TARGET by position."""
+    out = []
+    for i, role in enumerate(loss.spec.roles):
+        if role.name in arrays:
+            out.append(arrays[role.name])
+        elif i < len(POSITIONAL) and POSITIONAL[i] in arrays:
+            out.append(arrays[POSITIONAL[i]])
+        else:
+            names = ", ".join(r.name for r in loss.spec.roles)
+            how = "the TARGET argument" if i == 1 else f"--input {role.name}=PATH[:SEL]"
+            raise UsageError(
+                f"Loss '{loss.spec.name}' needs input '{role.name}' ({role.kind}); its inputs are {names}. "
+                f"Pass it with {how} (see 'losscli describe {loss.spec.name}')."
+            )
+    return out
+
+
+class Accumulator:
+    """Streaming evaluation of several losses over chunks of rows.
+
+    ``update`` takes the role arrays of the next rows (and optional sample weights), checks
+    them, applies the NaN policy, computes every loss's per-sample values and folds them into
+    a ``Summary`` per loss. It returns the per-sample values aligned to the chunk's rows (NaN
+    for rows dropped by ``nan_policy="omit"``), for per-sample output.
+    """
+
+    def __init__(
+        self,
+        losses: Sequence[str | BoundLoss],
+        *,
+        reduction: str = "mean",
+        nan_policy: str = "error",
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
+        if nan_policy not in NAN_POLICIES:
+            raise UsageError(f"Invalid --nan-policy '{nan_policy}'. Expected one of: {', '.join(NAN_POLICIES)}.")
+        self.losses = resolve_losses(losses)
+        self.reduction = check_reduction(reduction)
+        self.nan_policy = nan_policy
+        self.sources = dict(sources or {})
+        self.summaries = {b.label: Summary() for b in self.losses}
+        self.rows = 0
+        self.dropped = 0
+
+    # ------------------------------------------------------------------ update
+    def update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        n = self._check_rows(arrays, weights)
+        offset = self.rows
+        keep = self._rows_to_keep(arrays, weights, n, offset)
+        if weights is not None:
+            weights = self._check_weights(np.asarray(weights, dtype=np.float64), offset)
+        if keep is not None:
+            arrays = {k: v[keep] for k, v in arrays.items()}
+            weights = weights[keep] if weights is not None else None
+        per_sample: dict[str, np.ndarray] = {}
+        for loss in self.losses:
+            values, norm, columns = self._run(loss, arrays, offset, keep)
+            self.summaries[loss.label] = self.summaries[loss.label].merge(Summary.of(values, weights, norm, columns))
+            per_sample[loss.label] = values if keep is None else _scatter(values, keep, n)
+        self.rows += n
+        self.dropped += 0 if keep is None else int(n - keep.sum())
+        return per_sample
+
+    def _check_rows(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None) -> int:
+        lengths = {k: (v.shape[0] if v.ndim else None) for k, v in arrays.items()}
+        if weights is not None:
+            lengths["weight"] = len(weights)
+        for k, v in lengths.items():
+            if v is None:
+                raise ShapeError(f"{self._where(k)} is a scalar; expected one value per row.")
+        distinct = set(lengths.values())
+        if len(distinct) > 1:
+            desc = ", ".join(f"{self._where(k)} has {v}" for k, v in lengths.items())
+            raise ShapeError(f"Inputs have different numbers of rows: {desc}.")
+        return distinct.pop() if distinct else 0
+
+    def _rows_to_keep(self, arrays, weights, n: int, offset: int) -> np.ndarray | None:
+        """Rows without NaN/inf under ``omit``; an error under ``error``; None keeps all rows."""
+        if self.nan_policy == "propagate":
+            return None
+        bad = np.zeros(n, dtype=bool)
+        named = list(arrays.items()) + ([("weight", np.asarray(weights, dtype=np.float64))] if weights is not None else [])
+        for key, a in named:
+            if a.dtype.kind not in "fc":
+                continue
+            row_bad = ~np.isfinite(a) if a.ndim == 1 else ~np.isfinite(a.reshape(n, -1)).all(axis=1)
+            if self.nan_policy == "error" and row_bad.any():
+                row = int(np.flatnonzero(row_bad)[0])
+                value = a[row] if a.ndim == 1 else a[row][~np.isfinite(a[row])].flat[0]
+                raise InputError(
+                    f"{format_value(float(value))} in {self._where(key)} at row {offset + row + 1}; "
+                    "use --nan-policy omit to drop such rows or propagate to keep them."
+                )
+            bad |= row_bad
+        return ~bad if bad.any() else None
+
+    def _check_weights(self, w: np.ndarray, offset: int) -> np.ndarray:
+        neg = w < 0
+        if neg.any():
+            row = int(np.flatnonzero(neg)[0])
+            raise ValueDomainError(
+                f"Sample weights must be >= 0, got {format_value(float(w[row]))} in {self._where('weight')}",
+                row=offset + row,
+            )
+        return w
+
+    def _run(self, loss: BoundLoss, arrays, offset: int, keep: np.ndarray | None):
+        inputs = role_arrays(loss, arrays)
+        try:
+            values = np.asarray(loss(*inputs), dtype=np.float64)
+            norm = loss.normalizer(*inputs)
+            columns = None
+            if loss.spec.finalize is not None and inputs[0].ndim == 2:
+                # Per-column headline (rmse): the per-sample values of each output column.
+                columns = np.stack([loss(*(a[:, j] for a in inputs)) for j in range(inputs[0].shape[1])], axis=1)
+        except ValueDomainError as e:
+            if e.row is not None:
+                e.row = int(np.flatnonzero(keep)[e.row]) if keep is not None else e.row
+                e.row += offset
+            e.what = f"{loss.spec.name}: {e.what}" if e.role is None else f"{loss.spec.name}: {self._where(e.role, e.what)}"
+            raise
+        if values.shape != (len(inputs[0]),):
+            raise RuntimeError(f"loss {loss.spec.name} returned shape {values.shape} for {len(inputs[0])} rows")
+        if self.nan_policy != "propagate" and not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            row = int(np.flatnonzero(keep)[row]) if keep is not None else row
+            raise InputError(
+                f"Loss '{loss.label}' is {format_value(float(values[~np.isfinite(values)][0]))} at row "
+                f"{offset + row + 1} (its reference is not finite there); use --nan-policy propagate to keep it."
+            )
+        return values, norm, columns
+
+    def _where(self, key: str, what: str | None = None) -> str:
+        src = self.sources.get(key)
+        if what is not None:
+            return what.replace(key, f"{key} ({src})", 1) if src else what
+        return f"{key} ({src})" if src else key
+
+    # ------------------------------------------------------------------ merge / state
+    def merge(self, other: "Accumulator") -> "Accumulator":
+        """Fold another accumulator over the same losses (disjoint rows) into this one."""
+        if [b.label for b in other.losses] != [b.label for b in self.losses]:
+            raise UsageError("Cannot merge accumulators of different losses.")
+        for label, s in other.summaries.items():
+            self.summaries[label] = self.summaries[label].merge(s)
+        self.rows += other.rows
+        self.dropped += other.dropped
+        return self
+
+    def state(self) -> dict[str, Any]:
+        """A JSON-safe, versioned state: enough to merge shards into the exact same report."""
+        return {
+            "schema": "losscli.state/1",
+            "losses": [b.label for b in self.losses],
+            "reduction": self.reduction.value,
+            "nan_policy": self.nan_policy,
+            "rows": self.rows,
+            "dropped": self.dropped,
+            "summaries": {k: s.to_state() for k, s in self.summaries.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> "Accumulator":
+        acc = cls(state["losses"], reduction=state["reduction"], nan_policy=state["nan_policy"])
+        acc.rows, acc.dropped = int(state["rows"]), int(state["dropped"])
+        acc.summaries = {k: Summary.from_state(v) for k, v in state["summaries"].items()}
+        return acc
+
+    # ------------------------------------------------------------------ compute
+    def compute(
+        self,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        seconds: float = 0.0,
+    ) -> Report:
+        """The report of everything seen so far."""
+        used = self.rows - self.dropped
+        if used == 0:
+            extra = f" (all {self.rows} rows dropped by --nan-policy omit)" if self.rows else ""
+            raise InputError(f"No rows to evaluate{extra}.")
+        weighted = any(s.weight_sum != s.n for s in self.summaries.values())
+        results = []
+        for loss in self.losses:
+            s = self.summaries[loss.label]
+            if s.norm_sum == 0:
+                what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target ignored?)"
+                raise InputError(f"Mean of loss '{loss.label}' is undefined: {what}.")
+            stats = describe(s)
+            results.append(
+                LossResult(
+                    name=loss.spec.name,
+                    label=loss.label,
+                    params=dict(loss.params),
+                    direction=loss.spec.direction,
+                    reference=loss.spec.reference,
+                    value=headline(s, self.reduction, loss.spec.finalize),
+                    reduction=self.reduction.value,
+                    signature=self._signature(loss, s.n, weighted),
+                    **stats,
+                )
+            )
+        cfg = {"reduction": self.reduction.value, "nan_policy": self.nan_policy, "weighted": weighted}
+        cfg.update(config or {})
+        return Report(
+            tool_version=__version__,
+            inputs=dict(inputs or {}),
+            config=cfg,
+            losses=tuple(results),
+            rows=self.rows,
+            rows_used=used,
+            dropped={"nan": self.dropped} if self.nan_policy == "omit" else {},
+            seconds=seconds,
+        )
+
+    def _signature(self, loss: BoundLoss, n: int, weighted: bool) -> str:
+        """Every setting that affects the score, sacrebleu-style."""
+        parts = [loss.spec.name]
+        parts += [f"{k}:{format_value(v)}" for k, v in loss.params.items()]
+        parts += [f"red:{self.reduction.value}", f"nan:{self.nan_policy}", f"n:{n}"]
+        parts += ["w:yes"] if weighted else []
+        parts += [f"v:{__version__}"]
+        return "|".join(parts)
+
+
+def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[keep] = values
+    return out
+
+
+def evaluate(
+    pred: Any = None,
+    target: Any = None,
+    losses: Sequence[str | BoundLoss] = ("mse",),
+    *,
+    weights: Any = None,
+    inputs: Mapping[str, Any] | None = None,
+    reduction: str = "mean",
+    nan_policy: str = "error",
+) -> Report:
+    """Evaluate losses on in-memory arrays and return the ``Report``.
+
+    ``pred`` and ``target`` fill the first two roles of each loss; ``inputs`` gives arrays by
+    role name (``anchor``, ``positive``, ...) for losses with more roles.
+
+    >>> import numpy as np
+    >>> evaluate(np.array([0.5, -1.0]), np.array([0.0, 1.0]), ["mse", "mae"]).result("mse").value
+    2.125
+    """
+    start = time.perf_counter()
+    arrays = dict(inputs or {})
+    for key, value in (("pred", pred), ("target", target)):
+        if value is not None:
+            arrays[key] = np.asarray(value)
+    acc = Accumulator(losses, reduction=reduction, nan_policy=nan_policy)
+    acc.update(arrays, None if weights is None else np.asarray(weights, dtype=np.float64))
+    return acc.compute(seconds=time.perf_counter() - start)
+
+
+def reduction_names() -> list[str]:
+    return [r.value for r in Reduction]

@@ -1,0 +1,63 @@
+"""Exceptions of losscli; each carries the exit code the CLI maps it to (SPEC.md 8).
+
+Library layers raise these and never print or exit; ``losscli.cli`` turns them into one
+``Error: ...`` line on stderr and the exit code.
+"""
+
+from __future__ import annotations
+
+
+class LossCliError(Exception):
+    """Base class of every error losscli reports to a user."""
+
+    exit_code = 3
+
+
+class UsageError(LossCliError):
+    """Bad flag, unknown loss or parameter, bad spec, ambiguous columns (exit 2)."""
+
+    exit_code = 2
+
+
+class UnknownLossError(UsageError):
+    """A loss name that is not registered."""
+
+
+class SpecError(UsageError):
+    """A malformed loss spec or a parameter outside its domain."""
+
+
+class InputError(LossCliError):
+    """Missing, unreadable or corrupt input; parse errors; empty input (exit 3)."""
+
+
+class ShapeError(InputError):
+    """Shapes or lengths that do not match as the loss declares (exit 3)."""
+
+
+class ValueDomainError(InputError):
+    """A value outside a loss's domain (labels out of range, p outside [0, 1], ...) (exit 3).
+
+    ``row`` is 0-based within the array the check saw; the engine shifts it by the chunk's
+    offset, and the message shows it 1-based, as a data row of the input.
+    """
+
+    def __init__(self, what: str, row: int | None = None, role: str | None = None):
+        super().__init__(what)
+        self.what = what
+        self.row = row
+        self.role = role
+
+    def __str__(self) -> str:
+        where = f" at row {self.row + 1}" if self.row is not None else ""
+        return f"{self.what}{where}"
+
+
+class OutputError(LossCliError):
+    """An output file that cannot be written (exit 3)."""
+
+
+class InternalError(LossCliError):
+    """A bug (exit 4)."""
+
+    exit_code = 4

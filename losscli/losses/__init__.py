@@ -1,0 +1,31 @@
+"""Per-sample numpy losses and their registry.
+
+Importing this package registers every loss; each is also a plain function on numpy arrays,
+e.g. ``losscli.losses.huber(pred, target, delta=1.0)``.
+"""
+
+from losscli.losses._registry import (
+    FAMILIES as FAMILIES,
+    BoundLoss as BoundLoss,
+    LossSpec as LossSpec,
+    format_value as format_value,
+    get_loss as get_loss,
+    list_losses as list_losses,
+    parse_spec as parse_spec,
+    presets as presets,
+)
+from losscli.losses import boxes, classification, gan, ranking, regression, segmentation  # noqa: F401  (registration)
+from losscli.losses.regression import (
+    absolute_error as absolute_error,
+    absolute_percentage_error as absolute_percentage_error,
+    gamma_deviance as gamma_deviance,
+    huber as huber,
+    log_cosh as log_cosh,
+    pinball as pinball,
+    poisson_deviance as poisson_deviance,
+    poisson_nll as poisson_nll,
+    smooth_l1 as smooth_l1,
+    squared_error as squared_error,
+    squared_log_error as squared_log_error,
+    tweedie_deviance as tweedie_deviance,
+)

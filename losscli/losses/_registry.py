@@ -1,0 +1,365 @@
+"""The loss registry: one frozen ``LossSpec`` per loss, registered by a decorator next to it.
+
+Parameters come from the function's keyword-only arguments (``inspect.signature``): their
+defaults, types (from the annotation) and one-line docs (from the ``Args:`` section) are the
+single source for ``losscli list``, ``describe``, validation, labels and the JSON ``params``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import inspect
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from losscli.errors import SpecError, UnknownLossError
+
+FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan")
+KINDS = ("values", "logits", "probs", "log_probs", "labels", "binary", "boxes", "masks", "embeddings", "scores")
+
+_losses: dict[str, "LossSpec"] = {}  # canonical name -> spec
+_lookup: dict[str, str] = {}  # lower-case name or alias -> canonical name
+_presets: dict[str, tuple[str, ...]] = {}  # preset name (without '@') -> loss specs
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The allowed values of a parameter: a predicate and the text that describes it."""
+
+    test: Callable[[Any], bool]
+    text: str
+
+
+def interval(low: float = -math.inf, high: float = math.inf, closed: str = "both") -> Domain:
+    """A numeric interval; ``closed`` is ``both``, ``left``, ``right`` or ``neither``."""
+    lo_ok = (lambda v: v >= low) if closed in ("both", "left") else (lambda v: v > low)
+    hi_ok = (lambda v: v <= high) if closed in ("both", "right") else (lambda v: v < high)
+    lb = "[" if closed in ("both", "left") else "("
+    rb = "]" if closed in ("both", "right") else ")"
+    text = f"in {lb}{format_value(low)}, {format_value(high)}{rb}"
+    if high == math.inf:
+        text = (">= " if lb == "[" else "> ") + format_value(low)
+    elif low == -math.inf:
+        text = ("<= " if rb == "]" else "< ") + format_value(high)
+    return Domain(lambda v: lo_ok(v) and hi_ok(v), text)
+
+
+def options(*values: Any) -> Domain:
+    """One of a closed set of values."""
+    return Domain(lambda v: v in values, "one of " + ", ".join(format_value(v) for v in values))
+
+
+@dataclass(frozen=True)
+class Role:
+    """One input of a loss: its name (the function's positional argument) and kind."""
+
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """One keyword-only parameter of a loss."""
+
+    name: str
+    default: Any
+    type: str  # float | int | bool | str | floats | float_or_floats
+    doc: str = ""
+    domain: Domain | None = None
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """Everything the registry knows about one loss."""
+
+    name: str
+    fn: Callable[..., np.ndarray]
+    family: str
+    aliases: tuple[str, ...]
+    roles: tuple[Role, ...]
+    params: tuple[Param, ...]
+    direction: str
+    reference: str
+    summary: str
+    normalizer: Callable[..., np.ndarray] | None = None
+    finalize: Callable[[np.ndarray], np.ndarray] | None = None
+    headline: str = "mean"
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def bind(self, given: dict[str, Any] | None = None) -> "BoundLoss":
+        """Validate ``given`` parameters and return the loss ready to call."""
+        params = self.defaults
+        known = {p.name: p for p in self.params}
+        for key, value in (given or {}).items():
+            if key not in known:
+                raise SpecError(_unknown_param_message(self, key))
+            params[key] = _check_param(self, known[key], value)
+        return BoundLoss(self, params)
+
+
+@dataclass(frozen=True)
+class BoundLoss:
+    """A loss with validated parameters: callable on its role arrays."""
+
+    spec: LossSpec
+    params: dict[str, Any] = field(hash=False)
+
+    @property
+    def label(self) -> str:
+        """Canonical name plus every non-default parameter, e.g. ``huber:delta=0.5``."""
+        changed = [f"{k}={format_value(v)}" for k, v in self.params.items() if not _same(v, self.spec.defaults[k])]
+        return self.spec.name + (":" + ",".join(changed) if changed else "")
+
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        return self.spec.fn(*inputs, **self.params)
+
+    def normalizer(self, *inputs: np.ndarray) -> np.ndarray | None:
+        """Per-sample normaliser ``m_n`` of the mean (None: every ``m_n`` is 1)."""
+        if self.spec.normalizer is None:
+            return None
+        return self.spec.normalizer(*inputs, **self.params)
+
+
+def register_loss(
+    name: str,
+    *,
+    family: str,
+    inputs: tuple[str, ...],
+    reference: str,
+    aliases: tuple[str, ...] = (),
+    direction: str = "lower",
+    domains: dict[str, Domain] | None = None,
+    normalizer: Callable[..., np.ndarray] | None = None,
+    finalize: Callable[[np.ndarray], np.ndarray] | None = None,
+    headline: str = "mean",
+) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Register the decorated per-sample loss function under ``name`` and ``aliases``.
+
+    ``inputs`` gives the kind of each positional argument (the roles, in order). A duplicate
+    name or alias raises at import time.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    if direction not in ("lower", "higher"):
+        raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
+
+    def decorate(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        sig = inspect.signature(fn)
+        positional = [p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+        if len(positional) != len(inputs):
+            raise ValueError(f"{name}: {len(inputs)} input kinds for {len(positional)} positional arguments")
+        for kind in inputs:
+            if not set(kind.split("|")) <= set(KINDS):
+                raise ValueError(f"{name}: unknown input kind {kind!r}")
+        docs = _arg_docs(fn.__doc__ or "")
+        params = tuple(
+            Param(p.name, p.default, _param_type(p.annotation), docs.get(p.name, ""), (domains or {}).get(p.name))
+            for p in sig.parameters.values()
+            if p.kind is p.KEYWORD_ONLY
+        )
+        spec = LossSpec(
+            name=name,
+            fn=fn,
+            family=family,
+            aliases=tuple(aliases),
+            roles=tuple(Role(r, k) for r, k in zip(positional, inputs)),
+            params=params,
+            direction=direction,
+            reference=reference,
+            summary=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
+            normalizer=normalizer,
+            finalize=finalize,
+            headline=headline,
+        )
+        for key in (name, *aliases):
+            if key.lower() in _lookup:
+                raise ValueError(f"loss name {key!r} is already registered for {_lookup[key.lower()]!r}")
+            _lookup[key.lower()] = name
+        _losses[name] = spec
+        return fn
+
+    return decorate
+
+
+def register_preset(name: str, *specs: str) -> None:
+    """Register ``@name`` as a shorthand for several loss specs."""
+    if name in _presets:
+        raise ValueError(f"preset @{name} is already registered")
+    _presets[name] = specs
+
+
+def get_loss(name: str) -> LossSpec:
+    """Return the spec of a loss by name or alias (case-insensitive)."""
+    canonical = _lookup.get(name.strip().lower())
+    if canonical is None:
+        close = difflib.get_close_matches(name.lower(), list(_lookup), n=3, cutoff=0.6)
+        names = dict.fromkeys(_lookup[c] for c in close)
+        hint = " Did you mean " + " or ".join(f"'{n}'" for n in names) + "?" if close else ""
+        raise UnknownLossError(f"Unknown loss '{name}'.{hint} Run 'losscli list' to see available losses.")
+    return _losses[canonical]
+
+
+def list_losses(pattern: str | None = None, family: str | None = None) -> list[LossSpec]:
+    """Registered losses sorted by family order then name, filtered by an fnmatch glob and family."""
+    out = [
+        s
+        for s in _losses.values()
+        if (family is None or s.family == family)
+        and (pattern is None or any(fnmatch.fnmatch(n.lower(), pattern.lower()) for n in (s.name, *s.aliases)))
+    ]
+    return sorted(out, key=lambda s: (FAMILIES.index(s.family), s.name))
+
+
+def presets() -> dict[str, tuple[str, ...]]:
+    """Registered presets, ``name -> specs`` (names without the ``@``)."""
+    return dict(_presets)
+
+
+def parse_spec(text: str) -> list[BoundLoss]:
+    """Parse ``name[:k=v[,k=v...]]`` or ``@preset`` into bound losses (lists use ``;``)."""
+    text = text.strip()
+    if text.startswith("@"):
+        members = _presets.get(text[1:].lower())
+        if members is None:
+            close = difflib.get_close_matches(text[1:].lower(), list(_presets), n=3)
+            hint = " Did you mean " + " or ".join(f"'@{c}'" for c in close) + "?" if close else ""
+            known = ", ".join("@" + p for p in sorted(_presets))
+            raise UnknownLossError(f"Unknown preset '{text}'.{hint} Presets: {known}.")
+        return [b for m in members for b in parse_spec(m)]
+    name, _, rest = text.partition(":")
+    if not name:
+        raise SpecError(f"Empty loss name in spec '{text}'. Expected name[:key=value,...], e.g. huber:delta=0.5.")
+    spec = get_loss(name)
+    given: dict[str, Any] = {}
+    for item in filter(None, (s.strip() for s in rest.split(","))) if rest else ():
+        key, eq, raw = item.partition("=")
+        if not eq or not key.strip():
+            raise SpecError(f"Bad parameter '{item}' in spec '{text}'. Expected key=value, e.g. {spec.name}:key=1.5.")
+        key = key.strip()
+        param = next((p for p in spec.params if p.name == key), None)
+        if param is None:
+            raise SpecError(_unknown_param_message(spec, key))
+        if key in given:
+            raise SpecError(f"Parameter '{key}' given twice in spec '{text}'.")
+        given[key] = _parse_value(spec, param, raw.strip())
+    if rest is not None and text.endswith(":") and not given:
+        raise SpecError(f"Spec '{text}' ends with ':' but gives no parameter.")
+    return [spec.bind(given)]
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _unknown_param_message(spec: LossSpec, key: str) -> str:
+    names = [p.name for p in spec.params]
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    allowed = ", ".join(names) if names else "none"
+    return f"Unknown parameter '{key}' for loss '{spec.name}'.{hint} Parameters: {allowed}."
+
+
+def _param_type(annotation: Any) -> str:
+    text = str(annotation).replace(" ", "")
+    if "tuple" in text or "Sequence" in text:
+        return "float_or_floats" if text.startswith("float|") else "floats"
+    for t in ("bool", "int", "float", "str"):
+        if text.startswith(t):
+            return t
+    raise ValueError(f"unsupported parameter annotation {annotation!r}")
+
+
+def _parse_value(spec: LossSpec, param: Param, raw: str) -> Any:
+    where = f"parameter '{param.name}' of loss '{spec.name}'"
+    low = raw.lower()
+    if low in ("none", "null") and (param.default is None or param.type in ("floats", "float_or_floats")):
+        return None
+    try:
+        if param.type == "bool":
+            if low in ("true", "1", "yes"):
+                return True
+            if low in ("false", "0", "no"):
+                return False
+            raise ValueError
+        if param.type == "int":
+            value = float(raw)
+            if not value.is_integer():
+                raise ValueError
+            return int(value)
+        if param.type == "float":
+            return float(raw)
+        if param.type in ("floats", "float_or_floats"):
+            parts = [float(v) for v in raw.split(";") if v.strip()]
+            if not parts:
+                raise ValueError
+            if param.type == "float_or_floats" and len(parts) == 1 and ";" not in raw:
+                return parts[0]
+            return tuple(parts)
+        return raw
+    except ValueError:
+        want = {
+            "bool": "true or false",
+            "int": "an integer",
+            "float": "a number",
+            "floats": "numbers separated by ';'",
+            "float_or_floats": "a number or numbers separated by ';'",
+        }[param.type]
+        raise SpecError(f"Bad value '{raw}' for {where}: expected {want}.") from None
+
+
+def _check_param(spec: LossSpec, param: Param, value: Any) -> Any:
+    if param.type == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, list):
+        value = tuple(float(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"Parameter '{param.name}' of loss '{spec.name}' must be finite, got {format_value(value)}.")
+    if param.domain is not None and value is not None and not param.domain.test(value):
+        raise SpecError(
+            f"Parameter '{param.name}' of loss '{spec.name}' must be {param.domain.text}, got {format_value(value)}."
+        )
+    return value
+
+
+def _arg_docs(doc: str) -> dict[str, str]:
+    """Map each argument in a Google-style ``Args:`` section to its first line of text."""
+    out: dict[str, str] = {}
+    lines = inspect.cleandoc(doc).splitlines()
+    inside = False
+    for line in lines:
+        if line.strip() == "Args:":
+            inside = True
+            continue
+        if inside:
+            if line and not line.startswith(" "):
+                break
+            m = re.match(r"^\s+(\w+)(?: \([^)]*\))?:\s*(.*)$", line)
+            if m:
+                out[m.group(1)] = m.group(2)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and (a is None) == (b is None)
+
+
+def format_value(value: Any) -> str:
+    """Short text of a parameter value, as a user would type it in a spec (labels, list, describe)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        if value in (math.inf, -math.inf):
+            return "inf" if value > 0 else "-inf"
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, tuple):
+        return ";".join(format_value(v) for v in value)
+    return str(value)

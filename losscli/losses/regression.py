@@ -1,0 +1,433 @@
+"""Regression losses: per-sample values of ``pred`` against ``target`` (same shape).
+
+Inputs are ``(N,)`` or ``(N, D)``; an elementwise loss on ``(N, D)`` gives the row mean per
+sample, so the overall mean equals the reference's mean over all elements. Float32 inputs are
+computed in float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from losscli._checks import as_float, check_same_shape, check_values, row_mean
+from losscli.losses._registry import interval, register_loss, register_preset, Domain
+
+_EPS64 = float(np.finfo(np.float64).eps)
+_VALUES = ("values", "values")
+
+
+def _diff(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    pred, target = as_float(pred, "pred"), as_float(target, "target")
+    check_same_shape(pred, target)
+    return pred - target
+
+
+def _pair(pred: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pred, target = as_float(pred, "pred"), as_float(target, "target")
+    check_same_shape(pred, target)
+    return pred, target
+
+
+@register_loss(
+    "mae",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("l1", "l1_loss", "L1Loss", "mean_absolute_error"),
+    reference="torch.nn.functional.l1_loss",
+)
+def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Absolute error ``|pred - target|``.
+
+    Args:
+      pred: predictions, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> absolute_error(np.array([0.5, -1.0]), np.array([0.0, 1.0]))
+      array([0.5, 2. ])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.L1Loss.html
+    """
+    return row_mean(np.abs(_diff(pred, target)))
+
+
+@register_loss(
+    "rmse",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("root_mean_squared_error",),
+    reference="sklearn.metrics.root_mean_squared_error",
+    finalize=np.sqrt,
+    headline="sqrt(mean), per output column then averaged",
+)
+@register_loss(
+    "mse",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("l2", "mse_loss", "MSELoss", "mean_squared_error"),
+    reference="torch.nn.functional.mse_loss",
+)
+def squared_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Squared error ``(pred - target)**2`` (for rmse the headline is the root of its mean).
+
+    Args:
+      pred: predictions, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> squared_error(np.array([0.5, -1.0]), np.array([0.0, 1.0]))
+      array([0.25, 4.  ])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.MSELoss.html
+    """
+    d = _diff(pred, target)
+    return row_mean(d * d)
+
+
+@register_loss(
+    "smooth_l1",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("SmoothL1Loss", "smooth_l1_loss"),
+    reference="torch.nn.functional.smooth_l1_loss",
+    domains={"beta": interval(0.0)},
+)
+def smooth_l1(pred: np.ndarray, target: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+    """Smooth L1: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``.
+
+    Args:
+      pred: predictions, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+      beta: where the quadratic part turns linear (>= 0; 0 gives exactly |d|).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> smooth_l1(np.array([0.5, -1.0]), np.array([0.0, 1.0]))
+      array([0.125, 1.5  ])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.SmoothL1Loss.html
+    """
+    a = np.abs(_diff(pred, target))
+    if beta == 0.0:
+        return row_mean(a)  # torch dispatches beta == 0 to l1_loss
+    return row_mean(np.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta))
+
+
+@register_loss(
+    "huber",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("HuberLoss", "huber_loss"),
+    reference="torch.nn.functional.huber_loss",
+    domains={"delta": interval(0.0, closed="neither")},
+)
+def huber(pred: np.ndarray, target: np.ndarray, *, delta: float = 1.0) -> np.ndarray:
+    """Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
+
+    Args:
+      pred: predictions, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+      delta: where the quadratic part turns linear (> 0).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> huber(np.array([0.5, -1.0]), np.array([0.0, 1.0]), delta=2.0)
+      array([0.125, 2.   ])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.HuberLoss.html
+    """
+    a = np.abs(_diff(pred, target))
+    return row_mean(np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta)))
+
+
+@register_loss(
+    "log_cosh",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("logcosh",),
+    reference="optax.log_cosh",
+)
+def log_cosh(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Log-cosh ``log(cosh(d))``, computed as ``logaddexp(d, -d) - log 2``.
+
+    Args:
+      pred: predictions, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> log_cosh(np.array([1000.0, 0.0]), np.array([0.0, 0.0]))
+      array([999.30685282,   0.        ])
+
+    References:
+      https://optax.readthedocs.io/en/latest/api/losses.html#optax.losses.log_cosh
+    """
+    d = _diff(pred, target)
+    # logaddexp never overflows; log(cosh(d)) does for |d| > ~710.
+    return row_mean(np.logaddexp(d, -d) - math.log(2.0))
+
+
+@register_loss(
+    "mape",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("mean_absolute_percentage_error",),
+    reference="sklearn.metrics.mean_absolute_percentage_error",
+    domains={"eps": interval(0.0, closed="neither")},
+)
+def absolute_percentage_error(pred: np.ndarray, target: np.ndarray, *, eps: float = _EPS64) -> np.ndarray:
+    """Absolute percentage error ``|d| / max(|target|, eps)``, a fraction (not percent).
+
+    Args:
+      pred: predictions, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+      eps: floor of the denominator (float64 machine epsilon, as scikit-learn).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> absolute_percentage_error(np.array([1.5, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
+      array([0.5 , 0.  , 0.25])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_absolute_percentage_error.html
+    """
+    pred, target = _pair(pred, target)
+    return row_mean(np.abs(pred - target) / np.maximum(np.abs(target), eps))
+
+
+@register_loss(
+    "msle",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("mean_squared_log_error",),
+    reference="sklearn.metrics.mean_squared_log_error",
+)
+def squared_log_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Squared log error ``(log1p(target) - log1p(pred))**2``; values <= -1 are an error.
+
+    Args:
+      pred: predictions > -1, shape (N,) or (N, D).
+      target: targets > -1, same shape as pred.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> squared_log_error(np.array([1.0, 2.0]), np.array([0.0, 1.0]))
+      array([0.48045301, 0.16440195])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_squared_log_error.html
+    """
+    pred, target = _pair(pred, target)
+    check_values(pred > -1, pred, "values must be > -1 for msle", "pred")
+    check_values(target > -1, target, "values must be > -1 for msle", "target")
+    d = np.log1p(target) - np.log1p(pred)
+    return row_mean(d * d)
+
+
+@register_loss(
+    "pinball",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("quantile", "mean_pinball_loss"),
+    reference="sklearn.metrics.mean_pinball_loss",
+    domains={"alpha": interval(0.0, 1.0, closed="neither")},
+)
+def pinball(pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5) -> np.ndarray:
+    """Pinball (quantile) loss ``alpha max(target - pred, 0) + (1 - alpha) max(pred - target, 0)``.
+
+    Args:
+      pred: predicted alpha-quantiles, shape (N,) or (N, D).
+      target: targets, same shape as pred.
+      alpha: the quantile level, in (0, 1).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> pinball(np.array([0.0, 2.0]), np.array([1.0, 1.0]), alpha=0.9)
+      array([0.9, 0.1])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_pinball_loss.html
+    """
+    d = -_diff(pred, target)  # target - pred
+    return row_mean(alpha * np.maximum(d, 0.0) + (1.0 - alpha) * np.maximum(-d, 0.0))
+
+
+@register_loss(
+    "poisson_nll",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("PoissonNLLLoss", "poisson_nll_loss"),
+    reference="torch.nn.functional.poisson_nll_loss",
+    domains={"eps": interval(0.0, closed="neither")},
+)
+def poisson_nll(
+    pred: np.ndarray, target: np.ndarray, *, log_input: bool = True, full: bool = False, eps: float = 1e-8
+) -> np.ndarray:
+    """Poisson negative log-likelihood: ``exp(x) - y x`` (log-rate input) or ``x - y log(x + eps)``.
+
+    Args:
+      pred: predicted log-rates (``log_input=true``) or rates, shape (N,) or (N, D).
+      target: observed counts, same shape as pred.
+      log_input: whether pred holds log-rates.
+      full: add the Stirling term ``y log y - y + 0.5 log(2 pi y)`` where ``y > 1``.
+      eps: added to the rate before the log when ``log_input=false``.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> poisson_nll(np.array([0.0, 2.0]), np.array([0.0, 2.0]))
+      array([1.       , 3.3890561])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.PoissonNLLLoss.html
+    """
+    x, y = _pair(pred, target)
+    loss = np.exp(x) - y * x if log_input else x - y * np.log(x + eps)
+    if full:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stirling = y * np.log(y) - y + 0.5 * np.log(2.0 * math.pi * y)
+        loss = loss + np.where(y > 1, stirling, 0.0)  # torch masks the term where y <= 1
+    return row_mean(loss)
+
+
+def _check_power(power: float) -> bool:
+    return power <= 0.0 or power >= 1.0
+
+
+@register_loss(
+    "tweedie",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("tweedie_deviance", "mean_tweedie_deviance"),
+    reference="sklearn.metrics.mean_tweedie_deviance",
+    domains={"power": Domain(_check_power, "<= 0 or >= 1")},
+)
+def tweedie_deviance(pred: np.ndarray, target: np.ndarray, *, power: float = 0.0) -> np.ndarray:
+    """Tweedie unit deviance of the predicted mean ``pred`` for the observation ``target``.
+
+    Domains as scikit-learn: power < 0 needs pred > 0; 1 <= power < 2 needs target >= 0 and
+    pred > 0; power >= 2 needs target > 0 and pred > 0.
+
+    Args:
+      pred: predicted means, shape (N,) or (N, D).
+      target: observations, same shape as pred.
+      power: the Tweedie power (<= 0 or >= 1; 0 normal, 1 Poisson, 2 gamma).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> tweedie_deviance(np.array([1.0, 1.0]), np.array([0.0, 2.0]), power=1.5)
+      array([4.       , 0.6862915])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_tweedie_deviance.html
+    """
+    mu, y = _pair(pred, target)
+    name = f"for tweedie with power={power:g}"
+    if power < 0:
+        check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
+    elif 1 <= power < 2:
+        check_values(y >= 0, y, f"values must be >= 0 {name}", "target")
+        check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
+    elif power >= 2:
+        check_values(y > 0, y, f"values must be > 0 {name}", "target")
+        check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
+    if power == 0:
+        dev = (y - mu) ** 2
+    elif power == 1:
+        # xlogy: 0 * log(0 / mu) is 0, as scipy.special.xlogy in scikit-learn.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = 2 * (np.where(y == 0, 0.0, y * np.log(y / mu)) - y + mu)
+    elif power == 2:
+        dev = 2 * (np.log(mu / y) + y / mu - 1)
+    else:
+        y_pos = np.maximum(y, 0) if power < 0 else y
+        dev = 2 * (
+            np.power(y_pos, 2 - power) / ((1 - power) * (2 - power))
+            - y * np.power(mu, 1 - power) / (1 - power)
+            + np.power(mu, 2 - power) / (2 - power)
+        )
+    return row_mean(dev)
+
+
+@register_loss(
+    "poisson_deviance",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("mean_poisson_deviance",),
+    reference="sklearn.metrics.mean_poisson_deviance",
+)
+def poisson_deviance(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Poisson unit deviance ``2 (y log(y / mu) - y + mu)``: tweedie with power 1.
+
+    Args:
+      pred: predicted means > 0, shape (N,) or (N, D).
+      target: observations >= 0, same shape as pred.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> poisson_deviance(np.array([1.0, 1.0]), np.array([0.0, 2.0]))
+      array([2.        , 0.77258872])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_poisson_deviance.html
+    """
+    return tweedie_deviance(pred, target, power=1.0)
+
+
+@register_loss(
+    "gamma_deviance",
+    family="regression",
+    inputs=_VALUES,
+    aliases=("mean_gamma_deviance",),
+    reference="sklearn.metrics.mean_gamma_deviance",
+)
+def gamma_deviance(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Gamma unit deviance ``2 (log(mu / y) + y / mu - 1)``: tweedie with power 2.
+
+    Args:
+      pred: predicted means > 0, shape (N,) or (N, D).
+      target: observations > 0, same shape as pred.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> gamma_deviance(np.array([2.0, 1.0]), np.array([1.0, 1.0]))
+      array([0.38629436, 0.        ])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_gamma_deviance.html
+    """
+    return tweedie_deviance(pred, target, power=2.0)
+
+
+register_preset("regression", "mse", "rmse", "mae", "huber")

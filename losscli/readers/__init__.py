@@ -1,0 +1,302 @@
+"""Files to arrays: format detection, stdin, compression, globs, column selection and hashes.
+
+``load_inputs`` is the one entry point of the CLI. pandas is imported only when a table is
+read (``readers.tabular``), so NPY evaluations never import it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import glob
+import gzip
+import hashlib
+import lzma
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, UsageError
+from losscli.readers import columns as cols
+from losscli.readers.arrays import read_npy, read_npz
+
+FORMATS = ("csv", "tsv", "txt", "npy", "npz", "parquet", "jsonl")
+TABULAR = ("csv", "tsv", "txt", "parquet", "jsonl")
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input as the user named it: a path (or ``-``), its format and an optional NPZ key."""
+
+    path: str
+    fmt: str
+    key: str | None = None
+    compression: str | None = None
+
+    @property
+    def where(self) -> str:
+        return "<stdin>" if self.path == "-" else self.path
+
+
+def parse_source(text: str) -> Source:
+    """Parse ``path``, ``path:fmt``, ``file.npz:key`` or ``-[:fmt]`` (stdin defaults to CSV)."""
+    path, fmt, key = text, None, None
+    head, sep, tail = text.rpartition(":")
+    if sep and head and tail.lower() in FORMATS:
+        path, fmt = head, tail.lower()
+    elif sep and head and _suffix_format(head)[0] == "npz" and not os.path.exists(text):
+        path, key = head, tail
+    compression = _suffix_format(path)[1]
+    if fmt is None:
+        fmt = "csv" if path == "-" else _suffix_format(path)[0]
+    if fmt is None:
+        known = ", ".join("." + f for f in FORMATS)
+        raise UsageError(f"Cannot tell the format of '{path}' from its suffix ({known}); add ':FORMAT', e.g. {path}:csv.")
+    return Source(path, fmt, key, compression)
+
+
+def _suffix_format(path: str) -> tuple[str | None, str | None]:
+    root, ext = os.path.splitext(path.lower())
+    compression = COMPRESSIONS.get(ext)
+    if compression:
+        root, ext = os.path.splitext(root)
+    fmt = ext[1:] if ext[1:] in FORMATS else None
+    return fmt, compression
+
+
+@dataclass
+class Loaded:
+    """What the readers give the engine: role arrays, weights, ids, report info and names."""
+
+    arrays: dict[str, np.ndarray]
+    weights: np.ndarray | None = None
+    ids: np.ndarray | None = None
+    id_name: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def load_inputs(
+    pred: str,
+    target: str | None = None,
+    *,
+    pred_col: str | None = None,
+    target_col: str | None = None,
+    weight_col: str | None = None,
+    id_col: str | None = None,
+    pred_key: str | None = None,
+    target_key: str | None = None,
+    header: bool = True,
+    delimiter: str | None = None,
+    hash_inputs: bool = True,
+) -> Loaded:
+    """Read PRED (and TARGET) and select the prediction, target, weight and id columns."""
+    if pred == "-" and target == "-":
+        raise UsageError("Only one of PRED and TARGET can be '-' (stdin).")
+    psrc = parse_source(pred)
+    tsrc = parse_source(target) if target is not None else None
+    opts = dict(header=header, delimiter=delimiter, hash_inputs=hash_inputs)
+    out = Loaded(arrays={})
+    pdata = _Input.read(psrc, pred_key, **opts)
+    if tsrc is None:
+        if pdata.table is None:
+            raise UsageError(f"{psrc.where} is an array; pass TARGET too (e.g. losscli eval {pred} target.npy -l mse).")
+        _from_one_table(pdata, out, pred_col, target_col, weight_col, id_col)
+    else:
+        tdata = _Input.read(tsrc, target_key, **opts)
+        _from_two(pdata, tdata, out, pred_col, target_col, weight_col, id_col)
+    return out
+
+
+class _Input:
+    """One read input: a table or an array, plus its report info."""
+
+    def __init__(self, source: Source, table: Any, array: np.ndarray | None, info: dict[str, Any]) -> None:
+        self.source, self.table, self.array, self.info = source, table, array, info
+
+    @classmethod
+    def read(cls, source: Source, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool) -> "_Input":
+        paths = _expand(source)
+        info: dict[str, Any] = {"path": source.where, "format": source.fmt}
+        digests = []
+        parts_t, parts_a = [], []
+        for path in paths:
+            where = "<stdin>" if path == "-" else path
+            data, digest = _open(path, source.compression, hash_inputs, mmap_ok=source.fmt == "npy")
+            digests.append(digest)
+            if source.fmt in TABULAR:
+                from losscli.readers.tabular import read_table
+
+                parts_t.append(read_table(data, source.fmt, where, header=header, delimiter=delimiter))
+            elif source.fmt == "npy":
+                parts_a.append(read_npy(data, where))
+            else:
+                arr, info["key"] = read_npz(data, key or source.key, where)
+                parts_a.append(arr)
+        if len(paths) > 1:
+            info["files"] = len(paths)
+        if hash_inputs:
+            info["sha256"] = digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+        if parts_t:
+            from losscli.readers.tabular import concat
+
+            table = parts_t[0] if len(parts_t) == 1 else concat(parts_t, source.where)
+            return cls(source, table, None, info)
+        array = parts_a[0] if len(parts_a) == 1 else _concat_arrays(parts_a, source.where)
+        info.update(shape=list(array.shape), dtype=str(array.dtype))
+        return cls(source, None, array, info)
+
+    def take(self, sel: list[int], role: str, out: Loaded) -> None:
+        """Put the selected columns of this table into ``out`` as ``role``."""
+        out.arrays[role] = self.table.take(sel, role)
+        names = [self.table.columns[i] for i in sel]
+        out.info.setdefault(role, dict(self.info))["columns"] = names
+        shown = names[0] if len(names) == 1 else ",".join(names[:3]) + (",..." if len(names) > 3 else "")
+        out.sources[role] = f"{self.source.where} column '{shown}'" if len(names) == 1 else f"{self.source.where} columns '{shown}'"
+
+    def extras(self, out: Loaded, weight_col: str | None, id_col: str | None) -> set[int]:
+        """Select the weight and id columns of this table; return their positions."""
+        taken: set[int] = set()
+        if weight_col is not None:
+            (w,) = _single(cols.select(self.table.columns, weight_col, self.source.where), "-w/--weight-col", weight_col)
+            out.weights = self.table.take([w], "weight").astype(np.float64)
+            out.sources["weight"] = f"{self.source.where} column '{self.table.columns[w]}'"
+            taken.add(w)
+        if id_col is not None:
+            (i,) = _single(cols.select(self.table.columns, id_col, self.source.where), "--id-col", id_col)
+            out.ids, out.id_name = self.table.take_ids(i), self.table.columns[i]
+            taken.add(i)
+        return taken
+
+
+def _from_one_table(data: _Input, out: Loaded, pred_col, target_col, weight_col, id_col) -> None:
+    table, where = data.table, data.source.where
+    taken = data.extras(out, weight_col, id_col)
+    p = cols.select(table.columns, pred_col, where) if pred_col else None
+    t = cols.select(table.columns, target_col, where) if target_col else None
+    p, t = cols.auto_roles(table.columns, taken, p, t, where)
+    data.take(p, "pred", out)
+    data.take(t, "target", out)
+
+
+def _from_two(pdata: _Input, tdata: _Input, out: Loaded, pred_col, target_col, weight_col, id_col) -> None:
+    for role, data, sel in (("pred", pdata, pred_col), ("target", tdata, target_col)):
+        if data.table is None:
+            if sel is not None:
+                out.arrays[role] = _array_columns(data.array, sel, data.source.where)
+            else:
+                out.arrays[role] = data.array
+            out.info[role] = dict(data.info)
+            out.sources[role] = data.source.where
+    tables = [d for d in (pdata, tdata) if d.table is not None]
+    for flag, value in (("-w/--weight-col", weight_col), ("--id-col", id_col)):
+        if value is not None and not tables:
+            raise UsageError(f"{flag} selects a column of a table, but PRED and TARGET are both arrays.")
+    taken_by: dict[int, set[int]] = {}
+    for d in tables:
+        w = weight_col if weight_col is not None and _has(d, weight_col) else None
+        i = id_col if id_col is not None and _has(d, id_col) else None
+        taken_by[id(d)] = d.extras(out, w, i)
+    if weight_col is not None and out.weights is None:
+        tables[0].extras(out, weight_col, None)  # raises the missing-column error
+    if id_col is not None and out.ids is None:
+        tables[0].extras(out, None, id_col)
+    for role, data, sel in (("pred", pdata, pred_col), ("target", tdata, target_col)):
+        if data.table is not None:
+            taken = taken_by[id(data)]
+            positions = cols.select(data.table.columns, sel, data.source.where) if sel else cols.auto_single(
+                data.table.columns, taken, role, data.source.where
+            )
+            data.take(positions, role, out)
+
+
+def _has(data: _Input, sel: str) -> bool:
+    try:
+        cols.select(data.table.columns, sel, data.source.where)
+        return True
+    except InputError:
+        return False
+
+
+def _single(positions: list[int], flag: str, sel: str) -> list[int]:
+    if len(positions) != 1:
+        raise UsageError(f"{flag} '{sel}' must select exactly one column, got {len(positions)}.")
+    return positions
+
+
+def _array_columns(array: np.ndarray, sel: str, where: str) -> np.ndarray:
+    """Columns of a 2-D array by 1-based index, range or list (``-p 1-10`` on an NPY)."""
+    if array.ndim != 2:
+        raise UsageError(f"A column selection on {where} needs a 2-D array, got shape {array.shape}.")
+    names = [str(i + 1) for i in range(array.shape[1])]
+    positions = cols.select(names, sel, where)
+    return array[:, positions[0]] if len(positions) == 1 else array[:, positions]
+
+
+def _expand(source: Source) -> list[str]:
+    """The files of a source: itself, or the sorted matches of a glob."""
+    path = source.path
+    if path == "-" or os.path.exists(path) or not any(ch in path for ch in "*?["):
+        if path != "-" and not os.path.exists(path):
+            raise InputError(f"File not found: {path}")
+        if os.path.isdir(path):
+            raise InputError(f"{path} is a directory, not a file.")
+        return [path]
+    matches = sorted(p for p in glob.glob(path) if os.path.isfile(p))
+    if not matches:
+        raise InputError(f"No file matches {path}")
+    return matches
+
+
+def _open(path: str, compression: str | None, hash_inputs: bool, mmap_ok: bool) -> tuple[Any, str | None]:
+    """The data to parse (a path, or bytes for stdin and compressed files) and its sha256."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+        elif compression is None:
+            digest = _file_sha256(path) if hash_inputs else None
+            return path, digest
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
+    digest = hashlib.sha256(raw).hexdigest() if hash_inputs else None
+    if compression is None:
+        return raw, digest
+    return _decompress(raw, compression, path), digest
+
+
+def _decompress(raw: bytes, compression: str, path: str) -> bytes:
+    try:
+        if compression == "gzip":
+            return gzip.decompress(raw)
+        if compression == "bz2":
+            return bz2.decompress(raw)
+        if compression == "xz":
+            return lzma.decompress(raw)
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
+        return zstandard.ZstdDecompressor().decompress(raw, max_output_size=1 << 34)
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
+        raise InputError(f"{path} is not valid {compression} data: {e}") from None
+
+
+def _file_sha256(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
+
+
+def _concat_arrays(parts: list[np.ndarray], where: str) -> np.ndarray:
+    tail = {p.shape[1:] for p in parts}
+    if len(tail) > 1:
+        raise InputError(f"The files of {where} have different shapes: {sorted(tail)}.")
+    return np.concatenate(parts)

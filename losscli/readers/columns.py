@@ -1,0 +1,124 @@
+"""Column selection (SPEC.md 3.2): names, 1-based indices, ranges, globs and comma lists.
+
+Pure Python; no pandas. A selection resolves to positions in a header.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+
+from losscli.errors import InputError, UsageError
+
+PRED_NAMES = ("pred", "prediction", "y_pred")
+PRED_GLOBS = ("logit_*", "prob_*")
+TARGET_NAMES = ("target", "label", "y", "y_true")
+
+
+def select(columns: list[str], sel: str, where: str) -> list[int]:
+    """Positions of the columns ``sel`` names in ``columns`` (in selection order, no repeats).
+
+    ``sel`` is a comma list of items; each item is an exact name, a 1-based index, a range
+    ``a-b`` of names or indices (inclusive, in header order) or an fnmatch glob. A missing
+    column is an ``InputError`` naming ``where`` and listing the columns.
+    """
+    out: list[int] = []
+    for item in (s.strip() for s in sel.split(",")):
+        if not item:
+            raise UsageError(f"Empty item in column selection '{sel}'.")
+        for pos in _item(columns, item, where):
+            if pos not in out:
+                out.append(pos)
+    return out
+
+
+def _item(columns: list[str], item: str, where: str) -> list[int]:
+    if item in columns:
+        return [columns.index(item)]
+    if item.isdigit():
+        return [_index(columns, int(item), where)]
+    if any(ch in item for ch in "*?["):
+        hits = [i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, item)]
+        if not hits:
+            raise InputError(f"No column matches '{item}' in {where}; columns: {_names(columns)}.")
+        return hits
+    for cut in (i for i, ch in enumerate(item) if ch == "-" and 0 < i < len(item) - 1):
+        lo, hi = _bound(columns, item[:cut]), _bound(columns, item[cut + 1 :])
+        if lo is not None and hi is not None:
+            if hi < lo:
+                raise UsageError(f"Column range '{item}' runs backwards in {where}.")
+            return list(range(lo, hi + 1))
+    raise InputError(f"Column '{item}' not found in {where}; columns: {_names(columns)}.")
+
+
+def _bound(columns: list[str], text: str) -> int | None:
+    if text in columns:
+        return columns.index(text)
+    if text.isdigit() and 1 <= int(text) <= len(columns):
+        return int(text) - 1
+    return None
+
+
+def _index(columns: list[str], i: int, where: str) -> int:
+    if not 1 <= i <= len(columns):
+        raise InputError(f"Column index {i} is out of range in {where}: it has {len(columns)} columns (1-based).")
+    return i - 1
+
+
+def _names(columns: list[str]) -> str:
+    shown = ", ".join(columns[:20])
+    return shown + (f", ... ({len(columns)} in all)" if len(columns) > 20 else "")
+
+
+def recognise(columns: list[str], names: tuple[str, ...], globs: tuple[str, ...] = ()) -> list[list[int]]:
+    """Candidate selections: each recognised name alone, and each glob's matches together."""
+    found = [[columns.index(n)] for n in names if n in columns]
+    for g in globs:
+        hits = [i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, g)]
+        if hits:
+            found.append(hits)
+    return found
+
+
+def auto_roles(
+    columns: list[str], taken: set[int], pred: list[int] | None, target: list[int] | None, where: str
+) -> tuple[list[int], list[int]]:
+    """Fill the pred/target selections not given by flags (SPEC.md 3.2 rules).
+
+    Recognised names come first; otherwise a table with exactly two free columns is
+    ``pred, target`` in that order; anything else is a usage error listing the columns.
+    """
+    free = [i for i in range(len(columns)) if i not in taken]
+    if pred is None:
+        pred = _one(recognise(columns, PRED_NAMES, PRED_GLOBS), "prediction", "-p/--pred-col", columns, where)
+    if target is None:
+        target = _one(recognise(columns, TARGET_NAMES), "target", "-y/--target-col", columns, where)
+    if pred is None and target is None and len(free) == 2:
+        return [free[0]], [free[1]]
+    rest = [i for i in free if i not in (pred or []) and i not in (target or [])]
+    if pred is None and target is not None and len(rest) == 1:
+        pred = rest
+    if target is None and pred is not None and len(rest) == 1:
+        target = rest
+    if pred is None or target is None:
+        missing = " and ".join(x for x, s in (("-p/--pred-col", pred), ("-y/--target-col", target)) if s is None)
+        raise UsageError(f"Cannot tell which columns of {where} to use; columns: {_names(columns)}. Pass {missing}.")
+    return pred, target
+
+
+def auto_single(columns: list[str], taken: set[int], role: str, where: str) -> list[int]:
+    """The one column of a table that holds only ``role`` (a separate PRED or TARGET file)."""
+    names, globs, flag = (PRED_NAMES, PRED_GLOBS, "-p/--pred-col") if role == "pred" else (TARGET_NAMES, (), "-y/--target-col")
+    found = _one(recognise(columns, names, globs), role, flag, columns, where)
+    if found is not None:
+        return found
+    free = [i for i in range(len(columns)) if i not in taken]
+    if len(free) == 1:
+        return free
+    raise UsageError(f"Cannot tell which column of {where} holds the {role}; columns: {_names(columns)}. Pass {flag}.")
+
+
+def _one(found: list[list[int]], what: str, flag: str, columns: list[str], where: str) -> list[int] | None:
+    if len(found) > 1:
+        names = " and ".join("'" + ",".join(columns[i] for i in f) + "'" for f in found)
+        raise UsageError(f"Several {what} columns in {where}: {names}. Pass {flag} to choose.")
+    return found[0] if found else None

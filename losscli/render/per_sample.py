@@ -1,0 +1,109 @@
+"""Per-sample values to a file, streamed chunk by chunk in input order.
+
+Formats by suffix: ``.csv``, ``.tsv``, ``.jsonl``, ``.npy`` (float64, ``(N,)`` for one loss or
+``(N, L)`` for several; ids are not stored in NPY). Rows dropped by ``--nan-policy omit`` hold
+NaN (empty in CSV/TSV, null in JSONL) so that row i of the output is row i of the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from losscli._atomic import atomic_write
+from losscli.errors import UsageError
+
+FORMATS = (".csv", ".tsv", ".jsonl", ".npy")
+
+
+def check_path(path: str) -> str:
+    """The format (suffix) of a per-sample path, or a usage error listing the allowed ones."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"--per-sample {path}: unsupported suffix; use one of {', '.join(FORMATS)}.")
+    return suffix
+
+
+@contextlib.contextmanager
+def writer(path: str, labels: list[str], id_name: str | None = None) -> Iterator["_Writer"]:
+    """A per-sample writer; the file appears (atomically) only if the block completes."""
+    suffix = check_path(path)
+    if suffix == ".npy":
+        with _NpyWriter(path, labels) as w:
+            yield w
+        return
+    with atomic_write(path) as fh:
+        w = _TextWriter(fh, suffix, labels, id_name)
+        w.header()
+        yield w
+
+
+class _TextWriter:
+    def __init__(self, fh, suffix: str, labels: list[str], id_name: str | None) -> None:
+        self.fh, self.suffix, self.labels, self.id_name = fh, suffix, labels, id_name
+        self.sep = "\t" if suffix == ".tsv" else ","
+
+    def header(self) -> None:
+        if self.suffix != ".jsonl":
+            names = ([self.id_name] if self.id_name else []) + self.labels
+            self.fh.write(self.sep.join(_quote(n, self.sep) for n in names) + "\n")
+
+    def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
+        cols = [np.asarray(values[label], dtype=np.float64).tolist() for label in self.labels]
+        id_list = ids.tolist() if ids is not None and self.id_name else None
+        lines = []
+        for i, row in enumerate(zip(*cols)):
+            if self.suffix == ".jsonl":
+                obj = {self.id_name: id_list[i]} if id_list is not None else {}
+                obj.update((k, v if math.isfinite(v) else None) for k, v in zip(self.labels, row))
+                lines.append(json.dumps(obj))
+            else:
+                cells = ([_quote(str(id_list[i]), self.sep)] if id_list is not None else []) + [
+                    repr(v) if math.isfinite(v) else ("" if math.isnan(v) else repr(v)) for v in row
+                ]
+                lines.append(self.sep.join(cells))
+        if lines:
+            self.fh.write("\n".join(lines) + "\n")
+
+
+def _quote(text: str, sep: str) -> str:
+    if any(ch in text for ch in (sep, '"', "\n")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class _NpyWriter:
+    """Streams float64 rows to a scratch file, then writes header + data atomically."""
+
+    def __init__(self, path: str, labels: list[str]) -> None:
+        self.path, self.labels, self.rows = path, labels, 0
+        fd, self.scratch = tempfile.mkstemp(prefix=".losscli-", suffix=".raw", dir=os.path.dirname(os.path.abspath(path)))
+        self.fh = os.fdopen(fd, "wb")
+
+    def __enter__(self) -> "_NpyWriter":
+        return self
+
+    def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
+        block = np.column_stack([np.asarray(values[label], dtype=np.float64) for label in self.labels])
+        self.fh.write(np.ascontiguousarray(block).tobytes())
+        self.rows += len(block)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.fh.close()
+        try:
+            if exc_type is None:
+                shape = (self.rows,) if len(self.labels) == 1 else (self.rows, len(self.labels))
+                with atomic_write(self.path, "wb") as out, open(self.scratch, "rb") as src:
+                    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float64)), "fortran_order": False, "shape": shape}
+                    np.lib.format.write_array_header_1_0(out, header)
+                    shutil.copyfileobj(src, out, 1 << 20)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.scratch)

@@ -1,0 +1,107 @@
+"""The evaluation result: frozen ``LossResult``/``Report`` dataclasses and the JSON report.
+
+``Report.to_dict()`` is the only source of the JSON report (schema ``losscli.report/1``,
+SPEC.md 6.1); every renderer reads the same object.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "losscli.report/1"
+
+
+@dataclass(frozen=True)
+class LossResult:
+    """One loss's headline value and statistics."""
+
+    name: str
+    label: str
+    params: dict[str, Any]
+    direction: str
+    reference: str
+    value: float | None
+    reduction: str
+    n: int
+    sum: float
+    mean: float
+    std: float | None
+    se: float | None
+    min: float
+    max: float
+    signature: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "params": {k: _json_value(v) for k, v in self.params.items()},
+            "direction": self.direction,
+            "reference": self.reference,
+            "value": _json_value(self.value),
+            "reduction": self.reduction,
+            "n": self.n,
+            "sum": _json_value(self.sum),
+            "mean": _json_value(self.mean),
+            "std": _json_value(self.std),
+            "se": _json_value(self.se),
+            "min": _json_value(self.min),
+            "max": _json_value(self.max),
+            "signature": self.signature,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of one evaluation: inputs, effective configuration and one entry per loss."""
+
+    tool_version: str
+    inputs: dict[str, Any]
+    config: dict[str, Any]
+    losses: tuple[LossResult, ...]
+    rows: int
+    rows_used: int
+    dropped: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    status: str = "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        inputs = dict(self.inputs)
+        inputs.update(rows=self.rows, rows_used=self.rows_used, dropped=dict(self.dropped))
+        return {
+            "schema": SCHEMA,
+            "tool": {"name": "losscli", "version": self.tool_version},
+            "status": self.status,
+            "inputs": inputs,
+            "config": dict(self.config),
+            "losses": [r.to_dict() for r in self.losses],
+            "groups": [],
+            "gates": [],
+            "timing": {"seconds": round(self.seconds, 6)},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The JSON report; floats keep full precision, non-finite values are strings."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def result(self, label: str) -> LossResult:
+        """The result whose label (or canonical name) is ``label``."""
+        for r in self.losses:
+            if r.label == label:
+                return r
+        for r in self.losses:
+            if r.name == label:
+                return r
+        raise KeyError(label)
+
+
+def _json_value(v: Any) -> Any:
+    """Floats as they are, except nan/inf which JSON cannot hold: their names as strings."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, tuple):
+        return [_json_value(x) for x in v]
+    return v
