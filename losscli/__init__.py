@@ -7,7 +7,7 @@ Public API (importing it never imports typer, rich or pandas)::
     0.5
 """
 
-__version__ = "0.1.0"
+from losscli._version import __version__ as __version__  # noqa: E402
 
 from losscli.engine import Accumulator as Accumulator, evaluate as evaluate  # noqa: E402
 from losscli.losses import get_loss as get_loss, list_losses as list_losses  # noqa: E402

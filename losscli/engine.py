@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import __version__
+from losscli._version import __version__
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
 from losscli.losses import BoundLoss, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
@@ -79,6 +79,7 @@ class Accumulator:
         self.summaries = {b.label: Summary() for b in self.losses}
         self.rows = 0
         self.dropped = 0
+        self.weighted = False
 
     # ------------------------------------------------------------------ update
     def update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -88,6 +89,7 @@ class Accumulator:
         keep = self._rows_to_keep(arrays, weights, n, offset)
         if weights is not None:
             weights = self._check_weights(np.asarray(weights, dtype=np.float64), offset)
+            self.weighted = True
         if keep is not None:
             arrays = {k: v[keep] for k, v in arrays.items()}
             weights = weights[keep] if weights is not None else None
@@ -184,6 +186,7 @@ class Accumulator:
             self.summaries[label] = self.summaries[label].merge(s)
         self.rows += other.rows
         self.dropped += other.dropped
+        self.weighted |= other.weighted
         return self
 
     def state(self) -> dict[str, Any]:
@@ -195,13 +198,14 @@ class Accumulator:
             "nan_policy": self.nan_policy,
             "rows": self.rows,
             "dropped": self.dropped,
+            "weighted": self.weighted,
             "summaries": {k: s.to_state() for k, s in self.summaries.items()},
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> "Accumulator":
         acc = cls(state["losses"], reduction=state["reduction"], nan_policy=state["nan_policy"])
-        acc.rows, acc.dropped = int(state["rows"]), int(state["dropped"])
+        acc.rows, acc.dropped, acc.weighted = int(state["rows"]), int(state["dropped"]), bool(state["weighted"])
         acc.summaries = {k: Summary.from_state(v) for k, v in state["summaries"].items()}
         return acc
 
@@ -218,7 +222,7 @@ class Accumulator:
         if used == 0:
             extra = f" (all {self.rows} rows dropped by --nan-policy omit)" if self.rows else ""
             raise InputError(f"No rows to evaluate{extra}.")
-        weighted = any(s.weight_sum != s.n for s in self.summaries.values())
+        weighted = self.weighted
         results = []
         for loss in self.losses:
             s = self.summaries[loss.label]

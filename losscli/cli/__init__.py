@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from losscli import __version__
+from losscli._version import __version__
 from losscli.cli import describe, eval as eval_cmd, list_losses
 from losscli.errors import LossCliError
 

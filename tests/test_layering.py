@@ -1,0 +1,72 @@
+"""The import rules of STYLE.md section 4, enforced by parsing every module's imports."""
+
+import ast
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1] / "losscli"
+
+# layer -> internal layers it may import (a layer is a module or a package under losscli/)
+ALLOWED = {
+    "_version": set(),
+    "errors": set(),
+    "_checks": {"errors"},
+    "_atomic": {"errors"},
+    "losses": {"losses", "_checks", "errors"},
+    "reductions": {"_checks", "errors"},
+    "stats": {"reductions"},
+    "report": set(),
+    "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version"},
+    "readers": {"readers", "errors"},
+    "render": {"render", "report", "_atomic", "errors"},
+    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version"},
+    "__init__": {"engine", "losses", "report", "_version"},
+    "__main__": {"cli"},
+}
+# third-party package -> the only places that may import it
+THIRD_PARTY = {
+    "pandas": ("readers/tabular.py",),
+    "pyarrow": ("readers/tabular.py",),
+    "rich": ("render/", "cli/"),
+    "typer": ("cli/",),
+}
+
+
+def _modules():
+    return sorted(p for p in ROOT.rglob("*.py"))
+
+
+def _layer(path: pathlib.Path) -> str:
+    rel = path.relative_to(ROOT)
+    return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
+
+
+def _imports(path: pathlib.Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "losscli":
+                yield from (f"losscli.{a.name}" for a in node.names)
+            else:
+                yield node.module
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_follow_the_layers(path):
+    layer = _layer(path)
+    assert layer in ALLOWED, f"{path} is in no known layer; add it to ALLOWED"
+    rel = str(path.relative_to(ROOT))
+    for name in _imports(path):
+        top = name.split(".")[0]
+        if top == "losscli":
+            target = name.split(".")[1] if "." in name else "__init__"
+            assert target in ALLOWED[layer] or target == layer, f"{rel} imports losscli.{target}"
+        elif top in THIRD_PARTY:
+            assert rel.startswith(THIRD_PARTY[top]), f"{rel} imports {top}"
+
+
+def test_every_module_is_checked():
+    assert len(_modules()) > 20

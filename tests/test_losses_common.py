@@ -1,0 +1,128 @@
+"""Properties every registered loss must have (sklearn test_common style).
+
+Inputs are generated from each loss's declared roles and kinds; ``SHAPES`` overrides the
+generic rule for losses whose roles need a particular shape, and the test below checks that
+every registered loss gets valid inputs, so no loss is forgotten.
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from losscli import evaluate
+from losscli.losses import list_losses, parse_spec
+
+N, C, D = 12, 4, 5
+ALL = [s.name for s in list_losses()]
+
+
+def _labels(rng, n):
+    return rng.integers(0, C, size=n)
+
+
+def _array(kind: str, role: str, shape: tuple, rng) -> np.ndarray:
+    kind = kind.split("|")[0]
+    if kind == "labels":
+        return _labels(rng, shape[0])
+    if kind == "binary":
+        # ±1 for roles named y (ranking/embedding losses); 0/1 elsewhere
+        return rng.choice([-1.0, 1.0], size=shape) if role == "y" else rng.integers(0, 2, size=shape).astype(float)
+    if kind == "probs":
+        p = rng.uniform(0.02, 0.98, size=shape)
+        return p / p.sum(axis=1, keepdims=True) if len(shape) == 2 else p
+    if kind == "log_probs":
+        p = rng.uniform(0.02, 0.98, size=shape)
+        return np.log(p / p.sum(axis=1, keepdims=True)) if len(shape) == 2 else np.log(p)
+    if kind == "boxes":
+        xy = rng.uniform(0, 10, size=(shape[0], 2))
+        return np.hstack([xy, xy + rng.uniform(0.5, 5, size=(shape[0], 2))])
+    if kind == "masks":
+        return rng.uniform(0.0, 1.0, size=shape) if role == "pred" else (rng.uniform(size=shape) > 0.5).astype(float)
+    if kind == "values":
+        return rng.uniform(0.1, 3.0, size=shape)  # positive: inside every regression loss's domain
+    return rng.normal(size=shape)  # logits, scores, embeddings
+
+
+# loss -> shape per role where the generic rule (below) does not fit
+SHAPES = {
+    "kl_div": {"pred": (N, C), "target": (N, C)},
+    "multilabel_soft_margin": {"pred": (N, C), "target": (N, C)},
+}
+
+
+def make_inputs(spec, rng):
+    has_labels = any(r.kind.split("|")[0] == "labels" for r in spec.roles)
+    out = []
+    for r in spec.roles:
+        kind = r.kind.split("|")[0]
+        shape = SHAPES.get(spec.name, {}).get(r.name)
+        if shape is None:
+            shape = {"boxes": (N, 4), "masks": (N, 6, 6), "embeddings": (N, D)}.get(kind)
+        if shape is None:
+            shape = (N, C) if has_labels and kind != "labels" else (N,)
+        out.append(_array(r.kind, r.name, shape, rng))
+    return out
+
+
+@pytest.fixture(params=ALL)
+def case(request):
+    (bound,) = parse_spec(request.param)
+    rng = np.random.default_rng(sum(map(ord, request.param)))
+    return bound, make_inputs(bound.spec, rng)
+
+
+def test_output_is_one_finite_float64_per_row(case):
+    bound, inputs = case
+    out = bound(*inputs)
+    assert isinstance(out, np.ndarray) and out.shape == (N,) and out.dtype == np.float64
+    assert np.isfinite(out).all()
+
+
+def test_permuting_rows_permutes_the_output(case):
+    bound, inputs = case
+    perm = np.random.default_rng(0).permutation(N)
+    np.testing.assert_allclose(bound(*[a[perm] for a in inputs]), bound(*inputs)[perm], rtol=1e-12, atol=1e-15)
+
+
+def test_float32_inputs_agree_with_float64(case):
+    bound, inputs = case
+    as32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in inputs]
+    up = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in as32]
+    np.testing.assert_allclose(bound(*as32), bound(*up), rtol=1e-12)
+
+
+def test_sum_is_mean_times_n_for_unit_normalisers(case):
+    bound, inputs = case
+    r = evaluate(inputs={rl.name: a for rl, a in zip(bound.spec.roles, inputs)}, losses=[bound]).losses[0]
+    if bound.normalizer(*inputs) is None:
+        assert r.sum == pytest.approx(r.mean * r.n, rel=1e-12)
+    else:
+        assert r.mean == pytest.approx(r.sum / np.sum(bound.normalizer(*inputs)), rel=1e-12)
+
+
+def test_scaling_all_weights_leaves_the_mean_unchanged(case):
+    bound, inputs = case
+    arrays = {rl.name: a for rl, a in zip(bound.spec.roles, inputs)}
+    w = np.random.default_rng(1).uniform(0.1, 2.0, size=N)
+    a = evaluate(inputs=arrays, losses=[bound], weights=w).losses[0].value
+    b = evaluate(inputs=arrays, losses=[bound], weights=w * 13.0).losses[0].value
+    assert b == pytest.approx(a, rel=1e-12)
+
+
+def test_shape_mismatch_is_an_error(case):
+    bound, inputs = case
+    from losscli.errors import ShapeError
+
+    with pytest.raises(ShapeError):
+        bound(inputs[0], *[a[:-1] for a in inputs[1:]])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_docstring_has_the_sections(name):
+    spec = next(s for s in list_losses() if s.name == name)
+    doc = inspect.getdoc(spec.fn) or ""
+    for section in ("Args:", "Returns:", "Examples:", "References:"):
+        assert section in doc, f"{name}: docstring lacks {section}"
+    for r in spec.roles:
+        assert f"  {r.name}:" in doc or f"  {r.name} (" in doc, f"{name}: Args does not document {r.name}"
