@@ -1,16 +1,32 @@
 """losscli: score saved model predictions with reference-exact losses.
 
-Public API (importing it never imports typer, rich or pandas)::
+Public API (importing it never imports typer, rich or pandas; numpy and the registry load on
+first use, so ``losscli --help`` stays fast)::
 
     >>> import numpy as np, losscli
     >>> losscli.evaluate(np.array([0.5, -1.0]), np.array([0.0, 1.0]), ["huber:delta=0.5"]).losses[0].value
     0.5
 """
 
-from losscli._version import __version__ as __version__  # noqa: E402
+from losscli._version import __version__ as __version__
 
-from losscli.engine import Accumulator as Accumulator, evaluate as evaluate  # noqa: E402
-from losscli.losses import get_loss as get_loss, list_losses as list_losses  # noqa: E402
-from losscli.report import LossResult as LossResult, Report as Report  # noqa: E402
+_LAZY = {
+    "Accumulator": "losscli.engine",
+    "evaluate": "losscli.engine",
+    "get_loss": "losscli.losses",
+    "list_losses": "losscli.losses",
+    "LossResult": "losscli.report",
+    "Report": "losscli.report",
+}
 
 __all__ = ["Accumulator", "LossResult", "Report", "__version__", "evaluate", "get_loss", "list_losses"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'losscli' has no attribute {name!r}")

@@ -14,6 +14,14 @@ class OutputFormat(str, enum.Enum):
     md = "md"
 
 
+class Reduction(str, enum.Enum):
+    """Mirrors ``losscli.reductions.Reduction`` (kept here so --help does not import numpy)."""
+
+    mean = "mean"
+    sum = "sum"
+    none = "none"
+
+
 class ListFormat(str, enum.Enum):
     table = "table"
     json = "json"

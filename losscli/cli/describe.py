@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from losscli.losses import format_value, get_loss
 
 app = typer.Typer()
 
@@ -17,6 +16,8 @@ def describe_command(
     loss: Annotated[str, typer.Argument(help="A loss name or alias.", show_default=False)],
 ) -> None:
     """Show one loss: formula, inputs, parameters, reference and an example command."""
+    from losscli.losses import format_value, get_loss
+
     spec = get_loss(loss.partition(":")[0])
     lines = [f"{spec.name} ({spec.family}; {'lower' if spec.direction == 'lower' else 'higher'} is better)"]
     if spec.aliases:

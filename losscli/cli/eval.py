@@ -10,14 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from losscli import readers
 from losscli._atomic import atomic_write
-from losscli.cli._options import SUFFIX_FORMATS, NanPolicy, OutputFormat
-from losscli.engine import Accumulator, resolve_losses
+from losscli.cli._options import SUFFIX_FORMATS, NanPolicy, OutputFormat, Reduction
 from losscli.errors import UsageError
-from losscli.reductions import Reduction
-from losscli.render import json_report, per_sample
-from losscli.report import Report
 
 app = typer.Typer()
 
@@ -58,6 +53,10 @@ def eval_command(
     precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table, csv and md output (JSON is always exact).", rich_help_panel=OUTPUT)] = 6,
 ) -> None:
     """Compute losses of predictions against targets."""
+    from losscli import readers
+    from losscli.engine import Accumulator, resolve_losses
+    from losscli.render import json_report, per_sample
+
     start = time.perf_counter()
     fmt_name = _output_format(fmt, output, score_only, reduction)
     if per_sample_path is not None:
@@ -111,7 +110,9 @@ def _output_format(fmt: OutputFormat, output: str | None, score_only: bool, redu
     return "table" if sys.stdout.isatty() else "json"
 
 
-def _emit(report: Report, fmt_name: str, output: str | None, precision: int) -> None:
+def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
+    from losscli.render import json_report
+
     if fmt_name == "table":
         from rich.console import Console
 

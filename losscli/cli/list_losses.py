@@ -10,7 +10,6 @@ import typer
 
 from losscli.cli._options import ListFormat
 from losscli.errors import UsageError
-from losscli.losses import FAMILIES, format_value, list_losses, presets
 
 app = typer.Typer()
 
@@ -18,10 +17,12 @@ app = typer.Typer()
 @app.command("list")
 def list_command(
     pattern: Annotated[Optional[str], typer.Argument(help="Glob on names and aliases, e.g. '*hinge*'.", show_default=False)] = None,
-    family: Annotated[Optional[str], typer.Option("--family", help=f"Only this family: {', '.join(FAMILIES)}.")] = None,
+    family: Annotated[Optional[str], typer.Option("--family", help="Only this family (regression, classification, ranking, segmentation, boxes, gan).")] = None,
     fmt: Annotated[Optional[ListFormat], typer.Option("-f", "--format", help="table (default on a terminal) or json.")] = None,
 ) -> None:
     """List registered losses: name, aliases, family, inputs, parameters, direction, reference."""
+    from losscli.losses import FAMILIES, format_value, list_losses, presets
+
     if family is not None and family not in FAMILIES:
         raise UsageError(f"Unknown family '{family}'. Expected one of: {', '.join(FAMILIES)}.")
     specs = list_losses(pattern, family)
