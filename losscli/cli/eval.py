@@ -31,9 +31,11 @@ Examples:
 
 @app.command("eval", epilog=EXAMPLES)
 def eval_command(
-    pred: Annotated[str, typer.Argument(help="Predictions: a file (csv, tsv, txt, npy, npz, parquet, jsonl; optionally .gz/.bz2/.xz), a glob, or - for stdin; PATH:FORMAT overrides the suffix.", rich_help_panel=INPUT, show_default=False)],
+    pred: Annotated[Optional[str], typer.Argument(help="Predictions: a file (csv, tsv, txt, npy, npz, parquet, jsonl; optionally .gz/.bz2/.xz), a glob, or - for stdin; PATH:FORMAT overrides the suffix.", rich_help_panel=INPUT, show_default=False)] = None,
     target: Annotated[Optional[str], typer.Argument(help="Targets, as PRED. Without it, PRED is one table holding both.", rich_help_panel=INPUT, show_default=False)] = None,
     loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False)] = [],  # noqa: B006
+    role_inputs: Annotated[list[str], typer.Option("--input", help="ROLE=PATH[:SEL]: fill a loss input (e.g. anchor, var, z_j) from a file or its columns; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
+    role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of the PRED table; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob or comma list.", rich_help_panel=INPUT)] = None,
     target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s), as -p.", rich_help_panel=INPUT)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (finite, >= 0).", rich_help_panel=INPUT)] = None,
@@ -67,6 +69,9 @@ def eval_command(
     loaded = readers.load_inputs(
         pred,
         target,
+        roles=[[r.name for r in b.spec.roles] for b in losses],
+        inputs=_role_map(role_inputs, "--input", "ROLE=PATH[:SEL]", losses),
+        role_cols=_role_map(role_cols, "--col", "ROLE=SEL", losses),
         pred_col=pred_col,
         target_col=target_col,
         weight_col=weight_col,
@@ -89,6 +94,23 @@ def eval_command(
         with atomic_write(report_path) as fh:
             fh.write(json_report.to_json(report))
     _emit(report, fmt_name, output, precision)
+
+
+def _role_map(items: list[str], flag: str, form: str, losses) -> dict[str, str]:
+    """Parse repeated ``ROLE=VALUE`` flags, checking that some requested loss has the role."""
+    known = list(dict.fromkeys(r.name for b in losses for r in b.spec.roles))
+    out: dict[str, str] = {}
+    for item in items:
+        role, eq, value = item.partition("=")
+        role = role.strip()
+        if not eq or not role or not value:
+            raise UsageError(f"{flag} '{item}' is not {form}.")
+        if role not in known:
+            raise UsageError(f"{flag} {role}=...: no requested loss has an input '{role}'; their inputs are {', '.join(known)}.")
+        if role in out:
+            raise UsageError(f"{flag} {role}=... is given twice.")
+        out[role] = value
+    return out
 
 
 def _output_format(fmt: OutputFormat, output: str | None, score_only: bool, reduction: Reduction) -> str:

@@ -13,6 +13,8 @@ import hashlib
 import lzma
 import os
 import sys
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,7 @@ from losscli.readers.arrays import read_npy, read_npz
 FORMATS = ("csv", "tsv", "txt", "npy", "npz", "parquet", "jsonl")
 TABULAR = ("csv", "tsv", "txt", "parquet", "jsonl")
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,12 @@ class Loaded:
 
 
 def load_inputs(
-    pred: str,
+    pred: str | None,
     target: str | None = None,
     *,
+    roles: Sequence[Sequence[str]] = (("pred", "target"),),
+    inputs: Mapping[str, str] | None = None,
+    role_cols: Mapping[str, str] | None = None,
     pred_col: str | None = None,
     target_col: str | None = None,
     weight_col: str | None = None,
@@ -93,22 +99,127 @@ def load_inputs(
     delimiter: str | None = None,
     hash_inputs: bool = True,
 ) -> Loaded:
-    """Read PRED (and TARGET) and select the prediction, target, weight and id columns."""
+    """Read the inputs and select the array of every role the losses need.
+
+    ``roles`` lists each loss's role names in order. A role is filled, first to last, by
+    ``inputs`` (``--input ROLE=PATH[:SEL]``), ``role_cols`` (``--col ROLE=SEL``, columns of the
+    PRED table), a PRED-table column named like the role (or ``ROLE_*`` columns), and finally by
+    position: PRED fills every loss's first role and TARGET its second (``pred``/``target``).
+    """
     if pred == "-" and target == "-":
         raise UsageError("Only one of PRED and TARGET can be '-' (stdin).")
-    psrc = parse_source(pred)
-    tsrc = parse_source(target) if target is not None else None
+    if sum(v.split(":")[0] == "-" for v in (pred, target, *(inputs or {}).values()) if v) > 1:
+        raise UsageError("Only one input can be '-' (stdin).")
     opts = dict(header=header, delimiter=delimiter, hash_inputs=hash_inputs)
     out = Loaded(arrays={})
-    pdata = _Input.read(psrc, pred_key, **opts)
-    if tsrc is None:
-        if pdata.table is None:
-            raise UsageError(f"{psrc.where} is an array; pass TARGET too (e.g. losscli eval {pred} target.npy -l mse).")
-        _from_one_table(pdata, out, pred_col, target_col, weight_col, id_col)
-    else:
-        tdata = _Input.read(tsrc, target_key, **opts)
-        _from_two(pdata, tdata, out, pred_col, target_col, weight_col, id_col)
+    pdata = _Input.read(parse_source(pred), pred_key, **opts) if pred is not None else None
+    tdata = _Input.read(parse_source(target), target_key, **opts) if target is not None else None
+    for role, text in (inputs or {}).items():
+        _read_role(role, text, out, opts)
+    tables = [d for d in (pdata, tdata) if d is not None and d.table is not None]
+    taken = _extras(tables, out, weight_col, id_col)
+    ptable = pdata if pdata is not None and pdata.table is not None else None
+    for role, sel in (role_cols or {}).items():
+        if ptable is None:
+            raise UsageError(f"--col {role}={sel} selects columns of the PRED table, but there is no PRED table.")
+        positions = cols.select(ptable.table.columns, sel, ptable.source.where)
+        ptable.take(positions, role, out)
+        taken[id(ptable)] |= set(positions)
+    wanted = list(dict.fromkeys(r for loss in roles for r in loss))
+    if ptable is not None:
+        for role in wanted:
+            if role not in out.arrays and role not in POSITIONAL:
+                found = cols.recognise(ptable.table.columns, (role,), (role + "_*",))
+                if len(found) == 1:
+                    ptable.take(found[0], role, out)
+                    taken[id(ptable)] |= set(found[0])
+    need = [i for i in (0, 1) if any(len(loss) > i and loss[i] not in out.arrays for loss in roles)]
+    if need:
+        _positional(pdata, tdata, out, need, taken, pred_col, target_col)
     return out
+
+
+def _positional(pdata, tdata, out: Loaded, need: list[int], taken: dict, pred_col, target_col) -> None:
+    """Fill ``pred`` (PRED) and ``target`` (TARGET, or the PRED table's target column)."""
+    if pdata is None:
+        raise UsageError("No PRED given: pass PRED (and TARGET), or every input with --input ROLE=PATH.")
+    if tdata is None and 1 in need:
+        if pdata.table is None:
+            where = pdata.source.where
+            raise UsageError(f"{where} is an array; pass TARGET too (e.g. losscli eval {where} target.npy -l mse).")
+        table, where = pdata.table, pdata.source.where
+        p = cols.select(table.columns, pred_col, where) if pred_col else None
+        t = cols.select(table.columns, target_col, where) if target_col else None
+        p, t = cols.auto_roles(table.columns, taken[id(pdata)], p, t, where)
+        pdata.take(p, POSITIONAL[0], out)
+        pdata.take(t, POSITIONAL[1], out)
+        return
+    pairs = [(POSITIONAL[0], pdata, pred_col)] + ([(POSITIONAL[1], tdata, target_col)] if 1 in need else [])
+    for role, data, sel in pairs:
+        if data.table is None:
+            out.arrays[role] = _array_columns(data.array, sel, data.source.where) if sel else data.array
+            out.info[role] = dict(data.info)
+            out.sources[role] = data.source.where
+        else:
+            where = data.source.where
+            positions = cols.select(data.table.columns, sel, where) if sel else cols.auto_single(
+                data.table.columns, taken[id(data)], role, where
+            )
+            data.take(positions, role, out)
+
+
+def _extras(tables: list["_Input"], out: Loaded, weight_col: str | None, id_col: str | None) -> dict[int, set[int]]:
+    """Select the weight and id columns from the first table that has them."""
+    taken: dict[int, set[int]] = defaultdict(set)
+    for flag, value in (("-w/--weight-col", weight_col), ("--id-col", id_col)):
+        if value is None:
+            continue
+        if not tables:
+            raise UsageError(f"{flag} selects a column of a table, but no input is a table.")
+        owner = next((d for d in tables if _has(d, value)), tables[0])  # tables[0] raises the missing-column error
+        taken[id(owner)] |= owner.extras(out, value if flag.startswith("-w") else None, value if flag == "--id-col" else None)
+    return taken
+
+
+def _read_role(role: str, text: str, out: Loaded, opts: dict) -> None:
+    """``--input ROLE=PATH[:FORMAT][:SEL]``: a whole array, or columns of a table."""
+    source, sel = _split_selection(text)
+    data = _Input.read(source, None, **opts)
+    if data.table is None:
+        out.arrays[role] = _array_columns(data.array, sel, source.where) if sel else data.array
+        out.info[role] = dict(data.info)
+        out.sources[role] = source.where
+        return
+    columns, where = data.table.columns, source.where
+    if sel is not None:
+        positions = cols.select(columns, sel, where)
+    else:
+        found = cols.recognise(columns, (role,), (role + "_*",))
+        if len(found) == 1:
+            positions = found[0]
+        elif len(columns) == 1:
+            positions = [0]
+        else:
+            raise UsageError(f"Cannot tell which columns of {where} hold '{role}'; columns: {cols.describe(columns)}. Pass --input {role}={where}:SEL.")
+    data.take(positions, role, out)
+
+
+def _split_selection(text: str) -> tuple[Source, str | None]:
+    """Split ``PATH[:FORMAT][:SEL]`` (or ``FILE.npz:KEY``) at the longest prefix that is a file."""
+    parts = text.split(":")
+    for i in range(len(parts), 0, -1):
+        path = ":".join(parts[:i])
+        if path == "-" or os.path.isfile(path):
+            rest = parts[i:]
+            if rest and rest[0].lower() in FORMATS:
+                source = parse_source(f"{path}:{rest[0]}")
+                rest = rest[1:]
+            else:
+                source = parse_source(path)
+            if source.fmt == "npz" and rest:
+                return Source(source.path, source.fmt, rest[0], source.compression), ":".join(rest[1:]) or None
+            return source, ":".join(rest) or None
+    return parse_source(parts[0]), ":".join(parts[1:]) or None  # the missing file is reported by read
 
 
 class _Input:
@@ -170,47 +281,6 @@ class _Input:
             out.ids, out.id_name = self.table.take_ids(i), self.table.columns[i]
             taken.add(i)
         return taken
-
-
-def _from_one_table(data: _Input, out: Loaded, pred_col, target_col, weight_col, id_col) -> None:
-    table, where = data.table, data.source.where
-    taken = data.extras(out, weight_col, id_col)
-    p = cols.select(table.columns, pred_col, where) if pred_col else None
-    t = cols.select(table.columns, target_col, where) if target_col else None
-    p, t = cols.auto_roles(table.columns, taken, p, t, where)
-    data.take(p, "pred", out)
-    data.take(t, "target", out)
-
-
-def _from_two(pdata: _Input, tdata: _Input, out: Loaded, pred_col, target_col, weight_col, id_col) -> None:
-    for role, data, sel in (("pred", pdata, pred_col), ("target", tdata, target_col)):
-        if data.table is None:
-            if sel is not None:
-                out.arrays[role] = _array_columns(data.array, sel, data.source.where)
-            else:
-                out.arrays[role] = data.array
-            out.info[role] = dict(data.info)
-            out.sources[role] = data.source.where
-    tables = [d for d in (pdata, tdata) if d.table is not None]
-    for flag, value in (("-w/--weight-col", weight_col), ("--id-col", id_col)):
-        if value is not None and not tables:
-            raise UsageError(f"{flag} selects a column of a table, but PRED and TARGET are both arrays.")
-    taken_by: dict[int, set[int]] = {}
-    for d in tables:
-        w = weight_col if weight_col is not None and _has(d, weight_col) else None
-        i = id_col if id_col is not None and _has(d, id_col) else None
-        taken_by[id(d)] = d.extras(out, w, i)
-    if weight_col is not None and out.weights is None:
-        tables[0].extras(out, weight_col, None)  # raises the missing-column error
-    if id_col is not None and out.ids is None:
-        tables[0].extras(out, None, id_col)
-    for role, data, sel in (("pred", pdata, pred_col), ("target", tdata, target_col)):
-        if data.table is not None:
-            taken = taken_by[id(data)]
-            positions = cols.select(data.table.columns, sel, data.source.where) if sel else cols.auto_single(
-                data.table.columns, taken, role, data.source.where
-            )
-            data.take(positions, role, out)
 
 
 def _has(data: _Input, sel: str) -> bool:

@@ -39,7 +39,7 @@ def _item(columns: list[str], item: str, where: str) -> list[int]:
     if any(ch in item for ch in "*?["):
         hits = [i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, item)]
         if not hits:
-            raise InputError(f"No column matches '{item}' in {where}; columns: {_names(columns)}.")
+            raise InputError(f"No column matches '{item}' in {where}; columns: {describe(columns)}.")
         return hits
     for cut in (i for i, ch in enumerate(item) if ch == "-" and 0 < i < len(item) - 1):
         lo, hi = _bound(columns, item[:cut]), _bound(columns, item[cut + 1 :])
@@ -47,7 +47,7 @@ def _item(columns: list[str], item: str, where: str) -> list[int]:
             if hi < lo:
                 raise UsageError(f"Column range '{item}' runs backwards in {where}.")
             return list(range(lo, hi + 1))
-    raise InputError(f"Column '{item}' not found in {where}; columns: {_names(columns)}.")
+    raise InputError(f"Column '{item}' not found in {where}; columns: {describe(columns)}.")
 
 
 def _bound(columns: list[str], text: str) -> int | None:
@@ -64,7 +64,7 @@ def _index(columns: list[str], i: int, where: str) -> int:
     return i - 1
 
 
-def _names(columns: list[str]) -> str:
+def describe(columns: list[str]) -> str:
     shown = ", ".join(columns[:20])
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > 20 else "")
 
@@ -101,7 +101,7 @@ def auto_roles(
         target = rest
     if pred is None or target is None:
         missing = " and ".join(x for x, s in (("-p/--pred-col", pred), ("-y/--target-col", target)) if s is None)
-        raise UsageError(f"Cannot tell which columns of {where} to use; columns: {_names(columns)}. Pass {missing}.")
+        raise UsageError(f"Cannot tell which columns of {where} to use; columns: {describe(columns)}. Pass {missing}.")
     return pred, target
 
 
@@ -114,7 +114,7 @@ def auto_single(columns: list[str], taken: set[int], role: str, where: str) -> l
     free = [i for i in range(len(columns)) if i not in taken]
     if len(free) == 1:
         return free
-    raise UsageError(f"Cannot tell which column of {where} holds the {role}; columns: {_names(columns)}. Pass {flag}.")
+    raise UsageError(f"Cannot tell which column of {where} holds the {role}; columns: {describe(columns)}. Pass {flag}.")
 
 
 def _one(found: list[list[int]], what: str, flag: str, columns: list[str], where: str) -> list[int] | None:
