@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from losscli._version import __version__
 from losscli.cli import describe, eval as eval_cmd, list_losses
+from losscli.cli._options import protect_stdin
 from losscli.errors import LossCliError
 
 EXIT_CODES_HELP = (
@@ -28,8 +29,12 @@ class _Group(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         extra.pop("standalone_mode", None)
         try:
-            rv = super().main(args=argv, prog_name=prog_name or "losscli", standalone_mode=False, **extra)
+            rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
+        except SystemExit as e:
+            if not isinstance(e.__context__, BrokenPipeError):
+                raise
+            code = _quiet_pipe()  # click turns a closed stdout into exit 1; a closed pipe is no failure
         except LossCliError as e:
             code = _error(str(e), e.exit_code)
         except BrokenPipeError:
@@ -37,7 +42,11 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             code = 130
         except Exception as e:  # noqa: BLE001 - the one place that turns any failure into an exit code
-            if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
+            if type(e).__name__ == "NoArgsIsHelpError":  # the help is the message; typer's rich help printed it
+                if e.format_message():
+                    print(e.format_message())
+                code = 2
+            elif hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
                 code = _error(e.format_message(), 2 if e.exit_code == 2 else e.exit_code)
             else:
                 if "-v" in argv or "--verbose" in argv:

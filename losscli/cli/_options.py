@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 
 class OutputFormat(str, enum.Enum):
@@ -34,3 +35,17 @@ class NanPolicy(str, enum.Enum):
 
 
 SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".md": "md", ".txt": "table"}
+
+
+_STDIN_FORMAT = re.compile(r"-:[A-Za-z0-9.]+")
+_STDIN_ALIAS = "\0stdin"  # cannot occur in a real argument (argv strings end at NUL)
+
+
+def protect_stdin(argv: list[str]) -> list[str]:
+    """Hide ``-:FORMAT`` (stdin in a format) from click, which would parse it as short options."""
+    return [_STDIN_ALIAS + a[1:] if _STDIN_FORMAT.fullmatch(a) else a for a in argv]
+
+
+def stdin_path(value: str | None) -> str | None:
+    """Undo ``protect_stdin`` on a positional path argument."""
+    return "-" + value[len(_STDIN_ALIAS) :] if value is not None and value.startswith(_STDIN_ALIAS) else value

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from losscli._atomic import atomic_write
-from losscli.cli._options import SUFFIX_FORMATS, NanPolicy, OutputFormat, Reduction
+from losscli.cli._options import SUFFIX_FORMATS, NanPolicy, OutputFormat, Reduction, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -31,6 +31,7 @@ Examples:
 
 @app.command("eval", epilog=EXAMPLES)
 def eval_command(
+    ctx: typer.Context,
     pred: Annotated[Optional[str], typer.Argument(help="Predictions: a file (csv, tsv, txt, npy, npz, parquet, jsonl; optionally .gz/.bz2/.xz), a glob, or - for stdin; PATH:FORMAT overrides the suffix.", rich_help_panel=INPUT, show_default=False)] = None,
     target: Annotated[Optional[str], typer.Argument(help="Targets, as PRED. Without it, PRED is one table holding both.", rich_help_panel=INPUT, show_default=False)] = None,
     loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False)] = [],  # noqa: B006
@@ -60,7 +61,9 @@ def eval_command(
     from losscli.render import json_report, per_sample
 
     start = time.perf_counter()
-    fmt_name = _output_format(fmt, output, score_only, reduction)
+    pred, target = stdin_path(pred), stdin_path(target)
+    fmt_source = ctx.get_parameter_source("fmt")
+    fmt_name = _output_format(fmt, output, score_only, reduction, from_env=fmt_source is not None and fmt_source.name == "ENVIRONMENT")
     if per_sample_path is not None:
         per_sample.check_path(per_sample_path)
     if not loss:
@@ -113,22 +116,28 @@ def _role_map(items: list[str], flag: str, form: str, losses) -> dict[str, str]:
     return out
 
 
-def _output_format(fmt: OutputFormat, output: str | None, score_only: bool, reduction: Reduction) -> str:
-    """The output format, checking flag combinations before any file is read."""
+def _output_format(fmt: OutputFormat, output: str | None, score_only: bool, reduction: Reduction, *, from_env: bool = False) -> str:
+    """The output format, checking flag combinations before any file is read.
+
+    Flags win over ``LOSSCLI_FORMAT`` (``from_env``): ``-b`` and the suffix of ``-o`` override it.
+    """
     if score_only:
-        if fmt is not OutputFormat.auto:
+        if fmt is not OutputFormat.auto and not from_env:
             raise UsageError("Use just one of -b/--score-only and -f/--format.")
         if reduction is Reduction.none:
             raise UsageError("-b/--score-only prints headline values, but --reduction none has none.")
         return "bare"
-    if fmt is not OutputFormat.auto:
+    if fmt is not OutputFormat.auto and not from_env:
         return fmt.value
     if output is not None:
         suffix = os.path.splitext(output)[1].lower()
-        if suffix not in SUFFIX_FORMATS:
+        if suffix in SUFFIX_FORMATS:
+            return SUFFIX_FORMATS[suffix]
+        if fmt is OutputFormat.auto:
             known = ", ".join(SUFFIX_FORMATS)
             raise UsageError(f"Cannot tell the format of -o {output} from its suffix ({known}); pass -f.")
-        return SUFFIX_FORMATS[suffix]
+    if fmt is not OutputFormat.auto:
+        return fmt.value
     return "table" if sys.stdout.isatty() else "json"
 
 

@@ -55,6 +55,10 @@ def parse_source(text: str) -> Source:
     compression = _suffix_format(path)[1]
     if fmt is None:
         fmt = "csv" if path == "-" else _suffix_format(path)[0]
+    if fmt is None and os.path.isdir(path):
+        raise InputError(f"{path} is a directory, not a file.")
+    if fmt is None and not os.path.exists(path) and not any(ch in path for ch in "*?["):
+        raise InputError(f"File not found: {path}")
     if fmt is None:
         known = ", ".join("." + f for f in FORMATS)
         raise UsageError(f"Cannot tell the format of '{path}' from its suffix ({known}); add ':FORMAT', e.g. {path}:csv.")

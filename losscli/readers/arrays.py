@@ -19,9 +19,7 @@ def read_npy(data: Any, where: str) -> np.ndarray:
         else:
             arr = np.load(data, mmap_mode="r", allow_pickle=False)
     except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise InputError(f"{where} holds a pickled object array; losscli never unpickles.") from None
-        raise InputError(f"{where} is not a valid NPY file: {e}") from None
+        raise _load_error(e, where, "NPY file") from None
     except (OSError, EOFError) as e:
         raise InputError(f"{where} is not a valid NPY file: {e}") from None
     if isinstance(arr, np.lib.npyio.NpzFile):
@@ -33,7 +31,9 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
     """The array ``key`` of an NPZ archive (the only array when ``key`` is None)."""
     try:
         archive = np.load(io.BytesIO(data) if isinstance(data, bytes) else data, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+    except ValueError as e:
+        raise _load_error(e, where, "NPZ archive") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
         raise InputError(f"{where} is not a valid NPZ archive: {e}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise InputError(f"{where} is not an NPZ archive.")
@@ -48,12 +48,20 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
         try:
             arr = archive[key]
         except ValueError as e:
-            if "allow_pickle" in str(e):
-                raise InputError(f"{where}:{key} holds a pickled object array; losscli never unpickles.") from None
-            raise InputError(f"{where}:{key} is not a valid array: {e}") from None
+            raise _load_error(e, f"{where}:{key}", "array") from None
         except (OSError, EOFError, zipfile.BadZipFile) as e:
             raise InputError(f"{where}:{key} is not a valid array: {e}") from None
     return check_dtype(arr, f"{where}:{key}"), key
+
+
+def _load_error(e: ValueError, where: str, what: str) -> InputError:
+    """numpy's refusals to unpickle, told apart: an object array, or a file of another format."""
+    text = str(e)
+    if "Object arrays" in text or "Python objects" in text:  # read_array / open_memmap on dtype=object
+        return InputError(f"{where} holds a pickled object array; losscli never unpickles.")
+    if "pickled (object) data" in text:  # np.load found neither the NPY magic nor a zip header
+        return InputError(f"{where} is not a valid {what}: it has no NPY/NPZ header (losscli never unpickles).")
+    return InputError(f"{where} is not a valid {what}: {e}")
 
 
 def check_dtype(arr: np.ndarray, where: str) -> np.ndarray:

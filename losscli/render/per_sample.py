@@ -68,7 +68,7 @@ class _TextWriter:
                 cells = ([_quote(str(id_list[i]), self.sep)] if id_list is not None else []) + [
                     repr(v) if math.isfinite(v) else ("" if math.isnan(v) else repr(v)) for v in row
                 ]
-                lines.append(self.sep.join(cells))
+                lines.append(self.sep.join(cells) if cells != [""] else '""')  # a blank line would be skipped by readers
         if lines:
             self.fh.write("\n".join(lines) + "\n")
 

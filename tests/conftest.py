@@ -1,0 +1,76 @@
+"""Shared fixtures: run the CLI in-process and write small input files into ``tmp_path``.
+
+Every test that uses ``cli`` or ``files`` runs with ``tmp_path`` as the working directory, so
+paths in messages are short relative names (``a.csv``) and outputs land in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from losscli.cli import app
+
+# The running example of the CLI tests (hand-computed values are in the tests that use it).
+X = [0.5, -1.0, 2.0, 3.0]
+Y = [0.0, 1.0, 2.5, 0.0]
+
+
+class Files:
+    """Writes input files into the working directory and returns their relative names."""
+
+    def __init__(self, root: pathlib.Path) -> None:
+        self.root = root
+
+    def text(self, name: str, content: str) -> str:
+        (self.root / name).write_text(content, encoding="utf-8", newline="")
+        return name
+
+    def bytes(self, name: str, content: bytes) -> str:
+        (self.root / name).write_bytes(content)
+        return name
+
+    def npy(self, name: str, array) -> str:
+        np.save(self.root / name, np.asarray(array), allow_pickle=True)
+        return name
+
+    def csv(self, name: str, header: list[str], *rows) -> str:
+        """A CSV with ``header`` and ``rows`` (each a sequence of cells, written with ``str``)."""
+        lines = [",".join(header)] + [",".join(str(c) for c in row) for row in rows]
+        return self.text(name, "\n".join(lines) + "\n")
+
+    def xy_csv(self, name: str = "xy.csv") -> str:
+        """``pred,target`` with the running example ``X``, ``Y``."""
+        return self.csv(name, ["pred", "target"], *zip(X, Y))
+
+    def xy_npy(self) -> tuple[str, str]:
+        return self.npy("x.npy", X), self.npy("y.npy", Y)
+
+    def listing(self) -> list[str]:
+        """Every file in the working directory (hidden temporary files included), sorted."""
+        return sorted(p.name for p in self.root.iterdir())
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch) -> Files:
+    monkeypatch.chdir(tmp_path)
+    return Files(tmp_path)
+
+
+@pytest.fixture
+def cli(files):
+    """``cli(*args, input=None, env=None)`` runs ``losscli ARGS`` in-process in ``tmp_path``.
+
+    The result has ``exit_code``, ``stdout`` and ``stderr`` (kept apart). ``LOSSCLI_FORMAT`` from
+    the outer environment is removed unless ``env`` sets it.
+    """
+
+    def run(*args, input=None, env=None):
+        environment = {"LOSSCLI_FORMAT": None, "NO_COLOR": None, "COLUMNS": "200"}
+        environment.update(env or {})
+        return CliRunner().invoke(app, [str(a) for a in args], input=input, env=environment)
+
+    return run

@@ -1,0 +1,103 @@
+"""``losscli list``: the registry as JSON or a table, filtered by a glob and a family."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+
+import pytest
+
+from losscli.losses import FAMILIES
+
+
+def listing(cli, *args) -> dict:
+    result = cli("list", "-f", "json", *args)
+    assert (result.exit_code, result.stderr) == (0, "")
+    return json.loads(result.stdout)
+
+
+def names(data: dict) -> list[str]:
+    return [e["name"] for e in data["losses"]]
+
+
+def test_json_lists_every_loss_with_its_fields(cli):
+    data = listing(cli)
+    assert list(data) == ["losses", "presets"]
+    assert len(data["losses"]) >= 13 and len(set(names(data))) == len(data["losses"])
+    for e in data["losses"]:
+        assert list(e) == ["name", "aliases", "family", "inputs", "params", "direction", "reference", "summary"]
+        assert e["family"] in FAMILIES and e["direction"] in ("lower", "higher")
+        assert e["reference"] and e["summary"] and e["inputs"]
+    by_name = {e["name"]: e for e in data["losses"]}
+    assert by_name["huber"] == {
+        "name": "huber",
+        "aliases": ["HuberLoss", "huber_loss"],
+        "family": "regression",
+        "inputs": ["pred:values", "target:values"],
+        "params": {"delta": "1"},
+        "direction": "lower",
+        "reference": "torch.nn.functional.huber_loss",
+        "summary": by_name["huber"]["summary"],
+    }
+    assert "l2" in by_name["mse"]["aliases"] and by_name["mse"]["params"] == {}
+    assert data["presets"]["@regression"] == ["mse", "rmse", "mae", "huber"]
+
+
+def test_json_is_sorted_by_family_then_name(cli):
+    entries = listing(cli)["losses"]
+    keys = [(FAMILIES.index(e["family"]), e["name"]) for e in entries]
+    assert keys == sorted(keys)
+
+
+def test_json_is_the_default_off_a_terminal(cli):
+    result = cli("list")
+    assert json.loads(result.stdout) == listing(cli)
+
+
+def _matches(entry: dict, pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(n.lower(), pattern.lower()) for n in (entry["name"], *entry["aliases"]))
+
+
+@pytest.mark.parametrize("pattern", ["*hinge*", "*l1*", "*deviance", "poisson_*", "*"])
+def test_glob_filters_names_and_aliases(cli, pattern):
+    everything = listing(cli)["losses"]
+    expected = [e["name"] for e in everything if _matches(e, pattern)]
+    assert names(listing(cli, pattern)) == expected
+
+
+def test_glob_examples(cli):
+    assert names(listing(cli, "mse")) == ["mse"]
+    assert names(listing(cli, "MSELoss")) == ["mse"]  # an alias, case-insensitive
+    assert {"mae", "smooth_l1"} <= set(names(listing(cli, "*l1*")))  # 'l1' is an alias of mae
+    assert names(listing(cli, "no_such_loss*")) == []
+
+
+def test_family_filter(cli):
+    everything = listing(cli)["losses"]
+    regression = listing(cli, "--family", "regression")["losses"]
+    assert regression == [e for e in everything if e["family"] == "regression"]
+    assert {"mse", "mae", "huber", "rmse"} <= set(names({"losses": regression}))
+    assert names(listing(cli, "h*", "--family", "regression")) == ["huber"]
+
+
+def test_unknown_family_is_a_usage_error(cli):
+    result = cli("list", "--family", "regresion")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: Unknown family 'regresion'. Expected one of: regression, classification, ranking, segmentation, boxes, gan.\n"
+
+
+def test_bad_format_is_a_usage_error(cli):
+    result = cli("list", "-f", "csv")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: Invalid value for '-f' / '--format': 'csv' is not one of 'table', 'json'.\n"
+
+
+def test_table(cli):
+    result = cli("list", "--family", "regression", "-f", "table")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert [c.strip() for c in lines[1].strip("┃").split("┃")] == ["name", "aliases", "family", "inputs", "params", "dir", "reference"]
+    rows = {cells[0]: cells for cells in ([c.strip() for c in line.strip("│").split("│")] for line in lines[3:-2])}
+    assert rows["huber"] == ["huber", "HuberLoss, huber_loss", "regression", "pred:values, target:values", "delta=1", "↓", "torch.nn.functional.huber_loss"]
+    count = len(listing(cli, "--family", "regression")["losses"])
+    assert lines[-1].strip() == f"{count} losses. Presets: @regression"
