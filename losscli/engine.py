@@ -29,7 +29,7 @@ def resolve_losses(specs: Sequence[str | BoundLoss]) -> list[BoundLoss]:
     out: list[BoundLoss] = []
     for s in specs:
         out.extend(parse_spec(s) if isinstance(s, str) else [s])
-    out = list({b.label: b for b in reversed(out)}.values())[::-1]  # a loss asked twice (say via a preset) runs once
+    out = list({b.label: b for b in out}.values())  # a loss asked twice (say via a preset) runs once, first place kept
     if not out:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     return out
@@ -83,6 +83,11 @@ class Accumulator:
 
     # ------------------------------------------------------------------ update
     def update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
+        with np.errstate(all="ignore"):
+            return self._update(arrays, weights)
+
+    def _update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None) -> dict[str, np.ndarray]:
         arrays = {k: np.asarray(v) for k, v in arrays.items()}
         n = self._check_rows(arrays, weights)
         offset = self.rows
@@ -229,7 +234,8 @@ class Accumulator:
             if s.norm_sum == 0:
                 what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target ignored?)"
                 raise InputError(f"Mean of loss '{loss.label}' is undefined: {what}.")
-            stats = describe(s)
+            with np.errstate(all="ignore"):  # a huge loss gives an inf std, reported as such
+                stats = describe(s)
             results.append(
                 LossResult(
                     name=loss.spec.name,
@@ -252,7 +258,7 @@ class Accumulator:
             losses=tuple(results),
             rows=self.rows,
             rows_used=used,
-            dropped={"nan": self.dropped} if self.nan_policy == "omit" else {},
+            dropped={"nan": self.dropped},
             seconds=seconds,
         )
 

@@ -243,7 +243,7 @@ def test_json_report_fields_and_hand_computed_values(cli, files):
         "target": {"path": "xy.csv", "format": "csv", "sha256": digest, "columns": ["target"]},
         "rows": 4,
         "rows_used": 4,
-        "dropped": {},
+        "dropped": {"nan": 0},
     }
     assert r["config"] == {"reduction": "mean", "nan_policy": "error", "weighted": False}
     assert [x["label"] for x in r["losses"]] == ["mse", "mae", "huber:delta=2"]
