@@ -147,13 +147,13 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
     if fmt_name == "table":
         from rich.console import Console
 
-        from losscli.render.rich_table import table
+        from losscli.render.rich_table import print_table, table
 
         if output is None:
-            Console().print(table(report, precision))
+            print_table(Console(), table(report, precision))
             return
         with atomic_write(output) as fh:
-            Console(file=fh, width=120, no_color=True, force_terminal=False).print(table(report, precision))
+            print_table(Console(file=fh, width=120, no_color=True, force_terminal=False), table(report, precision))
         return
     text = {
         "bare": json_report.score_only,

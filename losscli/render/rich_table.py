@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number
@@ -9,13 +12,24 @@ from losscli.report import Report
 
 
 def table(report: Report, precision: int = 6) -> Table:
-    """One row per loss: label with its direction arrow, headline value and statistics."""
+    """One row per loss: label with its direction arrow, headline value and statistics.
+
+    The ``mean`` column is left out when it repeats ``value`` on every row (the JSON report
+    always has it). Cells never wrap or truncate: a narrow terminal scrolls instead.
+    """
     used = report.rows_used
     caption = f"{used} rows" + (f" ({report.rows - used} dropped)" if used != report.rows else "")
-    t = Table(caption=caption, caption_justify="left")
-    t.add_column("loss", style="bold")
-    for f in STAT_FIELDS:
-        t.add_column(f, justify="right")
+    fields = [f for f in STAT_FIELDS if f != "mean" or any(r.mean != r.value for r in report.losses)]
+    t = Table(caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    t.add_column("loss", style="bold", no_wrap=True)
+    for f in fields:
+        t.add_column(f, justify="right", no_wrap=True)
     for r in report.losses:
-        t.add_row(f"{r.label} {arrow(r.direction)}", *(fmt_number(getattr(r, f), precision) for f in STAT_FIELDS))
+        t.add_row(f"{r.label} {arrow(r.direction)}", *(fmt_number(getattr(r, f), precision) for f in fields))
     return t
+
+
+def print_table(console: Console, t: Table) -> None:
+    """Print ``t`` at its natural width even on a narrower terminal: numbers are never cut."""
+    console.width = max(console.width, Measurement.get(console, console.options.update_width(10_000), t).maximum)
+    console.print(t, crop=False)
