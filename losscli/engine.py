@@ -15,7 +15,7 @@ import numpy as np
 
 from losscli._version import __version__
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
-from losscli.losses import BoundLoss, format_value, parse_spec
+from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
 from losscli.report import LossResult, Report
 from losscli.stats import describe
@@ -76,7 +76,7 @@ class Accumulator:
         self.reduction = check_reduction(reduction)
         self.nan_policy = nan_policy
         self.sources = dict(sources or {})
-        self.summaries = {b.label: Summary() for b in self.losses}
+        self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in _parts(b)]}
         self.rows = 0
         self.dropped = 0
         self.weighted = False
@@ -100,8 +100,15 @@ class Accumulator:
             weights = weights[keep] if weights is not None else None
         per_sample: dict[str, np.ndarray] = {}
         for loss in self.losses:
-            values, norm, columns = self._run(loss, arrays, offset, keep)
-            self.summaries[loss.label] = self.summaries[loss.label].merge(Summary.of(values, weights, norm, columns))
+            total = 0.0
+            for key, coef, part in _parts(loss):
+                values, norm, columns = self._run(part, arrays, offset, keep)
+                self.summaries[key] = self.summaries[key].merge(Summary.of(values, weights, norm, columns))
+                if isinstance(loss, Combination):
+                    total = total + coef * values
+            if isinstance(loss, Combination):
+                values = total
+                self.summaries[loss.label] = self.summaries[loss.label].merge(Summary.of(values, weights))
             per_sample[loss.label] = values if keep is None else _scatter(values, keep, n)
         self.rows += n
         self.dropped += 0 if keep is None else int(n - keep.sum())
@@ -198,7 +205,7 @@ class Accumulator:
         """A JSON-safe, versioned state: enough to merge shards into the exact same report."""
         return {
             "schema": "losscli.state/1",
-            "losses": [b.label for b in self.losses],
+            "losses": [b.text for b in self.losses],
             "reduction": self.reduction.value,
             "nan_policy": self.nan_policy,
             "rows": self.rows,
@@ -230,25 +237,12 @@ class Accumulator:
         weighted = self.weighted
         results = []
         for loss in self.losses:
-            s = self.summaries[loss.label]
-            if s.norm_sum == 0:
-                what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target ignored?)"
-                raise InputError(f"Mean of loss '{loss.label}' is undefined: {what}.")
-            with np.errstate(all="ignore"):  # a huge loss gives an inf std, reported as such
-                stats = describe(s)
-            results.append(
-                LossResult(
-                    name=loss.spec.name,
-                    label=loss.label,
-                    params=dict(loss.params),
-                    direction=loss.spec.direction,
-                    reference=loss.spec.reference,
-                    value=headline(s, self.reduction, loss.spec.finalize),
-                    reduction=self.reduction.value,
-                    signature=self._signature(loss, s.n, weighted),
-                    **stats,
-                )
-            )
+            if isinstance(loss, Combination):
+                terms = tuple((coef, self._result(part, key, weighted)) for key, coef, part in _parts(loss))
+                value = None if self.reduction is Reduction.none else sum(c * t.value for c, t in terms)
+                results.append(self._result(loss, loss.label, weighted, value=value, terms=terms))
+            else:
+                results.append(self._result(loss, loss.label, weighted))
         cfg = {"reduction": self.reduction.value, "nan_policy": self.nan_policy, "weighted": weighted}
         cfg.update(config or {})
         return Report(
@@ -262,14 +256,48 @@ class Accumulator:
             seconds=seconds,
         )
 
+    def _result(self, loss, key: str, weighted: bool, **combined: Any) -> LossResult:
+        """The result of one loss (``combined``: the value and terms of a combination)."""
+        s = self.summaries[key]
+        if s.norm_sum == 0:
+            what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target ignored?)"
+            raise InputError(f"Mean of loss '{loss.label}' is undefined: {what}.")
+        with np.errstate(all="ignore"):  # a huge loss gives an inf std, reported as such
+            stats = describe(s)
+        if isinstance(loss, Combination):
+            info = dict(name="combination", params={"expression": loss.expression}, direction=loss.direction, reference=COMBINATION_REFERENCE)
+        else:
+            value = headline(s, self.reduction, loss.spec.finalize)
+            info = dict(name=loss.spec.name, params=dict(loss.params), direction=loss.spec.direction, reference=loss.spec.reference, value=value)
+        return LossResult(
+            label=loss.label,
+            reduction=self.reduction.value,
+            signature=self._signature(loss, s.n, weighted),
+            **info,
+            **combined,
+            **stats,
+        )
+
     def _signature(self, loss: BoundLoss, n: int, weighted: bool) -> str:
         """Every setting that affects the score, sacrebleu-style."""
-        parts = [loss.spec.name]
-        parts += [f"{k}:{format_value(v)}" for k, v in loss.params.items()]
+        if isinstance(loss, Combination):
+            parts = [f"{loss.label}={loss.expression}"]
+        else:
+            parts = [loss.spec.name] + [f"{k}:{format_value(v)}" for k, v in loss.params.items()]
         parts += [f"red:{self.reduction.value}", f"nan:{self.nan_policy}", f"n:{n}"]
         parts += ["w:yes"] if weighted else []
         parts += [f"v:{__version__}"]
         return "|".join(parts)
+
+
+COMBINATION_REFERENCE = "weighted sum of its terms, coefficients not normalised (Keras loss_weights)"
+
+
+def _parts(loss: BoundLoss | Combination) -> list[tuple[str, float, BoundLoss]]:
+    """(summary key, coefficient, bound loss) of what ``loss`` computes: itself, or its terms."""
+    if isinstance(loss, Combination):
+        return [(f"{loss.label}[{i}]", coef, b) for i, (coef, b) in enumerate(loss.terms)]
+    return [(loss.label, 1.0, loss)]
 
 
 def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:

@@ -33,9 +33,10 @@ class LossResult:
     min: float
     max: float
     signature: str
+    terms: tuple[tuple[float, "LossResult"], ...] = ()  # a combination's (coefficient, term result)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "label": self.label,
             "params": {k: _json_value(v) for k, v in self.params.items()},
@@ -52,6 +53,12 @@ class LossResult:
             "max": _json_value(self.max),
             "signature": self.signature,
         }
+        if self.terms:
+            out["terms"] = [
+                {"coefficient": c, "contribution": _json_value(None if t.value is None else c * t.value), **t.to_dict()}
+                for c, t in self.terms
+            ]
+        return out
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def eval_command(
     loaded = readers.load_inputs(
         pred,
         target,
-        roles=[[r.name for r in b.spec.roles] for b in losses],
+        roles=[[r.name for r in part.spec.roles] for b in losses for part in b.parts],
         inputs=_role_map(role_inputs, "--input", "ROLE=PATH[:SEL]", losses),
         role_cols=_role_map(role_cols, "--col", "ROLE=SEL", losses),
         pred_col=pred_col,
@@ -101,7 +101,7 @@ def eval_command(
 
 def _role_map(items: list[str], flag: str, form: str, losses) -> dict[str, str]:
     """Parse repeated ``ROLE=VALUE`` flags, checking that some requested loss has the role."""
-    known = list(dict.fromkeys(r.name for b in losses for r in b.spec.roles))
+    known = list(dict.fromkeys(r.name for b in losses for part in b.parts for r in part.spec.roles))
     out: dict[str, str] = {}
     for item in items:
         role, eq, value = item.partition("=")

@@ -7,6 +7,7 @@ e.g. ``losscli.losses.huber(pred, target, delta=1.0)``.
 from losscli.losses._registry import (
     FAMILIES as FAMILIES,
     BoundLoss as BoundLoss,
+    Combination as Combination,
     LossSpec as LossSpec,
     format_value as format_value,
     get_loss as get_loss,
@@ -29,3 +30,5 @@ from losscli.losses.regression import (
     squared_log_error as squared_log_error,
     tweedie_deviance as tweedie_deviance,
 )
+from losscli.losses.boxes import ciou as ciou, diou as diou, giou as giou, iou as iou
+from losscli.losses.segmentation import dice as dice, jaccard as jaccard, tversky as tversky

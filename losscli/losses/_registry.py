@@ -71,6 +71,7 @@ class Param:
     type: str  # float | int | bool | str | floats | float_or_floats
     doc: str = ""
     domain: Domain | None = None
+    nullable: bool = False  # the annotation admits None: the spec value ``none`` is accepted
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,45 @@ class BoundLoss:
             return None
         return self.spec.normalizer(*inputs, **self.params)
 
+    @property
+    def text(self) -> str:
+        """A spec that parses back to this loss (its label)."""
+        return self.label
+
+    @property
+    def parts(self) -> tuple["BoundLoss", ...]:
+        """The registered losses this entry computes (itself; a combination's terms)."""
+        return (self,)
+
+
+@dataclass(frozen=True)
+class Combination:
+    """``NAME=a*SPEC+b*SPEC+...``: per-sample ``Σ a_i l_i``, headline ``Σ a_i value_i``.
+
+    Coefficients are not normalised (Keras ``loss_weights``). Each term is a bound loss with its
+    own roles; the engine computes every term and keeps its statistics for the report.
+    """
+
+    label: str
+    terms: tuple[tuple[float, BoundLoss], ...]
+
+    @property
+    def parts(self) -> tuple[BoundLoss, ...]:
+        return tuple(b for _, b in self.terms)
+
+    @property
+    def text(self) -> str:
+        """A spec that parses back to this combination."""
+        return f"{self.label}={self.expression}"
+
+    @property
+    def expression(self) -> str:
+        return "+".join(f"{format_value(a)}*{b.label}" for a, b in self.terms)
+
+    @property
+    def direction(self) -> str:
+        return "lower" if all(b.spec.direction == "lower" for b in self.parts) else "higher"
+
 
 def register_loss(
     name: str,
@@ -161,7 +201,14 @@ def register_loss(
                 raise ValueError(f"{name}: unknown input kind {kind!r}")
         docs = _arg_docs(fn.__doc__ or "")
         params = tuple(
-            Param(p.name, p.default, _param_type(p.annotation), docs.get(p.name, ""), (domains or {}).get(p.name))
+            Param(
+                p.name,
+                p.default,
+                _param_type(p.annotation),
+                docs.get(p.name, ""),
+                (domains or {}).get(p.name),
+                "None" in str(p.annotation),
+            )
             for p in sig.parameters.values()
             if p.kind is p.KEYWORD_ONLY
         )
@@ -223,8 +270,9 @@ def presets() -> dict[str, tuple[str, ...]]:
     return dict(_presets)
 
 
-def parse_spec(text: str) -> list[BoundLoss]:
-    """Parse ``name[:k=v[,k=v...]]`` or ``@preset`` into bound losses (lists use ``;``)."""
+def parse_spec(text: str) -> list["BoundLoss | Combination"]:
+    """Parse ``name[:k=v[,k=v...]]``, ``@preset`` or ``NAME=a*SPEC+b*SPEC`` into bound losses
+    (lists use ``;``)."""
     text = text.strip()
     if text.startswith("@"):
         members = _presets.get(text[1:].lower())
@@ -234,6 +282,9 @@ def parse_spec(text: str) -> list[BoundLoss]:
             known = ", ".join("@" + p for p in sorted(_presets))
             raise UnknownLossError(f"Unknown preset '{text}'.{hint} Presets: {known}.")
         return [b for m in members for b in parse_spec(m)]
+    combo = _COMBINATION.match(text)
+    if combo:
+        return [_parse_combination(text, combo.group(1), combo.group(2))]
     name, _, rest = text.partition(":")
     if not name:
         raise SpecError(f"Empty loss name in spec '{text}'. Expected name[:key=value,...], e.g. huber:delta=0.5.")
@@ -257,6 +308,28 @@ def parse_spec(text: str) -> list[BoundLoss]:
 
 # ---------------------------------------------------------------------------- helpers
 
+_COMBINATION = re.compile(r"^([A-Za-z_][\w-]*)\s*=(.*)$")
+# A '+' starts a new term when a coefficient and '*' or a loss name follows (not inside 1e+3).
+_TERM_SPLIT = re.compile(r"(?<![0-9.][eE])\+(?=\s*(?:[\d.]+(?:[eE][+-]?\d+)?\s*\*|[A-Za-z_]))")
+_TERM = re.compile(r"^\s*(?:([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*\*)?\s*(.+?)\s*$")
+
+
+def _parse_combination(text: str, label: str, body: str) -> Combination:
+    """``NAME=a*SPEC+b*SPEC``: a weighted sum of single losses (no presets, no nesting)."""
+    if label.lower() in _lookup:
+        raise SpecError(f"Combination name '{label}' is the name of a loss; pick another, e.g. total={body}.")
+    terms = []
+    for part in _TERM_SPLIT.split(body):
+        m = _TERM.match(part)
+        if not m or m.group(2).startswith("@") or "*" in m.group(2) or "=" in m.group(2).split(":")[0]:
+            raise SpecError(f"Bad term '{part.strip()}' in '{text}'. Expected NAME=a*SPEC+b*SPEC, e.g. total=0.7*ce+0.3*dice:smooth=1.")
+        (bound,) = parse_spec(m.group(2))
+        terms.append((float(m.group(1)) if m.group(1) else 1.0, bound))
+    labels = [b.label for _, b in terms]
+    if len(set(labels)) != len(labels):
+        raise SpecError(f"A loss appears twice in '{text}'; merge its coefficients.")
+    return Combination(label, tuple(terms))
+
 
 def _unknown_param_message(spec: LossSpec, key: str) -> str:
     names = [p.name for p in spec.params]
@@ -279,7 +352,7 @@ def _param_type(annotation: Any) -> str:
 def _parse_value(spec: LossSpec, param: Param, raw: str) -> Any:
     where = f"parameter '{param.name}' of loss '{spec.name}'"
     low = raw.lower()
-    if low in ("none", "null") and (param.default is None or param.type in ("floats", "float_or_floats")):
+    if low in ("none", "null") and (param.default is None or param.nullable or param.type in ("floats", "float_or_floats")):
         return None
     try:
         if param.type == "bool":

@@ -21,25 +21,38 @@ def to_jsonl(report: Report) -> str:
     return "".join(json.dumps(entry, allow_nan=False) + "\n" for entry in report.to_dict()["losses"])
 
 
+def rows(report: Report) -> list[tuple[str, str, dict[str, float | int | None]]]:
+    """(label, direction, field values) per displayed row: each loss, and under a combination
+    one ``↳ a × term`` row per term whose value is its contribution ``a · value`` (the rows
+    add up to the total; the term's own statistics are in the JSON report)."""
+    out = []
+    for r in report.losses:
+        out.append((r.label, r.direction, {f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}))
+        for coef, t in r.terms:
+            contribution = None if t.value is None else coef * t.value
+            out.append((f"↳ {fmt_number(coef, None).removesuffix('.0')} × {t.label}", t.direction, {"value": contribution}))
+    return out
+
+
 def to_csv(report: Report, precision: int | None = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["loss", "direction", *STAT_FIELDS, "sum"])
-    for r in report.losses:
-        writer.writerow([r.label, r.direction, *(fmt_number(getattr(r, f), precision) for f in STAT_FIELDS), fmt_number(r.sum, precision)])
+    for label, direction, values in rows(report):
+        writer.writerow([label, direction, *(fmt_number(values.get(f), precision) for f in (*STAT_FIELDS, "sum"))])
     return buf.getvalue()
 
 
 def to_markdown(report: Report, precision: int | None = 6) -> str:
     head = "| loss | value | n | mean | std | se | min | max |"
     rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
-    rows = [
+    lines = [
         "| "
-        + " | ".join([f"`{r.label}` {arrow(r.direction)}", *(fmt_number(getattr(r, f), precision) for f in STAT_FIELDS)])
+        + " | ".join([f"`{label}` {arrow(direction)}", *(fmt_number(values.get(f), precision) for f in STAT_FIELDS)])
         + " |"
-        for r in report.losses
+        for label, direction, values in rows(report)
     ]
-    return "\n".join([head, rule, *rows]) + "\n"
+    return "\n".join([head, rule, *lines]) + "\n"
 
 
 def score_only(report: Report) -> str:

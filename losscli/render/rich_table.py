@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number
+from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number, rows
 from losscli.report import Report
 
 
@@ -24,8 +24,8 @@ def table(report: Report, precision: int = 6) -> Table:
     t.add_column("loss", style="bold", no_wrap=True)
     for f in fields:
         t.add_column(f, justify="right", no_wrap=True)
-    for r in report.losses:
-        t.add_row(f"{r.label} {arrow(r.direction)}", *(fmt_number(getattr(r, f), precision) for f in fields))
+    for label, direction, values in rows(report):
+        t.add_row(f"{label} {arrow(direction)}", *(fmt_number(values.get(f), precision) for f in fields))
     return t
 
 
