@@ -98,7 +98,10 @@ def test_no_loss(cli, files):
 
 def test_unknown_preset(cli, files):
     files.xy_csv()
-    fails(cli("eval", "xy.csv", "-l", "@regresion"), 2, "Unknown preset '@regresion'. Did you mean '@regression'? Presets: @regression.")
+    from losscli.losses import presets
+
+    known = ", ".join("@" + p for p in sorted(presets()))  # every family's presets (@regression, @boxes, ...)
+    fails(cli("eval", "xy.csv", "-l", "@regresion"), 2, f"Unknown preset '@regresion'. Did you mean '@regression'? Presets: {known}.")
 
 
 def test_shape_mismatch(cli, files):
@@ -632,9 +635,10 @@ def test_an_unexpected_exception_is_exit_4_in_one_line(cli, files, monkeypatch):
     monkeypatch.setattr(losscli.readers, "load_inputs", boom)
     files.xy_csv()
     fails(cli("eval", "xy.csv", "-l", "mse"), 4, "internal error: RuntimeError: boom. Please report it (run with -v for the traceback).")
-    result = cli("-v", "eval", "xy.csv", "-l", "mse")
-    assert (result.exit_code, result.stdout) == (4, "")
-    assert result.stderr.startswith("Traceback (most recent call last):\n") and "RuntimeError: boom\n" in result.stderr
+    for argv in (("-v", "eval", "xy.csv", "-l", "mse"), ("eval", "xy.csv", "-l", "mse", "--verbose")):  # -v anywhere
+        result = cli(*argv)
+        assert (result.exit_code, result.stdout) == (4, "")
+        assert result.stderr.startswith("Traceback (most recent call last):\n") and "RuntimeError: boom\n" in result.stderr
     assert result.stderr.endswith("\nError: internal error: RuntimeError: boom. Please report it (run with -v for the traceback).\n")
 
 

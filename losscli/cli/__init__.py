@@ -28,6 +28,10 @@ class _Group(TyperGroup):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         extra.pop("standalone_mode", None)
+        # -v/--verbose is global: accepted anywhere on the line, handled here.
+        end = argv.index("--") if "--" in argv else len(argv)
+        verbose = any(a in ("-v", "--verbose") for a in argv[:end])
+        argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
         try:
             rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
@@ -49,7 +53,7 @@ class _Group(TyperGroup):
             elif hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
                 code = _error(e.format_message(), 2 if e.exit_code == 2 else e.exit_code)
             else:
-                if "-v" in argv or "--verbose" in argv:
+                if verbose:
                     traceback.print_exc()
                 code = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
         try:

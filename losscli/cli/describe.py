@@ -28,7 +28,7 @@ def describe_command(
     lines += [f"  {r.name} ({r.kind})" for r in spec.roles]
     lines.append("parameters:" if spec.params else "parameters: none")
     for p in spec.params:
-        domain = f"; {p.domain.text}" if p.domain else ""
+        domain = f" ({p.domain.text})" if p.domain and p.domain.text not in p.doc else ""
         lines.append(f"  {p.name}={format_value(p.default)}  {p.doc}{domain}")
     lines.append("")
     lines.append(inspect.cleandoc(spec.fn.__doc__ or spec.summary))
