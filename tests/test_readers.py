@@ -383,6 +383,15 @@ def test_npz_key_selection(files):
     np.testing.assert_array_equal(load_inputs("one.npz", "a.npz", target_key="other").arrays["target"], np.zeros(4))
 
 
+def test_npz_key_in_the_path_and_a_different_key_flag_is_a_usage_error(files):
+    np.savez("a.npz", pred=np.array(X), other=np.zeros(4))
+    files.npy("y.npy", Y)
+    with pytest.raises(UsageError) as e:
+        load_inputs("a.npz:pred", "y.npy", pred_key="other")
+    assert str(e.value) == "a.npz:pred names the NPZ key 'pred' but --pred-key/--target-key says 'other'; give one."
+    np.testing.assert_array_equal(load_inputs("a.npz:pred", "y.npy", pred_key="pred").arrays["pred"], X)  # agreeing is fine
+
+
 def test_npz_with_several_arrays_and_no_key_is_a_usage_error(files):
     np.savez("a.npz", pred=np.array(X), other=np.zeros(4))
     files.npy("y.npy", Y)
@@ -530,6 +539,12 @@ def test_glob_of_shards_is_read_in_sorted_order_as_one_input(files):
     assert out.info["pred"]["files"] == 2
     digests = [hashlib.sha256(open(n, "rb").read()).hexdigest() for n in ("s1.csv", "s2.csv")]
     assert out.info["pred"]["sha256"] == hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def test_numbered_shards_are_read_in_numeric_order(files):
+    for i in (10, 2, 1):  # plain string order would read part-10 before part-2
+        files.npy(f"part-{i}.npy", [float(i)])
+    assert load_inputs("part-*.npy", "part-*.npy").arrays["pred"].tolist() == [1.0, 2.0, 10.0]
 
 
 def test_glob_of_npy_shards(files):

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import lzma
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -138,6 +139,12 @@ def load_inputs(
                     ptable.take(found[0], role, out)
                     taken[id(ptable)] |= set(found[0])
     need = [i for i in (0, 1) if any(len(loss) > i and loss[i] not in out.arrays for loss in roles)]
+    missing = list(dict.fromkeys(loss[i] for loss in roles for i in need if len(loss) > i and loss[i] not in out.arrays))
+    if pdata is None and any(r not in POSITIONAL for r in missing):  # name the roles, e.g. --input positive=PATH
+        names = ", ".join(f"'{r}'" for r in missing)
+        flags = " ".join(f"--input {r}=PATH[:SEL]" for r in missing)
+        s = "s" if len(missing) > 1 else ""
+        raise UsageError(f"Missing input{s} {names}: pass {'them' if s else 'it'} with {flags}.")
     if need:
         _positional(pdata, tdata, out, need, taken, pred_col, target_col)
     return out
@@ -249,6 +256,8 @@ class _Input:
             elif source.fmt == "npy":
                 parts_a.append(read_npy(data, where))
             else:
+                if key and source.key and key != source.key:
+                    raise UsageError(f"{source.where}:{source.key} names the NPZ key '{source.key}' but --pred-key/--target-key says '{key}'; give one.")
                 arr, info["key"] = read_npz(data, key or source.key, where)
                 parts_a.append(arr)
         if len(paths) > 1:
@@ -319,10 +328,15 @@ def _expand(source: Source) -> list[str]:
         if os.path.isdir(path):
             raise InputError(f"{path} is a directory, not a file.")
         return [path]
-    matches = sorted(p for p in glob.glob(path) if os.path.isfile(p))
+    matches = sorted((p for p in glob.glob(path) if os.path.isfile(p)), key=_natural)
     if not matches:
         raise InputError(f"No file matches {path}")
     return matches
+
+
+def _natural(path: str) -> list:
+    """Sort key that orders numbered shards numerically: part-2 before part-10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", path)]
 
 
 def _open(path: str, compression: str | None, hash_inputs: bool, mmap_ok: bool) -> tuple[Any, str | None]:
