@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from losscli.errors import InputError, LossCliError, UsageError
 from losscli.readers import load_inputs, parse_source
@@ -632,6 +632,8 @@ def test_floats_round_trip_through_csv(files, values):
     ),
     fmt=st.sampled_from(["csv", "tsv", "txt", "npy", "npz"]),
 )
+@example(data=b"\x93NUMPY\x01\x00\x06\x00\x00\x00\x00" + b"'" * 3, fmt="npy")  # found: tokenize error in the header
+@example(data=b"\x93NUMPY\x01\x00\x13\x00" + b"\x00" * 16 + b"{", fmt="npy")  # found: null bytes in the header
 def test_arbitrary_bytes_give_a_losscli_error_or_arrays(files, data, fmt):
     # Fuzzing the readers: any content either loads or raises a LossCliError (exit 2/3), never
     # another exception (which the CLI would report as an internal error, exit 4).

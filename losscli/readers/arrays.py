@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import tokenize
 import zipfile
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import InputError, UsageError
+
+
+# numpy parses an NPY header with tokenize and ast.literal_eval: garbage there raises these.
+_HEADER_ERRORS = (SyntaxError, tokenize.TokenError, MemoryError)
 
 
 def read_npy(data: Any, where: str) -> np.ndarray:
@@ -22,6 +27,8 @@ def read_npy(data: Any, where: str) -> np.ndarray:
         raise _load_error(e, where, "NPY file") from None
     except (OSError, EOFError) as e:
         raise InputError(f"{where} is not a valid NPY file: {e}") from None
+    except _HEADER_ERRORS:
+        raise InputError(f"{where} is not a valid NPY file: its header is corrupt.") from None
     if isinstance(arr, np.lib.npyio.NpzFile):
         raise InputError(f"{where} is an NPZ archive; name it .npz or add ':npz'.")
     return check_dtype(arr, where)
@@ -51,6 +58,8 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
             raise _load_error(e, f"{where}:{key}", "array") from None
         except (OSError, EOFError, zipfile.BadZipFile) as e:
             raise InputError(f"{where}:{key} is not a valid array: {e}") from None
+        except _HEADER_ERRORS:
+            raise InputError(f"{where}:{key} is not a valid array: its NPY header is corrupt.") from None
     return check_dtype(arr, f"{where}:{key}"), key
 
 
