@@ -5,6 +5,8 @@ Messages say what was expected and what was given ("Expected ..., got ... instea
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from losscli.errors import ShapeError, ValueDomainError
@@ -41,7 +43,7 @@ def check_values(ok: np.ndarray, x: np.ndarray, what: str, role: str) -> None:
     """
     if ok.all():
         return
-    flat = np.flatnonzero(~ok.reshape(len(ok), -1).all(axis=1)) if ok.ndim > 1 else np.flatnonzero(~ok)
+    flat = np.flatnonzero(~rows(ok).all(axis=1)) if ok.ndim > 1 else np.flatnonzero(~ok)
     row = int(flat[0])
     bad = float(x[row]) if x.ndim == 1 else float(np.asarray(x[row])[~ok[row]].flat[0])
     raise ValueDomainError(f"{role} {what}, got {bad:g}", row=row, role=role)
@@ -49,4 +51,9 @@ def check_values(ok: np.ndarray, x: np.ndarray, what: str, role: str) -> None:
 
 def row_mean(x: np.ndarray) -> np.ndarray:
     """Per-sample value of an elementwise loss: the mean over each row's elements."""
-    return x if x.ndim == 1 else x.reshape(len(x), -1).mean(axis=1)
+    return x if x.ndim == 1 else rows(x).mean(axis=1)
+
+
+def rows(x: np.ndarray) -> np.ndarray:
+    """``x`` as a 2-D ``(N, K)`` view, one row per sample (also when N is 0)."""
+    return x.reshape(x.shape[0], math.prod(x.shape[1:]))

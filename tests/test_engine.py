@@ -75,6 +75,9 @@ def test_all_rows_dropped_and_empty_input():
     with pytest.raises(InputError) as e:
         evaluate(np.array([]), np.array([]), ["mse"])
     assert str(e.value) == "No rows to evaluate."
+    with pytest.raises(InputError) as e:  # (0, D): no reshape(0, -1) crash
+        evaluate(np.zeros((0, 3)), np.zeros((0, 3)), ["mse", "rmse", "mae"])
+    assert str(e.value) == "No rows to evaluate."
 
 
 def test_row_counts_must_agree():
