@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from losscli.losses import FAMILIES
+from losscli.losses import FAMILIES, presets
 
 
 def listing(cli, *args) -> dict:
@@ -100,4 +100,4 @@ def test_table(cli):
     rows = {cells[0]: cells for cells in ([c.strip() for c in line.strip("│").split("│")] for line in lines[3:-2])}
     assert rows["huber"] == ["huber", "HuberLoss, huber_loss", "regression", "pred:values, target:values", "delta=1", "↓", "torch.nn.functional.huber_loss"]
     count = len(listing(cli, "--family", "regression")["losses"])
-    assert lines[-1].strip() == f"{count} losses. Presets: @regression"
+    assert lines[-1].strip() == f"{count} losses. Presets: " + ", ".join("@" + p for p in sorted(presets()))

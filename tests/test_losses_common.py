@@ -47,7 +47,7 @@ def _array(kind: str, role: str, shape: tuple, rng) -> np.ndarray:
 # loss -> shape per role where the generic rule (below) does not fit
 SHAPES = {
     "kl_div": {"pred": (N, C), "target": (N, C)},
-    "multilabel_soft_margin": {"pred": (N, C), "target": (N, C)},
+    "multilabel_soft_margin": {"logits": (N, C), "target": (N, C)},
 }
 
 
@@ -114,6 +114,10 @@ def test_shape_mismatch_is_an_error(case):
     bound, inputs = case
     from losscli.errors import ShapeError
 
+    if len(inputs) == 1:  # one role (GAN generator losses): a wrong rank is the mismatch
+        with pytest.raises(ShapeError):
+            bound(np.stack([inputs[0], inputs[0]], axis=1))
+        return
     with pytest.raises(ShapeError):
         bound(inputs[0], *[a[:-1] for a in inputs[1:]])
 

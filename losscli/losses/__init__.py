@@ -20,6 +20,7 @@ from losscli.losses.regression import (
     absolute_error as absolute_error,
     absolute_percentage_error as absolute_percentage_error,
     gamma_deviance as gamma_deviance,
+    gaussian_nll as gaussian_nll,
     huber as huber,
     log_cosh as log_cosh,
     pinball as pinball,
@@ -32,3 +33,19 @@ from losscli.losses.regression import (
 )
 from losscli.losses.boxes import ciou as ciou, diou as diou, giou as giou, iou as iou
 from losscli.losses.segmentation import dice as dice, jaccard as jaccard, tversky as tversky
+from losscli.losses.ranking import (
+    contrastive as contrastive,
+    cosine_embedding as cosine_embedding,
+    hinge_embedding as hinge_embedding,
+    margin_ranking as margin_ranking,
+    ntxent as ntxent,
+    triplet as triplet,
+)
+from losscli.losses.gan import (
+    gan_discriminator as gan_discriminator,
+    gan_generator as gan_generator,
+    hinge_discriminator as hinge_discriminator,
+    hinge_generator as hinge_generator,
+    wasserstein_critic as wasserstein_critic,
+    wasserstein_generator as wasserstein_generator,
+)

@@ -1,3 +1,291 @@
-"""Ranking losses (see ../shared/LOSSES.md). Filled in by the ranking work; registered on import."""
+"""Ranking and metric-learning losses: pairs, triplets and two-view batches of embeddings.
+
+Embedding roles are ``(N, D)`` (one row per sample); score and label roles are ``(N,)``.
+Labels ``y`` must be -1 or 1 (torch silently gives other values a loss of its own; losscli
+rejects them, naming the row). Float32 inputs are computed in float64.
+"""
 
 from __future__ import annotations
+
+import numpy as np
+
+from losscli._checks import as_float, check_rank, check_same_shape, check_values, row_mean
+from losscli.errors import ShapeError
+from losscli.losses._registry import interval, register_loss
+
+_EPS64 = float(np.finfo(np.float64).eps)  # optax.ntxent's cosine epsilon (finfo(dtype).eps)
+_COSINE_EPS = float(np.float32(1e-12))  # torch Loss.cpp: `constexpr float EPSILON = 1e-12`, a float32
+_BLOCK = 1024  # ntxent anchors per block: bounds memory at 2N x _BLOCK similarities
+
+
+def _pm1(y: np.ndarray, shape: tuple[int, ...], role: str = "y") -> np.ndarray:
+    """Labels ``y`` in {-1, 1}, of ``shape`` or ``(N,)``; returned broadcastable to ``shape``."""
+    y = as_float(y, role)
+    if y.shape != shape and y.shape != shape[:1]:
+        want = f"{shape}" if len(shape) == 1 else f"{shape} or ({shape[0]},)"
+        raise ShapeError(f"{role} must have shape {want}, got {y.shape} instead")
+    check_values((y == 1.0) | (y == -1.0), y, "values must be -1 or 1", role)
+    return y.reshape(y.shape + (1,) * (len(shape) - y.ndim))
+
+
+def _embeddings(x1: np.ndarray, x2: np.ndarray, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Two ``(N, D)`` float64 arrays of equal shape."""
+    x1, x2 = as_float(x1, names[0]), as_float(x2, names[1])
+    check_rank(x1, (2,), names[0])
+    check_rank(x2, (2,), names[1])
+    check_same_shape(x1, x2, names)
+    return x1, x2
+
+
+@register_loss(
+    "margin_ranking",
+    family="ranking",
+    inputs=("scores", "scores", "binary"),
+    aliases=("MarginRankingLoss", "ranking_hinge", "margin_ranking_loss"),
+    reference="torch.nn.functional.margin_ranking_loss",
+)
+def margin_ranking(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: float = 0.0) -> np.ndarray:
+    """Margin ranking loss ``max(0, -y (x1 - x2) + margin)``: y = 1 means x1 should rank higher.
+
+    Args:
+      x1: scores of the first item of each pair, shape (N,) or (N, D).
+      x2: scores of the second item, same shape as x1.
+      y: -1 or 1 per pair, shape (N,) or the shape of x1.
+      margin: how far x1 must exceed x2 (for y = 1) before the loss is 0.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> margin_ranking(np.array([1.0, 1.0, 0.0]), np.array([0.0, 2.0, 0.0]), np.array([1, 1, -1]), margin=0.5)
+      array([0. , 1.5, 0.5])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.MarginRankingLoss.html
+    """
+    x1, x2 = as_float(x1, "x1"), as_float(x2, "x2")
+    check_same_shape(x1, x2, ("x1", "x2"))
+    y = _pm1(y, x1.shape)
+    return row_mean(np.maximum(-y * (x1 - x2) + margin, 0.0))
+
+
+@register_loss(
+    "hinge_embedding",
+    family="ranking",
+    inputs=("values", "binary"),
+    aliases=("HingeEmbeddingLoss", "hinge_embedding_loss"),
+    reference="torch.nn.functional.hinge_embedding_loss",
+)
+def hinge_embedding(distance: np.ndarray, y: np.ndarray, *, margin: float = 1.0) -> np.ndarray:
+    """Hinge embedding loss: ``x`` where y = 1, ``max(0, margin - x)`` where y = -1.
+
+    ``x`` is usually a distance (>= 0); a negative x with y = 1 gives a negative loss, as torch.
+
+    Args:
+      distance: distances x of each pair, shape (N,) or (N, D).
+      y: 1 (similar pair) or -1 (dissimilar), shape (N,) or the shape of distance.
+      margin: dissimilar pairs closer than this are penalised.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> hinge_embedding(np.array([0.3, 0.3, 1.5]), np.array([1, -1, -1]))
+      array([0.3, 0.7, 0. ])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.HingeEmbeddingLoss.html
+    """
+    x = as_float(distance, "distance")
+    y = _pm1(y, x.shape)
+    return row_mean(np.where(y == 1.0, x, np.maximum(margin - x, 0.0)))
+
+
+@register_loss(
+    "cosine_embedding",
+    family="ranking",
+    inputs=("embeddings", "embeddings", "binary"),
+    aliases=("CosineEmbeddingLoss", "cosine_embedding_loss"),
+    reference="torch.nn.functional.cosine_embedding_loss",
+    domains={"margin": interval(-1.0, 1.0)},
+)
+def cosine_embedding(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: float = 0.0) -> np.ndarray:
+    """Cosine embedding loss: ``1 - cos`` where y = 1, ``max(0, cos - margin)`` where y = -1.
+
+    ``cos = sum(x1 x2) / sqrt((sum(x1**2) + e) (sum(x2**2) + e))`` per row, with torch's
+    ``e = float32(1e-12)`` where torch puts it (so a zero vector has cos 0, not nan).
+
+    Args:
+      x1: first embeddings, shape (N, D).
+      x2: second embeddings, shape (N, D).
+      y: 1 (similar) or -1 (dissimilar) per row, shape (N,).
+      margin: dissimilar pairs with cos above this are penalised, in [-1, 1].
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> cosine_embedding(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([1, -1]))
+      array([1., 1.])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.CosineEmbeddingLoss.html
+    """
+    x1, x2 = _embeddings(x1, x2, ("x1", "x2"))
+    y = _pm1(y, x1.shape[:1])
+    denom = np.sqrt((np.sum(x1 * x1, axis=1) + _COSINE_EPS) * (np.sum(x2 * x2, axis=1) + _COSINE_EPS))
+    cos = np.sum(x1 * x2, axis=1) / denom
+    return np.where(y == 1.0, 1.0 - cos, np.maximum(cos - margin, 0.0))
+
+
+def _pairwise_distance(a: np.ndarray, b: np.ndarray, p: float, eps: float) -> np.ndarray:
+    """torch.nn.functional.pairwise_distance: ``||a - b + eps||_p`` per row (eps on the difference)."""
+    d = a - b + eps
+    if p == 2.0:
+        return np.sqrt(np.sum(d * d, axis=1))
+    if p == 1.0:
+        return np.sum(np.abs(d), axis=1)
+    return np.sum(np.abs(d) ** p, axis=1) ** (1.0 / p)
+
+
+@register_loss(
+    "triplet",
+    family="ranking",
+    inputs=("embeddings", "embeddings", "embeddings"),
+    aliases=("triplet_margin", "TripletMarginLoss", "triplet_margin_loss"),
+    reference="torch.nn.functional.triplet_margin_loss",
+    domains={"margin": interval(0.0, closed="neither"), "p": interval(0.0, closed="neither"), "eps": interval(0.0)},
+)
+def triplet(
+    anchor: np.ndarray,
+    positive: np.ndarray,
+    negative: np.ndarray,
+    *,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+) -> np.ndarray:
+    """Triplet margin loss ``max(0, margin + d(a, p) - d(a, n))`` with ``d(x, y) = ||x - y + eps||_p``.
+
+    As torch, eps is added to the difference vector (so d(a, a) is ``D**(1/p) * eps``, not 0);
+    optax adds it inside the root instead. With ``swap``, ``d(a, n)`` is replaced by
+    ``min(d(a, n), d(p, n))`` (Balntas et al. 2016).
+
+    Args:
+      anchor: anchor embeddings, shape (N, D).
+      positive: embeddings of the same identity as the anchor, shape (N, D).
+      negative: embeddings of another identity, shape (N, D).
+      margin: required gap between the negative and positive distances (> 0, as torch).
+      p: the norm degree of the distance (> 0).
+      eps: added to each difference before the norm (>= 0).
+      swap: use the distance swap (the harder of the two negatives' distances).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> triplet(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([[0.5, 0.0]]), eps=0.0)
+      array([1.5])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.TripletMarginLoss.html
+    """
+    a, pos = _embeddings(anchor, positive, ("anchor", "positive"))
+    _, neg = _embeddings(anchor, negative, ("anchor", "negative"))
+    d_ap = _pairwise_distance(a, pos, p, eps)
+    d_an = _pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_an = np.minimum(d_an, _pairwise_distance(pos, neg, p, eps))
+    return np.maximum(margin + d_ap - d_an, 0.0)
+
+
+@register_loss(
+    "contrastive",
+    family="ranking",
+    inputs=("embeddings", "embeddings", "binary"),
+    aliases=("pair_contrastive", "contrastive_loss"),
+    reference="Hadsell, Chopra, LeCun 2006, eq. 4 (hand-computed goldens)",
+    domains={"margin": interval(0.0)},
+)
+def contrastive(x1: np.ndarray, x2: np.ndarray, same: np.ndarray, *, margin: float = 1.0) -> np.ndarray:
+    """Pair contrastive loss ``0.5 same d**2 + 0.5 (1 - same) max(0, margin - d)**2``, d Euclidean.
+
+    Similar pairs are pulled together; dissimilar pairs are pushed apart until they are
+    ``margin`` away. Note Hadsell et al. write Y = 0 for similar pairs; here ``same = 1`` is similar.
+
+    Args:
+      x1: first embeddings, shape (N, D).
+      x2: second embeddings, shape (N, D).
+      same: 1 for a similar pair, 0 for a dissimilar one, shape (N,).
+      margin: the distance beyond which dissimilar pairs cost nothing (>= 0).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> contrastive(np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[3.0, 4.0], [0.3, 0.4]]), np.array([1, 0]))
+      array([12.5  ,  0.125])
+
+    References:
+      Hadsell, Chopra, LeCun, "Dimensionality Reduction by Learning an Invariant Mapping",
+      CVPR 2006, eq. 4. http://yann.lecun.com/exdb/publis/pdf/hadsell-chopra-lecun-06.pdf
+    """
+    x1, x2 = _embeddings(x1, x2, ("x1", "x2"))
+    s = as_float(same, "same")
+    if s.shape != x1.shape[:1]:
+        raise ShapeError(f"same must have shape ({x1.shape[0]},), got {s.shape} instead")
+    check_values((s == 0.0) | (s == 1.0), s, "values must be 0 or 1", "same")
+    diff = x1 - x2
+    d2 = np.sum(diff * diff, axis=1)
+    hinge = np.maximum(margin - np.sqrt(d2), 0.0)
+    return np.where(s == 1.0, 0.5 * d2, 0.5 * hinge * hinge)
+
+
+@register_loss(
+    "ntxent",
+    family="ranking",
+    inputs=("embeddings", "embeddings"),
+    aliases=("nt_xent", "infonce", "info_nce", "simclr"),
+    reference="optax.losses.ntxent on concat(z_i, z_j) with labels concat(arange N, arange N)",
+    domains={"temperature": interval(0.0, closed="neither")},
+)
+def ntxent(z_i: np.ndarray, z_j: np.ndarray, *, temperature: float = 0.5) -> np.ndarray:
+    """NT-Xent (SimCLR): each of the 2N views against its one positive and the 2N - 2 others.
+
+    With ``s(u, v) = cos(u, v) / temperature`` over ``z = concat(z_i, z_j)``, anchor k's loss is
+    ``-log(exp(s(z_k, z_k+)) / sum_{j != k} exp(s(z_k, z_j)))`` where k+ is the other view of the
+    same row; the per-sample value of row n is the mean of its two anchors' losses, so the mean
+    over rows is the mean over all 2N anchors. Cosine clips squared norms at float64 eps (optax).
+    The value of a row depends on the whole batch (the negatives), not on the row alone.
+
+    Args:
+      z_i: first view's embeddings, shape (N, D).
+      z_j: second view's embeddings, same shape; row n of z_i and z_j is a positive pair.
+      temperature: the softmax temperature tau (> 0; SimCLR used 0.5, optax defaults to 0.07).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> ntxent(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.9, 0.1], [0.1, 0.9]])).round(7)
+      array([0.2964603, 0.2964603])
+
+    References:
+      Chen et al., "A Simple Framework for Contrastive Learning of Visual Representations",
+      ICML 2020, eq. 1. https://arxiv.org/abs/2002.05709
+    """
+    z_i, z_j = _embeddings(z_i, z_j, ("z_i", "z_j"))
+    n = len(z_i)
+    z = np.concatenate([z_i, z_j])
+    u = z / np.sqrt(np.maximum(np.sum(z * z, axis=1, keepdims=True), _EPS64))
+    partner = np.concatenate([np.arange(n, 2 * n), np.arange(n)])
+    anchor_loss = np.empty(2 * n)
+    for start in range(0, 2 * n, _BLOCK):  # blocks of anchors, not a loop over samples
+        rows = np.arange(start, min(start + _BLOCK, 2 * n))
+        s = (u[rows] @ u.T) / temperature
+        s[rows - start, rows] = -np.inf  # an anchor is not its own negative
+        top = s.max(axis=1, keepdims=True)
+        lse = top[:, 0] + np.log(np.sum(np.exp(s - top), axis=1))
+        anchor_loss[rows] = lse - s[rows - start, partner[rows]]
+    return 0.5 * (anchor_loss[:n] + anchor_loss[n:])

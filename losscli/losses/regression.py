@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from losscli._checks import as_float, check_same_shape, check_values, row_mean
+from losscli.errors import ShapeError
 from losscli.losses._registry import interval, register_loss, register_preset, Domain
 
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -431,3 +432,67 @@ def gamma_deviance(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 register_preset("regression", "mse", "rmse", "mae", "huber")
+
+
+def _gaussian_var(var: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``var`` broadcast to ``shape`` by torch.nn.functional.gaussian_nll_loss's rules.
+
+    Same shape; one dimension fewer (``(N,)`` for ``(N, D)`` pred: one variance per row); or the
+    same rank with exactly one size-1 dimension. Unlike torch, the row axis never broadcasts.
+    """
+    if var.shape == shape:
+        return var
+    if var.shape == shape[:-1] and len(shape) > 1:
+        return var[..., None]
+    mismatched = [i for i, (a, b) in enumerate(zip(shape, var.shape)) if a != b]
+    if var.ndim == len(shape) and len(mismatched) == 1 and mismatched[0] > 0 and var.shape[mismatched[0]] == 1:
+        return var
+    raise ShapeError(
+        f"var must have the shape of pred {shape}, that shape without its last dimension, or one "
+        f"dimension of size 1; got {var.shape} instead"
+    )
+
+
+@register_loss(
+    "gaussian_nll",
+    family="regression",
+    inputs=("values", "values", "values"),
+    aliases=("GaussianNLLLoss", "gaussian_nll_loss"),
+    reference="torch.nn.functional.gaussian_nll_loss",
+    domains={"eps": interval(0.0, closed="neither")},
+)
+def gaussian_nll(
+    pred: np.ndarray, target: np.ndarray, var: np.ndarray, *, full: bool = False, eps: float = 1e-6
+) -> np.ndarray:
+    """Gaussian negative log-likelihood ``0.5 (log v + d**2 / v)``, ``v = max(var, eps)``.
+
+    ``var`` is the predicted variance: the shape of pred, or ``(N,)`` for ``(N, D)`` pred (one
+    variance per row), or pred's shape with one dimension of size 1, as torch allows. A
+    negative variance is an error; a zero one is clamped to eps.
+
+    Args:
+      pred: predicted means, shape (N,) or (N, D).
+      target: observations, same shape as pred.
+      var: predicted variances >= 0 (see above for the shapes).
+      full: add the constant ``0.5 log(2 pi)``.
+      eps: floor of the variance, for stability (> 0).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> gaussian_nll(np.array([1.0, 0.0]), np.array([0.0, 0.0]), np.array([1.0, 0.0]))
+      array([ 0.5       , -6.90775528])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.GaussianNLLLoss.html
+    """
+    pred, target = _pair(pred, target)
+    var = as_float(var, "var")
+    check_values(~(var < 0), var, "values must be >= 0 (variances)", "var")  # NaN propagates, as torch
+    v = np.maximum(_gaussian_var(var, pred.shape), eps)
+    d = pred - target
+    loss = 0.5 * (np.log(v) + d * d / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return row_mean(loss)
