@@ -116,7 +116,7 @@ def embeddings() -> None:
         OUT / "embeddings.npz",
         anchor=Z[anchor], positive=Z[positive], negative=Z[negative],
         z_i=view(), z_j=view(),
-        a=Z[anchor], b=Z[b], same=same,
+        a=Z[anchor], b=Z[b], same=same, y=2 * same - 1,  # y: the same pairs labelled ±1 (cosine_embedding)
     )
 
 
