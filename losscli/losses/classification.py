@@ -1,3 +1,1026 @@
-"""Classification losses (see ../shared/LOSSES.md). Filled in by the classification work; registered on import."""
+"""Classification losses: per-sample values of scores, logits or probabilities against labels.
+
+Class losses take ``(N, C)`` inputs with ``(N,)`` integer labels (float arrays holding whole
+numbers are accepted) or ``(N, C)`` targets; the loss decides which from the target's shape.
+Binary and elementwise losses take inputs of equal shape, ``(N,)`` or ``(N, D)``, and give the
+row mean per sample, so the overall mean is the reference's mean over all elements.
+
+Each loss follows its reference's formula term by term (the same log-sum-exp, log-sigmoid and
+clamps), so values agree to rounding wherever the reference is finite, with two documented
+exceptions: cross-entropy computes ``log p_y`` as ``-log1p(sum_{j != y} exp(x_j - x_y))``, so
+rows with a tiny loss keep their digits where torch's ``log(sum(exp))`` rounds ``1 + tiny``
+(there the two agree to ~1e-16 absolute, not relative), and soft margin stays finite where
+torch overflows. Float32 inputs are computed in float64.
+"""
 
 from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from losscli._checks import as_float, check_rank, check_values, row_mean
+from losscli.errors import InputError, ShapeError
+from losscli.losses._registry import Domain, interval, options, register_loss, register_preset
+
+# Rows per block of the cross-entropy kernel: about 64 Ki float64 elements (512 KiB) a block,
+# so its temporaries stay in cache and no full-size (N, C) float64 copy is ever made.
+_BLOCK_ELEMENTS = 1 << 16
+# Up to this many classes the row maximum is a loop over columns (fast for small C).
+_COLUMN_LOOP_MAX = 64
+
+
+def _finite_nonneg(v: object) -> bool:
+    values = v if isinstance(v, tuple) else (v,)
+    return all(isinstance(t, (int, float)) and math.isfinite(t) and t >= 0 for t in values)
+
+
+_WEIGHTS = Domain(_finite_nonneg, "finite and >= 0 (one value per class, separated by ';')")
+_ALPHA = Domain(lambda v: 0.0 <= v <= 1.0 or v == -1.0, "in [0, 1], or -1 or none (no alpha)")
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _class_labels(
+    labels: np.ndarray, n_classes: int, role: str, ignore_index: int | None = None
+) -> np.ndarray:
+    """Validate integer class labels in ``[0, n_classes)`` (or ``ignore_index``); return int64.
+
+    Float arrays holding whole numbers are accepted (CSV columns are often float).
+    """
+    y = np.asarray(labels)
+    if y.dtype.kind == "b":
+        y = y.astype(np.int64)
+    if y.dtype.kind not in "iuf":
+        raise ShapeError(f"{role} must hold numeric class labels, got dtype {y.dtype} instead")
+    if y.size == 0:
+        return y.astype(np.int64)
+    if y.dtype.kind in "iu":
+        lo, hi = y.min(), y.max()
+        if lo >= 0 and hi < n_classes:  # the common case: two passes, no mask
+            return y.astype(np.int64, copy=False)
+    ok = (y >= 0) & (y < n_classes)
+    if y.dtype.kind == "f":
+        ok &= y == np.floor(y)
+    extra = ""
+    if ignore_index is not None:
+        ok |= y == ignore_index
+        if not 0 <= ignore_index < n_classes:
+            extra = f" or {ignore_index} (ignore_index)"
+    check_values(ok, y, f"must be integer class labels in [0, {n_classes}){extra}", role)
+    return y.astype(np.int64)
+
+
+def _pm1_labels(labels: np.ndarray, role: str) -> np.ndarray:
+    """Labels -1/+1 or 0/1 (0 means -1) as a float64 array of -1.0 and +1.0."""
+    y = as_float(labels, role)
+    ok = (y == 1) | (y == -1) | (y == 0)
+    check_values(ok, y, "must be -1/+1 or 0/1 labels", role)
+    return np.where(y == 1, 1.0, -1.0)
+
+
+def _in_unit(x: np.ndarray, role: str, hint: str = "") -> None:
+    """Values in [0, 1] (NaN passes: the NaN policy decides about it)."""
+    check_values(~((x < 0) | (x > 1)), x, f"must be in [0, 1]{hint}", role)
+
+
+def _non_positive(x: np.ndarray, role: str, hint: str = "") -> None:
+    check_values(~(x > 0), x, f"must be <= 0 (log-probabilities{hint})", role)
+
+
+def _same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> None:
+    if a.shape != b.shape:
+        raise ShapeError(f"{names[0]} and {names[1]} must have the same shape, got {a.shape} and {b.shape}")
+
+
+def _rows_match(x: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> None:
+    """``x`` is ``(N, C)`` and ``y`` is ``(N,)``."""
+    check_rank(x, (2,), names[0])
+    if y.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise ShapeError(
+            f"with {names[0]} of shape {x.shape}, {names[1]} must be labels of shape ({x.shape[0]},); "
+            f"got {names[1]} {y.shape}"
+        )
+
+
+def _class_vector(values: float | tuple[float, ...] | None, n: int, name: str, against: str) -> np.ndarray | None:
+    """A per-class parameter (weight, pos_weight) as an array of ``n`` values (one value broadcasts)."""
+    if values is None:
+        return None
+    v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    if len(v) == 1:
+        return np.full(n, v[0])
+    if len(v) != n:
+        raise ShapeError(f"parameter {name} has {len(v)} values, but {against} has {n} columns (classes)")
+    return v
+
+
+def _is_label_target(x: np.ndarray, target: np.ndarray, names: tuple[str, str]) -> bool:
+    """True for ``(N,)`` labels with ``(N, C)`` inputs, False for targets of the inputs' shape."""
+    check_rank(x, (2,), names[0])
+    if target.shape == x.shape:
+        return False
+    if target.ndim == 1 and target.shape[0] == x.shape[0]:
+        return True
+    raise ShapeError(
+        f"with {names[0]} of shape {x.shape}, {names[1]} must be labels of shape ({x.shape[0]},) "
+        f"or probabilities of shape {x.shape}; got {names[1]} {target.shape}"
+    )
+
+
+# ---------------------------------------------------------------------------- kernels
+
+
+def _log_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for every finite x (as torch)."""
+    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` as torch computes it (exp overflow gives exactly 0)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise ``x - max - log(sum(exp(x - max)))`` of an ``(N, C)`` float64 array (a new array)."""
+    z = x - np.max(x, axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        z -= np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return z
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise ``exp(x - max) / sum(exp(x - max))`` of an ``(N, C)`` array (as torch.softmax)."""
+    check_rank(x, (2,), "logits")
+    e = np.exp(x - np.max(x, axis=1, keepdims=True))
+    e /= np.sum(e, axis=1, keepdims=True)
+    return e
+
+
+def _to_log_probs(x: np.ndarray, input: str) -> np.ndarray:
+    """An ``(N, C)`` float64 block of logits, probabilities or log-probabilities as log-probabilities."""
+    if input == "logits":
+        return _log_softmax(x)
+    if input == "probs":
+        with np.errstate(divide="ignore"):
+            return np.log(x)
+    return x
+
+
+def _row_max(xb: np.ndarray) -> np.ndarray:
+    c = xb.shape[1]
+    if c > _COLUMN_LOOP_MAX:
+        return xb.max(axis=1)
+    m = xb[:, 0].copy()
+    for j in range(1, c):
+        np.maximum(m, xb[:, j], out=m)
+    return m
+
+
+def _label_log_probs(
+    x: np.ndarray, idx: np.ndarray, input: str, class_weight: np.ndarray | None, smoothing: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``log p[n, idx[n]]`` and, if ``smoothing``, ``sum_c w_c log p[n, c]`` of ``(N, C)`` inputs.
+
+    Blocked over rows: each block is copied to float64 once (float32 inputs are never
+    converted whole), shifted by its row maxima in place, and reduced with a matrix-vector
+    product, as torch's ``log_softmax``: ``log p = (x - max) - log(sum(exp(x - max)))``.
+    """
+    n, c = x.shape
+    rows = max(1, _BLOCK_ELEMENTS // max(c, 1))
+    picked = np.empty(n)
+    total = np.empty(n) if smoothing else None
+    w = np.ones(c) if class_weight is None else class_weight
+    w_sum = float(np.sum(w))
+    buf = np.empty((min(rows, n), c))
+    ebuf = np.empty_like(buf) if input == "logits" else None
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        b = stop - start
+        xb = buf[:b]
+        np.copyto(xb, x[start:stop], casting="unsafe")
+        sel = np.arange(b), idx[start:stop]
+        if input == "logits":
+            xb -= _row_max(xb)[:, None]
+            eb = ebuf[:b]
+            np.exp(xb, out=eb)
+            z_y, e_y = xb[sel], eb[sel]
+            eb[sel] = 0.0
+            rest = eb @ np.ones(c)  # sum of exp(x_j - max) over j != y
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                # log p_y = -log1p(rest / e_y): accurate when p_y is close to 1, where
+                # (x_y - max) - log(sum) would round 1 + tiny (and torch keeps ~16 - k digits).
+                lp = -np.log1p(rest / e_y)
+                far = z_y < -700.0  # exp(x_y - max) (sub)normal or 0: the plain form is exact enough
+                if far.any():
+                    lp[far] = z_y[far] - np.log(rest[far] + e_y[far])
+                picked[start:stop] = lp
+                if smoothing:
+                    total[start:stop] = xb @ w - np.log(rest + e_y) * w_sum
+        else:
+            if input == "probs":
+                with np.errstate(divide="ignore"):
+                    np.log(xb, out=xb)
+            picked[start:stop] = xb[sel]
+            if smoothing:
+                total[start:stop] = xb @ w
+    return picked, total
+
+
+# ---------------------------------------------------------------------------- cross-entropy family
+
+
+def _ce_input(logits: np.ndarray, input: str, role: str, hint: str = "; input=log_probs") -> np.ndarray:
+    """Check the values of ce's first input for its ``input`` kind (in its own dtype)."""
+    x = np.asarray(logits)
+    if x.dtype.kind not in "fiub":
+        raise ShapeError(f"{role} must be numeric, got dtype {x.dtype} instead")
+    if input == "probs":
+        _in_unit(x, role, " (input=probs)")
+    elif input == "log_probs":
+        _non_positive(x, role, hint)
+    return x
+
+
+@register_loss(
+    "ce",
+    family="classification",
+    inputs=("logits|probs|log_probs", "labels|probs"),
+    aliases=("cross_entropy", "CrossEntropyLoss", "softmax_cross_entropy", "categorical_crossentropy"),
+    reference="torch.nn.functional.cross_entropy",
+    domains={
+        "weight": _WEIGHTS,
+        "label_smoothing": interval(0.0, 1.0),
+        "input": options("logits", "probs", "log_probs"),
+    },
+    normalizer=lambda logits, target, **params: _ce_normalizer(logits, target, **params),
+)
+def cross_entropy(
+    logits: np.ndarray,
+    target: np.ndarray,
+    *,
+    weight: tuple[float, ...] | None = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+    input: str = "logits",
+) -> np.ndarray:
+    """Softmax cross-entropy of logits against class labels or class probabilities.
+
+    With labels y: ``l = -w_y log p_y`` (0 where ``y == ignore_index``), ``p = softmax(x)``;
+    label smoothing eps gives ``(1 - eps) l + eps/C * sum_c -w_c log p_c``. The mean divides
+    by ``sum_n w_{y_n}`` over the rows not ignored (torch's normaliser). With probability
+    targets t (the logits' shape): ``l = -sum_c w_c t_c log p_c`` after ``t <- t (1 - eps) + eps/C``,
+    and the mean divides by N (class weights are not in the divisor). If every label is
+    ignored the mean is undefined: exit 3.
+
+    With logits and labels, ``log p_y = -log1p(sum_{j != y} exp(x_j - x_y))`` (shifted by the row
+    maximum first): confident rows whose loss is tiny (say 1e-12) keep full relative precision,
+    where torch's ``(x_y - max) - log(sum exp)`` keeps only the digits above 1e-16 absolute.
+
+    Args:
+      logits: scores, shape (N, C): logits (``input=logits``), probabilities or log-probabilities.
+      target: class labels (N,) in [0, C) or ignore_index, or probabilities (N, C) in [0, 1].
+      weight: class weights, C values (``1;2;0.5``).
+      ignore_index: a label whose rows count neither in the loss nor in the mean (labels only).
+      label_smoothing: eps in [0, 1]: mix the target with the uniform distribution.
+      input: what logits holds: ``logits``, ``probs`` (log is taken) or ``log_probs``.
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> cross_entropy(np.array([[2.0, 1.0, 0.1], [1.0, 1.0, 1.0]]), np.array([0, 2]))
+      array([0.41703002, 1.09861229])
+      >>> cross_entropy(np.array([[2.0, 1.0, 0.1]]), np.array([[0.2, 0.3, 0.5]]))
+      array([1.66703002])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+    """
+    x = _ce_input(logits, input, "logits")
+    t = np.asarray(target)
+    if _is_label_target(x, t, ("logits", "target")):
+        idx = _class_labels(t, x.shape[1], "target", ignore_index)
+        return _ce_labels(x, idx, weight, ignore_index, label_smoothing, input)
+    if ignore_index >= 0:
+        raise InputError(
+            "ce: ignore_index is for class-label targets; target holds probabilities of shape "
+            f"{t.shape} (torch rejects ignore_index >= 0 with probability targets)"
+        )
+    t = as_float(t, "target")
+    _in_unit(t, "target", " (probability targets)")
+    c = x.shape[1]
+    w = _class_vector(weight, c, "weight", "logits")
+    if label_smoothing > 0:
+        t = t * (1.0 - label_smoothing) + label_smoothing / c
+    lp = _to_log_probs(as_float(x, "logits"), input)
+    prod = lp * t  # 0 * -inf is nan, as torch
+    if w is not None:
+        prod *= w
+    return -np.sum(prod, axis=1)
+
+
+def _ce_labels(
+    x: np.ndarray,
+    idx: np.ndarray,
+    weight: tuple[float, ...] | None,
+    ignore_index: int,
+    label_smoothing: float,
+    input: str,
+    against: str = "logits",
+) -> np.ndarray:
+    c = x.shape[1]
+    w = _class_vector(weight, c, "weight", against)
+    ignored = idx == ignore_index
+    any_ignored = bool(ignored.any())
+    safe = np.where(ignored, 0, idx) if any_ignored else idx
+    smoothing = label_smoothing > 0
+    picked, total = _label_log_probs(x, safe, input, w, smoothing)
+    nll = -picked if w is None else -picked * w[safe]
+    if smoothing:
+        loss = (1.0 - label_smoothing) * nll + (label_smoothing / c) * -total
+    else:
+        loss = nll
+    if any_ignored:
+        loss[ignored] = 0.0
+    return loss
+
+
+def _label_normalizer(labels: np.ndarray, weight: tuple[float, ...] | None, ignore_index: int) -> np.ndarray:
+    """Per-sample ``w_y`` (1 without class weights), 0 where the label is ignored."""
+    y = np.asarray(labels)
+    y = y.astype(np.int64) if y.dtype.kind != "i" else y
+    ignored = y == ignore_index
+    if weight is None:
+        return (~ignored).astype(np.float64)
+    w = np.asarray(weight, dtype=np.float64)
+    if len(w) == 1:
+        return np.where(ignored, 0.0, w[0])
+    return np.where(ignored, 0.0, w[np.where(ignored, 0, y)])
+
+
+def _ce_normalizer(logits, target, *, weight=None, ignore_index=-100, label_smoothing=0.0, input="logits"):
+    t = np.asarray(target)
+    if t.shape == np.shape(logits):
+        return None  # probability targets: the mean divides by N
+    return _label_normalizer(t, weight, ignore_index)
+
+
+@register_loss(
+    "nll",
+    family="classification",
+    inputs=("log_probs", "labels"),
+    aliases=("nll_loss", "NLLLoss"),
+    reference="torch.nn.functional.nll_loss",
+    domains={"weight": _WEIGHTS},
+    normalizer=lambda log_probs, labels, *, weight=None, ignore_index=-100: _label_normalizer(
+        labels, weight, ignore_index
+    ),
+)
+def nll(
+    log_probs: np.ndarray, labels: np.ndarray, *, weight: tuple[float, ...] | None = None, ignore_index: int = -100
+) -> np.ndarray:
+    """Negative log-likelihood of log-probabilities: ``l = -w_y x_y``, 0 where ``y == ignore_index``.
+
+    The mean divides by ``sum_n w_{y_n}`` over the rows not ignored (as cross-entropy).
+    Log-probabilities must be <= 0 (torch does not check; positive values give negative losses).
+
+    Args:
+      log_probs: log-probabilities, shape (N, C).
+      labels: class labels (N,) in [0, C) or ignore_index.
+      weight: class weights, C values.
+      ignore_index: a label whose rows count neither in the loss nor in the mean.
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> nll(np.log(np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])), np.array([1, 1]))
+      array([1.38629436, 0.22314355])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
+    """
+    x = _ce_input(log_probs, "log_probs", "log_probs", "; use ce for logits")
+    y = np.asarray(labels)
+    _rows_match(x, y, ("log_probs", "labels"))
+    idx = _class_labels(y, x.shape[1], "labels", ignore_index)
+    return _ce_labels(x, idx, weight, ignore_index, 0.0, "log_probs", "log_probs")
+
+
+# ---------------------------------------------------------------------------- binary cross-entropy
+
+
+def _elementwise_pair(pred: np.ndarray, target: np.ndarray, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    p, t = as_float(pred, names[0]), as_float(target, names[1])
+    _same_shape(p, t, names)
+    if p.ndim == 0:
+        raise ShapeError(f"{names[0]} must have one value per row, got a scalar")
+    return p, t
+
+
+def _last_dim(x: np.ndarray) -> int:
+    return x.shape[-1] if x.ndim > 1 else 1
+
+
+@register_loss(
+    "bce",
+    family="classification",
+    inputs=("probs", "binary|probs"),
+    aliases=("binary_cross_entropy", "BCELoss"),
+    reference="torch.nn.functional.binary_cross_entropy",
+    domains={"weight": _WEIGHTS},
+)
+def binary_cross_entropy(
+    probs: np.ndarray, target: np.ndarray, *, weight: tuple[float, ...] | None = None
+) -> np.ndarray:
+    """Binary cross-entropy of probabilities, each log clamped at -100 (as torch).
+
+    ``l = -w [y max(log p, -100) + (1 - y) max(log(1 - p), -100)]``, so p = 0 with y = 1 gives
+    100, never inf. p or y outside [0, 1] is an error.
+
+    Args:
+      probs: predicted probabilities in [0, 1], shape (N,) or (N, D).
+      target: targets in [0, 1] (0/1 labels or soft targets), same shape as probs.
+      weight: one value, or one per column of (N, D) inputs.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> binary_cross_entropy(np.array([0.9, 0.2, 0.0, 1.0]), np.array([1.0, 0.0, 1.0, 1.0]))
+      array([  0.10536052,   0.22314355, 100.        ,  -0.        ])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.BCELoss.html
+    """
+    p, y = _elementwise_pair(probs, target, ("probs", "target"))
+    _in_unit(p, "probs", " (bce takes probabilities; use bce_logits for logits)")
+    _in_unit(y, "target")
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100.0)
+        log_q = np.maximum(np.log1p(-p), -100.0)
+    loss = (y - 1.0) * log_q - y * log_p
+    w = _class_vector(weight, _last_dim(p), "weight", "probs")
+    if w is not None:
+        loss = loss * (w if p.ndim > 1 else w[0])
+    return row_mean(loss)
+
+
+@register_loss(
+    "bce_logits",
+    family="classification",
+    inputs=("logits", "binary|probs"),
+    aliases=("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", "sigmoid_binary_cross_entropy"),
+    reference="torch.nn.functional.binary_cross_entropy_with_logits",
+    domains={"pos_weight": _WEIGHTS, "weight": _WEIGHTS},
+)
+def bce_with_logits(
+    logits: np.ndarray,
+    target: np.ndarray,
+    *,
+    pos_weight: float | tuple[float, ...] | None = None,
+    weight: tuple[float, ...] | None = None,
+) -> np.ndarray:
+    """Binary cross-entropy of logits, ``-w [pw y log s(x) + (1 - y) log(1 - s(x))]``, s = sigmoid.
+
+    Computed as torch does, ``(1 - y) x - (1 + (pw - 1) y) log_sigmoid(x)`` with
+    ``log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|))``: finite for every finite x (x = 1e4 with
+    y = 0 gives 1e4). Targets are not range-checked (torch accepts any real target).
+
+    Args:
+      logits: logits, shape (N,) or (N, C).
+      target: targets (0/1 or soft), same shape as logits.
+      pos_weight: weight of the positive term: one value, or one per column (class).
+      weight: weight of each element: one value, or one per column.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, C) inputs).
+
+    Examples:
+      >>> bce_with_logits(np.array([2.0, -1.0, 0.0, 1e4]), np.array([1.0, 0.0, 1.0, 0.0]))
+      array([1.26928011e-01, 3.13261688e-01, 6.93147181e-01, 1.00000000e+04])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
+    """
+    x, y = _elementwise_pair(logits, target, ("logits", "target"))
+    log_sig = _log_sigmoid(x)
+    d = _last_dim(x)
+    pw = _class_vector(pos_weight, d, "pos_weight", "logits")
+    if pw is not None:
+        log_sig = log_sig * (1.0 + ((pw if x.ndim > 1 else pw[0]) - 1.0) * y)
+    loss = (1.0 - y) * x - log_sig
+    w = _class_vector(weight, d, "weight", "logits")
+    if w is not None:
+        loss = loss * (w if x.ndim > 1 else w[0])
+    return row_mean(loss)
+
+
+@register_loss(
+    "log_loss",
+    family="classification",
+    inputs=("probs", "labels"),
+    aliases=("logloss",),
+    reference="sklearn.metrics.log_loss",
+)
+def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Log loss of predicted probabilities (scikit-learn): ``-log clip(p_y, eps, 1 - eps)``.
+
+    eps is the machine epsilon of probs' dtype (2.2e-16 for float64, 1.2e-7 for float32), so
+    p_y = 0 gives 36.04 (float64). 1-D probs are P(class 1) with 0/1 labels; (N, C) probs take
+    labels in [0, C) (scikit-learn with ``labels=range(C)``). Rows need not sum to 1 (scikit-learn
+    only warns). Probabilities outside [0, 1] are an error.
+
+    Args:
+      probs: P(class 1), shape (N,), or class probabilities, shape (N, C), in [0, 1].
+      labels: class labels (N,): 0/1 for 1-D probs, else in [0, C).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> log_loss(np.array([0.9, 0.2, 0.6]), np.array([1, 0, 1]))
+      array([0.10536052, 0.22314355, 0.51082562])
+      >>> log_loss(np.array([0.0]), np.array([1]))
+      array([36.04365339])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.log_loss.html
+    """
+    raw = np.asarray(probs)
+    eps = float(np.finfo(raw.dtype if raw.dtype.kind == "f" else np.float64).eps)
+    p = as_float(raw, "probs")
+    _in_unit(p, "probs")
+    y = np.asarray(labels)
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = p[:, 0]
+    if p.ndim == 1:
+        if y.shape != p.shape:
+            raise ShapeError(f"probs and labels must have the same shape, got {p.shape} and {y.shape}")
+        idx = _class_labels(y, 2, "labels")
+        q = np.where(idx == 1, p, 1.0 - p)
+    else:
+        _rows_match(p, y, ("probs", "labels"))
+        idx = _class_labels(y, p.shape[1], "labels")
+        q = p[np.arange(len(p)), idx]
+    return -np.log(np.clip(q, eps, 1.0 - eps))
+
+
+@register_loss(
+    "kl_div",
+    family="classification",
+    inputs=("log_probs|probs", "probs|log_probs"),
+    aliases=("kl", "KLDivLoss", "kl_divergence"),
+    reference='torch.nn.functional.kl_div(reduction="batchmean")',
+    domains={"input": options("log_probs", "probs")},
+)
+def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, input: str = "log_probs") -> np.ndarray:
+    """Kullback-Leibler divergence KL(target || pred), per sample the sum over its row.
+
+    Pointwise as torch: ``xlogy(t, t) - t x`` (x = log-probabilities of pred), or
+    ``exp(t) (t - x)`` with ``log_target``. The per-sample value is the row sum, so the mean is
+    torch's ``batchmean`` (the real KL), not its elementwise ``mean``.
+
+    Args:
+      pred: the model's log-probabilities (``input=log_probs``) or probabilities, shape (N, C).
+      target: the data distribution: probabilities in [0, 1] (or log-probabilities with
+        ``log_target``), same shape as pred.
+      log_target: whether target holds log-probabilities.
+      input: what pred holds: ``log_probs`` or ``probs`` (log is taken; a zero with t = 0 adds 0).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> kl_div(np.log(np.array([[0.25, 0.25, 0.5]])), np.array([[0.5, 0.5, 0.0]]))
+      array([0.69314718])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html
+    """
+    x, t = _elementwise_pair(pred, target, ("pred", "target"))
+    if input == "probs":
+        _in_unit(x, "pred", " (input=probs)")
+        with np.errstate(divide="ignore"):
+            x = np.log(x)
+    else:
+        _non_positive(x, "pred", "; pass kl_div:input=probs for probabilities")
+    if log_target:
+        _non_positive(t, "target", "; log_target=true")
+        point = np.exp(t) * (t - x)
+    else:
+        _in_unit(t, "target")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            point = np.where(t == 0, 0.0, t * np.log(t)) - t * x
+        if input == "probs":
+            point = np.where(t == 0, 0.0, point)  # 0 log(0 / 0) = 0 for probability inputs
+    return point.reshape(len(point), -1).sum(axis=1) if point.ndim > 1 else point
+
+
+# ---------------------------------------------------------------------------- focal
+
+
+def _focal_targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Same-shape targets in [0, 1], or (N,) labels one-hot encoded for (N, C) logits."""
+    x, t = as_float(logits, "logits"), np.asarray(target)
+    if x.ndim == 2 and t.ndim == 1 and t.shape[0] == x.shape[0] and x.shape[1] > 1:
+        idx = _class_labels(t, x.shape[1], "target")
+        onehot = np.zeros(x.shape)
+        onehot[np.arange(len(idx)), idx] = 1.0
+        return x, onehot
+    if t.shape != x.shape:
+        labels = f" or labels of shape ({x.shape[0]},)" if x.ndim == 2 else ""
+        raise ShapeError(
+            f"with logits of shape {x.shape}, target must have the same shape{labels}; got target {t.shape}"
+        )
+    if x.ndim == 0:
+        raise ShapeError("logits must have one value per row, got a scalar")
+    t = as_float(t, "target")
+    _in_unit(t, "target")
+    return x, t
+
+
+@register_loss(
+    "focal",
+    family="classification",
+    inputs=("logits", "binary|probs|labels"),
+    aliases=("sigmoid_focal", "focal_loss", "sigmoid_focal_loss"),
+    reference="torchvision.ops.sigmoid_focal_loss",
+    domains={"alpha": _ALPHA, "gamma": interval(0.0)},
+)
+def sigmoid_focal(
+    logits: np.ndarray, target: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0
+) -> np.ndarray:
+    """Sigmoid focal loss (RetinaNet): ``alpha_t (1 - p_t)**gamma * bce_logits(x, y)``.
+
+    ``p = sigmoid(x)``, ``p_t = p y + (1 - p)(1 - y)``, ``alpha_t = alpha y + (1 - alpha)(1 - y)``,
+    term by term as torchvision. ``alpha=-1`` or ``none`` drops alpha_t. (N, C) logits with
+    (N,) integer labels are scored one-vs-rest against the one-hot labels.
+
+    Args:
+      logits: logits, shape (N,) or (N, C).
+      target: targets in [0, 1] of logits' shape, or labels (N,) in [0, C) for (N, C) logits.
+      alpha: weight of the positive class in [0, 1]; -1 or none: no weighting.
+      gamma: focusing exponent (>= 0; 0 is bce_logits times alpha_t).
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, C) logits).
+
+    Examples:
+      >>> sigmoid_focal(np.array([2.0, -1.0, 0.0]), np.array([1.0, 0.0, 1.0]))
+      array([0.00045089, 0.01699354, 0.0433217 ])
+
+    References:
+      https://pytorch.org/vision/stable/generated/torchvision.ops.sigmoid_focal_loss.html
+      Lin et al., Focal Loss for Dense Object Detection, 2017 (arXiv:1708.02002)
+    """
+    x, y = _focal_targets(logits, target)
+    p = _sigmoid(x)
+    ce = (1.0 - y) * x - _log_sigmoid(x)
+    p_t = p * y + (1.0 - p) * (1.0 - y)
+    loss = ce * ((1.0 - p_t) ** gamma)
+    if alpha is not None and alpha >= 0:
+        loss = (alpha * y + (1.0 - alpha) * (1.0 - y)) * loss
+    return row_mean(loss)
+
+
+@register_loss(
+    "softmax_focal",
+    family="classification",
+    inputs=("logits", "labels"),
+    aliases=("categorical_focal", "multiclass_focal"),
+    reference=(
+        "Lin et al. 2017 with log_softmax; "
+        "keras.losses.categorical_focal_crossentropy(from_logits=True) up to its 1e-7 clip"
+    ),
+    domains={"alpha": _ALPHA, "gamma": interval(0.0)},
+)
+def softmax_focal(
+    logits: np.ndarray, labels: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0
+) -> np.ndarray:
+    """Softmax focal loss ``-alpha (1 - p_y)**gamma log p_y`` with ``log p = log_softmax(x)``.
+
+    ``1 - p_y`` is computed as ``-expm1(log p_y)`` (no cancellation for confident rows). Keras
+    gives the same values up to its clip of p to [1e-7, 1 - 1e-7].
+
+    Args:
+      logits: logits, shape (N, C).
+      labels: class labels (N,) in [0, C).
+      alpha: a constant factor in [0, 1]; -1 or none: 1.
+      gamma: focusing exponent (>= 0; 0 is alpha times cross-entropy).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> softmax_focal(np.array([[2.0, 1.0, 0.1], [1.0, 1.0, 1.0]]), np.array([0, 2]), alpha=-1)
+      array([0.04849234, 0.48827213])
+
+    References:
+      Lin et al., Focal Loss for Dense Object Detection, 2017 (arXiv:1708.02002)
+      https://keras.io/api/losses/probabilistic_losses/#categoricalfocalcrossentropy-class
+    """
+    x = _ce_input(logits, "logits", "logits")
+    y = np.asarray(labels)
+    _rows_match(x, y, ("logits", "labels"))
+    idx = _class_labels(y, x.shape[1], "labels")
+    log_p, _ = _label_log_probs(x, idx, "logits", None, False)
+    loss = -((-np.expm1(log_p)) ** gamma) * log_p
+    return loss * alpha if alpha is not None and alpha >= 0 else loss
+
+
+# ---------------------------------------------------------------------------- margins
+
+
+def _scores_and_pm1(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    f = as_float(scores, "scores")
+    y = np.asarray(labels)
+    if f.ndim == 2 and y.ndim == 1 and f.shape[1] > 1 and len(y) == len(f):
+        raise ShapeError(
+            f"scores {f.shape} with labels {y.shape}: this loss takes one score per label; "
+            "for (N, C) class scores use crammer_singer or multi_margin"
+        )
+    _same_shape(f, y, ("scores", "labels"))
+    if f.ndim == 0:
+        raise ShapeError("scores must have one value per row, got a scalar")
+    return f, _pm1_labels(y, "labels")
+
+
+@register_loss(
+    "hinge",
+    family="classification",
+    inputs=("scores", "binary"),
+    aliases=("svm", "hinge_loss"),
+    reference="sklearn.metrics.hinge_loss (binary, both labels present)",
+)
+def hinge(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Binary hinge loss ``max(0, 1 - y f)`` with labels y in {-1, +1} (0 is read as -1).
+
+    Equals scikit-learn's binary ``hinge_loss`` when both labels occur (scikit-learn encodes a
+    single distinct label as -1; here 1 is always +1).
+
+    Args:
+      scores: decision values f, shape (N,) or (N, D).
+      labels: -1/+1 or 0/1 labels, same shape as scores.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> hinge(np.array([0.5, -2.0, -0.3]), np.array([1, -1, 1]))
+      array([0.5, 0. , 1.3])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.hinge_loss.html
+    """
+    f, y = _scores_and_pm1(scores, labels)
+    losses = 1.0 - y * f
+    return row_mean(np.maximum(losses, 0.0))
+
+
+@register_loss(
+    "squared_hinge",
+    family="classification",
+    inputs=("scores", "binary"),
+    aliases=("squared_hinge_loss",),
+    reference="keras.losses.squared_hinge",
+)
+def squared_hinge(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Squared hinge loss ``max(0, 1 - y f)**2`` with labels y in {-1, +1} (0 is read as -1).
+
+    Keras maps 0/1 labels to -1/+1 when all of them are 0/1, as here.
+
+    Args:
+      scores: decision values f, shape (N,) or (N, D).
+      labels: -1/+1 or 0/1 labels, same shape as scores.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> squared_hinge(np.array([0.5, -2.0, -0.3]), np.array([1, 0, 1]))
+      array([0.25, 0.  , 1.69])
+
+    References:
+      https://keras.io/api/losses/hinge_losses/#squaredhinge-class
+    """
+    f, y = _scores_and_pm1(scores, labels)
+    m = np.maximum(1.0 - y * f, 0.0)
+    return row_mean(m * m)
+
+
+def _scores_and_labels(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = as_float(scores, "scores")
+    y = np.asarray(labels)
+    _rows_match(x, y, ("scores", "labels"))
+    return x, _class_labels(y, x.shape[1], "labels")
+
+
+@register_loss(
+    "multi_margin",
+    family="classification",
+    inputs=("scores", "labels"),
+    aliases=("MultiMarginLoss", "multiclass_svm", "multi_margin_loss"),
+    reference="torch.nn.functional.multi_margin_loss",
+    domains={"p": options(1, 2), "weight": _WEIGHTS},
+)
+def multi_margin(
+    scores: np.ndarray, labels: np.ndarray, *, p: int = 1, margin: float = 1.0, weight: tuple[float, ...] | None = None
+) -> np.ndarray:
+    """Multi-class margin loss (Weston-Watkins): ``(1/C) sum_{j != y} w_y max(0, margin - x_y + x_j)**p``.
+
+    The sum runs over every violating class (not the maximum) and divides by C, as torch.
+
+    Args:
+      scores: class scores, shape (N, C).
+      labels: class labels (N,) in [0, C).
+      p: 1 or 2, the exponent of each violation.
+      margin: the required gap between the true class's score and the others.
+      weight: class weights, C values (the true class's weight scales the row).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> multi_margin(np.array([[0.1, 0.2, 0.4, 0.8]]), np.array([3]))
+      array([0.325])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.MultiMarginLoss.html
+    """
+    x, idx = _scores_and_labels(scores, labels)
+    n, c = x.shape
+    rows = np.arange(n)
+    z = margin - x[rows, idx][:, None] + x
+    z[rows, idx] = 0.0  # the true class is skipped
+    h = np.where(z > 0, z if p == 1 else z * z, 0.0)
+    w = _class_vector(weight, c, "weight", "scores")
+    if w is not None:
+        h *= w[idx][:, None]
+    return np.sum(h, axis=1) / c
+
+
+@register_loss(
+    "crammer_singer",
+    family="classification",
+    inputs=("scores", "labels"),
+    aliases=("multiclass_hinge",),
+    reference="sklearn.metrics.hinge_loss (multiclass)",
+)
+def crammer_singer(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Crammer-Singer multi-class hinge ``max(0, 1 + max_{j != y} x_j - x_y)``.
+
+    Args:
+      scores: class scores (decision values), shape (N, C) with C >= 2.
+      labels: class labels (N,) in [0, C).
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> crammer_singer(np.array([[0.1, 0.2, 0.4, 0.8], [1.0, 0.5, -1.0, 0.0]]), np.array([3, 1]))
+      array([0.6, 1.5])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.hinge_loss.html
+      Crammer and Singer, On the algorithmic implementation of multiclass kernel-based vector machines, JMLR 2001
+    """
+    x, idx = _scores_and_labels(scores, labels)
+    if x.shape[1] < 2:
+        raise ShapeError(f"scores must have at least 2 columns (classes), got shape {x.shape}")
+    rows = np.arange(len(x))
+    others = x.copy()
+    others[rows, idx] = -np.inf
+    margin = x[rows, idx] - np.max(others, axis=1)
+    return np.maximum(1.0 - margin, 0.0)
+
+
+@register_loss(
+    "soft_margin",
+    family="classification",
+    inputs=("scores", "binary"),
+    aliases=("SoftMarginLoss", "soft_margin_loss"),
+    reference="torch.nn.functional.soft_margin_loss",
+)
+def soft_margin(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Soft margin (logistic) loss ``log(1 + exp(-y x))`` with labels y in {-1, +1} (0 is read as -1).
+
+    Computed as ``logaddexp(0, -y x)``: equal to torch's ``log1p(exp(-y x))`` where that is
+    finite, and finite (about ``-y x``) where torch overflows to inf (``-y x`` above ~709).
+
+    Args:
+      scores: scores x, shape (N,) or (N, D).
+      labels: -1/+1 (or 0/1) labels, same shape as scores.
+
+    Returns:
+      Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
+
+    Examples:
+      >>> soft_margin(np.array([2.0, -1.0, -1000.0]), np.array([1, 1, 1]))
+      array([1.26928011e-01, 1.31326169e+00, 1.00000000e+03])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.SoftMarginLoss.html
+    """
+    f, y = _scores_and_pm1(scores, labels)
+    return row_mean(np.logaddexp(0.0, -y * f))
+
+
+@register_loss(
+    "multilabel_soft_margin",
+    family="classification",
+    inputs=("logits", "binary"),
+    aliases=("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss"),
+    reference="torch.nn.functional.multilabel_soft_margin_loss",
+    domains={"weight": _WEIGHTS},
+)
+def multilabel_soft_margin(
+    logits: np.ndarray, target: np.ndarray, *, weight: tuple[float, ...] | None = None
+) -> np.ndarray:
+    """Multi-label soft margin ``-(1/C) sum_c w_c [y_c log s(x_c) + (1 - y_c) log s(-x_c)]``, s = sigmoid.
+
+    Log-sigmoid form (stable: x = -1000 with y = 1 gives 1000/C).
+
+    Args:
+      logits: logits, shape (N, C).
+      target: 0/1 (or soft, in [0, 1]) targets, shape (N, C).
+      weight: class weights, C values.
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> multilabel_soft_margin(np.array([[0.0, 2.0, -1.0]]), np.array([[1, 0, 1]]))
+      array([1.37777896])
+
+    References:
+      https://pytorch.org/docs/stable/generated/torch.nn.MultiLabelSoftMarginLoss.html
+    """
+    x, y = _elementwise_pair(logits, target, ("logits", "target"))
+    check_rank(x, (2,), "logits")
+    _in_unit(y, "target")
+    loss = -(y * _log_sigmoid(x) + (1.0 - y) * _log_sigmoid(-x))
+    w = _class_vector(weight, x.shape[1], "weight", "logits")
+    if w is not None:
+        loss = loss * w
+    return np.sum(loss, axis=1) / x.shape[1]
+
+
+@register_loss(
+    "brier",
+    family="classification",
+    inputs=("probs|logits", "labels"),
+    aliases=("brier_score", "brier_score_loss"),
+    reference="sklearn.metrics.brier_score_loss",
+    domains={"input": options("probs", "logits")},
+)
+def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.ndarray:
+    """Brier score ``sum_c (onehot_c - p_c)**2``, halved for 1-D probs or fewer than 3 classes.
+
+    As scikit-learn (``scale_by_half='auto'``): binary gives ``(p - y)**2`` in [0, 1], multi-class
+    a value in [0, 2]. 1-D probs are P(class 1) with 0/1 labels. ``input=logits`` applies the
+    sigmoid (1-D) or softmax (N, C) first; otherwise values outside [0, 1] are an error.
+
+    Args:
+      probs: P(class 1), shape (N,), or class probabilities (N, C); logits with ``input=logits``.
+      labels: class labels (N,): 0/1 for 1-D probs, else in [0, C).
+      input: what probs holds: ``probs`` or ``logits``.
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> brier(np.array([0.9, 0.2, 0.6]), np.array([1, 0, 1]))
+      array([0.01, 0.04, 0.16])
+      >>> brier(np.array([[0.7, 0.2, 0.1]]), np.array([0]))
+      array([0.14])
+
+    References:
+      https://scikit-learn.org/stable/modules/generated/sklearn.metrics.brier_score_loss.html
+    """
+    p = as_float(probs, "probs")
+    y = np.asarray(labels)
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = p[:, 0]
+    if input == "logits":
+        p = _sigmoid(p) if p.ndim == 1 else _softmax(p)
+    if p.ndim == 1:
+        if y.shape != p.shape:
+            raise ShapeError(f"probs and labels must have the same shape, got {p.shape} and {y.shape}")
+        _in_unit(p, "probs", " (pass brier:input=logits for logits)")
+        pos = _class_labels(y, 2, "labels").astype(np.float64)
+        return 0.5 * (((1.0 - pos) - (1.0 - p)) ** 2 + (pos - p) ** 2)
+    _rows_match(p, y, ("probs", "labels"))
+    _in_unit(p, "probs", " (pass brier:input=logits for logits)")
+    idx = _class_labels(y, p.shape[1], "labels")
+    d = -p
+    d[np.arange(len(p)), idx] += 1.0
+    out = np.sum(d * d, axis=1)
+    return 0.5 * out if p.shape[1] < 3 else out
+
+
+register_preset("classification", "ce", "focal", "brier:input=logits")
+register_preset("binary", "bce", "brier")
