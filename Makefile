@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,20 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# make fuzz: the property-based fuzzing (tests/test_fuzz.py) with many more examples than in
+# `make test` (the "long" hypothesis profile registered in tests/conftest.py).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py
+
+# make bench: the SPEC.md 11 benchmarks; each generates its data in a temporary directory, runs
+# losscli and its baseline in the same run and prints ratio= lines and peak RSS. The data sizes
+# are SPEC.md's (10M-row CSV, 100M-row NPY pair: minutes); `make bench SIZE=0.1` scales them down.
+bench: $(STAMP)
+	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_startup.py
+	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_kernels.py
+	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_npy.py
+	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_csv.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

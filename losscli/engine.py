@@ -7,6 +7,8 @@ calls; shards are ``state`` / ``from_state`` / ``merge``.
 
 from __future__ import annotations
 
+import re
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from losscli._version import __version__
+from losscli.analysis import GROUP_PREFIX, ID_KEY, Analysis, AnalysisOptions
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
-from losscli.report import LossResult, Report
+from losscli.report import GroupResult, LossResult, Report
 from losscli.stats import describe
 
 NAN_POLICIES = ("error", "omit", "propagate")
@@ -69,6 +72,7 @@ class Accumulator:
         reduction: str = "mean",
         nan_policy: str = "error",
         sources: Mapping[str, str] | None = None,
+        analysis: AnalysisOptions | None = None,
     ) -> None:
         if nan_policy not in NAN_POLICIES:
             raise UsageError(f"Invalid --nan-policy '{nan_policy}'. Expected one of: {', '.join(NAN_POLICIES)}.")
@@ -80,12 +84,49 @@ class Accumulator:
         self.rows = 0
         self.dropped = 0
         self.weighted = False
+        # --ci / --group-by / --top-k state (losscli.analysis); None when none is asked for
+        self.analysis_options = analysis or AnalysisOptions()
+        directions = {b.label: b.direction if isinstance(b, Combination) else b.spec.direction for b in self.losses}
+        self.analysis = Analysis(self.analysis_options, directions) if self.analysis_options.active else None
 
     # ------------------------------------------------------------------ update
-    def update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
+    def update(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        weights: np.ndarray | None = None,
+        *,
+        per_sample: bool = True,
+        ids: np.ndarray | None = None,
+        groups: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Fold the next rows in; return their per-sample values ({} when ``per_sample`` is False).
+
+        Rows are evaluated in cache-sized blocks (``BLOCK_ELEMENTS``): no full-size temporary
+        is made, and the per-sample arrays only when asked for. Losses that compare rows with
+        each other (``rowwise=False``) see the whole update at once.
+        """
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        if self.analysis is not None:  # id and group columns ride along (sliced and NaN-checked like the roles)
+            arrays.update(self.analysis.side_arrays(ids, groups))
+        n = self._check_rows(arrays, weights)
+        step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
+        if n <= step:
+            # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
+            with np.errstate(all="ignore"):
+                values = self._update(arrays, weights)
+            return values if per_sample else {}
+        _keep_freed_blocks()
+        out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
+        # One block after the other, in this thread: each ``_update`` starts at the block's first
+        # row (errors name absolute rows). Threads do not pay here: a block is a dozen numpy calls,
+        # and each hands the GIL back and forth.
         with np.errstate(all="ignore"):
-            return self._update(arrays, weights)
+            for lo in range(0, n, step):
+                hi = min(lo + step, n)
+                values = self._update({k: v[lo:hi] for k, v in arrays.items()}, None if weights is None else weights[lo:hi])
+                for label, v in out.items():
+                    v[lo:hi] = values[label]
+        return out
 
     def _update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None) -> dict[str, np.ndarray]:
         arrays = {k: np.asarray(v) for k, v in arrays.items()}
@@ -98,18 +139,24 @@ class Accumulator:
         if keep is not None:
             arrays = {k: v[keep] for k, v in arrays.items()}
             weights = weights[keep] if weights is not None else None
+        side = {k: arrays.pop(k) for k in [k for k in arrays if k.startswith("@")]}  # id/group columns (analysis)
+        chunk: dict[str, tuple] = {}  # summary key -> (values, norm, columns), for the analysis
         per_sample: dict[str, np.ndarray] = {}
         for loss in self.losses:
             total = 0.0
             for key, coef, part in _parts(loss):
                 values, norm, columns = self._run(part, arrays, offset, keep)
                 self.summaries[key] = self.summaries[key].merge(Summary.of(values, weights, norm, columns))
+                chunk[key] = (values, norm, columns)
                 if isinstance(loss, Combination):
                     total = total + coef * values
             if isinstance(loss, Combination):
                 values = total
                 self.summaries[loss.label] = self.summaries[loss.label].merge(Summary.of(values, weights))
+                chunk[loss.label] = (values, None, None)
             per_sample[loss.label] = values if keep is None else _scatter(values, keep, n)
+        if self.analysis is not None:
+            self.analysis.update(offset, n, keep, chunk, weights, side)
         self.rows += n
         self.dropped += 0 if keep is None else int(n - keep.sum())
         return per_sample
@@ -131,10 +178,10 @@ class Accumulator:
         """Rows without NaN/inf under ``omit``; an error under ``error``; None keeps all rows."""
         if self.nan_policy == "propagate":
             return None
-        bad = np.zeros(n, dtype=bool)
+        bad = None  # rows with a NaN/inf, made on the first input that has one
         named = list(arrays.items()) + ([("weight", np.asarray(weights, dtype=np.float64))] if weights is not None else [])
         for key, a in named:
-            if a.dtype.kind not in "fc":
+            if a.dtype.kind not in "fc" or np.isfinite(a).all():  # the common case: one cheap pass
                 continue
             row_bad = ~np.isfinite(a) if a.ndim == 1 else ~np.isfinite(a.reshape(n, -1)).all(axis=1)
             if self.nan_policy == "error" and row_bad.any():
@@ -144,8 +191,8 @@ class Accumulator:
                     f"{format_value(float(value))} in {self._where(key)} at row {offset + row + 1}; "
                     "use --nan-policy omit to drop such rows or propagate to keep them."
                 )
-            bad |= row_bad
-        return ~bad if bad.any() else None
+            bad = row_bad if bad is None else bad | row_bad
+        return ~bad if bad is not None and bad.any() else None
 
     def _check_weights(self, w: np.ndarray, offset: int) -> np.ndarray:
         neg = w < 0
@@ -170,8 +217,14 @@ class Accumulator:
             if e.row is not None:
                 e.row = int(np.flatnonzero(keep)[e.row]) if keep is not None else e.row
                 e.row += offset
-            e.what = f"{loss.spec.name}: {e.what}" if e.role is None else f"{loss.spec.name}: {self._where(e.role, e.what)}"
+            e.what = f"{loss.spec.name}: {e.what}" if e.role is None else f"{loss.spec.name}: {self._where(e.role, e.what, _source_key(loss, e.role, arrays))}"
             raise
+        except ShapeError as e:  # name the loss and where each role came from
+            what = str(e)
+            for role in dict.fromkeys(r.name for r in loss.spec.roles):
+                src = self.sources.get(_source_key(loss, role, arrays))
+                what = re.sub(rf"\b{re.escape(role)}\b", f"{role} ({src})", what, count=1) if src else what
+            raise ShapeError(f"{loss.spec.name}: {what}") from None
         if values.shape != (len(inputs[0]),):
             raise RuntimeError(f"loss {loss.spec.name} returned shape {values.shape} for {len(inputs[0])} rows")
         if self.nan_policy != "propagate" and not np.isfinite(values).all():
@@ -183,8 +236,8 @@ class Accumulator:
             )
         return values, norm, columns
 
-    def _where(self, key: str, what: str | None = None) -> str:
-        src = self.sources.get(key)
+    def _where(self, key: str, what: str | None = None, source: str | None = None) -> str:
+        src = self.sources.get(source or key)
         if what is not None:
             return what.replace(key, f"{key} ({src})", 1) if src else what
         return f"{key} ({src})" if src else key
@@ -196,6 +249,10 @@ class Accumulator:
             raise UsageError("Cannot merge accumulators of different losses.")
         for label, s in other.summaries.items():
             self.summaries[label] = self.summaries[label].merge(s)
+        if (self.analysis is None) != (other.analysis is None):
+            raise UsageError("Cannot merge states computed with different statistics options (--ci, --group-by, --top-k).")
+        if self.analysis is not None:
+            self.analysis.merge(other.analysis)
         self.rows += other.rows
         self.dropped += other.dropped
         self.weighted |= other.weighted
@@ -212,13 +269,17 @@ class Accumulator:
             "dropped": self.dropped,
             "weighted": self.weighted,
             "summaries": {k: s.to_state() for k, s in self.summaries.items()},
+            **({"analysis": self.analysis.to_state()} if self.analysis is not None else {}),
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> "Accumulator":
-        acc = cls(state["losses"], reduction=state["reduction"], nan_policy=state["nan_policy"])
+        analysis = AnalysisOptions.from_state(state["analysis"]["options"]) if "analysis" in state else None
+        acc = cls(state["losses"], reduction=state["reduction"], nan_policy=state["nan_policy"], analysis=analysis)
         acc.rows, acc.dropped, acc.weighted = int(state["rows"]), int(state["dropped"]), bool(state["weighted"])
         acc.summaries = {k: Summary.from_state(v) for k, v in state["summaries"].items()}
+        if acc.analysis is not None:
+            acc.analysis.load(state["analysis"])
         return acc
 
     # ------------------------------------------------------------------ compute
@@ -235,16 +296,17 @@ class Accumulator:
             extra = f" (all {self.rows} rows dropped by --nan-policy omit)" if self.rows else ""
             raise InputError(f"No rows to evaluate{extra}.")
         weighted = self.weighted
-        results = []
-        for loss in self.losses:
-            if isinstance(loss, Combination):
-                terms = tuple((coef, self._result(part, key, weighted)) for key, coef, part in _parts(loss))
-                value = None if self.reduction is Reduction.none else sum(c * t.value for c, t in terms)
-                results.append(self._result(loss, loss.label, weighted, value=value, terms=terms))
-            else:
-                results.append(self._result(loss, loss.label, weighted))
+        results = self._results(weighted)
         cfg = {"reduction": self.reduction.value, "nan_policy": self.nan_policy, "weighted": weighted}
+        cfg.update(self.analysis_options.config())
         cfg.update(config or {})
+        groups = ()
+        if self.analysis is not None and self.analysis_options.group_by:
+            names = self.analysis_options.group_by
+            groups = tuple(
+                GroupResult(dict(zip(names, key)), self.analysis.groups[key].rows, tuple(self._results(weighted, key)))
+                for key in self.analysis.group_keys()
+            )
         return Report(
             tool_version=__version__,
             inputs=dict(inputs or {}),
@@ -254,14 +316,32 @@ class Accumulator:
             rows_used=used,
             dropped={"nan": self.dropped},
             seconds=seconds,
+            groups=groups,
         )
 
-    def _result(self, loss, key: str, weighted: bool, **combined: Any) -> LossResult:
+    def _results(self, weighted: bool, group: tuple | None = None) -> list[LossResult]:
+        """One result per loss, over every row or over the rows of ``group``."""
+        results = []
+        for loss in self.losses:
+            if isinstance(loss, Combination):
+                terms = tuple((coef, self._result(part, key, weighted, group)) for key, coef, part in _parts(loss))
+                value = None if self.reduction is Reduction.none else sum(c * t.value for c, t in terms)
+                results.append(self._result(loss, loss.label, weighted, group, value=value, terms=terms))
+            else:
+                results.append(self._result(loss, loss.label, weighted, group))
+        return results
+
+    def _result(self, loss, key: str, weighted: bool, group: tuple | None = None, **combined: Any) -> LossResult:
         """The result of one loss (``combined``: the value and terms of a combination)."""
-        s = self.summaries[key]
+        s = self.summaries[key] if group is None else self.analysis.groups[group].summaries[key]
         if s.norm_sum == 0:
             what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target ignored?)"
-            raise InputError(f"Mean of loss '{loss.label}' is undefined: {what}.")
+            where = "" if group is None else f" in group {', '.join(map(str, group))}"
+            raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what}.")
+        if not np.isfinite(s.norm_sum):  # finite weights whose sum overflows: the mean would be a silent nan
+            what = "the sample weights sum" if self.weighted else "its normaliser sums"
+            where = "" if group is None else f" in group {', '.join(map(str, group))}"
+            raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what} to {format_value(float(s.norm_sum))} (overflow); scale them down.")
         with np.errstate(all="ignore"):  # a huge loss gives an inf std, reported as such
             stats = describe(s)
         if isinstance(loss, Combination):
@@ -269,6 +349,11 @@ class Accumulator:
         else:
             value = headline(s, self.reduction, loss.spec.finalize)
             info = dict(name=loss.spec.name, params=dict(loss.params), direction=loss.spec.direction, reference=loss.spec.reference, value=value)
+        if self.analysis is not None:
+            fin = None if isinstance(loss, Combination) else loss.spec.finalize
+            parts = [(k, c, b.spec.finalize) for k, c, b in _parts(loss)] if isinstance(loss, Combination) else None
+            ci = self.analysis.interval(key, s, self.reduction.value, fin, parts, group)
+            info.update(ci=ci, worst=self.analysis.worst(key) if group is None else None)
         return LossResult(
             label=loss.label,
             reduction=self.reduction.value,
@@ -278,6 +363,17 @@ class Accumulator:
             **stats,
         )
 
+    def replicates(self, label: str) -> np.ndarray:
+        """The bootstrap replicate headlines of loss ``label`` (``--ci bootstrap``): replicate
+        ``b`` of two accumulators over the same rows used the same resampling weights, so their
+        difference is the paired bootstrap (``losscli compare``)."""
+        if self.analysis is None or not self.analysis_options.bootstrap:
+            raise UsageError("Bootstrap replicates need an accumulator made with ci='bootstrap'.")
+        loss = next(b for b in self.losses if b.label == label)
+        if isinstance(loss, Combination):
+            return sum(c * self.analysis.replicates(k, self.reduction.value, b.spec.finalize) for k, c, b in _parts(loss))
+        return self.analysis.replicates(label, self.reduction.value, loss.spec.finalize)
+
     def _signature(self, loss: BoundLoss, n: int, weighted: bool) -> str:
         """Every setting that affects the score, sacrebleu-style."""
         if isinstance(loss, Combination):
@@ -286,6 +382,7 @@ class Accumulator:
             parts = [loss.spec.name] + [f"{k}:{format_value(v)}" for k, v in loss.params.items()]
         parts += [f"red:{self.reduction.value}", f"nan:{self.nan_policy}", f"n:{n}"]
         parts += ["w:yes"] if weighted else []
+        parts += self.analysis_options.signature()
         parts += [f"v:{__version__}"]
         return "|".join(parts)
 
@@ -298,6 +395,57 @@ def _parts(loss: BoundLoss | Combination) -> list[tuple[str, float, BoundLoss]]:
     if isinstance(loss, Combination):
         return [(f"{loss.label}[{i}]", coef, b) for i, (coef, b) in enumerate(loss.terms)]
     return [(loss.label, 1.0, loss)]
+
+
+BLOCK_ELEMENTS = 1 << 16  # elements per input per block: a few blocks of float64 fit in L2
+_malloc_tuned = False
+
+
+def _keep_freed_blocks() -> None:
+    """Ask glibc to keep freed block-sized memory instead of returning it to the OS.
+
+    By default a freed 0.5 MB array is handed back (unmapped or trimmed) and the next one
+    page-faults in again: that costs 4x the arithmetic of a block. Arrays below 4 MB now come
+    from the heap, and up to 8 MB of free heap is kept. Done once; a no-op off glibc.
+    """
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 8 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        pass
+
+
+def _block_rows(arrays) -> int:
+    """Rows per block: ``BLOCK_ELEMENTS`` elements of the widest input (at least one row)."""
+    width = max((int(np.prod(a.shape[1:])) for a in arrays if a.ndim), default=1)
+    return max(1, BLOCK_ELEMENTS // max(width, 1))
+
+
+def rowwise(loss: BoundLoss | Combination) -> bool:
+    """Whether each row's loss depends on that row alone (then any chunking gives the same values).
+
+    A loss that compares rows with each other (NT-Xent's negatives are the other rows of the
+    batch) registers ``rowwise=False``: it is evaluated on whole updates only.
+    """
+    return all(getattr(b.spec, "rowwise", True) for _, _, b in _parts(loss))
+
+
+def _source_key(loss: BoundLoss, role: str, arrays: Mapping[str, np.ndarray]) -> str:
+    """The input a role was filled from: its own name, else PRED/TARGET by position (as ``role_arrays``)."""
+    names = [r.name for r in loss.spec.roles]
+    if role in arrays or role not in names:
+        return role
+    i = names.index(role)
+    return POSITIONAL[i] if i < len(POSITIONAL) else role
 
 
 def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
@@ -315,11 +463,20 @@ def evaluate(
     inputs: Mapping[str, Any] | None = None,
     reduction: str = "mean",
     nan_policy: str = "error",
+    ci: str | None = None,
+    ci_level: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    groups: Mapping[str, Any] | None = None,
+    top_k: int = 0,
+    ids: Any = None,
 ) -> Report:
     """Evaluate losses on in-memory arrays and return the ``Report``.
 
     ``pred`` and ``target`` fill the first two roles of each loss; ``inputs`` gives arrays by
-    role name (``anchor``, ``positive``, ...) for losses with more roles.
+    role name (``anchor``, ``positive``, ...) for losses with more roles. ``ci`` ("analytic" or
+    "bootstrap"), ``groups`` (name -> per-row values) and ``top_k`` (with optional ``ids``) add
+    the statistics of ``--ci``, ``--group-by`` and ``--top-k`` (``losscli.analysis``).
 
     >>> import numpy as np
     >>> evaluate(np.array([0.5, -1.0]), np.array([0.0, 1.0]), ["mse", "mae"]).result("mse").value
@@ -330,8 +487,10 @@ def evaluate(
     for key, value in (("pred", pred), ("target", target)):
         if value is not None:
             arrays[key] = np.asarray(value)
-    acc = Accumulator(losses, reduction=reduction, nan_policy=nan_policy)
-    acc.update(arrays, None if weights is None else np.asarray(weights, dtype=np.float64))
+    groups = {k: np.asarray(v) for k, v in (groups or {}).items()}
+    analysis = AnalysisOptions(ci, ci_level, n_boot, seed, top_k, tuple(groups))
+    acc = Accumulator(losses, reduction=reduction, nan_policy=nan_policy, analysis=analysis)
+    acc.update(arrays, None if weights is None else np.asarray(weights, dtype=np.float64), ids=ids, groups=groups)
     return acc.compute(seconds=time.perf_counter() - start)
 
 

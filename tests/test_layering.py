@@ -13,14 +13,20 @@ ALLOWED = {
     "errors": set(),
     "_checks": {"errors"},
     "_atomic": {"errors"},
+    "_threads": set(),  # daemon worker threads (CSV pieces parsed in parallel)
     "losses": {"losses", "_checks", "errors"},
     "reductions": {"_checks", "errors"},
     "stats": {"reductions"},
     "report": set(),
-    "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version"},
-    "readers": {"readers", "errors"},
+    "bootstrap": {"reductions"},  # Poisson bootstrap weights, replicate sums, paired p-value, Holm
+    "analysis": {"bootstrap", "reductions", "stats", "errors"},  # CI state, groups, top-k (mergeable)
+    "comparison": {"engine", "analysis", "bootstrap", "stats", "report", "errors", "_version"},  # losscli compare
+    "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version", "analysis"},
+    "gates": {"losses", "errors"},  # gate grammar, matching, paired test (numpy, lazily)
+    "config": {"errors"},  # TOML config files (stdlib tomllib)
+    "readers": {"readers", "errors", "_threads"},
     "render": {"render", "report", "_atomic", "errors"},
-    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version"},
+    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }
@@ -30,6 +36,7 @@ THIRD_PARTY = {
     "pyarrow": ("readers/tabular.py",),
     "rich": ("render/", "cli/"),
     "typer": ("cli/",),
+    "matplotlib": ("render/plot.py",),
 }
 
 

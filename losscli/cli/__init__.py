@@ -12,7 +12,8 @@ import typer
 from typer.core import TyperGroup
 
 from losscli._version import __version__
-from losscli.cli import describe, eval as eval_cmd, list_losses
+from losscli.cli import compare, describe, eval as eval_cmd, gate, inspect, list_losses, merge
+from losscli.cli._config import install_envvars
 from losscli.cli._options import protect_stdin
 from losscli.errors import LossCliError
 
@@ -33,6 +34,7 @@ class _Group(TyperGroup):
         verbose = any(a in ("-v", "--verbose") for a in argv[:end])
         argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
         try:
+            install_envvars(self)  # LOSSCLI_* for the configurable options (losscli.config.KEYS)
             rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
         except SystemExit as e:
@@ -64,8 +66,17 @@ class _Group(TyperGroup):
 
 
 def _error(message: str, code: int) -> int:
-    print(f"Error: {message}", file=sys.stderr)
+    print(f"Error: {_one_line(message)}", file=sys.stderr)
     return code
+
+
+def _one_line(text: str) -> str:
+    """Escape line breaks and control characters (from a file name, a flag value) so that an
+    error is always one line and cannot smuggle terminal escape sequences."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text.strip()
+    )
 
 
 def _quiet_pipe() -> int:
@@ -106,3 +117,7 @@ def _root(
 app.add_typer(eval_cmd.app)
 app.add_typer(list_losses.app)
 app.add_typer(describe.app)
+app.add_typer(inspect.app)
+app.add_typer(gate.app)
+app.add_typer(compare.app)
+app.add_typer(merge.app)

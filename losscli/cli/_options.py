@@ -49,3 +49,10 @@ def protect_stdin(argv: list[str]) -> list[str]:
 def stdin_path(value: str | None) -> str | None:
     """Undo ``protect_stdin`` on a positional path argument."""
     return "-" + value[len(_STDIN_ALIAS) :] if value is not None and value.startswith(_STDIN_ALIAS) else value
+
+
+class GateMode(str, enum.Enum):
+    """``--gate-mode``: ``fail`` exits 1 on a failed gate; ``warn`` reports it and exits 0."""
+
+    fail = "fail"
+    warn = "warn"

@@ -11,12 +11,17 @@ from typing import Annotated, Optional
 import typer
 
 from losscli._atomic import atomic_write
-from losscli.cli._options import SUFFIX_FORMATS, NanPolicy, OutputFormat, Reduction, stdin_path
+from losscli.cli import _config
+from losscli.cli import _stats_options as so
+from losscli.cli._options import SUFFIX_FORMATS, GateMode, NanPolicy, OutputFormat, Reduction, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
 
 INPUT, LOSSES, OUTPUT, STATS = "Input", "Losses", "Output", "Statistics"
+PERFORMANCE = "Performance"
+GATING = "Gating"
+_ConfigPath, _NoConfig = _config.config_options(INPUT)
 
 EXAMPLES = """
 Examples:
@@ -54,21 +59,49 @@ def eval_command(
     score_only: Annotated[bool, typer.Option("-b", "--score-only", help="Print bare headline values, one per line.", rich_help_panel=OUTPUT)] = False,
     per_sample_path: Annotated[Optional[str], typer.Option("--per-sample", help="Write per-sample losses (csv, tsv, jsonl, npy) in input order.", rich_help_panel=OUTPUT)] = None,
     precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table, csv and md output (JSON is always exact).", rich_help_panel=OUTPUT)] = 6,
+    fail_if: Annotated[list[str], typer.Option("--fail-if", metavar="EXPR", help="Gate that must hold, else exit 1: LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER, OP one of < <= > >= (e.g. 'mse<=0.02', 'ce<=base*1.02'); repeatable.", rich_help_panel=GATING, show_default=False)] = [],  # noqa: B006
+    baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="FILE", help="What 'base' is: an earlier JSON report, or a prediction file evaluated on the same target.", rich_help_panel=GATING)] = None,
+    significant: Annotated[bool, typer.Option("--significant", help="A 'base' gate fails only if a paired sign-flip test on per-sample differences also finds the regression (prediction-file --baseline).", rich_help_panel=GATING)] = False,
+    alpha: Annotated[float, typer.Option("--alpha", help="Level of the --significant test.", rich_help_panel=GATING)] = 0.05,
+    gate_mode: Annotated[GateMode, typer.Option("--gate-mode", help="fail: exit 1 on a failed gate; warn: report it and exit 0.", rich_help_panel=GATING)] = GateMode.fail,
+    gh_summary: Annotated[bool, typer.Option("--gh-summary", help="Append a Markdown summary to $GITHUB_STEP_SUMMARY (when set; capped at 1 MiB).", rich_help_panel=OUTPUT)] = False,
+    hist: Annotated[bool, typer.Option("--hist", help="Histogram of per-sample losses under the table (on stderr with other formats).", rich_help_panel=OUTPUT)] = False,
+    plot_path: Annotated[Optional[str], typer.Option("--plot", metavar="FILE", help="Write a histogram + CDF figure per loss (.png, .svg, .pdf; needs the 'plot' extra).", rich_help_panel=OUTPUT)] = None,
+    config_path: _ConfigPath = None,
+    no_config: _NoConfig = False,
+    ci: so.CI = None,
+    ci_level: so.CILevel = 0.95,
+    n_boot: so.NBoot = 1000,
+    seed: so.Seed = 0,
+    group_by: so.GroupBy = None,
+    top_k: so.TopK = 0,
+    row_offset: so.RowOffset = 0,
+    chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, metavar="N", help="Read and evaluate about N rows at a time: memory stays bounded whatever the input size (streaming is automatic above 64 MB of input). Results do not depend on N.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
+    emit_state: Annotated[Optional[str], typer.Option("--emit-state", metavar="FILE", help="Also write the mergeable state (JSON) of this evaluation, for 'losscli merge' of shards.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
 ) -> None:
     """Compute losses of predictions against targets."""
     from losscli import readers
-    from losscli.engine import Accumulator, resolve_losses
+    from losscli.cli import _extras, _gating
+    from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
+    from losscli.cli.merge import write_state
+    from losscli.readers.chunks import iter_chunks
     from losscli.render import json_report, per_sample
 
     start = time.perf_counter()
     pred, target = stdin_path(pred), stdin_path(target)
     fmt_source = ctx.get_parameter_source("fmt")
-    fmt_name = _output_format(fmt, output, score_only, reduction, from_env=fmt_source is not None and fmt_source.name == "ENVIRONMENT")
+    fmt_name = _output_format(fmt, output, score_only, reduction, from_env=fmt_source is not None and fmt_source.name in ("ENVIRONMENT", "DEFAULT_MAP"))
     if per_sample_path is not None:
         per_sample.check_path(per_sample_path)
     if not loss:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     losses = resolve_losses(loss)
+    gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value)
+    if plot_path is not None:
+        from losscli.render.plot import check as check_plot
+
+        check_plot(plot_path)
+    stream = _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
     loaded = readers.load_inputs(
         pred,
         target,
@@ -84,19 +117,72 @@ def eval_command(
         header=not no_header,
         delimiter=delimiter,
         hash_inputs=not no_hash,
+        group_col=group_by,
+        lazy=stream,
     )
-    acc = Accumulator(losses, reduction=reduction.value, nan_policy=nan_policy.value, sources=loaded.sources)
+    analysis = AnalysisOptions(
+        ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset
+    )
+    acc = Accumulator(losses, reduction=reduction.value, nan_policy=nan_policy.value, sources=loaded.sources, analysis=analysis)
     labels = [b.label for b in acc.losses]
     sink = per_sample.writer(per_sample_path, labels, loaded.id_name) if per_sample_path else contextlib.nullcontext()
-    with sink as out:
-        values = acc.update(loaded.arrays, loaded.weights)
-        if out is not None:
-            out.write(values, loaded.ids)
+    # per-sample values of all rows only where a flag needs them (the engine makes none otherwise)
+    keep_values = hist or plot_path is not None or (gate_plan is not None and gate_plan.significant)
+    parts = []
+    bar = _extras.progress(stream, loaded, [pred, target, *(v.partition("=")[2] for v in role_inputs)])  # stderr, terminals only
+    with sink as out, bar:
+        for chunk in iter_chunks(loaded, chunk_rows):  # the whole input is one chunk unless streamed
+            part = acc.update(chunk.arrays, chunk.weights, per_sample=keep_values or out is not None, ids=chunk.ids, groups=chunk.groups)
+            if out is not None:
+                out.write(part, chunk.ids)
+            if keep_values:
+                parts.append(part)
+            bar.advance(chunk.rows)
         report = acc.compute(inputs=loaded.info, seconds=time.perf_counter() - start)
+    values = _joined(parts, labels) if keep_values else None
+    if emit_state is not None:
+        write_state(emit_state, acc, loaded.info)
+    report = _gating.complete(
+        ctx, report, gate_plan, values=values, loaded=loaded, losses=acc.losses, fmt_name=fmt_name,
+        acc_options={"reduction": reduction.value, "nan_policy": nan_policy.value},
+        read_options={"pred_col": pred_col, "pred_key": pred_key, "header": not no_header, "delimiter": delimiter, "hash_inputs": not no_hash},
+    )
     if report_path is not None:
         with atomic_write(report_path) as fh:
             fh.write(json_report.to_json(report))
     _emit(report, fmt_name, output, precision)
+    _extras.after_report(report, values, hist=hist, plot_path=plot_path, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
+    if gate_plan is not None:
+        raise typer.Exit(_gating.finish(report.gates, gate_plan.mode))
+
+
+def _streaming(chunk_rows: int | None, paths: list[str | None], losses, gate_plan) -> bool:
+    """Whether to stream: with --chunk-rows, or for large inputs (``chunks.should_stream``); never
+    for losses that compare rows with each other, nor with a prediction-file --baseline (both
+    need every row at once)."""
+    from losscli.engine import rowwise
+    from losscli.readers.chunks import should_stream
+
+    whole = [b.label for b in losses if not rowwise(b)]
+    base_file = gate_plan is not None and gate_plan.baseline is not None and not gate_plan.baseline_is_report
+    if chunk_rows is not None:
+        if whole:
+            raise UsageError(f"--chunk-rows: {', '.join(whole)} compares each row with every other row, so it needs all rows at once; drop --chunk-rows.")
+        if base_file:
+            raise UsageError("--chunk-rows cannot be combined with a prediction-file --baseline (it is evaluated in memory); drop one of them.")
+        return True
+    if whole or base_file:
+        return False
+    return should_stream([p for p in paths if p])
+
+
+def _joined(parts: list[dict], labels: list[str]) -> dict:
+    """The per-sample values of all chunks (the one chunk's arrays when there is one)."""
+    if len(parts) == 1:
+        return parts[0]
+    import numpy as np
+
+    return {label: np.concatenate([p[label] for p in parts]) if parts else np.empty(0) for label in labels}
 
 
 def _role_map(items: list[str], flag: str, form: str, losses) -> dict[str, str]:
@@ -149,11 +235,19 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
 
         from losscli.render.rich_table import print_table, table
 
+        from losscli.cli._gating import print_gates
+
         if output is None:
-            print_table(Console(), table(report, precision))
+            console = Console()
+            print_table(console, table(report, precision))
+            _print_worst(console, report, precision)
+            print_gates(console, report, precision)
             return
         with atomic_write(output) as fh:
-            print_table(Console(file=fh, width=120, no_color=True, force_terminal=False), table(report, precision))
+            console = Console(file=fh, width=120, no_color=True, force_terminal=False)
+            print_table(console, table(report, precision))
+            _print_worst(console, report, precision)
+            print_gates(console, report, precision)
         return
     text = {
         "bare": json_report.score_only,
@@ -167,3 +261,14 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
     else:
         with atomic_write(output) as fh:
             fh.write(text)
+
+
+def _print_worst(console, report, precision: int) -> None:
+    """``--top-k``: the worst samples under the table."""
+    from losscli.render.breakdown import worst_table
+    from losscli.render.rich_table import print_table
+
+    t = worst_table(report, precision)
+    if t is not None:
+        console.print()
+        print_table(console, t)

@@ -85,6 +85,7 @@ class Loaded:
     id_name: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, np.ndarray] = field(default_factory=dict)  # -g/--group-by: column name -> values
 
 
 def load_inputs(
@@ -103,6 +104,8 @@ def load_inputs(
     header: bool = True,
     delimiter: str | None = None,
     hash_inputs: bool = True,
+    group_col: str | None = None,
+    lazy: bool = False,
 ) -> Loaded:
     """Read the inputs and select the array of every role the losses need.
 
@@ -110,12 +113,15 @@ def load_inputs(
     ``inputs`` (``--input ROLE=PATH[:SEL]``), ``role_cols`` (``--col ROLE=SEL``, columns of the
     PRED table), a PRED-table column named like the role (or ``ROLE_*`` columns), and finally by
     position: PRED fills every loss's first role and TARGET its second (``pred``/``target``).
+
+    With ``lazy``, streamable files are only opened (``readers.chunks``): the arrays of the
+    result are selections that ``chunks.iter_chunks`` reads chunk by chunk.
     """
     if pred == "-" and target == "-":
         raise UsageError("Only one of PRED and TARGET can be '-' (stdin).")
     if sum(v.split(":")[0] == "-" for v in (pred, target, *(inputs or {}).values()) if v) > 1:
         raise UsageError("Only one input can be '-' (stdin).")
-    opts = dict(header=header, delimiter=delimiter, hash_inputs=hash_inputs)
+    opts = dict(header=header, delimiter=delimiter, hash_inputs=hash_inputs, lazy=lazy)
     out = Loaded(arrays={})
     pdata = _Input.read(parse_source(pred), pred_key, **opts) if pred is not None else None
     tdata = _Input.read(parse_source(target), target_key, **opts) if target is not None else None
@@ -123,6 +129,8 @@ def load_inputs(
         _read_role(role, text, out, opts)
     tables = [d for d in (pdata, tdata) if d is not None and d.table is not None]
     taken = _extras(tables, out, weight_col, id_col)
+    if group_col is not None:
+        _group_columns(tables, out, group_col, taken)
     ptable = pdata if pdata is not None and pdata.table is not None else None
     for role, sel in (role_cols or {}).items():
         if ptable is None:
@@ -192,6 +200,19 @@ def _extras(tables: list["_Input"], out: Loaded, weight_col: str | None, id_col:
     return taken
 
 
+def _group_columns(tables: list["_Input"], out: Loaded, sel: str, taken: dict[int, set[int]]) -> None:
+    """``-g/--group-by SEL``: the selected columns (as they are: strings or numbers) of the
+    first table that has them."""
+    if not tables:
+        raise UsageError("-g/--group-by selects columns of a table, but no input is a table.")
+    owner = next((d for d in tables if _has(d, sel)), tables[0])  # tables[0] raises the missing-column error
+    for pos in cols.select(owner.table.columns, sel, owner.source.where):
+        name = owner.table.columns[pos]
+        out.groups[name] = owner.table.take_ids(pos)
+        out.sources["@group:" + name] = f"{owner.source.where} column '{name}'"
+        taken[id(owner)].add(pos)
+
+
 def _read_role(role: str, text: str, out: Loaded, opts: dict) -> None:
     """``--input ROLE=PATH[:FORMAT][:SEL]``: a whole array, or columns of a table."""
     source, sel = _split_selection(text)
@@ -240,7 +261,15 @@ class _Input:
         self.source, self.table, self.array, self.info = source, table, array, info
 
     @classmethod
-    def read(cls, source: Source, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool) -> "_Input":
+    def read(
+        cls, source: Source, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool, lazy: bool = False
+    ) -> "_Input":
+        if lazy:
+            from losscli.readers.chunks import read_lazy
+
+            opened = read_lazy(cls, source, key, header=header, delimiter=delimiter, hash_inputs=hash_inputs)
+            if opened is not None:
+                return opened
         paths = _expand(source)
         info: dict[str, Any] = {"path": source.where, "format": source.fmt}
         digests = []

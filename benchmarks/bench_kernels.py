@@ -1,0 +1,67 @@
+"""Elementwise losses in process: the engine's whole path against ``np.dot(a, b)``.
+
+SPEC.md 11: blocked evaluation (cache-sized blocks, no full-size temporaries); MSE and MAE
+<= 2.5x ``np.dot(a, b)`` on the same in-memory float64 arrays, Huber and Smooth L1 <= 4.5x.
+losscli's side is what ``losscli eval`` does with arrays in memory when no per-sample output is
+asked for: ``Accumulator.update(..., per_sample=False)`` (NaN checks of the inputs, the loss,
+its finiteness check, the mergeable Summary with sum, mean, M2, min and max) and ``compute()``.
+Best of ``REPEATS`` (7), interleaved; prints ``ratio=`` lines. ``np.dot`` runs on OpenBLAS's
+threads; the single-threaded ratio (``OPENBLAS_NUM_THREADS=1``) is a separate run.
+
+    .venv/bin/python benchmarks/bench_kernels.py      # SIZE=0.1 for 1M rows
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from _bench import repeats, scaled
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from losscli.engine import Accumulator  # noqa: E402
+
+TARGETS = {"mse": 2.5, "mae": 2.5, "huber": 4.5, "smooth_l1": 4.5}
+
+
+def best(fn, n: int) -> float:
+    out = float("inf")
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out = min(out, time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    rows = scaled(10_000_000)
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=rows)
+    b = a + rng.normal(scale=0.5, size=rows)
+    print(f"{rows} rows float64 in memory ({2 * a.nbytes / 1e6:.0f} MB)")
+
+    def evaluate(loss: str) -> float:
+        acc = Accumulator([loss])
+        acc.update({"pred": a, "target": b}, per_sample=False)
+        return acc.compute().losses[0].value
+
+    evaluate("mse")  # warm-up (allocator, thread pool)
+    times = {"np.dot(a, b)": [], **{loss: [] for loss in TARGETS}}
+    for _ in range(repeats(7)):
+        times["np.dot(a, b)"].append(best(lambda: np.dot(a, b), 1))
+        for loss in TARGETS:
+            times[loss].append(best(lambda: evaluate(loss), 1))
+    base = min(times["np.dot(a, b)"])
+    print(f"{'np.dot(a, b)':24s} {base * 1e3:8.2f} ms")
+    for loss, target in TARGETS.items():
+        t = min(times[loss])
+        r = t / base
+        print(f"{loss:24s} {t * 1e3:8.2f} ms  ratio={r:.2f}  (target <= {target}: {'met' if r <= target else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,819 @@
+"""Streaming inputs: every file read once, in row chunks, all roles aligned by rows.
+
+``load_inputs(..., lazy=True)`` selects roles and columns exactly as a whole-file read does,
+but on *lazy* inputs: a ``LazyTable`` knows its header (it has parsed the first piece of the
+file) and a ``LazyArray`` its shape and dtype; selecting from them gives ``Ref``s instead of
+arrays. ``iter_chunks(loaded, N)`` then reads each file once and yields ``Chunk``s of N rows in
+which every role, the weights, the ids and the group columns cover the same rows (about N rows
+when everything comes from one table: its pieces are not re-cut). A whole-file ``Loaded``
+(plain arrays) is one chunk, or is sliced when N is given: the CLI has one loop for both.
+
+Sources (each one a ``_Stream``, a chunk iterator that a Parquet or Dask reader can join):
+
+- CSV/TSV/TXT, plain or compressed files or stdin: the bytes are cut at record boundaries
+  (a newline outside quotes) into pieces of about N rows, parsed by pandas on worker threads
+  (the C parser releases the GIL) and checked in order; errors name absolute rows and lines.
+- NPY (and NPZ members stored uncompressed): blocks read with ``readinto`` into fresh arrays,
+  never memory-mapped, so resident memory stays at a few blocks whatever the file size.
+- NPZ members that are compressed: decompressed block by block.
+- Anything else (JSONL, Parquet, Fortran-ordered arrays): read whole by the normal reader and
+  sliced.
+
+The sha256 of each input is computed from the bytes as they are read (the same digest as a
+whole-file read) and filled into the report's input info when the stream ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import struct
+import sys
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError, ShapeError
+from losscli.readers.arrays import read_npy
+
+AUTO_STREAM_BYTES = 64 << 20  # inputs larger than this (on disk, together) are streamed
+AUTO_ARRAY_BYTES = 16 << 20  # NPY/NPZ inputs too: read whole, a memory map becomes resident as it is read
+TABLE_CHUNK_ROWS = 1 << 18  # default rows per chunk of a table (at most)
+TABLE_CHUNK_BYTES = 2 << 20  # default bytes of text per chunk of a table (~50k rows of pred,target)
+ARRAY_CHUNK_BYTES = 1 << 20  # default bytes per chunk of the widest array (128k float64 rows)
+_READ = 1 << 20  # bytes per read (draining, hashing)
+FIRST_PIECE = 1 << 20  # bytes of a table parsed with its header when the stream opens
+MIN_PIECE = 1 << 16  # bytes of a table's later pieces, at least (and read past a cut point)
+_AHEAD = 2 * max(1, min(4, os.cpu_count() or 1))  # pieces read (and parsed on worker threads) ahead of the one consumed
+
+
+@dataclass
+class Chunk:
+    """Rows ``first_row .. first_row + rows - 1`` (0-based) of every input."""
+
+    arrays: dict[str, np.ndarray]
+    weights: np.ndarray | None
+    ids: np.ndarray | None
+    first_row: int
+    groups: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        for a in self.arrays.values():
+            return len(a)
+        return len(self.weights) if self.weights is not None else 0
+
+
+# ---------------------------------------------------------------------------- deciding
+
+
+def input_bytes(paths: list[str]) -> int:
+    """Total size on disk of the files named (``PATH[:FORMAT][:SEL]``, globs expanded); stdin
+    and paths that cannot be read count 0 (the read itself reports them)."""
+    return sum(_sizes(paths).values())
+
+
+def should_stream(paths: list[str]) -> bool:
+    """Whether inputs this large are streamed: over ``AUTO_STREAM_BYTES`` in all, or over
+    ``AUTO_ARRAY_BYTES`` of NPY/NPZ (whose blocks cost nothing to read, unlike a memory map)."""
+    sizes = _sizes(paths)
+    return sum(sizes.values()) > AUTO_STREAM_BYTES or sizes.get("array", 0) > AUTO_ARRAY_BYTES
+
+
+def _sizes(paths: list[str]) -> dict[str, int]:
+    from losscli.errors import LossCliError
+    from losscli.readers import _expand, _split_selection
+
+    sizes = {"array": 0, "other": 0}
+    for text in paths:
+        try:
+            source = _split_selection(text)[0]
+            if source.path != "-":
+                kind = "array" if source.fmt in ("npy", "npz") else "other"
+                sizes[kind] += sum(os.path.getsize(p) for p in _expand(source))
+        except (OSError, ValueError, LossCliError):  # ValueError: a NUL in a path
+            continue
+    return sizes
+
+
+def default_chunk_rows(loaded: Any) -> int:
+    """Rows per chunk when not given: about ``TABLE_CHUNK_BYTES`` of text for tables, else about
+    ``ARRAY_CHUNK_BYTES`` of the widest array (at most ``TABLE_CHUNK_ROWS`` for tables)."""
+    row_bytes = 0.0
+    tables = False
+    for value in _values(loaded):
+        stream = value.stream if isinstance(value, Ref) else None
+        if isinstance(stream, _TableStream):
+            tables = True
+            row_bytes = max(row_bytes, stream.bytes_per_row)
+        elif isinstance(stream, _ArrayStream):
+            row_bytes = max(row_bytes, stream.row_bytes)
+        elif isinstance(value, np.ndarray) and value.ndim:
+            row_bytes = max(row_bytes, value.itemsize * int(np.prod(value.shape[1:], dtype=np.int64)))
+    if tables:
+        return max(1, min(TABLE_CHUNK_ROWS, int(TABLE_CHUNK_BYTES / max(row_bytes, 1.0))))
+    return max(1, int(ARRAY_CHUNK_BYTES / max(row_bytes, 1.0)))
+
+
+def _values(loaded: Any) -> list[Any]:
+    return [v for _, v in _keyed(loaded)]
+
+
+def _keyed(loaded: Any) -> list[tuple[str, Any]]:
+    """Everything ``loaded`` holds per row, under one key each (roles keep their names)."""
+    out = list(loaded.arrays.items())
+    out += [(k, v) for k, v in (("\0weight", loaded.weights), ("\0ids", loaded.ids)) if v is not None]
+    out += [("\0group:" + k, v) for k, v in getattr(loaded, "groups", {}).items()]
+    return out
+
+
+# ---------------------------------------------------------------------------- lazy inputs
+
+
+class Ref:
+    """A selection from a lazy input: applied to each piece its stream yields."""
+
+    def __init__(self, stream: "_Stream", op: str, arg: Any = None, cast: Any = None) -> None:
+        self.stream, self.op, self.arg, self.cast = stream, op, arg, cast
+
+    def astype(self, dtype: Any) -> "Ref":
+        return Ref(self.stream, self.op, self.arg, dtype)
+
+    def get(self, piece: Any) -> np.ndarray:
+        if self.op == "take":
+            out = piece.take(*self.arg)
+        elif self.op == "ids":
+            out = piece.take_ids(self.arg)
+        elif self.op == "index":
+            out = piece[self.arg]
+        else:
+            out = piece
+        return out.astype(self.cast) if self.cast is not None else out
+
+
+class LazyTable:
+    """The header of a streamed table; ``take`` gives ``Ref``s (the ``Table`` interface)."""
+
+    def __init__(self, stream: "_TableStream") -> None:
+        self.stream = stream
+        self.columns = stream.columns
+
+    def take(self, positions: list[int], role: str) -> Ref:
+        return Ref(self.stream, "take", (list(positions), role))
+
+    def take_ids(self, position: int) -> Ref:
+        return Ref(self.stream, "ids", position)
+
+
+class LazyArray(Ref):
+    """A streamed array: its shape and dtype; ``a[:, j]`` and ``a[:, [i, j]]`` give ``Ref``s."""
+
+    def __init__(self, stream: "_Stream", shape: tuple[int, ...], dtype: np.dtype) -> None:
+        super().__init__(stream, "all")
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, index: Any) -> Ref:
+        return Ref(self.stream, "index", index)
+
+
+def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool) -> Any:
+    """A lazy ``_Input`` for ``source`` (``cls`` is ``readers._Input``), or None when the format
+    is read whole (JSONL, Parquet, NPY from stdin or compressed, Fortran-ordered arrays)."""
+    from losscli.readers import _expand
+
+    paths = _expand(source)
+    info: dict[str, Any] = {"path": source.where, "format": source.fmt}
+    if source.fmt in ("csv", "tsv", "txt"):
+        stream = _TableStream(paths, source, header=header, delimiter=delimiter, hash_inputs=hash_inputs)
+        if len(paths) > 1:
+            info["files"] = len(paths)
+        if hash_inputs:
+            info["sha256"] = None  # filled when the stream ends
+        stream.info = info
+        return cls(source, LazyTable(stream), None, info)
+    if source.fmt not in ("npy", "npz") or source.compression is not None or "-" in paths:
+        return None
+    parts = []
+    for path in paths:
+        part = _npy_part(path, source.fmt, key or source.key)
+        if part is None:
+            return None
+        parts.append(part)
+    tails = {p.shape[1:] for p in parts}
+    if len(tails) > 1:
+        raise InputError(f"The files of {source.where} have different shapes: {sorted(tails)}.")
+    dtypes = {p.dtype for p in parts}
+    if len(dtypes) > 1:
+        return None  # np.concatenate's promotion: read whole
+    if source.fmt == "npz":
+        info["key"] = parts[0].key
+    if len(paths) > 1:
+        info["files"] = len(paths)
+    if hash_inputs:
+        info["sha256"] = None
+    shape = (sum(p.shape[0] for p in parts), *parts[0].shape[1:])
+    info.update(shape=list(shape), dtype=str(parts[0].dtype))
+    stream = _ArrayStream(parts, hash_inputs)
+    stream.info = info
+    return cls(source, None, LazyArray(stream, shape, parts[0].dtype), info)
+
+
+# ---------------------------------------------------------------------------- chunks
+
+
+def iter_chunks(loaded: Any, chunk_rows: int | None = None) -> Iterator[Chunk]:
+    """The rows of ``loaded`` (a ``readers.Loaded``) in chunks of ``chunk_rows`` (all at once
+    when None and nothing is lazy). Each file is read once; lengths that differ are an error."""
+    present = _keyed(loaded)
+    lazy = any(isinstance(v, Ref) for _, v in present)
+    if chunk_rows is None and not lazy:
+        yield _chunk(dict(present), 0)
+        return
+    rows = chunk_rows or default_chunk_rows(loaded)
+    groups: dict[int, tuple[Any, list[tuple[str, Any]]]] = {}
+    for k, v in present:
+        stream = v.stream if isinstance(v, Ref) else _MemoryStream(v)
+        groups.setdefault(id(stream), (stream, []))[1].append((k, v))
+    sources = [(stream, members) for stream, members in groups.values()]
+    first = 0
+    for block in _aligned(sources, rows, loaded):
+        yield _chunk(block, first)
+        first += len(next(iter(block.values())))
+    _fill_digests(loaded, [s for s, _ in sources])
+
+
+def _chunk(block: dict[str, Any], first: int) -> Chunk:
+    weights, ids = block.pop("\0weight", None), block.pop("\0ids", None)
+    groups = {k[len("\0group:") :]: block.pop(k) for k in [k for k in block if k.startswith("\0group:")]}
+    return Chunk(block, weights, ids, first, groups)
+
+
+def _aligned(sources, rows: int, loaded: Any) -> Iterator[dict[str, np.ndarray]]:
+    """Blocks of ``rows`` rows of every key, re-cut across the pieces of each stream."""
+    its = [_materialized(stream, members, rows) for stream, members in sources]
+    if len(its) == 1:  # one file: its pieces (about ``rows`` rows each) need no re-cutting
+        for piece in its[0]:
+            if len(next(iter(piece.values()))):
+                yield piece
+        return
+    bufs: list[deque] = [deque() for _ in its]
+    have = [0] * len(its)
+    done = [False] * len(its)
+    total = [0] * len(its)
+    while True:
+        for i, it in enumerate(its):
+            while not done[i] and have[i] < rows:
+                piece = next(it, None)
+                if piece is None:
+                    done[i] = True
+                else:
+                    n = len(next(iter(piece.values())))
+                    if n:
+                        bufs[i].append(piece)
+                        have[i] += n
+        n = min(min(have), rows)
+        if n == 0:
+            if any(have):
+                _mismatch(sources, its, have, total, loaded)
+            return
+        block: dict[str, np.ndarray] = {}
+        for i in range(len(its)):
+            block.update(_take(bufs[i], n))
+            have[i] -= n
+            total[i] += n
+        yield block
+
+
+def _take(buf: deque, n: int) -> dict[str, np.ndarray]:
+    """The first ``n`` rows of the pieces in ``buf`` (removed from it)."""
+    parts: list[dict[str, np.ndarray]] = []
+    need = n
+    while need:
+        piece = buf[0]
+        m = len(next(iter(piece.values())))
+        if m <= need:
+            parts.append(buf.popleft())
+            need -= m
+        else:
+            parts.append({k: v[:need] for k, v in piece.items()})
+            buf[0] = {k: v[need:] for k, v in piece.items()}
+            need = 0
+    if len(parts) == 1:
+        return parts[0]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _materialized(stream, members, rows: int) -> Iterator[dict[str, np.ndarray]]:
+    """The arrays of ``members`` (key, selection) for each piece of ``stream``."""
+    if isinstance(stream, _TableStream):
+        yield from stream.selected(rows, members)
+        return
+    for piece in stream.pieces(rows):
+        yield _select(piece, members)
+
+
+def _select(piece: Any, members) -> dict[str, np.ndarray]:
+    return {k: (v.get(piece) if isinstance(v, Ref) else piece) for k, v in members}
+
+
+def _mismatch(sources, its, have, total, loaded) -> None:
+    """Raise the whole-file error for inputs of different lengths (counting the rest of the
+    longer ones first)."""
+    counts: dict[str, int] = {}
+    for (_, members), it, h, t in zip(sources, its, have, total):
+        rest = sum(len(next(iter(p.values()))) for p in it)
+        for k, _ in members:
+            counts[k] = t + h + rest
+    names = {"\0weight": "weight", "\0ids": "id column"}
+    where = []
+    for k, _ in _keyed(loaded):
+        if k in counts:
+            name = names.get(k, k.replace("\0group:", "group column "))
+            src = loaded.sources.get(name if not k.startswith("\0group:") else "@group:" + k[len("\0group:") :])
+            where.append(f"{name} ({src}) has {counts[k]}" if src else f"{name} has {counts[k]}")
+    raise ShapeError(f"Inputs have different numbers of rows: {', '.join(where)}.")
+
+
+def _fill_digests(loaded: Any, streams: list[Any]) -> None:
+    for stream in streams:
+        info = getattr(stream, "info", None)
+        if info is not None and "sha256" in info:
+            info["sha256"] = stream.digest()
+    for role, info in loaded.info.items():
+        value = loaded.arrays.get(role)
+        if isinstance(value, Ref) and "sha256" in info and info["sha256"] is None:
+            info["sha256"] = value.stream.digest()
+
+
+# ---------------------------------------------------------------------------- streams
+
+
+class _Stream:
+    """Pieces of rows of one input (a file or the files of a glob), read once, in order."""
+
+    info: dict[str, Any] | None = None
+
+    def pieces(self, rows: int) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def digest(self) -> str | None:
+        return None
+
+
+class _MemoryStream(_Stream):
+    """An array already in memory, sliced."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def pieces(self, rows: int) -> Iterator[np.ndarray]:
+        for lo in range(0, len(self.array), rows):
+            yield self.array[lo : lo + rows]
+
+
+@dataclass
+class _NpyPart:
+    """One NPY array in a file: where its data starts and how to read it."""
+
+    path: str
+    where: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    offset: int  # of the data in the file (stored members of an NPZ too)
+    key: str | None = None
+    member: str | None = None  # compressed NPZ member: read through zipfile
+
+
+def _npy_part(path: str, fmt: str, key: str | None) -> _NpyPart | None:
+    """Shape, dtype and data offset of an NPY file or NPZ member, or None to read it whole
+    (which also gives the canonical error for anything unusual)."""
+    import zipfile
+    if fmt == "npy":
+        arr = read_npy(path, path)  # memory-mapped: validates (never unpickles), reads nothing
+        if isinstance(arr, np.memmap) and (arr.ndim < 2 or arr.flags.c_contiguous):
+            part = _NpyPart(path, path, arr.shape, arr.dtype, int(arr.offset))
+            del arr
+            return part
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n[: -len(".npy")] for n in zf.namelist() if n.endswith(".npy")]
+            if len(names) != len(zf.namelist()):
+                return None  # not an archive of arrays: the whole-file read says so
+            if key is None:
+                if len(names) != 1:
+                    return None
+                key = names[0]
+            if key not in names:
+                return None
+            info = zf.getinfo(key + ".npy")
+            if info.flag_bits & 0x1:  # encrypted
+                return None
+            with zf.open(info) as fh:
+                header = _npy_header(fh)
+                if header is None:
+                    return None
+                shape, fortran, dtype = header
+                header_len = fh.tell()
+        if dtype.kind not in "biuf" or (fortran and len(shape) > 1) or len(shape) == 0:
+            return None
+        if math.prod(shape) * dtype.itemsize > info.file_size - header_len:
+            return None  # a header claiming more than the member holds: the whole read refuses it, by size
+        if info.compress_type == zipfile.ZIP_STORED:
+            with open(path, "rb") as fh:
+                fh.seek(info.header_offset)
+                local = fh.read(30)
+                if local[:4] != b"PK\x03\x04":
+                    return None
+                name_len, extra_len = struct.unpack("<HH", local[26:30])
+            offset = info.header_offset + 30 + name_len + extra_len + header_len
+            return _NpyPart(path, f"{path}:{key}", tuple(shape), dtype, offset, key)
+        return _NpyPart(path, f"{path}:{key}", tuple(shape), dtype, 0, key, member=key + ".npy")
+    except (OSError, ValueError, zipfile.BadZipFile, struct.error, EOFError, InputError):
+        return None
+
+
+class _ArrayStream(_Stream):
+    """NPY files (or NPZ members) read in row blocks with ``readinto``: never memory-mapped,
+    so only the blocks in flight are resident."""
+
+    def __init__(self, parts: list[_NpyPart], hash_inputs: bool) -> None:
+        self.parts = parts
+        self.hash_inputs = hash_inputs
+        self.digests: list[str] = []
+        self.row_bytes = int(np.prod(parts[0].shape[1:], dtype=np.int64)) * parts[0].dtype.itemsize
+
+    def pieces(self, rows: int) -> Iterator[np.ndarray]:
+        for part in self.parts:
+            if part.member is not None:
+                yield from self._member(part, rows)
+            else:
+                yield from self._file(part, rows)
+
+    def _file(self, part: _NpyPart, rows: int) -> Iterator[np.ndarray]:
+        whole = part.key is None  # an NPY file is hashed as read; an NPZ archive separately
+        h = _AsyncHash() if self.hash_inputs and whole else None
+        tail = part.shape[1:]
+        with open(part.path, "rb", buffering=0) as fh:
+            if h is not None:
+                h.update(fh.read(part.offset))
+            fh.seek(part.offset)
+            for lo in range(0, part.shape[0], rows):
+                block = np.empty((min(rows, part.shape[0] - lo), *tail), dtype=part.dtype)
+                view = memoryview(block).cast("B") if block.size else memoryview(b"")
+                got = _readinto(fh, view)
+                if got != len(view):
+                    raise InputError(f"{part.where} is not a valid NPY file: it ends before its data ({part.shape} {part.dtype}).")
+                if h is not None:
+                    h.update(view)
+                yield block
+            if h is not None:
+                while chunk := fh.read(_READ):
+                    h.update(chunk)
+        if self.hash_inputs:
+            self.digests.append(h.hexdigest() if h is not None else _file_digest(part.path))
+
+    def _member(self, part: _NpyPart, rows: int) -> Iterator[np.ndarray]:
+        import zipfile
+        tail = part.shape[1:]
+        row_bytes = int(np.prod(tail, dtype=np.int64)) * part.dtype.itemsize
+        try:
+            with zipfile.ZipFile(part.path) as zf, zf.open(part.member) as fh:
+                _npy_header(fh)
+                for lo in range(0, part.shape[0], rows):
+                    m = min(rows, part.shape[0] - lo)
+                    data = fh.read(m * row_bytes)
+                    if len(data) != m * row_bytes:
+                        raise InputError(f"{part.where} is not a valid array: it ends before its data.")
+                    yield np.frombuffer(data, dtype=part.dtype).reshape((m, *tail))
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise InputError(f"{part.where} is not a valid array: {e}") from None
+        if self.hash_inputs:
+            self.digests.append(_file_digest(part.path))
+
+    def digest(self) -> str | None:
+        if not self.hash_inputs:
+            return None
+        return self.digests[0] if len(self.digests) == 1 else hashlib.sha256("".join(self.digests).encode()).hexdigest()
+
+
+def _npy_header(fh) -> tuple[tuple[int, ...], bool, np.dtype] | None:
+    """(shape, fortran_order, dtype) of the NPY data at ``fh``'s position (None: a version
+    this reader leaves to numpy's whole-file load)."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(fh)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(fh)
+    return None
+
+
+def _readinto(fh, view: memoryview) -> int:
+    got = 0
+    while got < len(view):
+        n = fh.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+class _AsyncHash:
+    """A sha256 computed in order on its own thread (hashlib releases the GIL), so that hashing
+    overlaps reading and evaluating; at most a few buffers wait (backpressure)."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        self._h = hashlib.sha256()
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._thread = threading.Thread(target=self._run, name="losscli-sha256", daemon=True)
+        self._thread.start()
+
+    def update(self, data: Any) -> None:
+        self._queue.put(data)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            self._h.update(data)
+
+    def hexdigest(self) -> str:
+        self._queue.put(None)
+        self._thread.join()
+        return self._h.hexdigest()
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file whose bytes are hashed as they are read."""
+
+    def __init__(self, raw: Any, h: Any) -> None:
+        self.raw, self.h = raw, h
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.raw.readinto(b)
+        if n and self.h is not None:
+            self.h.update(bytes(memoryview(b)[:n]))  # a copy: the caller reuses b
+        return n or 0
+
+    def drain(self) -> None:
+        while self.readinto(bytearray(_READ)):
+            pass
+
+
+class _TableStream(_Stream):
+    """A CSV/TSV/TXT table (or the files of a glob) in pieces cut at record boundaries.
+
+    The first piece of the first file is parsed when the stream opens (its header gives the
+    columns that selections refer to); later pieces are parsed on worker threads, a few ahead,
+    and checked in order. Parse errors name the file and its row or line; value errors the
+    input (the glob) and the row across its files, as a whole-file read does.
+    """
+
+    def __init__(self, paths: list[str], source: Any, *, header: bool, delimiter: str | None, hash_inputs: bool) -> None:
+        self.paths, self.source = paths, source
+        self.fmt, self.compression = source.fmt, source.compression
+        self.header, self.delimiter, self.hash_inputs = header, delimiter, hash_inputs
+        self.digests: list[str] = []
+        self._open_file(0)
+        self.columns = self._first.columns
+        self.bytes_per_row = self._consumed / max(len(self._first), 1)
+
+    def _open_file(self, index: int) -> None:
+        path = self.paths[index]
+        self.where = "<stdin>" if path == "-" else path
+        self._hash = _AsyncHash() if self.hash_inputs else None
+        try:
+            raw = sys.stdin.buffer if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
+        except OSError as e:
+            raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
+        if self.compression is None:  # the pieces are the file's bytes: they are hashed as consumed
+            self._raw, self._src = None, raw
+        else:  # the compressed bytes are hashed as read
+            self._raw = _Hashing(raw, self._hash)
+            self._src = _decompressor(self._raw, self.compression, path)
+        self._file = raw
+        self._carry = b""
+        self._eof = False
+        self._consumed = 0  # bytes of (decompressed) text before the next piece
+        self._lines = 0  # newlines before the next piece
+        self._first = self._first_piece()
+
+    def _consume(self, data: bytes) -> None:
+        """Account for a piece handed on (its bytes, for the digest of an uncompressed file)."""
+        self._consumed += len(data)
+        if self._raw is None and self._hash is not None:
+            self._hash.update(data)
+
+    def _close_file(self, index: int) -> None:
+        if self._raw is not None:
+            self._raw.drain()  # the digest covers the whole compressed file
+        if self.paths[index] != "-":
+            self._file.close()
+        if self._hash is not None:
+            self.digests.append(self._hash.hexdigest())
+
+    def _first_piece(self) -> Any:
+        """The header and the first rows, parsed by read_table (whole-file semantics)."""
+        from losscli.readers.tabular import read_table
+
+        want = FIRST_PIECE
+        while True:
+            data, more = self._cut(want, min_lines=2 if self.header else 1)
+            data = bytes(data)
+            try:
+                table = read_table(data, self.fmt, self.where, header=self.header, delimiter=self.delimiter)
+            except InputError as e:
+                if more and "has no data rows" in str(e):  # blank lines after the header: read on
+                    self._carry = data + self._carry
+                    want *= 2
+                    continue
+                raise
+            self._consume(data)
+            self._lines += data.count(b"\n")
+            return table
+
+    def _cut(self, want: int, min_lines: int = 1) -> tuple[memoryview, bool]:
+        """A view of the next bytes, up to the first record boundary at or after ``want`` bytes
+        (all that is left at the end), and whether more follows. The bytes are read into a new
+        buffer and handed on without a copy (only the short tail after the cut is copied)."""
+        buf = self._carry
+        while True:
+            if self._eof:
+                self._carry = b""
+                return memoryview(buf), False
+            if len(buf) >= want:
+                cut = _boundary(buf, want, min_lines)
+                if cut is not None:
+                    view = memoryview(buf)
+                    self._carry = bytes(view[cut:])
+                    return view[:cut], True
+            size = max(want - len(buf), 0) + MIN_PIECE  # a little past want: where the record ends
+            grown = bytearray(len(buf) + size)
+            grown[: len(buf)] = buf
+            got = _readinto(self._src, memoryview(grown)[len(buf) :])
+            if got < size:
+                self._eof = True
+                del grown[len(buf) + got :]
+            buf = grown
+
+    def pieces(self, rows: int) -> Iterator[Any]:
+        """The table's pieces as ``Table``s (rows numbered across files)."""
+        return self._pieces(rows, None)
+
+    def selected(self, rows: int, members) -> Iterator[dict[str, np.ndarray]]:
+        """The selections ``members`` of each piece: parsed *and* selected on worker threads."""
+        return self._pieces(rows, members)
+
+    def _pieces(self, rows: int, members) -> Iterator[Any]:
+        from losscli import _threads
+        from losscli.readers.tabular import piece_table
+
+        columns, base = self.columns, 0
+        want = max(MIN_PIECE, int(rows * self.bytes_per_row))
+        pool = _threads.shared()
+        for index in range(len(self.paths)):
+            if index:
+                self._open_file(index)
+                if self._first.columns != columns:
+                    raise InputError(f"{self.where} has columns {self._first.columns}, but {self.paths[0]} has {columns}.")
+            first, self._first = self._first, None
+            in_file = len(first)
+            first.where, first.offset = self.source.where, base
+            yield first if members is None else _select(first, members)
+            pending: deque = deque()
+            more = True
+            job = (self.fmt, columns, self.delimiter, self.header, self.source.where, members)
+            while more and len(pending) < _AHEAD:
+                more = self._submit(pool, pending, want, job)
+            while pending:
+                fut, data, bytes_before = pending.popleft()
+                parsed, newlines, n, selected = fut.result()
+                if selected is None:  # a bad piece (or Tables asked for): check it here, rows known
+                    table = piece_table(
+                        parsed, data, self.fmt, self.where, columns=columns, delimiter=self.delimiter,
+                        header=self.header, offset=in_file, lines_before=self._lines, bytes_before=bytes_before,
+                    )  # fmt: skip
+                    table.where, table.offset = self.source.where, base + in_file
+                    n = len(table)
+                    selected = table if members is None else _select(table, members)
+                del data
+                self._lines += newlines
+                in_file += n
+                if more:
+                    more = self._submit(pool, pending, want, job)
+                yield selected
+            self._close_file(index)
+            base += in_file
+
+    def _submit(self, pool, pending: deque, want: int, job) -> bool:
+        """Cut the next piece and parse it on a worker; whether more follows."""
+        data, more = self._cut(want)
+        if data:
+            pending.append((pool.submit(_work, data, *job), data, self._consumed))
+            self._consume(data)
+        return more
+
+    def digest(self) -> str | None:
+        if not self.hash_inputs:
+            return None
+        return self.digests[0] if len(self.digests) == 1 else hashlib.sha256("".join(self.digests).encode()).hexdigest()
+
+
+def _work(data: bytes, fmt: str, columns: list[str], delimiter: str | None, header: bool, where: str, members):
+    """On a worker thread (pandas and numpy release the GIL): parse a piece, count its newlines
+    and, when ``members`` are given, select their arrays. Returns (parsed, newlines, rows,
+    selected); ``selected`` is None when the piece must be checked in order (it has an error,
+    whose rows are only known there) or when Tables are wanted."""
+    from losscli.readers.tabular import parse_piece, piece_table
+
+    parsed = parse_piece(data, fmt, ncols=len(columns), delimiter=delimiter)
+    newlines = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10)) if data else 0
+    if members is None or parsed[1] is not None or parsed[2]:
+        return parsed, newlines, 0, None
+    try:
+        table = piece_table(parsed, data, fmt, where, columns=columns, delimiter=delimiter, header=header, offset=0, lines_before=0, bytes_before=0)
+        return parsed, newlines, len(table), _select(table, members)
+    except InputError:  # re-raised in order, with absolute rows
+        return parsed, newlines, 0, None
+
+
+def _boundary(buf: bytes, want: int, min_lines: int = 1) -> int | None:
+    """The end (after the newline) of the first record ending at or after ``want`` bytes and
+    after at least ``min_lines`` newlines, outside quotes; None if ``buf`` has none."""
+    if b'"' not in buf:
+        start = want - 1
+        if min_lines > 1:
+            pos = -1
+            for _ in range(min_lines - 1):
+                pos = buf.find(b"\n", pos + 1)
+                if pos < 0:
+                    return None
+            start = max(start, pos + 1)
+        pos = buf.find(b"\n", max(start, 0))
+        return None if pos < 0 else pos + 1
+    # Quoted fields may hold newlines: a newline ends a record when the quotes before it pair up
+    # ("" inside a quoted field counts twice, so the parity rule holds for it too).
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == 10)
+    if not len(newlines):
+        return None
+    odd = np.cumsum(arr == 34, dtype=np.int64)[newlines] & 1
+    ends = newlines[odd == 0]
+    ends = ends[min_lines - 1 :]
+    ends = ends[ends >= want - 1]
+    return int(ends[0]) + 1 if len(ends) else None
+
+
+def _decompressor(raw: Any, compression: str | None, path: str) -> Any:
+    """A file of the decompressed bytes of ``raw`` (compression modules imported only here)."""
+    import bz2
+    import gzip
+    import lzma
+    buffered = io.BufferedReader(raw, 1 << 20)
+    if compression == "gzip":
+        return _Checked(gzip.GzipFile(fileobj=buffered, mode="rb"), path, compression)
+    if compression == "bz2":
+        return _Checked(bz2.BZ2File(buffered, "rb"), path, compression)
+    if compression == "xz":
+        return _Checked(lzma.LZMAFile(buffered, "rb"), path, compression)
+    try:
+        import zstandard
+    except ImportError:
+        raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
+    return _Checked(zstandard.ZstdDecompressor().stream_reader(buffered), path, compression)
+
+
+class _Checked:
+    """Decompression errors as the whole-file reader words them."""
+
+    def __init__(self, fh: Any, path: str, compression: str) -> None:
+        self.fh, self.path, self.compression = fh, path, compression
+
+    def readinto(self, b: Any) -> int:
+        import lzma
+
+        try:
+            return self.fh.readinto(b)
+        except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
+            raise InputError(f"{self.path} is not valid {self.compression} data: {e}") from None

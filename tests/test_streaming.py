@@ -1,0 +1,359 @@
+"""Streaming (SPEC.md 11, 13): --chunk-rows and the blocked engine give the whole-file result.
+
+Invariance: any chunking of the rows, through the Accumulator (in blocks of any size) and
+through the CLI (CSV pieces, NPY blocks, NPZ members, globs, gzip, stdin), gives the report of
+one pass (values to 1e-12 relative; n, min and max exactly; the same input hashes) and the same
+per-sample file. Errors name the same absolute rows as a whole-file read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import losscli.engine as engine
+from losscli.engine import Accumulator
+from losscli.readers import load_inputs
+from losscli.readers import chunks
+
+LOSSES = ["mse", "mae", "huber:delta=0.5", "smooth_l1", "log_cosh", "rmse"]
+STATS = ("value", "sum", "mean", "std", "se")
+EXACT = ("n", "min", "max")
+
+
+def same_report(a: dict, b: dict) -> None:
+    """Equal results: statistics to 1e-12 relative, counts and extremes exactly."""
+    assert [x["label"] for x in a["losses"]] == [x["label"] for x in b["losses"]]
+    for x, y in zip(a["losses"], b["losses"]):
+        for k in STATS:
+            if y[k] is None or isinstance(y[k], str):  # std of one row; "nan" in JSON
+                assert x[k] == y[k], (x["label"], k)
+            else:
+                assert x[k] == pytest.approx(y[k], rel=1e-12, abs=1e-300), (x["label"], k)
+        for k in EXACT:
+            assert x[k] == y[k], (x["label"], k)
+    for k in ("rows", "rows_used", "dropped"):
+        assert a["inputs"][k] == b["inputs"][k]
+
+
+def report_of(acc: Accumulator) -> dict:
+    return acc.compute().to_dict()
+
+
+# ---------------------------------------------------------------------------- the Accumulator
+
+
+@st.composite
+def chunked_data(draw):
+    n = draw(st.integers(1, 400))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    width = draw(st.sampled_from([None, 3]))
+    shape = (n,) if width is None else (n, width)
+    pred = rng.normal(size=shape) * 10 ** draw(st.integers(-3, 3))
+    target = rng.normal(size=shape)
+    if draw(st.booleans()):
+        bad = rng.random(n) < 0.1
+        bad[0] = False  # some row is kept
+        pred[bad] = np.nan
+    weights = rng.random(n) * 3 if draw(st.booleans()) else None
+    cuts = sorted(set(draw(st.lists(st.integers(1, max(n - 1, 1)), max_size=8))) - {n})
+    return pred, target, weights, cuts
+
+
+@settings(max_examples=60)
+@given(data=chunked_data(), block=st.sampled_from([1, 7, 64, 1 << 16]))
+def test_any_chunking_and_blocking_gives_the_one_pass_report(data, block):
+    pred, target, weights, cuts = data
+    one = Accumulator(LOSSES, nan_policy="omit")
+    one.update({"pred": pred, "target": target}, weights)
+    expected = report_of(one)
+    old = engine.BLOCK_ELEMENTS
+    engine.BLOCK_ELEMENTS = block
+    try:
+        acc = Accumulator(LOSSES, nan_policy="omit")
+        values = []
+        for lo, hi in zip([0, *cuts], [*cuts, len(pred)]):
+            w = None if weights is None else weights[lo:hi]
+            values.append(acc.update({"pred": pred[lo:hi], "target": target[lo:hi]}, w))
+    finally:
+        engine.BLOCK_ELEMENTS = old
+    same_report(report_of(acc), expected)
+    # the per-sample values, in input order (NaN where a row was dropped)
+    whole = one_pass_values(pred, target, weights)
+    for label in whole:
+        np.testing.assert_array_equal(np.concatenate([v[label] for v in values]), whole[label])
+
+
+def one_pass_values(pred, target, weights):
+    acc = Accumulator(LOSSES, nan_policy="omit")
+    return acc.update({"pred": pred, "target": target}, weights)
+
+
+def test_per_sample_false_returns_nothing_and_changes_nothing():
+    rng = np.random.default_rng(0)
+    p, t = rng.normal(size=200_000), rng.normal(size=200_000)
+    a, b = Accumulator(["mse", "huber"]), Accumulator(["mse", "huber"])
+    assert a.update({"pred": p, "target": t}, per_sample=False) == {}
+    values = b.update({"pred": p, "target": t})
+    assert values["mse"].shape == (200_000,)
+    same_report(report_of(a), report_of(b))
+
+
+def test_errors_in_a_late_block_name_the_absolute_row():
+    p = np.zeros(300_000)
+    p[250_123] = np.nan
+    acc = Accumulator(["mse"])
+    with pytest.raises(Exception) as e:
+        acc.update({"pred": p, "target": np.zeros_like(p)})
+    assert str(e.value) == "nan in pred at row 250124; use --nan-policy omit to drop such rows or propagate to keep them."
+
+
+def test_rowwise_losses_are_the_default():
+    from losscli.losses import parse_spec
+
+    assert all(engine.rowwise(b) for b in parse_spec("@regression"))
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+N = 1000
+
+
+def write_table(files, name="t.csv", n=N, seed=0, nan_rows=(), quoted=False):
+    rng = np.random.default_rng(seed)
+    p, y, w = rng.normal(size=n).tolist(), rng.normal(size=n).tolist(), (rng.random(n) * 2).tolist()
+    rows = ["id,pred,target,w"]
+    for i in range(n):
+        ident = f'"r{i}\nsecond line, with ""quotes"""' if quoted and i % 7 == 0 else f"r{i}"
+        target = "nan" if i in nan_rows else repr(y[i])
+        rows.append(f"{ident},{p[i]!r},{target},{w[i]!r}")
+    return files.text(name, "\n".join(rows) + "\n")
+
+
+def run_json(cli, *args) -> dict:
+    r = cli("eval", *args, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+CSV_ARGS = ("-p", "pred", "-y", "target", "-w", "w", "--id-col", "id", "--nan-policy", "omit", *sum((("-l", s) for s in LOSSES[:5]), ()))
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Cut tables into pieces of a few rows (the defaults are megabytes)."""
+    monkeypatch.setattr(chunks, "FIRST_PIECE", 300)
+    monkeypatch.setattr(chunks, "MIN_PIECE", 1)
+
+
+@settings(max_examples=12)
+@given(rows=st.integers(1, N + 5))
+def test_csv_chunks_give_the_whole_file_report_and_per_sample_file(cli, files, small_pieces, rows):
+    path = write_table(files, nan_rows=(3, 500, 999), quoted=True)
+    whole = run_json(cli, path, *CSV_ARGS, "--per-sample", "whole.csv")
+    streamed = run_json(cli, path, *CSV_ARGS, "--per-sample", "streamed.csv", "--chunk-rows", rows)
+    same_report(streamed, whole)
+    assert streamed["inputs"] == whole["inputs"]  # same hashes, columns, counts
+    assert (files.root / "streamed.csv").read_bytes() == (files.root / "whole.csv").read_bytes()
+
+
+@settings(max_examples=10)
+@given(rows=st.integers(1, 3000), width=st.sampled_from([None, 4]), dtype=st.sampled_from(["float64", "float32"]))
+def test_npy_blocks_give_the_whole_file_report(cli, files, rows, width, dtype):
+    rng = np.random.default_rng(rows)
+    shape = (2500,) if width is None else (2500, width)
+    files.npy("p.npy", rng.normal(size=shape).astype(dtype))
+    files.npy("y.npy", rng.normal(size=shape).astype(dtype))
+    args = ["p.npy", "y.npy", "-l", "mse", "-l", "rmse", "-l", "huber"]
+    whole = run_json(cli, *args, "--per-sample", "a.npy")
+    streamed = run_json(cli, *args, "--chunk-rows", rows, "--per-sample", "b.npy")
+    same_report(streamed, whole)
+    assert streamed["inputs"] == whole["inputs"]
+    np.testing.assert_array_equal(np.load(files.root / "a.npy"), np.load(files.root / "b.npy"))
+
+
+def test_hashes_of_streamed_inputs_are_the_file_hashes(cli, files):
+    path = write_table(files)
+    files.npy("p.npy", np.arange(N, dtype=float))
+    r = run_json(cli, "p.npy", path, "-y", "target", "-l", "mse", "--chunk-rows", 77)
+    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "p.npy").read_bytes()).hexdigest()
+    assert r["inputs"]["target"]["sha256"] == hashlib.sha256((files.root / path).read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("compress", ["stored", "deflated"])
+def test_npz_members_stream(cli, files, compress):
+    rng = np.random.default_rng(1)
+    arrays = {"pred": rng.normal(size=(999, 2)), "target": rng.normal(size=(999, 2))}
+    if compress == "stored":
+        np.savez(files.root / "a.npz", **arrays)
+    else:
+        np.savez_compressed(files.root / "a.npz", **arrays)
+    args = ["a.npz:pred", "a.npz:target", "-l", "mse", "-l", "mae"]
+    same_report(run_json(cli, *args, "--chunk-rows", 100), run_json(cli, *args))
+
+
+def test_gzip_glob_and_stdin_stream(cli, files, small_pieces):
+    path = write_table(files)
+    text = (files.root / path).read_bytes()
+    whole = run_json(cli, path, *CSV_ARGS)
+    (files.root / "t.csv.gz").write_bytes(gzip.compress(text))
+    same_report(run_json(cli, "t.csv.gz", *CSV_ARGS, "--chunk-rows", 99), whole)
+    lines = text.decode().splitlines(keepends=True)
+    files.text("s1.csv", "".join(lines[:400]))
+    files.text("s2.csv", lines[0] + "".join(lines[400:]))
+    globbed = run_json(cli, "s*.csv", *CSV_ARGS, "--chunk-rows", 123)
+    same_report(globbed, whole)
+    assert globbed["inputs"] == run_json(cli, "s*.csv", *CSV_ARGS)["inputs"]
+    r = cli("eval", "-", *CSV_ARGS, "--chunk-rows", 50, "-f", "json", input=text)
+    same_report(json.loads(r.stdout), whole)
+
+
+def test_mixed_csv_and_npy_inputs_are_aligned_by_rows(cli, files, small_pieces):
+    path = write_table(files)
+    files.npy("p.npy", np.linspace(-1, 1, N))
+    args = ["p.npy", path, "-y", "target", "-w", "w", "-l", "mse", "-l", "mae"]
+    same_report(run_json(cli, *args, "--chunk-rows", 333), run_json(cli, *args))
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def both_fail(cli, args, code, message):
+    for extra in ((), ("--chunk-rows", 64)):
+        r = cli("eval", *args, *extra)
+        assert (r.exit_code, r.stderr) == (code, f"Error: {message}\n"), extra
+
+
+def test_a_bad_cell_in_a_late_chunk_names_its_row(cli, files, small_pieces):
+    lines = ["pred,target"] + [f"{i}.5,1" for i in range(1000)]
+    lines[701] = "oops,1"
+    files.text("bad.csv", "\n".join(lines) + "\n")
+    both_fail(cli, ["bad.csv", "-l", "mse"], 3, "Non-numeric value 'oops' in bad.csv, column 'pred' (pred), row 701.")
+
+
+def test_a_ragged_row_in_a_late_chunk_names_its_row(cli, files, small_pieces):
+    lines = ["pred,target"] + [f"{i}.5,1" for i in range(1000)]
+    lines[850] = "1,2,3"
+    files.text("rag.csv", "\n".join(lines) + "\n")
+    both_fail(cli, ["rag.csv", "-l", "mse"], 3, "rag.csv: row 850 has 3 fields, expected 2 as in the header.")
+
+
+def test_nan_in_a_late_chunk_names_its_row(cli, files, small_pieces):
+    path = write_table(files, nan_rows=(900,))
+    both_fail(cli, [path, "-p", "pred", "-y", "target", "-l", "mse"], 3,
+              f"nan in target ({path} column 'target') at row 901; use --nan-policy omit to drop such rows or propagate to keep them.")
+
+
+def test_inputs_of_different_lengths(cli, files):
+    files.npy("p.npy", np.zeros(1000))
+    files.npy("y.npy", np.zeros(1001))
+    both_fail(cli, ["p.npy", "y.npy", "-l", "mse"], 3, "Inputs have different numbers of rows: pred (p.npy) has 1000, target (y.npy) has 1001.")
+
+
+def test_a_csv_shorter_than_an_npy(cli, files, small_pieces):
+    files.npy("p.npy", np.zeros(1000))
+    files.csv("y.csv", ["target"], *[[1.0]] * 990)
+    r = cli("eval", "p.npy", "y.csv", "-l", "mse", "--chunk-rows", 100)
+    assert r.exit_code == 3
+    assert r.stderr == "Error: Inputs have different numbers of rows: pred (p.npy) has 1000, target (y.csv column 'target') has 990.\n"
+
+
+# ---------------------------------------------------------------------------- choosing to stream
+
+
+def test_large_inputs_stream_automatically(cli, files, monkeypatch):
+    path = write_table(files)
+    seen = []
+    real = chunks.read_lazy
+
+    def spy(*args, **kwargs):
+        seen.append(args[1].path)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chunks, "read_lazy", spy)
+    run_json(cli, path, *CSV_ARGS)
+    assert seen == []  # small: read whole
+    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 1000)
+    run_json(cli, path, *CSV_ARGS)
+    assert seen == [path]
+    files.npy("p.npy", np.zeros(3000))
+    files.npy("y.npy", np.zeros(3000))
+    seen.clear()
+    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # 48 kB: over AUTO_STREAM_BYTES
+    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 1 << 30)
+    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # under both thresholds
+    monkeypatch.setattr(chunks, "AUTO_ARRAY_BYTES", 40_000)
+    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # arrays over AUTO_ARRAY_BYTES
+    assert seen == ["p.npy", "y.npy", "p.npy", "y.npy"]
+
+
+def test_input_bytes_counts_files_and_globs(files):
+    files.bytes("a.npy", b"x" * 10)
+    files.bytes("b.npy", b"x" * 5)
+    assert chunks.input_bytes(["a.npy", "*.npy", "-", "missing.csv", "a.npy:npy"]) == 10 + 15 + 10
+
+
+def test_lazy_inputs_select_like_whole_ones(files, small_pieces):
+    path = write_table(files)
+    lazy = load_inputs(path, None, pred_col="pred", target_col="target", weight_col="w", id_col="id", lazy=True)
+    whole = load_inputs(path, None, pred_col="pred", target_col="target", weight_col="w", id_col="id")
+    assert isinstance(lazy.arrays["pred"], chunks.Ref)
+    got = list(chunks.iter_chunks(lazy, 300))
+    assert len(got) > 3 and sum(c.rows for c in got) == N  # pieces of about 300 rows
+    assert [c.first_row for c in got] == list(np.cumsum([0] + [c.rows for c in got[:-1]]))
+    np.testing.assert_array_equal(np.concatenate([c.arrays["pred"] for c in got]), whole.arrays["pred"])
+    np.testing.assert_array_equal(np.concatenate([c.weights for c in got]), whole.weights)
+    assert np.concatenate([c.ids for c in got]).tolist() == whole.ids.tolist()
+    assert lazy.info == whole.info and lazy.sources == whole.sources
+
+
+def test_whole_inputs_are_one_chunk_without_a_copy(files):
+    files.npy("p.npy", np.arange(5.0))
+    files.npy("y.npy", np.arange(5.0))
+    loaded = load_inputs("p.npy", "y.npy")
+    (chunk,) = chunks.iter_chunks(loaded)
+    assert chunk.arrays["pred"] is loaded.arrays["pred"]
+
+
+def test_record_boundaries_respect_quotes():
+    text = b'a,b\n"x\ny",1\n"p""\nq",2\nz,3\n'
+    cut = chunks._boundary(text, 5)
+    assert text[:cut] == b'a,b\n"x\ny",1\n'
+    cut = chunks._boundary(text, 13)
+    assert text[:cut] == b'a,b\n"x\ny",1\n"p""\nq",2\n'
+    assert chunks._boundary(b"no newline", 1) is None
+
+
+def test_a_bad_utf8_byte_in_a_late_piece_names_its_offset(cli, files, small_pieces):
+    lines = ["pred,target"] + [f"{i}.5,1" for i in range(1000)]
+    lines[900] = "\xff\xfe,2"
+    data = ("\n".join(lines) + "\n").encode("latin-1")
+    files.bytes("nu.csv", data)
+    at = data.find(b"\xff")
+    both_fail(cli, ["nu.csv", "-l", "mse"], 3, f"nu.csv is not UTF-8 text (byte {at}: invalid start byte).")
+
+
+def test_an_unterminated_quote_in_a_late_piece(cli, files, small_pieces):
+    lines = ["pred,target"] + [f"{i}.5,1" for i in range(1000)]
+    lines[900] = '"1,2'
+    files.text("uq.csv", "\n".join(lines) + "\n")
+    both_fail(cli, ["uq.csv", "-l", "mse"], 3, "uq.csv: row 900 has 1 field, expected 2 as in the header.")
+
+
+def test_losses_that_compare_rows_are_never_chunked(cli, files, monkeypatch):
+    rng = np.random.default_rng(0)
+    files.npy("zi.npy", rng.normal(size=(300, 8)))
+    files.npy("zj.npy", rng.normal(size=(300, 8)))
+    args = ["--input", "z_i=zi.npy", "--input", "z_j=zj.npy", "-l", "ntxent"]
+    r = cli("eval", *args, "--chunk-rows", 50)
+    assert (r.exit_code, r.stderr) == (2, "Error: --chunk-rows: ntxent compares each row with every other row, so it needs all rows at once; drop --chunk-rows.\n")
+    whole = run_json(cli, *args)
+    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 0)  # large input: still read and evaluated whole
+    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 16)
+    assert run_json(cli, *args)["losses"] == whole["losses"]
