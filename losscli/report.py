@@ -34,6 +34,8 @@ class LossResult:
     max: float
     signature: str
     terms: tuple[tuple[float, "LossResult"], ...] = ()  # a combination's (coefficient, term result)
+    ci: dict[str, Any] | None = None  # --ci: {"method", "level", "low", "high"}
+    worst: list[dict[str, Any]] | None = None  # --top-k: [{"row", "id"?, "value"}], worst first
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -51,14 +53,29 @@ class LossResult:
             "se": _json_value(self.se),
             "min": _json_value(self.min),
             "max": _json_value(self.max),
+            **({"ci": {k: _json_value(v) for k, v in self.ci.items()}} if self.ci is not None else {}),
             "signature": self.signature,
         }
+        if self.worst is not None:
+            out["worst"] = [{k: _json_value(v) for k, v in w.items()} for w in self.worst]
         if self.terms:
             out["terms"] = [
                 {"coefficient": c, "contribution": _json_value(None if t.value is None else c * t.value), **t.to_dict()}
                 for c, t in self.terms
             ]
         return out
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """The results over the rows of one group (``-g/--group-by``): its key, by column name."""
+
+    key: dict[str, Any]
+    rows: int
+    losses: tuple[LossResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": {k: _json_value(v) for k, v in self.key.items()}, "rows": self.rows, "losses": [r.to_dict() for r in self.losses]}
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,8 @@ class Report:
     dropped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     status: str = "pass"
+    gates: tuple[dict[str, Any], ...] = ()  # one entry per --fail-if gate (losscli.gates.evaluate)
+    groups: tuple[GroupResult, ...] = ()  # one entry per group value (-g/--group-by), sorted by key
 
     def to_dict(self) -> dict[str, Any]:
         inputs = dict(self.inputs)
@@ -85,8 +104,8 @@ class Report:
             "inputs": inputs,
             "config": dict(self.config),
             "losses": [r.to_dict() for r in self.losses],
-            "groups": [],
-            "gates": [],
+            "groups": [g.to_dict() for g in self.groups],
+            "gates": [dict(g) for g in self.gates],
             "timing": {"seconds": round(self.seconds, 6)},
         }
 

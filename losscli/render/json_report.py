@@ -27,7 +27,7 @@ def rows(report: Report) -> list[tuple[str, str, dict[str, float | int | None]]]
     add up to the total; the term's own statistics are in the JSON report)."""
     out = []
     for r in report.losses:
-        out.append((r.label, r.direction, {f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}))
+        out.append((r.label, r.direction, {**{f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}, "ci": r.ci}))
         for coef, t in r.terms:
             contribution = None if t.value is None else coef * t.value
             out.append((f"↳ {fmt_number(coef, None).removesuffix('.0')} × {t.label}", t.direction, {"value": contribution}))
@@ -37,22 +37,44 @@ def rows(report: Report) -> list[tuple[str, str, dict[str, float | int | None]]]
 def to_csv(report: Report, precision: int | None = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["loss", "direction", *STAT_FIELDS, "sum"])
-    for label, direction, values in rows(report):
-        writer.writerow([label, direction, *(fmt_number(values.get(f), precision) for f in (*STAT_FIELDS, "sum"))])
+    from losscli.render.breakdown import ci_columns, display_rows, group_names, has_ci
+
+    names, with_ci = group_names(report), has_ci(report)  # --group-by columns, --ci columns
+    writer.writerow([*names, "loss", "direction", *STAT_FIELDS, "sum", *(["ci_low", "ci_high"] if with_ci else [])])
+    for key, _, label, direction, values in display_rows(report):
+        groups = ["" if key is None else str(key[n]) for n in names]
+        ci = ci_columns(values.get("ci"), precision) if with_ci else []
+        writer.writerow([*groups, label, direction, *(fmt_number(values.get(f), precision) for f in (*STAT_FIELDS, "sum")), *ci])
     return buf.getvalue()
 
 
 def to_markdown(report: Report, precision: int | None = 6) -> str:
-    head = "| loss | value | n | mean | std | se | min | max |"
-    rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
+    from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci, worst_markdown
+
+    names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
+    fields = ["value", *(["ci"] if with_ci else []), *STAT_FIELDS[1:]]
+    head = "| " + " | ".join([*names, "loss", *(ci_header(report) if f == "ci" else f for f in fields)]) + " |"
+    rule = "|" + "---|" * (len(names) + 1) + "---:|" * len(fields)
     lines = [
         "| "
-        + " | ".join([f"`{label}` {arrow(direction)}", *(fmt_number(values.get(f), precision) for f in STAT_FIELDS)])
+        + " | ".join(
+            [*group_cells(key, names, first), f"`{label}` {arrow(direction)}"]
+            + [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
+        )
         + " |"
-        for label, direction, values in rows(report)
+        for key, first, label, direction, values in display_rows(report)
     ]
-    return "\n".join([head, rule, *lines]) + "\n"
+    worst = worst_markdown(report, precision)
+    return "\n".join([head, rule, *lines]) + "\n" + ("\n" + worst if worst else "") + _gates_markdown(report, precision)
+
+
+def _gates_markdown(report: Report, precision: int | None) -> str:
+    """The gates table under the losses (render/markdown.py), when there are gates."""
+    if not report.gates:
+        return ""
+    from losscli.render.markdown import gates_markdown
+
+    return "\n" + gates_markdown(report.gates, precision, report.config.get("gate_mode", "fail"))
 
 
 def score_only(report: Report) -> str:

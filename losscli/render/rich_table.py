@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number, rows
+from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci
+from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number
 from losscli.report import Report
 
 
@@ -20,12 +21,19 @@ def table(report: Report, precision: int = 6) -> Table:
     used = report.rows_used
     caption = f"{used} rows" + (f" ({report.rows - used} dropped)" if used != report.rows else "")
     fields = [f for f in STAT_FIELDS if f != "mean" or any(r.mean != r.value for r in report.losses)]
+    names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
+    fields[1:1] = ["ci"] if with_ci else []
     t = Table(caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name in names:
+        t.add_column(name, no_wrap=True)
     t.add_column("loss", style="bold", no_wrap=True)
     for f in fields:
-        t.add_column(f, justify="right", no_wrap=True)
-    for label, direction, values in rows(report):
-        t.add_row(f"{label} {arrow(direction)}", *(fmt_number(values.get(f), precision) for f in fields))
+        t.add_column(ci_header(report) if f == "ci" else f, justify="right", no_wrap=True)
+    for key, first, label, direction, values in display_rows(report):
+        if names and first and key is not None:
+            t.add_section()
+        cells = [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
+        t.add_row(*group_cells(key, names, first), f"{label} {arrow(direction)}", *cells)
     return t
 
 

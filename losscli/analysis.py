@@ -1,0 +1,484 @@
+"""Mergeable statistics beyond the ``Summary``: confidence intervals, groups and worst samples.
+
+``Analysis`` rides along an ``Accumulator`` (``--ci``, ``-g/--group-by``, ``--top-k``). It sees
+every chunk's per-sample values (per summary key: a loss, or a term of a combination) and keeps
+
+* for ``--ci analytic``: the ``(l, m)`` co-moments of losses with a normaliser (``RatioMoments``);
+* for ``--ci bootstrap``: per-replicate sums ``[Σ k w m, Σ k w l, Σ k w l_col...]`` with the
+  chunk-invariant Poisson weights of ``losscli.bootstrap``;
+* for ``--group-by``: per group value, the same ``Summary`` per key (and the two above);
+* for ``--top-k K``: the K worst rows of each loss (largest loss; smallest for a
+  higher-is-better entry such as IoU), ties broken by the lower row number;
+* the global row ranges seen, so that merging two shards that both start at row 1 (their
+  replicates would coincide) is refused instead of silently wrong.
+
+Everything merges exactly (sums by addition, top-k by selection), so any chunking or sharding
+gives the same report (to ~1e-15 relative for the sums).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from losscli.bootstrap import PoissonWeights, ReplicateSums, percentile_interval, replicate_values
+from losscli.errors import UsageError
+from losscli.reductions import Summary
+from losscli.stats import CI_METHODS, RatioMoments, analytic_interval, ci_object
+
+GROUP_PREFIX = "@group:"  # side arrays passed to Accumulator.update with the role arrays
+ID_KEY = "@id"
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What to compute beyond the summaries (all recorded in the state and the report)."""
+
+    ci: str | None = None  # None, "analytic" or "bootstrap"
+    ci_level: float = 0.95
+    n_boot: int = 1000
+    seed: int = 0
+    top_k: int = 0
+    group_by: tuple[str, ...] = ()
+    row_offset: int = 0  # global index of the first row this accumulator sees (shards)
+
+    def __post_init__(self) -> None:
+        if self.ci is not None and self.ci not in CI_METHODS:
+            raise UsageError(f"Invalid --ci '{self.ci}'. Expected one of: {', '.join(CI_METHODS)}.")
+        if not 0.0 < self.ci_level < 1.0:
+            raise UsageError(f"--ci-level must be between 0 and 1 (exclusive), got {self.ci_level}.")
+        if self.n_boot < 1:
+            raise UsageError(f"--n-boot must be at least 1, got {self.n_boot}.")
+        if not 0 <= self.seed < 2**64:
+            raise UsageError(f"--seed must be an integer in [0, 2**64), got {self.seed}.")
+        if self.top_k < 0:
+            raise UsageError(f"--top-k must be >= 0, got {self.top_k}.")
+        if self.row_offset < 0:
+            raise UsageError(f"--row-offset must be >= 0, got {self.row_offset}.")
+
+    @property
+    def active(self) -> bool:
+        return self.ci is not None or self.top_k > 0 or bool(self.group_by)
+
+    @property
+    def bootstrap(self) -> bool:
+        return self.ci == "bootstrap"
+
+    def config(self) -> dict[str, Any]:
+        """The report's ``config`` entries (only those in use)."""
+        out: dict[str, Any] = {}
+        if self.ci is not None:
+            out.update(ci=self.ci, ci_level=self.ci_level)
+        if self.bootstrap:
+            out.update(n_boot=self.n_boot, seed=self.seed)
+        if self.group_by:
+            out["group_columns"] = list(self.group_by)  # resolved names (the CLI also echoes -g's SEL as group_by)
+        if self.top_k:
+            out["top_k"] = self.top_k
+        return out
+
+    def signature(self) -> list[str]:
+        """Signature parts: ``ci:bs1000@0.95|seed:0`` or ``ci:t@0.95``."""
+        if self.ci == "bootstrap":
+            return [f"ci:bs{self.n_boot}@{self.ci_level:g}", f"seed:{self.seed}"]
+        if self.ci == "analytic":
+            return [f"ci:t@{self.ci_level:g}"]
+        return []
+
+    def to_state(self) -> dict[str, Any]:
+        return {"ci": self.ci, "ci_level": self.ci_level, "n_boot": self.n_boot, "seed": self.seed,
+                "top_k": self.top_k, "group_by": list(self.group_by), "row_offset": self.row_offset}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> "AnalysisOptions":
+        return cls(state.get("ci"), float(state.get("ci_level", 0.95)), int(state.get("n_boot", 1000)),
+                   int(state.get("seed", 0)), int(state.get("top_k", 0)), tuple(state.get("group_by", ())),
+                   int(state.get("row_offset", 0)))
+
+    def mergeable_with(self, other: "AnalysisOptions") -> bool:
+        return replace(self, row_offset=0) == replace(other, row_offset=0)
+
+
+# ---------------------------------------------------------------------------- worst rows
+
+
+@dataclass
+class TopK:
+    """The ``k`` worst rows seen: value, global row (0-based) and id; mergeable."""
+
+    k: int
+    higher_is_better: bool = False
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ids: list | None = None
+
+    def update(self, values: np.ndarray, rows: np.ndarray, ids: np.ndarray | None) -> None:
+        ok = ~np.isnan(values)
+        if not ok.all():
+            values, rows, ids = values[ok], rows[ok], (ids[ok] if ids is not None else None)
+        badness = -values if self.higher_is_better else values
+        if len(values) > self.k:
+            # the k-th worst value; every row at least as bad is a candidate (exact ties kept)
+            kth = np.partition(badness, len(badness) - self.k)[len(badness) - self.k]
+            pick = np.flatnonzero(badness >= kth)
+            values, rows, badness = values[pick], rows[pick], badness[pick]
+            ids = ids[pick] if ids is not None else None
+        new_ids = [_plain(v) for v in ids] if ids is not None else None
+        self._combine(values, rows.astype(np.int64), new_ids)
+
+    def merge(self, other: "TopK") -> "TopK":
+        self._combine(other.values, other.rows, other.ids)
+        return self
+
+    def _combine(self, values: np.ndarray, rows: np.ndarray, ids: list | None) -> None:
+        all_v = np.concatenate([self.values, values])
+        all_r = np.concatenate([self.rows, rows])
+        all_i = None if ids is None and self.ids is None else (self.ids or [None] * len(self.values)) + (ids or [None] * len(values))
+        badness = -all_v if self.higher_is_better else all_v
+        order = np.lexsort((all_r, -badness))[: self.k]  # worst first, then by row
+        self.values, self.rows = all_v[order], all_r[order]
+        self.ids = [all_i[i] for i in order] if all_i is not None else None
+
+    def entries(self) -> list[dict[str, Any]]:
+        """``[{"row": 1-based row, "id": ..., "value": ...}]``, worst first."""
+        out = []
+        for i, (v, r) in enumerate(zip(self.values.tolist(), self.rows.tolist())):
+            entry: dict[str, Any] = {"row": r + 1}
+            if self.ids is not None:
+                entry["id"] = self.ids[i]
+            entry["value"] = v
+            out.append(entry)
+        return out
+
+    def to_state(self) -> dict[str, Any]:
+        return {"values": self.values.tolist(), "rows": self.rows.tolist(), "ids": self.ids}
+
+    def load(self, state: Mapping[str, Any]) -> "TopK":
+        self.values = np.array(state["values"], dtype=np.float64)
+        self.rows = np.array(state["rows"], dtype=np.int64)
+        self.ids = state.get("ids")
+        return self
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-safe Python scalar from a numpy/pandas cell."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+
+
+# ---------------------------------------------------------------------------- groups
+
+
+@dataclass
+class Cell:
+    """The statistics of one set of rows (the whole input, or one group)."""
+
+    rows: int = 0
+    summaries: dict[str, Summary] = field(default_factory=dict)
+    ratio: dict[str, RatioMoments] = field(default_factory=dict)
+    boot: dict[str, ReplicateSums] = field(default_factory=dict)
+
+    def merge(self, other: "Cell") -> "Cell":
+        self.rows += other.rows
+        for name, src in (("summaries", other.summaries), ("ratio", other.ratio)):
+            mine = getattr(self, name)
+            for k, v in src.items():
+                mine[k] = mine[k].merge(v) if k in mine else v
+        for k, v in other.boot.items():
+            self.boot[k] = self.boot[k].merge(v) if k in self.boot else v
+        return self
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "summaries": {k: s.to_state() for k, s in self.summaries.items()},
+            "ratio": {k: r.to_state() for k, r in self.ratio.items()},
+            "boot": {k: b.to_state() for k, b in self.boot.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> "Cell":
+        return cls(
+            int(state.get("rows", 0)),
+            {k: Summary.from_state(v) for k, v in state.get("summaries", {}).items()},
+            {k: RatioMoments.from_state(v) for k, v in state.get("ratio", {}).items()},
+            {k: ReplicateSums.from_state(v) for k, v in state.get("boot", {}).items()},
+        )
+
+
+def group_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple]]:
+    """Per-row group codes ``0..G-1`` and the G group keys (tuples of plain values, sorted)."""
+    invs, uniqs = [], []
+    for a in columns:
+        a = np.asarray(a)
+        if a.dtype.kind == "O":
+            a = a.astype(str)
+        u, inv = np.unique(a, return_inverse=True)
+        uniqs.append(u)
+        invs.append(inv.reshape(-1))
+    if len(invs) == 1:
+        return invs[0], [(_plain(v),) for v in uniqs[0]]
+    combos, codes = np.unique(np.stack(invs, axis=1), axis=0, return_inverse=True)
+    keys = [tuple(_plain(uniqs[j][c]) for j, c in enumerate(row)) for row in combos]
+    return codes.reshape(-1), keys
+
+
+# ---------------------------------------------------------------------------- the analysis
+
+
+class Analysis:
+    """The mergeable analysis state of one ``Accumulator`` (see the module docstring)."""
+
+    def __init__(self, options: AnalysisOptions, directions: Mapping[str, str]) -> None:
+        self.options = options
+        self.directions = dict(directions)  # top-level label -> "lower" / "higher"
+        self.overall = Cell()  # ratio and boot only: the summaries are the Accumulator's
+        self.groups: dict[tuple, Cell] = {}
+        self.top = {label: TopK(options.top_k, d == "higher") for label, d in self.directions.items()} if options.top_k else {}
+        self.ranges: list[list[int]] = []
+        self._weights = PoissonWeights(options.seed, options.n_boot) if options.bootstrap else None
+
+    # ------------------------------------------------------------------ update
+    def side_arrays(self, ids: np.ndarray | None, groups: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        """The id and group columns, keyed so that ``Accumulator.update`` slices them with the
+        role arrays and hands them back here."""
+        out = {}
+        if self.options.top_k and ids is not None:
+            out[ID_KEY] = np.asarray(ids)
+        for name in self.options.group_by:
+            if groups is None or name not in groups:
+                raise UsageError(f"--group-by {name}: no such group column was given to the accumulator.")
+            out[GROUP_PREFIX + name] = np.asarray(groups[name])
+        return out
+
+    def update(
+        self,
+        first_row: int,
+        n: int,
+        keep: np.ndarray | None,
+        chunk: Mapping[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]],
+        weights: np.ndarray | None,
+        side: Mapping[str, np.ndarray],
+    ) -> None:
+        """Fold one chunk in: ``chunk[key] = (values, norm, columns)`` on the kept rows; ``side``
+        holds the id and group arrays (kept rows); ``first_row`` is the chunk's first global
+        row (0-based) and ``keep`` the kept rows of its ``n`` (None: all)."""
+        start = self.options.row_offset + first_row
+        if n:
+            self._add_range(start, start + n)
+        rows = start + (np.arange(n) if keep is None else np.flatnonzero(keep))
+        m = len(rows)
+        if self.options.group_by:
+            codes, keys = group_codes([side[GROUP_PREFIX + g] for g in self.options.group_by]) if m else (np.zeros(0, np.intp), [])
+        else:
+            codes, keys = None, []
+        if self.options.ci == "analytic":
+            self._ratio(self.overall, chunk, weights, None)
+        if self.options.bootstrap and m:
+            self._bootstrap(start, n, keep, chunk, weights, codes, keys)
+        for label, top in self.top.items():
+            top.update(chunk[label][0], rows, side.get(ID_KEY))
+        if codes is not None:
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+            for g, key in enumerate(keys):
+                idx = order[bounds[g] : bounds[g + 1]]
+                cell = self.groups.setdefault(key, Cell())
+                cell.rows += len(idx)
+                w = weights[idx] if weights is not None else None
+                for k, (values, norm, columns) in chunk.items():
+                    s = Summary.of(values[idx], w, None if norm is None else norm[idx], None if columns is None else columns[idx])
+                    cell.summaries[k] = cell.summaries[k].merge(s) if k in cell.summaries else s
+                if self.options.ci == "analytic":
+                    self._ratio(cell, chunk, weights, idx)
+
+    def _ratio(self, cell: Cell, chunk, weights, idx) -> None:
+        for k, (values, norm, _) in chunk.items():
+            if norm is None:
+                continue
+            if idx is not None:
+                values, norm = values[idx], norm[idx]
+            w = None if weights is None else (weights if idx is None else weights[idx])
+            r = RatioMoments.of(values, np.asarray(norm, dtype=np.float64), w)
+            cell.ratio[k] = cell.ratio[k].merge(r) if k in cell.ratio else r
+
+    def _bootstrap(self, start: int, n: int, keep, chunk, weights, codes, keys) -> None:
+        """Add ``K Vᵀ`` block by block: the columns of ``V`` are, per key, ``w m`` (``w`` itself,
+        shared, without a normaliser), ``w l`` and ``w l_col`` on the chunk's rows (0 on dropped
+        rows). With groups, each group's rows of a block are gathered; the whole is the sum of
+        the groups (they partition the kept rows)."""
+        layout: list[tuple[str, list[int]]] = []
+        cols: list[np.ndarray] = []
+        w = np.ones(len(next(iter(chunk.values()))[0])) if weights is None else weights
+        for k, (values, norm, columns) in chunk.items():
+            if norm is None:
+                if not cols:
+                    cols.append(w)  # column 0: Σ k w, shared by every key without a normaliser
+                idx = [0]
+            else:
+                cols.append(w * norm)
+                idx = [len(cols) - 1]
+            cols.append(w * values)
+            idx.append(len(cols) - 1)
+            if columns is not None:
+                cols.extend(w * columns[:, j] for j in range(columns.shape[1]))
+                idx.extend(range(len(cols) - columns.shape[1], len(cols)))
+            layout.append((k, idx))
+        vt = np.stack(cols)  # (C, rows kept)
+        if keep is not None:
+            full = np.zeros((len(cols), n))
+            full[:, keep] = vt
+            vt = full
+        c, b = vt.shape[0], self.options.n_boot
+        g = len(keys) if codes is not None else 0
+        if g:
+            full_codes = np.full(n, -1, dtype=np.intp)
+            full_codes[keep if keep is not None else slice(None)] = codes
+        total = np.zeros((b, c))
+        per_group = np.zeros((g, b, c))
+        for lo, hi, k in self._weights.spans(start, start + n):
+            if not g:
+                total += _kv(k, vt[:, lo:hi])
+                continue
+            cb = full_codes[lo:hi]
+            for gi in np.unique(cb[cb >= 0]):
+                idx = np.flatnonzero(cb == gi)
+                per_group[gi] += _kv(k, vt[:, lo:hi]) if len(idx) == hi - lo else _kv(k[:, idx], vt[:, lo + idx])
+        if g:
+            total = per_group.sum(axis=0)
+        self._add(self.overall, layout, total)
+        for gi, key in enumerate(keys):
+            self._add(self.groups.setdefault(key, Cell()), layout, per_group[gi])
+
+    @staticmethod
+    def _add(cell: Cell, layout, total: np.ndarray) -> None:
+        for k, idx in layout:
+            if k not in cell.boot:
+                cell.boot[k] = ReplicateSums(total.shape[0], len(idx))
+            cell.boot[k].add(total[:, idx])
+
+    def _add_range(self, lo: int, hi: int) -> None:
+        if self.ranges and self.ranges[-1][1] == lo:
+            self.ranges[-1][1] = hi
+        else:
+            self.ranges.append([lo, hi])
+
+    # ------------------------------------------------------------------ merge / state
+    def merge(self, other: "Analysis") -> "Analysis":
+        if not self.options.mergeable_with(other.options):
+            raise UsageError(
+                f"Cannot merge states computed with different statistics options: {self.options.config()} and {other.options.config()}."
+            )
+        self._check_disjoint(other.ranges)
+        self.overall.merge(other.overall)
+        for key, cell in other.groups.items():
+            self.groups[key] = self.groups[key].merge(cell) if key in self.groups else cell
+        for label, top in other.top.items():
+            self.top[label].merge(top)
+        self.ranges = _union(self.ranges + other.ranges)
+        return self
+
+    def _check_disjoint(self, other: list[list[int]]) -> None:
+        if not (self.options.bootstrap or self.options.top_k):
+            return
+        for lo, hi in other:
+            for a, b in self.ranges:
+                if lo < b and a < hi:
+                    first, last = max(lo, a) + 1, min(hi, b)
+                    raise UsageError(
+                        f"Cannot merge: both parts contain rows {first}-{last}, which would get the same bootstrap weights "
+                        "and row numbers. Evaluate each shard with --row-offset N (N = the rows before it)."
+                    )
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "options": self.options.to_state(),
+            "ranges": self.ranges,
+            "overall": self.overall.to_state(),
+            "groups": [{"key": list(k), **cell.to_state()} for k, cell in self.groups.items()],
+            "top": {label: t.to_state() for label, t in self.top.items()},
+        }
+
+    def load(self, state: Mapping[str, Any]) -> "Analysis":
+        self.ranges = [list(r) for r in state.get("ranges", [])]
+        self.overall = Cell.from_state(state.get("overall", {}))
+        self.groups = {tuple(g["key"]): Cell.from_state(g) for g in state.get("groups", [])}
+        for label, t in state.get("top", {}).items():
+            self.top[label].load(t)
+        return self
+
+    # ------------------------------------------------------------------ results
+    def interval(
+        self,
+        key: str,
+        summary: Summary,
+        reduction: str,
+        finalize: Callable | None = None,
+        parts: Sequence[tuple[str, float, Callable | None]] | None = None,
+        group: tuple | None = None,
+    ) -> dict[str, Any] | None:
+        """The ``ci`` object of summary key ``key`` (of ``group``), or None without ``--ci``.
+
+        ``parts`` (a combination's ``(key, coefficient, finalize)`` per term): its bootstrap
+        replicates are the coefficient-weighted sums of the terms' replicate headlines, like
+        its value.
+        """
+        o = self.options
+        if o.ci is None:
+            return None
+        cell = self.overall if group is None else self.groups[group]
+        if reduction == "none":
+            return ci_object(o.ci, o.ci_level, None, None)
+        if o.ci == "analytic":
+            low, high = analytic_interval(summary, o.ci_level, reduction, finalize, cell.ratio.get(key))
+            return ci_object(o.ci, o.ci_level, low, high)
+        if parts:
+            if not all(k in cell.boot for k, _, _ in parts):
+                return ci_object(o.ci, o.ci_level, None, None)
+            reps = sum(coef * replicate_values(cell.boot[k].total(), reduction, fin) for k, coef, fin in parts)
+        elif key in cell.boot:
+            reps = replicate_values(cell.boot[key].total(), reduction, finalize)
+        else:
+            return ci_object(o.ci, o.ci_level, None, None)
+        low, high = percentile_interval(reps, o.ci_level)
+        return ci_object(o.ci, o.ci_level, low, high)
+
+    def replicates(self, key: str, reduction: str, finalize: Callable | None = None) -> np.ndarray:
+        """The overall replicate headlines of ``key`` (paired comparisons use them)."""
+        return replicate_values(self.overall.boot[key].total(), reduction, finalize)
+
+    def worst(self, label: str) -> list[dict[str, Any]] | None:
+        return self.top[label].entries() if label in self.top else None
+
+    def group_keys(self) -> list[tuple]:
+        """Group keys in sorted order (by their plain values; mixed types by their text)."""
+        try:
+            return sorted(self.groups)
+        except TypeError:
+            return sorted(self.groups, key=lambda k: tuple(str(v) for v in k))
+
+
+def _kv(k: np.ndarray, vt: np.ndarray) -> np.ndarray:
+    """``k @ vt.T`` as one matrix-vector product per column: BLAS runs a GEMV single-threaded,
+    while a small GEMM may go multi-threaded and is then ~30x slower on a busy machine."""
+    out = np.empty((k.shape[0], vt.shape[0]))
+    for j in range(vt.shape[0]):
+        out[:, j] = k @ vt[j]
+    return out
+
+
+def _union(ranges: list[list[int]]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return out

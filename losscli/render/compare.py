@@ -1,0 +1,100 @@
+"""``losscli compare`` reports (dicts, schema ``losscli.compare/1``) as rich tables or Markdown.
+
+One table per loss, one row per system (the base first): value, CI, delta vs the base with its
+CI, p-value and Holm-adjusted p-value, win/tie/loss counts over samples, and the rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from losscli.render.json_report import arrow, fmt_number
+
+HEADERS = ("system", "rank", "value", "CI", "delta", "delta CI", "p", "p (Holm)", "win/tie/loss")
+
+
+def _interval(ci: Mapping[str, Any] | None, precision: int | None) -> str:
+    if not ci:
+        return ""
+    low, high = ci.get("low"), ci.get("high")
+    return f"[{'?' if low is None else fmt_number(low, precision)}, {'?' if high is None else fmt_number(high, precision)}]"
+
+
+def _p(p: float | None) -> str:
+    return "" if p is None else f"{p:.3g}"
+
+
+def _delta(v: float | None, precision: int | None) -> str:
+    if v is None:
+        return ""
+    text = fmt_number(v, precision)
+    return text if text.startswith("-") else "+" + text
+
+
+def cells(row: Mapping[str, Any], precision: int | None) -> list[str]:
+    """The cells of one system's row, in ``HEADERS`` order."""
+    wtl = row.get("wtl")
+    return [
+        str(row["system"]) + (" (base)" if row.get("role") == "base" else ""),
+        "" if row.get("rank") is None else str(row["rank"]),
+        fmt_number(row.get("value"), precision),
+        _interval(row.get("ci"), precision),
+        _delta(row.get("delta"), precision),
+        _interval(row.get("delta_ci"), precision),
+        _p(row.get("p_value")),
+        _p(row.get("p_holm")),
+        "" if not wtl else f"{wtl['win']}/{wtl['tie']}/{wtl['loss']}",
+    ]
+
+
+def title(entry: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    level = config.get("ci_level", 0.95)
+    return (
+        f"{entry['label']} {arrow(entry['direction'])}  ({entry['n']} rows; {level * 100:g}% CIs; "
+        f"paired bootstrap, {config.get('n_boot')} replicates, seed {config.get('seed')}; Holm over candidates)"
+    )
+
+
+def tables(report: Mapping[str, Any], precision: int = 6) -> list:
+    """One rich ``Table`` per loss."""
+    from rich import box
+    from rich.table import Table
+
+    out = []
+    for entry in report["losses"]:
+        t = Table(title=title(entry, report["config"]), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for i, h in enumerate(HEADERS):
+            t.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
+        for row in entry["systems"]:
+            t.add_row(*cells(row, precision))
+        out.append(t)
+    return out
+
+
+def markdown(report: Mapping[str, Any], precision: int | None = 6) -> str:
+    """One Markdown table per loss, under a bold title line.
+
+    >>> rep = {"config": {"ci_level": 0.95, "n_boot": 10, "seed": 0}, "losses": [{"label": "mse",
+    ...   "direction": "lower", "n": 3, "systems": [{"system": "a.csv", "role": "base", "rank": 2,
+    ...   "value": 2.0}, {"system": "b.csv", "role": "candidate", "rank": 1, "value": 1.5,
+    ...   "delta": -0.5, "p_value": 0.01, "p_holm": 0.01, "wtl": {"win": 2, "tie": 0, "loss": 1}}]}]}
+    >>> print(markdown(rep), end="")
+    **mse ↓**  (3 rows; 95% CIs; paired bootstrap, 10 replicates, seed 0; Holm over candidates)
+    <BLANKLINE>
+    | system | rank | value | CI | delta | delta CI | p | p (Holm) | win/tie/loss |
+    |---|---:|---:|---:|---:|---:|---:|---:|---:|
+    | a.csv (base) | 2 | 2 |  |  |  |  |  |  |
+    | b.csv | 1 | 1.5 |  | -0.5 |  | 0.01 | 0.01 | 2/0/1 |
+    """
+    parts = []
+    for entry in report["losses"]:
+        head = title(entry, report["config"])
+        label, rest = head.split("  ", 1)
+        lines = [f"**{label}**  {rest}", "", "| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * (len(HEADERS) - 1)]
+        for row in entry["systems"]:
+            c = cells(row, precision)
+            c[0] = c[0].replace("|", "\\|")
+            lines.append("| " + " | ".join(c) + " |")
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
