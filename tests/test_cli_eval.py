@@ -109,7 +109,7 @@ def test_shape_mismatch(cli, files):
     files.npy("y3.npy", Y[:3])
     fails(cli("eval", "x.npy", "y3.npy", "-l", "mse"), 3, "Inputs have different numbers of rows: pred (x.npy) has 4, target (y3.npy) has 3.")
     files.npy("m.npy", np.zeros((4, 2)))
-    fails(cli("eval", "m.npy", "x.npy", "-l", "mse"), 3, "pred and target must have the same shape, got (4, 2) and (4,)")
+    fails(cli("eval", "m.npy", "x.npy", "-l", "mse"), 3, "mse: pred (m.npy) and target (x.npy) must have the same shape, got (4, 2) and (4,)")
 
 
 def test_nan_under_the_default_policy_names_file_column_and_row(cli, files):
@@ -195,8 +195,8 @@ def test_bad_flag(cli, files):
     files.xy_csv()
     fails(cli("eval", "xy.csv", "-l", "mse", "--bogus"), 2, "No such option: --bogus (Possible options: --loss)")
     fails(cli("eval", "xy.csv", "-l", "mse", "-f", "yaml"), 2, "Invalid value for '-f' / '--format' (env var: 'LOSSCLI_FORMAT'): 'yaml' is not one of 'auto', 'table', 'json', 'jsonl', 'csv', 'md'.")
-    fails(cli("eval", "xy.csv", "-l", "mse", "--nan-policy", "drop"), 2, "Invalid value for '--nan-policy': 'drop' is not one of 'error', 'omit', 'propagate'.")
-    fails(cli("eval", "xy.csv", "-l", "mse", "--precision", "0"), 2, "Invalid value for '--precision': 0 is not in the range 1<=x<=17.")
+    fails(cli("eval", "xy.csv", "-l", "mse", "--nan-policy", "drop"), 2, "Invalid value for '--nan-policy' (env var: 'LOSSCLI_NAN_POLICY'): 'drop' is not one of 'error', 'omit', 'propagate'.")
+    fails(cli("eval", "xy.csv", "-l", "mse", "--precision", "0"), 2, "Invalid value for '--precision' (env var: 'LOSSCLI_PRECISION'): 0 is not in the range 1<=x<=17.")
     fails(cli("eval", "xy.csv", "-l"), 2, "Option '-l' requires an argument.")
 
 
@@ -248,7 +248,14 @@ def test_json_report_fields_and_hand_computed_values(cli, files):
         "rows_used": 4,
         "dropped": {"nan": 0},
     }
-    assert r["config"] == {"reduction": "mean", "nan_policy": "error", "weighted": False}
+    assert r["config"] == {
+        "reduction": "mean", "nan_policy": "error", "weighted": False,
+        # the effective configuration (cli/_config.py echo): every config key, where non-defaults came from
+        "losses": ["mse", "mae", "huber:delta=2"], "fail_if": [], "gate_mode": "fail", "format": "json", "precision": 6,
+        "seed": 0, "ci": None, "ci_level": 0.95, "n_boot": 1000, "group_by": None, "top_k": 0,
+        "pred_col": None, "target_col": None, "weight_col": None, "id_col": None,
+        "config_file": None, "sources": {"losses": "flag", "format": "flag"},
+    }
     assert [x["label"] for x in r["losses"]] == ["mse", "mae", "huber:delta=2"]
     mse, mae, huber = r["losses"]
     fields = ["name", "label", "params", "direction", "reference", "value", "reduction", "n", "sum", "mean", "std", "se", "min", "max", "signature"]

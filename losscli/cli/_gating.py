@@ -1,0 +1,261 @@
+"""``eval``'s gates: checked before any work (``plan``), decided after the report (``decide``),
+reported on stderr with the exit code (``finish``). The grammar and the test are in
+``losscli.gates``; this module adds the baseline handling that needs the readers and the engine.
+
+Output contract: the gate results are data (``gates`` and ``status`` in the JSON report, a gates
+section under the table and in Markdown); each failed gate is also one diagnostic line on stderr,
+``Gate failed: EXPR: LABEL is VALUE, threshold T``, so a CI log says why the step failed whatever
+the format. ``--gate-mode warn`` prints ``Warning: gate failed: ...`` instead and exits 0 (the
+report still says ``status: fail``). Passing gates print nothing on stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+
+from losscli import gates as G
+from losscli.cli import _config
+from losscli.errors import InputError, UsageError
+
+
+@dataclass
+class GatePlan:
+    gates: list[G.Gate]
+    mode: str = "fail"
+    baseline: str | None = None
+    baseline_is_report: bool = False
+    base_values: dict[str, float] = field(default_factory=dict)
+    significant: bool = False
+    alpha: float = 0.05
+    seed: int = 0
+
+    @property
+    def needs_per_sample(self) -> bool:
+        """The paired test needs every row's loss of the candidate (and of the baseline)."""
+        return self.significant
+
+
+def all_labels(losses: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """(top-level labels, term labels of combinations) of resolved losses."""
+    top = [b.label for b in losses]
+    terms = [p.label for b in losses for p in getattr(b, "parts", (b,)) if p.label not in top]
+    return top, list(dict.fromkeys(terms))
+
+
+def plan(
+    ctx: typer.Context,
+    fail_if: Sequence[str],
+    baseline: str | None,
+    significant: bool,
+    alpha: float,
+    gate_mode: str,
+    losses: Sequence[Any],
+    reduction: str,
+) -> GatePlan | None:
+    """Parse and check the gates against the requested losses, before any input is read."""
+    where = _config.where(ctx, "fail_if", "--fail-if")
+    alpha_given = _given(ctx, "alpha")
+    if not fail_if:
+        for flag, used in (("--baseline", baseline is not None), ("--significant", significant), ("--alpha", alpha_given)):
+            if used:
+                raise UsageError(f"{flag} is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
+        return None
+    top, terms = all_labels(losses)
+    parsed = G.match_labels(G.parse_gates(fail_if, where), top + terms, where)
+    if reduction == "none":
+        raise UsageError(f"{where} compares headline values, but --reduction none has none; use mean or sum.")
+    relative = [g for g in parsed if g.relative]
+    if relative and baseline is None:
+        raise UsageError(f"{where} '{relative[0].expr}' compares with base; pass --baseline REPORT.json (or the baseline's prediction file).")
+    if baseline is not None and not relative:
+        raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
+    if significant and baseline is None:
+        raise UsageError("--significant tests against a baseline; pass --baseline PRED_FILE and a gate with 'base'.")
+    if alpha_given and not significant:
+        raise UsageError("--alpha is the level of --significant; pass --significant too.")
+    if not 0 < alpha < 1:
+        raise UsageError(f"--alpha must be between 0 and 1, got {alpha:g}.")
+    out = GatePlan(parsed, mode=gate_mode, baseline=baseline, significant=significant, alpha=alpha, seed=_seed(ctx))
+    if baseline is not None:
+        out.baseline_is_report = baseline.lower().endswith(".json")
+        if out.baseline_is_report:
+            if significant:
+                raise UsageError(
+                    "--significant needs the baseline's per-sample losses: pass its prediction file as --baseline, not a JSON report."
+                )
+            out.base_values = G.baseline_values(parsed, G.load_report(baseline, "Baseline report"), baseline, reduction)
+        else:
+            if significant:
+                in_terms = [g for g in relative if g.label not in top]
+                if in_terms:
+                    raise UsageError(f"--significant tests whole losses; '{in_terms[0].label}' is a term of a combination.")
+            _check_file(baseline)  # a missing file or unknown format fails now, not after the main read
+    return out
+
+
+def _check_file(text: str) -> None:
+    import os
+
+    from losscli.readers import parse_source
+
+    path = parse_source(text).path
+    if path == "-" or any(ch in path for ch in "*?["):
+        return
+    if os.path.isdir(path):
+        raise InputError(f"{path} is a directory, not a file.")
+    if not os.path.exists(path):
+        raise InputError(f"File not found: {path}")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """On the command line (a value from LOSSCLI_* or the config file is a standing default)."""
+    src = ctx.get_parameter_source(name)
+    return src is not None and src.name == "COMMANDLINE"
+
+
+def _seed(ctx: typer.Context) -> int:
+    seed = ctx.params.get("seed")
+    return int(seed) if isinstance(seed, int) else 0
+
+
+def evaluate_baseline(
+    gp: GatePlan,
+    loaded: Any,
+    losses: Sequence[Any],
+    acc_options: Mapping[str, Any],
+    read_options: Mapping[str, Any],
+    rows: Any = None,
+):
+    """Evaluate the baseline prediction file on the same target: (report, per-sample values).
+
+    The baseline replaces PRED only (read with the same -p/--pred-key/-d/--no-header); every
+    other input, the target and the weights come from this evaluation. ``rows`` (a boolean
+    mask, or None for all) restricts it to the rows the candidate kept under ``--nan-policy
+    omit``, so both values are means over the same rows; the per-sample values come back at
+    full length with NaN elsewhere.
+    """
+    import numpy as np
+
+    from losscli import readers
+    from losscli.engine import Accumulator
+
+    if "pred" not in loaded.arrays:
+        raise UsageError("A prediction-file --baseline replaces PRED, but this evaluation takes its predictions from --input/--col.")
+    base = readers.load_inputs(gp.baseline, None, roles=[["pred"]], **read_options)
+    arrays = dict(loaded.arrays)
+    arrays["pred"] = base.arrays["pred"]
+    weights = loaded.weights
+    sources = dict(loaded.sources)
+    sources["pred"] = f"baseline {base.sources.get('pred', gp.baseline)}"
+    n = len(arrays["pred"])
+    subset = rows is not None and len(rows) == n and not bool(np.all(rows))
+    if subset:
+        arrays = {k: np.asarray(v)[rows] if np.ndim(v) and len(v) == n else v for k, v in arrays.items()}
+        weights = None if weights is None else np.asarray(weights)[rows]
+    acc = Accumulator(list(losses), sources=sources, **acc_options)
+    values = acc.update(arrays, weights)
+    if subset:
+        full = {}
+        for label, v in values.items():
+            out = np.full(n, np.nan)
+            out[rows] = v
+            full[label] = out
+        values = full
+    return acc.compute(), values
+
+
+def complete(
+    ctx: typer.Context,
+    report: Any,
+    gp: GatePlan | None,
+    *,
+    values: Mapping[str, Any] | None,
+    loaded: Any,
+    losses: Sequence[Any],
+    acc_options: Mapping[str, Any],
+    read_options: Mapping[str, Any],
+    fmt_name: str,
+) -> Any:
+    """The report with the effective configuration echoed and, with gates, their entries and
+    ``status`` (evaluating a prediction-file baseline on the same target first)."""
+    cfg = dict(report.config)
+    cfg.update(_config.echo(ctx, format=fmt_name))
+    if gp is None or not gp.significant:
+        cfg.pop("alpha", None)  # only meaningful with --significant
+    if gp is not None:
+        cfg.update(baseline=gp.baseline)
+        if gp.significant:
+            cfg.update(significant=True, alpha=gp.alpha, seed=gp.seed)
+    report = dataclasses.replace(report, config=cfg)
+    if gp is None:
+        return report
+    base_report = base_values = None
+    if gp.baseline is not None and not gp.baseline_is_report:
+        rows = None
+        if values and acc_options.get("nan_policy") == "omit":
+            import numpy as np
+
+            rows = np.isfinite(next(iter(values.values())))  # the rows the candidate kept
+        base_report, base_values = evaluate_baseline(gp, loaded, losses, acc_options, read_options, rows)
+    return decide(gp, report, values, base_report, base_values, loaded.weights)
+
+
+def decide(
+    gp: GatePlan,
+    report: Any,
+    values: Mapping[str, Any] | None = None,
+    base_report: Any = None,
+    base_values: Mapping[str, Any] | None = None,
+    weights: Any = None,
+) -> Any:
+    """The report with its ``gates`` entries and ``status``."""
+    current = G.report_values(report.to_dict())
+    base = dict(gp.base_values)
+    if base_report is not None:
+        bvals = G.report_values(base_report.to_dict())
+        base.update({g.label: G.as_number(bvals.get(g.label)) for g in gp.gates if g.relative})
+    entries = []
+    for g in gp.gates:
+        test = None
+        if gp.significant and g.relative and values is not None and base_values is not None:
+            test = G.sign_flip_test(values[g.label] - base_values[g.label], weights, alternative=g.worse, seed=gp.seed)
+        entries.append(
+            G.evaluate(
+                g,
+                G.as_number(current.get(g.label)),
+                base.get(g.label),
+                baseline=gp.baseline,
+                test=test,
+                alpha=gp.alpha if gp.significant else None,
+            )
+        )
+    return dataclasses.replace(report, gates=tuple(entries), status=G.status(entries))
+
+
+def print_gates(console: Any, report: Any, precision: int) -> None:
+    """The gates table under the loss table (nothing without gates)."""
+    if not report.gates:
+        return
+    from losscli.render.rich_table import print_table
+    from losscli.render.terminal import gates_table
+
+    failed = sum(not g["passed"] for g in report.gates)
+    console.print(f"gates: {len(report.gates) - failed} of {len(report.gates)} passed", highlight=False)
+    print_table(console, gates_table(report.gates, precision, report.config.get("gate_mode", "fail")))
+
+
+def finish(entries: Sequence[Mapping[str, Any]], mode: str) -> int:
+    """One stderr line per failed gate; the exit code (1 on a failure unless ``mode`` is warn)."""
+    failed = [e for e in entries if not e["passed"]]
+    for e in failed:
+        if mode == "warn":
+            print(f"Warning: gate failed (--gate-mode warn): {G.describe_failure(e)}", file=sys.stderr)
+        else:
+            print(f"Gate failed: {G.describe_failure(e)}", file=sys.stderr)
+    return 1 if failed and mode != "warn" else 0

@@ -1,0 +1,115 @@
+"""``losscli gate REPORT.json --fail-if EXPR...``: gate an existing JSON report.
+
+The same gates as ``eval --fail-if`` (grammar in ``losscli.gates``), optionally against
+``--baseline OLD.json``. Prints the gates (table or Markdown) or the updated report (JSON, with
+``gates`` and ``status``); each failed gate is also a ``Gate failed: ...`` line on stderr.
+Exit 0 when every gate holds (or ``--gate-mode warn``), 1 when one fails, 2 for a bad or
+unknown gate, 3 for an unreadable report or a baseline without the gated loss.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from losscli._atomic import atomic_write
+from losscli.cli import _config
+from losscli.cli._options import GateMode, OutputFormat
+from losscli.errors import InputError, UsageError
+
+app = typer.Typer()
+
+_ConfigPath, _NoConfig = _config.config_options()
+
+EXAMPLES = """
+Examples:
+
+  losscli gate out.json --fail-if 'mse<=3000' --fail-if 'mae<=45'
+
+  losscli gate new.json --fail-if 'ce<=base*1.02' --baseline main.json --gh-summary
+"""
+
+
+@app.command("gate", epilog=EXAMPLES)
+def gate_command(
+    ctx: typer.Context,
+    report_path: Annotated[str, typer.Argument(metavar="REPORT", help="A JSON report written by 'losscli eval --report' (or -f json).", show_default=False)],
+    fail_if: Annotated[list[str], typer.Option("--fail-if", metavar="EXPR", help="Gate that must hold, else exit 1: LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER (e.g. 'mse<=0.02', 'ce<=base*1.02'); repeatable.", show_default=False)] = [],  # noqa: B006
+    baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="OLD.json", help="An earlier JSON report: 'base' is its value of the same loss.")] = None,
+    gate_mode: Annotated[GateMode, typer.Option("--gate-mode", help="fail: exit 1 on a failed gate; warn: report it and exit 0.")] = GateMode.fail,
+    fmt: Annotated[OutputFormat, typer.Option("-f", "--format", envvar="LOSSCLI_FORMAT", help="auto (a table on a terminal, JSON otherwise), table, json (the updated report) or md.")] = OutputFormat.auto,
+    write_report: Annotated[Optional[str], typer.Option("--report", metavar="FILE", help="Also write the updated JSON report (gates, status) to FILE.")] = None,
+    gh_summary: Annotated[bool, typer.Option("--gh-summary", help="Append a Markdown summary to $GITHUB_STEP_SUMMARY (when set).")] = False,
+    precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table and md output.")] = 6,
+    config_path: _ConfigPath = None,
+    no_config: _NoConfig = False,
+) -> None:
+    """Gate an existing JSON report: exit 1 when a gate fails."""
+    from losscli import gates as G
+    from losscli.cli import _extras, _gating
+
+    fmt_name = _format(fmt, ctx)
+    where = _config.where(ctx, "fail_if", "--fail-if")
+    if not fail_if:
+        raise UsageError("No gate given: pass --fail-if EXPR (e.g. --fail-if 'mse<=0.02'), or fail_if in the config file.")
+    parsed = G.parse_gates(fail_if, where)
+    relative = [g for g in parsed if g.relative]
+    if relative and baseline is None:
+        raise UsageError(f"{where} '{relative[0].expr}' compares with base; pass --baseline OLD.json.")
+    if baseline is not None and not relative:
+        raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
+    data = G.load_report(report_path)
+    values = G.report_values(data)
+    parsed = G.match_labels(parsed, list(values), where)
+    base: dict[str, float] = {}
+    if baseline is not None:
+        old = G.load_report(baseline, "Baseline report")
+        reductions = G.report_values(data, "reduction")
+        for g in parsed:  # each gate against the baseline reduced like the report
+            if g.relative:
+                base.update(G.baseline_values([g], old, baseline, reductions.get(g.label)))
+    entries = []
+    for g in parsed:
+        value = G.as_number(values[g.label])
+        if value is None:
+            raise InputError(f"{report_path} has no headline value for '{g.label}' (reduction none?); cannot check '{g.expr}'.")
+        entries.append(G.evaluate(g, value, base.get(g.label), baseline=baseline))
+    data["gates"] = entries
+    data["status"] = G.status(entries)
+    config = data.setdefault("config", {})
+    if isinstance(config, dict):
+        config.update(gate_mode=gate_mode.value, baseline=baseline, gated_by="losscli gate", fail_if=[g.expr for g in parsed])
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    if write_report is not None:
+        with atomic_write(write_report) as fh:
+            fh.write(text)
+    if fmt_name == "json":
+        sys.stdout.write(text)
+    elif fmt_name == "md":
+        from losscli.render.markdown import gates_markdown
+
+        sys.stdout.write(gates_markdown(entries, precision, gate_mode.value))
+    else:
+        from rich.console import Console
+
+        from losscli.render.rich_table import print_table
+        from losscli.render.terminal import gates_table
+
+        print_table(Console(), gates_table(entries, precision, gate_mode.value))
+    if gh_summary:
+        _extras.write_summary(data, precision)
+    raise typer.Exit(_gating.finish(entries, gate_mode.value))
+
+
+def _format(fmt: OutputFormat, ctx: typer.Context) -> str:
+    if fmt in (OutputFormat.csv, OutputFormat.jsonl):
+        src = ctx.get_parameter_source("fmt")
+        if src is not None and src.name == "COMMANDLINE":
+            raise UsageError(f"'losscli gate' writes table, json or md, not {fmt.value}.")
+        fmt = OutputFormat.auto  # LOSSCLI_FORMAT=csv is meant for eval
+    if fmt is OutputFormat.auto:
+        return "table" if sys.stdout.isatty() else "json"
+    return fmt.value

@@ -1,0 +1,389 @@
+"""CI gates: ``--fail-if EXPR`` parsed by a small hand-written grammar (never ``eval``),
+matched to the losses of a report, evaluated against absolute or baseline-relative thresholds,
+optionally with a paired significance test on per-sample differences.
+
+Grammar (whitespace is allowed around every token)::
+
+    gate      := label op threshold
+    op        := "<=" | ">=" | "<" | ">"
+    threshold := number | "base" | "base" ("+" | "-" | "*") number
+    number    := [+-] (digits [. digits] | . digits) [(e|E) [+-] digits]     (finite)
+    label     := the label of a computed loss, as in the report (``mse``, ``huber:delta=0.5``,
+                 ``ce:weight=1;2,label_smoothing=0.1``, a combination's name such as ``total``)
+
+How an expression splits: labels never contain ``<`` or ``>`` (loss names, parameter names and
+parameter values are words and numbers), so the expression must hold exactly one ``<`` or
+``>``; that character, with an ``=`` right after it, is the operator. Everything before it is the
+label and everything after it the threshold. ``=`` alone is never an operator, so the ``=`` of
+a parameter inside the label is never mistaken for one: ``huber:delta=0.5<=3`` is the label
+``huber:delta=0.5``, the operator ``<=`` and the threshold ``3``. ``=<``, ``=>``, ``==`` and
+``!=`` are rejected with a hint.
+
+Meaning: EXPR is the condition the loss must meet. The gate passes when ``value OP threshold``
+holds and fails otherwise (a NaN value fails every gate). ``base`` is the baseline's value of
+the same label: from an earlier JSON report, or from a prediction file evaluated on the same
+target. A label matches a report's loss by its exact label first, then by its canonical form
+(``MSE``, ``l2`` and ``mse`` all name ``mse``; ``huber:delta=0.50`` names ``huber:delta=0.5``);
+the terms of a combination can be gated by their own label.
+
+``--significant``: a gate with ``base`` whose threshold is violated fails only when a paired,
+one-sided sign-flip permutation test on the per-sample differences ``d = loss(candidate) -
+loss(baseline)`` rejects "no difference" at level ``alpha``, in the direction of the violation
+(the candidate is worse for ``<``/``<=`` gates, better for ``>``/``>=`` gates). Otherwise the gate
+passes and says the difference is not significant. Gates without ``base`` are unaffected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from losscli.errors import InputError, LossCliError, UsageError
+
+OPERATORS = ("<=", ">=", "<", ">")
+FORMS = "LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER with OP one of <, <=, >, >= (e.g. mse<=0.02, ce<=base*1.02)"
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_BASE = re.compile(r"base\s*(?:([+*-])\s*(.+?))?", re.IGNORECASE)
+DEFAULT_PERMUTATIONS = 9999
+PERMUTATION_BUDGET = 200_000_000  # sign draws per test: fewer permutations on very long inputs
+MIN_PERMUTATIONS = 999
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One parsed gate: ``label op threshold``; ``base_op`` is None for an absolute threshold,
+    ``""`` for ``base`` alone, else ``+``, ``-`` or ``*`` applied with ``number``."""
+
+    expr: str
+    label: str
+    op: str
+    number: float | None
+    base_op: str | None = None
+
+    @property
+    def relative(self) -> bool:
+        return self.base_op is not None
+
+    def threshold(self, base: float | None = None) -> float:
+        if self.base_op is None:
+            return float(self.number)  # type: ignore[arg-type]
+        if base is None:
+            raise ValueError(f"gate {self.expr!r} needs a baseline value")
+        if self.base_op == "":
+            return base
+        return {"+": base + self.number, "-": base - self.number, "*": base * self.number}[self.base_op]  # type: ignore[operator]
+
+    def holds(self, value: float, threshold: float) -> bool:
+        """``value OP threshold`` (False for a NaN value)."""
+        if math.isnan(value) or math.isnan(threshold):
+            return False
+        return {"<": value < threshold, "<=": value <= threshold, ">": value > threshold, ">=": value >= threshold}[self.op]
+
+    @property
+    def worse(self) -> str:
+        """The direction of a violation: ``greater`` (value too high) for ``<``/``<=`` gates."""
+        return "greater" if self.op.startswith("<") else "less"
+
+    def with_label(self, label: str) -> "Gate":
+        return Gate(self.expr, label, self.op, self.number, self.base_op)
+
+
+def parse_gate(text: str, where: str = "--fail-if") -> Gate:
+    """Parse one gate expression; a ``UsageError`` naming ``where`` when it is malformed.
+
+    >>> parse_gate("huber:delta=0.5<=3")
+    Gate(expr='huber:delta=0.5<=3', label='huber:delta=0.5', op='<=', number=3.0, base_op=None)
+    >>> parse_gate("ce <= base*1.02").threshold(0.5)
+    0.51
+    """
+    expr = text.strip()
+
+    def bad(reason: str, forms: bool = True) -> UsageError:
+        return UsageError(f"Bad {where} '{expr}': {reason}" + (f" Expected {FORMS}." if forms else ""))
+
+    if not expr:
+        raise UsageError(f"Empty {where} expression. Expected {FORMS}.")
+    positions = [i for i, ch in enumerate(expr) if ch in "<>"]
+    if not positions:
+        wrong = next((w for w in ("==", "!=") if w in expr), None)
+        raise bad(f"'{wrong}' is not an operator." if wrong else "no comparison operator.")
+    at = positions[0]
+    op = expr[at] + ("=" if expr[at + 1 : at + 2] == "=" else "")
+    if len(positions) > 1:
+        raise bad("more than one comparison operator.")
+    label, rhs = expr[:at].rstrip(), expr[at + len(op) :].strip()
+    if label.endswith("=") or label.endswith("!"):
+        tail = label[-1]
+        raise bad(f"'{tail}{expr[at]}' is not an operator; write '{expr[at]}='." if tail == "=" else f"'!{expr[at]}' is not an operator.", forms=tail != "=")
+    if not label:
+        raise bad("it names no loss.")
+    if rhs.startswith("="):
+        raise bad(f"'{op}=' is not an operator.")
+    if not rhs:
+        raise bad("no threshold after the operator.")
+    if _NUMBER.fullmatch(rhs):
+        return Gate(expr, label, op, _finite(float(rhs), rhs, bad))
+    m = _BASE.fullmatch(rhs)
+    if m and rhs[:4].lower() == "base":
+        base_op, num = m.group(1), m.group(2)
+        if base_op is None:
+            return Gate(expr, label, op, None, "")
+        num = num.strip()
+        if not _NUMBER.fullmatch(num):
+            raise bad(f"'{num}' after 'base{base_op}' is not a number.")
+        return Gate(expr, label, op, _finite(float(num), num, bad), base_op)
+    raise bad(f"threshold '{rhs}' is neither a number nor base[+|-|*]NUMBER.")
+
+
+def _finite(value: float, text: str, bad) -> float:
+    if not math.isfinite(value):
+        raise bad(f"'{text}' is not a finite number.", forms=False)
+    return value
+
+
+def parse_gates(texts: Sequence[str], where: str = "--fail-if") -> list[Gate]:
+    return [parse_gate(t, where) for t in texts]
+
+
+def match_labels(gates: Sequence[Gate], labels: Sequence[str], where: str = "--fail-if") -> list[Gate]:
+    """Resolve each gate's label to one of ``labels`` (the computed losses); a gate naming a
+    loss that is not computed is a ``UsageError`` listing what is."""
+    out = []
+    for g in gates:
+        found = find_label(g.label, labels)
+        if found is None:
+            computed = ", ".join(labels) if labels else "none"
+            raise UsageError(
+                f"{where} '{g.expr}' names loss '{g.label}', which is not computed; computed: {computed}. "
+                f"Add -l {g.label} or gate one of those."
+            )
+        out.append(g.with_label(found))
+    return out
+
+
+def find_label(label: str, labels: Sequence[str]) -> str | None:
+    """``label`` itself when computed, else the computed label with the same canonical form."""
+    if label in labels:
+        return label
+    canonical = _canonical(label)
+    if canonical is not None and canonical in labels:
+        return canonical
+    canon = {_canonical(x): x for x in labels}
+    return canon.get(canonical) if canonical is not None else None
+
+
+def _canonical(label: str) -> str | None:
+    from losscli.losses import parse_spec
+
+    try:
+        parsed = parse_spec(label)
+    except LossCliError:
+        return None
+    if len(parsed) != 1:
+        return None
+    return parsed[0].label
+
+
+# ---------------------------------------------------------------------------- reports as dicts
+
+
+def report_values(report: Mapping[str, Any], field: str = "value") -> dict[str, Any]:
+    """label -> ``field`` (the headline value) of every loss of a JSON report (combination
+    terms included)."""
+    out: dict[str, Any] = {}
+    for entry in report.get("losses", []):
+        if not isinstance(entry, Mapping) or "label" not in entry:
+            continue
+        out.setdefault(str(entry["label"]), entry.get(field))
+        terms = entry.get("terms")
+        for term in terms if isinstance(terms, list) else []:
+            if isinstance(term, Mapping) and "label" in term:
+                out.setdefault(str(term["label"]), term.get(field))
+    return out
+
+
+def load_report(path: str, what: str = "Report") -> dict[str, Any]:
+    """Read an earlier losscli JSON report (exit 3 when it is missing or not a report)."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not a file.") from None
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
+    except (ValueError, UnicodeDecodeError) as e:  # bad JSON (JSONDecodeError), or a NUL in the path
+        raise InputError(f"{path} is not a losscli JSON report: {e}") from None
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("losscli.report/") or not isinstance(data.get("losses"), list):
+        raise InputError(f"{path} is not a losscli JSON report (no 'schema': 'losscli.report/1' with a 'losses' list).")
+    return data
+
+
+def as_number(value: Any) -> float | None:
+    """A report value as a float ('nan'/'inf' strings included); None when absent."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+        return float(value)
+    return None
+
+
+def baseline_values(gates: Sequence[Gate], report: Mapping[str, Any], path: str, reduction: str | None = None) -> dict[str, float]:
+    """The baseline value of every relative gate's label; a baseline without one, or one
+    reduced differently (``reduction``: this run's), is exit 3."""
+    values = report_values(report)
+    reductions = report_values(report, "reduction")
+    out: dict[str, float] = {}
+    for g in gates:
+        if not g.relative:
+            continue
+        found = find_label(g.label, list(values))
+        value = as_number(values.get(found)) if found is not None else None
+        if found is None:
+            have = ", ".join(values) or "none"
+            raise InputError(f"Baseline {path} has no loss '{g.label}' (it has: {have}); cannot check '{g.expr}'.")
+        if value is None:
+            raise InputError(f"Baseline {path} has no headline value for '{found}' (reduction none?); cannot check '{g.expr}'.")
+        theirs = reductions.get(found)
+        if reduction is not None and theirs not in (None, reduction):
+            raise InputError(f"Baseline {path} has '{found}' with reduction {theirs}, this one {reduction}; cannot check '{g.expr}'.")
+        out[g.label] = value
+    return out
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+
+def evaluate(
+    gate: Gate,
+    value: float | None,
+    base: float | None = None,
+    *,
+    baseline: str | None = None,
+    test: Mapping[str, Any] | None = None,
+    alpha: float | None = None,
+) -> dict[str, Any]:
+    """The gate's JSON entry: ``expr``, ``label``, ``op``, ``value``, ``threshold``, ``passed``,
+    plus ``base``/``baseline`` for relative gates and ``p_value``/``alpha``/``test`` when a
+    paired test decided (``significant`` says whether it rejected)."""
+    v = math.nan if value is None else float(value)
+    threshold = gate.threshold(base)
+    holds = gate.holds(v, threshold)
+    entry: dict[str, Any] = {"expr": gate.expr, "label": gate.label, "op": gate.op, "value": _j(v), "threshold": _j(threshold)}
+    if gate.relative:
+        entry["base"] = _j(base)
+        if baseline is not None:
+            entry["baseline"] = baseline
+    passed = holds
+    if test is not None and gate.relative:
+        entry.update(test=dict(test), alpha=alpha)
+        significant = test["p_value"] < (alpha if alpha is not None else 0.05)
+        entry["p_value"] = test["p_value"]
+        entry["significant"] = bool(significant)
+        if not holds and not significant:
+            passed = True
+            entry["note"] = f"threshold not met, not significant: p = {test['p_value']:.4g} >= alpha {alpha:g}"
+    if math.isnan(v):
+        entry["note"] = "the value is nan"
+    entry["passed"] = bool(passed)
+    return entry
+
+
+def describe_failure(entry: Mapping[str, Any]) -> str:
+    """One line for stderr: ``mse<=0.02: mse is 3.375, threshold 0.02``."""
+    text = f"{entry['expr']}: {entry['label']} is {_fmt(entry['value'])}, threshold {_fmt(entry['threshold'])}"
+    if "base" in entry:
+        text += f" (base {_fmt(entry['base'])}" + (f" from {entry['baseline']}" if entry.get("baseline") else "") + ")"
+    if "p_value" in entry:
+        text += f", p = {entry['p_value']:.4g} < alpha {entry['alpha']:g}"
+    return text
+
+
+def status(entries: Sequence[Mapping[str, Any]]) -> str:
+    return "pass" if all(e["passed"] for e in entries) else "fail"
+
+
+def _j(v: float | None) -> Any:
+    if v is None:
+        return None
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def _fmt(v: Any) -> str:
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+# ---------------------------------------------------------------------------- paired test
+
+
+def permutations_for(n: int) -> int:
+    """9999 sign flips, fewer (never under 999) when ``n`` rows would exceed the draw budget."""
+    if n <= 0:
+        return DEFAULT_PERMUTATIONS
+    return int(max(MIN_PERMUTATIONS, min(DEFAULT_PERMUTATIONS, PERMUTATION_BUDGET // n)))
+
+
+def sign_flip_test(
+    diff: Any,
+    weights: Any = None,
+    *,
+    alternative: str = "greater",
+    n_perm: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Paired sign-flip permutation test of "no difference" on per-sample differences.
+
+    Statistic ``S = Σ w_i d_i`` (``w = 1`` without weights); under the null each ``d_i`` is
+    symmetric about 0, so flipping signs at random gives its distribution. One-sided p-value
+    for ``alternative="greater"`` (the candidate's loss is larger): ``(1 + #{S* >= S}) /
+    (B + 1)``, ``B`` = ``n_perm`` flips drawn from numpy's Philox keyed on ``seed``.
+    Rows where ``diff`` is not finite are left out.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> sign_flip_test(rng.normal(0.5, 1, 200), n_perm=999)["p_value"] < 0.01
+    True
+    >>> sign_flip_test(np.zeros(5))["p_value"]
+    1.0
+    """
+    import numpy as np  # not at import time: the CLI's start-up stays numpy-free until needed
+
+    if alternative not in ("greater", "less"):
+        raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
+    diff = np.asarray(diff, dtype=np.float64)
+    ok = np.isfinite(diff)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    if w is not None:
+        ok &= np.isfinite(w)
+        w = w[ok]
+    d = diff[ok]
+    wd = d if w is None else w * d
+    n = int(len(wd))
+    b = permutations_for(n) if n_perm is None else int(n_perm)
+    sign = 1.0 if alternative == "greater" else -1.0
+    observed = sign * float(wd.sum())
+    info = {"method": "sign-flip permutation", "alternative": alternative, "n": n, "permutations": b, "seed": seed}
+    if n == 0 or not np.any(wd):
+        return {**info, "statistic": observed, "p_value": 1.0}
+    total = float(wd.sum())
+    rng = np.random.Generator(np.random.Philox(seed))
+    tol = 1e-12 * float(np.abs(wd).sum())  # exact ties (discrete losses) count as "at least as extreme"
+    rows = max(1, min(b, 1_000_000 // max(n, 1)))  # bounded temporaries (8 MB)
+    extreme, done = 0, 0
+    while done < b:
+        k = min(rows, b - done)
+        flips = rng.integers(0, 2, size=(k, n), dtype=np.int8)
+        null = sign * (total - 2.0 * (flips @ wd))  # flipping the rows with bit 1
+        extreme += int(np.count_nonzero(null >= observed - tol))
+        done += k
+    return {**info, "statistic": observed, "p_value": (1 + extreme) / (b + 1)}
