@@ -14,6 +14,18 @@ from typer.testing import CliRunner
 
 from losscli.cli import app
 
+# Hypothesis profiles: "ci" (the default: bounded, the whole suite's fuzzing stays well under a
+# minute) and "long" (`make fuzz`: HYPOTHESIS_PROFILE=long, many more examples per property).
+# Tests that set max_examples themselves keep it; the fuzz tests (test_fuzz.py) take the profile's.
+import os as _os
+
+from hypothesis import HealthCheck as _HealthCheck, settings as _settings
+
+_QUIET = [_HealthCheck.function_scoped_fixture, _HealthCheck.too_slow, _HealthCheck.data_too_large]
+_settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=_QUIET, print_blob=True)
+_settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=_QUIET, print_blob=True)
+_settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 # The running example of the CLI tests (hand-computed values are in the tests that use it).
 X = [0.5, -1.0, 2.0, 3.0]
 Y = [0.0, 1.0, 2.5, 0.0]

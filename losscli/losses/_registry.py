@@ -90,6 +90,7 @@ class LossSpec:
     normalizer: Callable[..., np.ndarray] | None = None
     finalize: Callable[[np.ndarray], np.ndarray] | None = None
     headline: str = "mean"
+    rowwise: bool = True  # False: a row's loss depends on the other rows (NT-Xent): never chunked
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -180,11 +181,14 @@ def register_loss(
     normalizer: Callable[..., np.ndarray] | None = None,
     finalize: Callable[[np.ndarray], np.ndarray] | None = None,
     headline: str = "mean",
+    rowwise: bool = True,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register the decorated per-sample loss function under ``name`` and ``aliases``.
 
     ``inputs`` gives the kind of each positional argument (the roles, in order). A duplicate
-    name or alias raises at import time.
+    name or alias raises at import time. ``rowwise=False`` declares a loss whose value on a row
+    depends on the other rows of the batch: the engine then never splits its rows into blocks
+    or chunks.
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
@@ -225,6 +229,7 @@ def register_loss(
             normalizer=normalizer,
             finalize=finalize,
             headline=headline,
+            rowwise=rowwise,
         )
         for key in (name, *aliases):
             if key.lower() in _lookup:

@@ -248,6 +248,7 @@ def contrastive(x1: np.ndarray, x2: np.ndarray, same: np.ndarray, *, margin: flo
     inputs=("embeddings", "embeddings"),
     aliases=("nt_xent", "infonce", "info_nce", "simclr"),
     reference="optax.losses.ntxent on concat(z_i, z_j) with labels concat(arange N, arange N)",
+    rowwise=False,  # the negatives of a row are all other rows: evaluated on all rows at once
     domains={"temperature": interval(0.0, closed="neither")},
 )
 def ntxent(z_i: np.ndarray, z_j: np.ndarray, *, temperature: float = 0.5) -> np.ndarray:

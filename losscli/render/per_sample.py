@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from losscli._atomic import atomic_write
-from losscli.errors import UsageError
+from losscli._atomic import HeldInterrupts, atomic_write
+from losscli.errors import OutputError, UsageError
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".npy")
 
@@ -84,20 +84,42 @@ class _NpyWriter:
 
     def __init__(self, path: str, labels: list[str]) -> None:
         self.path, self.labels, self.rows = path, labels, 0
-        fd, self.scratch = tempfile.mkstemp(prefix=".losscli-", suffix=".raw", dir=os.path.dirname(os.path.abspath(path)))
+        self._held = HeldInterrupts()  # released in __enter__, once __exit__ will remove the scratch file
+        try:
+            fd, self.scratch = tempfile.mkstemp(prefix=".losscli-", suffix=".raw", dir=os.path.dirname(os.path.abspath(path)))
+        except BaseException as e:
+            self._held.release()
+            if isinstance(e, OSError):
+                raise OutputError(f"Cannot write {path}: {e.strerror or e}.") from None
+            raise
         self.fh = os.fdopen(fd, "wb")
 
     def __enter__(self) -> "_NpyWriter":
+        try:
+            self._held.release()  # a Ctrl-C held since __init__ is raised here
+        except BaseException:
+            self.fh.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self.scratch)
+            raise
         return self
 
     def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
         block = np.column_stack([np.asarray(values[label], dtype=np.float64) for label in self.labels])
-        self.fh.write(np.ascontiguousarray(block).tobytes())
+        try:
+            self.fh.write(np.ascontiguousarray(block).tobytes())
+        except OSError as e:  # a full disk while streaming the scratch file
+            raise OutputError(f"Cannot write {self.path}: {e.strerror or e}.") from None
         self.rows += len(block)
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.fh.close()
         try:
+            try:
+                self.fh.close()
+            except OSError as e:  # the last buffered block did not fit on the disk
+                if exc_type is None:
+                    raise OutputError(f"Cannot write {self.path}: {e.strerror or e}.") from None
+                return
             if exc_type is None:
                 shape = (self.rows,) if len(self.labels) == 1 else (self.rows, len(self.labels))
                 with atomic_write(self.path, "wb") as out, open(self.scratch, "rb") as src:

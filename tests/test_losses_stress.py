@@ -1,0 +1,79 @@
+"""Registry-wide properties that tests/test_losses_common.py does not cover (inputs from its
+generator): any chunking of the rows through ``losscli.engine.Accumulator`` gives the same
+per-sample values and statistics, and float16 inputs are accepted and computed in float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from losscli.engine import Accumulator
+from losscli.losses import list_losses, parse_spec
+from test_losses_common import ALL, N, make_inputs
+
+STATS = ("value", "sum", "mean", "n", "min", "max", "std")
+
+
+def _case(name: str):
+    (bound,) = parse_spec(name)
+    rng = np.random.default_rng(sum(map(ord, name)) + 7)
+    return bound, {r.name: a for r, a in zip(bound.spec.roles, make_inputs(bound.spec, rng))}, rng
+
+
+def _cuts(rng, n: int) -> list[int]:
+    """Random chunk boundaries: 1 to n-1 cuts, chunks of 1 row and of many rows alike."""
+    k = int(rng.integers(1, n))
+    return sorted(set(rng.choice(np.arange(1, n), size=k, replace=False).tolist()))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_any_chunking_gives_the_same_values_and_statistics(name):
+    bound, arrays, rng = _case(name)
+    if not getattr(bound.spec, "rowwise", True):
+        pytest.skip(f"{name} compares rows with each other: evaluated on whole inputs only")
+    weights = rng.uniform(0.1, 2.0, size=N)
+    whole = Accumulator([bound])
+    expected = whole.update(arrays, weights)[bound.label]
+    want = whole.compute().losses[0]
+    for _ in range(3):
+        bounds = [0, *_cuts(rng, N), N]
+        acc = Accumulator([bound])
+        got = np.concatenate([
+            acc.update({k: v[lo:hi] for k, v in arrays.items()}, weights[lo:hi])[bound.label]
+            for lo, hi in zip(bounds, bounds[1:])
+        ])
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0, err_msg=f"{name} chunks {bounds}")
+        result = acc.compute().losses[0]
+        for stat in STATS:
+            a, b = getattr(result, stat), getattr(want, stat)
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-300), f"{name} {stat} with chunks {bounds}"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_float16_inputs_are_computed_in_float64(name):
+    bound, arrays, _ = _case(name)
+    half = [a.astype(np.float16) if a.dtype.kind == "f" else a for a in arrays.values()]
+    up = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in half]
+    out = bound(*half)
+    assert out.dtype == np.float64
+    # equal (to float64 rounding) to the loss of the same values given as float64: no float16 arithmetic
+    np.testing.assert_allclose(out, bound(*up), rtol=1e-12, atol=1e-300)
+
+
+def test_every_loss_is_covered():
+    assert sorted(ALL) == sorted(s.name for s in list_losses())
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_blocked_evaluation_equals_the_loss_on_all_rows(name, monkeypatch):
+    # the engine evaluates an update in cache-sized blocks of rows; with tiny blocks (a few rows)
+    # every loss must still give exactly its per-sample values on all rows at once. Found:
+    # ntxent was split into blocks (its negatives are the other rows) until it declared
+    # rowwise=False.
+    import losscli.engine as engine
+
+    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 16)
+    bound, arrays, _ = _case(name)
+    got = Accumulator([bound]).update(arrays)[bound.label]
+    np.testing.assert_allclose(got, bound(*arrays.values()), rtol=1e-12, atol=0)
