@@ -17,6 +17,8 @@ import numpy as np
 import sklearn
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.decomposition import PCA
+from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
@@ -182,6 +184,15 @@ def gan() -> None:
     write_csv("gan.csv", {"real": RNG.normal(1.2, 1.0, n), "fake": RNG.normal(-0.8, 1.1, n)}, {"real": ".4f", "fake": ".4f"})
 
 
+def diabetes_models() -> None:
+    """Out-of-fold predictions of two more models on diabetes, for `losscli compare`: a baseline
+    that predicts the training mean, and gradient boosting."""
+    X, y = load_diabetes(return_X_y=True)
+    np.save(OUT / "diabetes_pred_mean.npy", np.round(cross_val_predict(DummyRegressor(), X, y, cv=5), 2))
+    gbr = GradientBoostingRegressor(n_estimators=100, max_depth=2, learning_rate=0.05, random_state=0)
+    np.save(OUT / "diabetes_pred_gbr.npy", np.round(cross_val_predict(gbr, X, y, cv=5), 2))
+
+
 if __name__ == "__main__":
     diabetes()
     digits()
@@ -191,4 +202,5 @@ if __name__ == "__main__":
     masks()
     boxes()
     gan()
+    diabetes_models()
     (OUT / "VERSIONS.txt").write_text(f"numpy {np.__version__}\nscikit-learn {sklearn.__version__}\n")

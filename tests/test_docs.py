@@ -23,10 +23,18 @@ def _examples():
 EXAMPLES = _examples()
 
 
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """One directory for the whole README: an example may read what an earlier one wrote."""
+    path = tmp_path_factory.mktemp("readme")
+    (path / "sample_data").symlink_to(ROOT / "sample_data")
+    return path
+
+
 @pytest.mark.parametrize("command", EXAMPLES)
-def test_readme_example_runs(command, tmp_path, monkeypatch):
-    (tmp_path / "sample_data").symlink_to(ROOT / "sample_data")
-    monkeypatch.chdir(tmp_path)  # files an example writes land in tmp_path
+def test_readme_example_runs(command, workdir, monkeypatch):
+    monkeypatch.chdir(workdir)  # files an example writes land there
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     result = CliRunner().invoke(app, shlex.split(command)[1:])
     assert result.exit_code == 0, f"{command}\n{result.stderr}"
     assert result.stdout.strip()

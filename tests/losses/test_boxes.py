@@ -202,10 +202,10 @@ def test_cli_wrong_column_count(cli, files):
     fails(
         cli("eval", "b.csv", "--id-col", "id", "-p", "p_x1,p_y1,p_x2", "-y", "t_*", "-l", "@boxes"),
         3,
-        "pred must be boxes of shape (N, 4) (x1, y1, x2, y2), got shape (1, 3) instead",
+        "iou: pred (b.csv columns 'p_x1,p_y1,p_x2') must be boxes of shape (N, 4) (x1, y1, x2, y2), got shape (1, 3) instead",
     )
     fails(
         cli("eval", "b.csv", "--id-col", "id", "-p", "p_*", "-y", "t_x1", "-l", "diou"),
         3,
-        "target must be boxes of shape (N, 4) (x1, y1, x2, y2), got shape (1,) instead",
+        "diou: target (b.csv column 't_x1') must be boxes of shape (N, 4) (x1, y1, x2, y2), got shape (1,) instead",
     )

@@ -261,7 +261,7 @@ def test_cli_shape_mismatch(cli, files):
     fails(
         cli("eval", "p.npy", "t.npy", "-l", "tversky"),
         3,
-        "pred and target must have the same shape (or target labels (N, H, W) for pred (N, C, H, W)), got (2, 2, 2) and (2, 2, 3)",
+        "tversky: pred (p.npy) and target (t.npy) must have the same shape (or target labels (N, H, W) for pred (N, C, H, W)), got (2, 2, 2) and (2, 2, 3)",
     )
 
 
