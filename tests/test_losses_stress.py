@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from losscli.engine import Accumulator
-from losscli.losses import list_losses, parse_spec
+from losscli.losses import get_loss, list_losses, parse_spec
 from test_losses_common import ALL, N, make_inputs
 
 STATS = ("value", "sum", "mean", "n", "min", "max", "std")
@@ -27,11 +27,23 @@ def _cuts(rng, n: int) -> list[int]:
     return sorted(set(rng.choice(np.arange(1, n), size=k, replace=False).tolist()))
 
 
-@pytest.mark.parametrize("name", ALL)
+ROWWISE = [n for n in ALL if get_loss(n).rowwise]
+
+
+def test_losses_comparing_rows_are_never_split_by_the_engine():
+    """ntxent's value depends on every row (the negatives): the engine evaluates it whole,
+    however large the update, so a blocked update equals the loss on all rows at once."""
+    batchwise = [n for n in ALL if not get_loss(n).rowwise]
+    assert batchwise == ["ntxent"]
+    bound, arrays, _ = _case("ntxent")
+    big = {k: np.concatenate([v] * 2000) for k, v in arrays.items()}  # 24000 rows: about two blocks
+    acc = Accumulator([bound])
+    np.testing.assert_array_equal(acc.update(big)[bound.label], bound(*big.values()))
+
+
+@pytest.mark.parametrize("name", ROWWISE)
 def test_any_chunking_gives_the_same_values_and_statistics(name):
     bound, arrays, rng = _case(name)
-    if not getattr(bound.spec, "rowwise", True):
-        pytest.skip(f"{name} compares rows with each other: evaluated on whole inputs only")
     weights = rng.uniform(0.1, 2.0, size=N)
     whole = Accumulator([bound])
     expected = whole.update(arrays, weights)[bound.label]
