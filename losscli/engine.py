@@ -335,7 +335,7 @@ class Accumulator:
         """The result of one loss (``combined``: the value and terms of a combination)."""
         s = self.summaries[key] if group is None else self.analysis.groups[group].summaries[key]
         if s.norm_sum == 0:
-            what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target ignored?)"
+            what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target is ignore_index or has class weight 0)"
             where = "" if group is None else f" in group {', '.join(map(str, group))}"
             raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what}.")
         if not np.isfinite(s.norm_sum):  # finite weights whose sum overflows: the mean would be a silent nan
