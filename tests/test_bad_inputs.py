@@ -204,19 +204,34 @@ def test_huge_npy_header_from_stdin_is_refused_before_allocating(cli, corpus):
     )
 
 
+@pytest.mark.parametrize("suffix, compress", [("gz", "gzip"), ("bz2", "bz2"), ("xz", "lzma")])
+def test_a_compressed_input_over_the_size_cap(cli, corpus, suffix, compress):
+    import importlib
+
+    path = corpus.root / f"bomb.csv.{suffix}"
+    path.write_bytes(importlib.import_module(compress).compress(b"pred,target\n" + b"1,2\n" * 5000))  # 20 kB out
+    before = corpus.listing()
+    assert_fails(
+        cli("eval", path.name, "-l", "mse", *OUTPUTS, env={"LOSSCLI_MAX_DECOMPRESSED_BYTES": "10000"}), 3,
+        f"{path.name} decompresses to more than 10000 bytes (LOSSCLI_MAX_DECOMPRESSED_BYTES sets the limit).", corpus, before,
+    )
+    result = cli("eval", path.name, "-l", "mse", "-b", env={"LOSSCLI_MAX_DECOMPRESSED_BYTES": "20012"})  # exactly fits
+    assert (result.exit_code, result.stdout) == (0, "1.0\n")
+
+
 def test_npz_member_over_the_size_cap(cli, corpus):
     before = corpus.listing()
-    env = {"LOSSCLI_MAX_NPZ_MEMBER_BYTES": "1000"}
+    env = {"LOSSCLI_MAX_DECOMPRESSED_BYTES": "1000"}
     assert_fails(
         cli("eval", "big_member.npz", "big_member.npz", "-l", "mse", *OUTPUTS, env=env), 3,
         "big_member.npz:pred holds 4096 bytes of data, over the limit of 1000 bytes for one NPZ member; "
-        "set LOSSCLI_MAX_NPZ_MEMBER_BYTES to raise it.", corpus, before,
+        "set LOSSCLI_MAX_DECOMPRESSED_BYTES to raise it.", corpus, before,
     )
-    result = cli("eval", "big_member.npz", "big_member.npz", "-l", "mse", "-b", env={"LOSSCLI_MAX_NPZ_MEMBER_BYTES": "4096"})
+    result = cli("eval", "big_member.npz", "big_member.npz", "-l", "mse", "-b", env={"LOSSCLI_MAX_DECOMPRESSED_BYTES": "4096"})
     assert (result.exit_code, result.stdout) == (0, "0.0\n")
     assert_fails(
-        cli("eval", "big_member.npz", "big_member.npz", "-l", "mse", *OUTPUTS, env={"LOSSCLI_MAX_NPZ_MEMBER_BYTES": "lots"}), 2,
-        "LOSSCLI_MAX_NPZ_MEMBER_BYTES must be a positive whole number of bytes, got 'lots'.", corpus, before,
+        cli("eval", "big_member.npz", "big_member.npz", "-l", "mse", *OUTPUTS, env={"LOSSCLI_MAX_DECOMPRESSED_BYTES": "lots"}), 2,
+        "LOSSCLI_MAX_DECOMPRESSED_BYTES must be a positive whole number of bytes, got 'lots'.", corpus, before,
     )
 
 

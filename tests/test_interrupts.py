@@ -53,8 +53,9 @@ def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 30.0) -> bool:
     return False
 
 
-@pytest.mark.parametrize("per_sample", ["ps.csv", "ps.npy"])
-def test_sigint_during_a_large_evaluation_leaves_no_file(tmp_path, big_csv, per_sample):
+@pytest.mark.parametrize("per_sample, sig, code", [("ps.csv", signal.SIGINT, 130), ("ps.npy", signal.SIGINT, 130), ("ps.csv", signal.SIGTERM, 143)])
+def test_an_interrupt_during_a_large_evaluation_leaves_no_file(tmp_path, big_csv, per_sample, sig, code):
+    """SIGINT (Ctrl-C) exits 130, SIGTERM (a CI timeout, a kill) 143; both clean up."""
     shutil.copy(big_csv, tmp_path / "big.csv")
     args = [LOSSCLI, "eval", "big.csv", "-l", "mse", "-l", "mae", "-l", "huber", "-l", "log_cosh",
             "-o", "out.json", "--report", "r.json", "--per-sample", per_sample]
@@ -64,12 +65,12 @@ def test_sigint_during_a_large_evaluation_leaves_no_file(tmp_path, big_csv, per_
         # interrupt as soon as it appears, i.e. in the middle of the evaluation
         started = _wait_for(lambda: any(p.name.startswith(".losscli-") for p in tmp_path.iterdir()), proc)
         assert started, f"the evaluation ended before it could be interrupted: {proc.communicate()}"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert (out, err) == ("", "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
 

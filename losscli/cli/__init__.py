@@ -4,7 +4,9 @@ become an ``Error: ...`` line on stderr and an exit code (SPEC.md 8)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from typing import Annotated, Any
 
@@ -19,7 +21,7 @@ from losscli.errors import LossCliError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 evaluated (gates passed), 1 a gate failed, 2 usage error, 3 could not evaluate "
-    "(bad or missing input), 4 internal error (a bug), 130 interrupted."
+    "(bad or missing input), 4 internal error (a bug), 130 interrupted, 143 terminated."
 )
 
 
@@ -33,6 +35,7 @@ class _Group(TyperGroup):
         end = argv.index("--") if "--" in argv else len(argv)
         verbose = any(a in ("-v", "--verbose") for a in argv[:end])
         argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
+        on_term = _terminate_as_exception()
         try:
             install_envvars(self)  # LOSSCLI_* for the configurable options (losscli.config.KEYS)
             rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)
@@ -47,6 +50,8 @@ class _Group(TyperGroup):
             code = _quiet_pipe()
         except KeyboardInterrupt:
             code = 130
+        except _Terminated:
+            code = 143  # 128 + SIGTERM, as a shell reports it
         except Exception as e:  # noqa: BLE001 - the one place that turns any failure into an exit code
             if type(e).__name__ == "NoArgsIsHelpError":  # the help is the message; typer's rich help printed it
                 if e.format_message():
@@ -58,11 +63,29 @@ class _Group(TyperGroup):
                 if verbose:
                     traceback.print_exc()
                 code = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
+        finally:
+            on_term()
         try:
             sys.stdout.flush()
         except BrokenPipeError:
             code = _quiet_pipe()
         sys.exit(code)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the process is, so that temporary files are removed on the way out."""
+
+
+def _terminate_as_exception():
+    """Turn SIGTERM into ``_Terminated`` while a command runs; returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def raise_terminated(signum, frame):
+        raise _Terminated
+
+    old = signal.signal(signal.SIGTERM, raise_terminated)
+    return lambda: signal.signal(signal.SIGTERM, old)
 
 
 def _error(message: str, code: int) -> int:

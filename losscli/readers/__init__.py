@@ -10,6 +10,7 @@ import bz2
 import glob
 import gzip
 import hashlib
+import io
 import lzma
 import os
 import re
@@ -23,7 +24,7 @@ import numpy as np
 
 from losscli.errors import InputError, UsageError
 from losscli.readers import columns as cols
-from losscli.readers.arrays import read_npy, read_npz
+from losscli.readers.arrays import MAX_MEMBER_ENV, max_member_bytes, read_npy, read_npz
 
 FORMATS = ("csv", "tsv", "txt", "npy", "npz", "parquet", "jsonl")
 TABULAR = ("csv", "tsv", "txt", "parquet", "jsonl")
@@ -388,20 +389,26 @@ def _open(path: str, compression: str | None, hash_inputs: bool, mmap_ok: bool) 
 
 
 def _decompress(raw: bytes, compression: str, path: str) -> bytes:
+    """Decompressed bytes, never more than ``max_member_bytes()`` (a decompression bomb is an
+    error, not an out-of-memory kill)."""
+    cap = max_member_bytes()
     try:
-        if compression == "gzip":
-            return gzip.decompress(raw)
-        if compression == "bz2":
-            return bz2.decompress(raw)
-        if compression == "xz":
-            return lzma.decompress(raw)
-        try:
-            import zstandard
-        except ImportError:
-            raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
-        return zstandard.ZstdDecompressor().decompress(raw, max_output_size=1 << 34)
+        if compression == "zstd":
+            try:
+                import zstandard
+            except ImportError:
+                raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
+            with zstandard.ZstdDecompressor().stream_reader(raw) as fh:
+                out = fh.read(cap + 1)
+        else:
+            opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+            with opener(io.BytesIO(raw)) as fh:
+                out = fh.read(cap + 1)
     except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
         raise InputError(f"{path} is not valid {compression} data: {e}") from None
+    if len(out) > cap:
+        raise InputError(f"{path} decompresses to more than {cap} bytes ({MAX_MEMBER_ENV} sets the limit).")
+    return out
 
 
 def _file_sha256(path: str) -> str:

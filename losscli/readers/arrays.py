@@ -77,11 +77,12 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
 
 # ---------------------------------------------------------------------------- size limits
 
-MAX_MEMBER_ENV = "LOSSCLI_MAX_NPZ_MEMBER_BYTES"
+MAX_MEMBER_ENV = "LOSSCLI_MAX_DECOMPRESSED_BYTES"
 
 
 def max_member_bytes() -> int:
-    """The largest NPZ member losscli decompresses: ``$LOSSCLI_MAX_NPZ_MEMBER_BYTES``, else the
+    """The most bytes losscli decompresses (an NPZ member, a .gz/.bz2/.xz/.zst input read whole):
+    ``$LOSSCLI_MAX_DECOMPRESSED_BYTES``, else the
     machine's physical memory (a member cannot be held in memory beyond that anyway)."""
     raw = os.environ.get(MAX_MEMBER_ENV, "").strip()
     if raw:
