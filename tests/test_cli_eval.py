@@ -215,7 +215,7 @@ def test_bad_output_suffix_is_checked_before_reading(cli):
 
 
 def test_bad_per_sample_suffix_is_checked_before_reading(cli, files):
-    fails(cli("eval", "nope.csv", "-l", "mse", "--per-sample", "out.xyz"), 2, "--per-sample out.xyz: unsupported suffix; use one of .csv, .tsv, .jsonl, .npy.")
+    fails(cli("eval", "nope.csv", "-l", "mse", "--per-sample", "out.xyz"), 2, "--per-sample out.xyz: unsupported suffix; use one of .csv, .tsv, .jsonl, .npy, .parquet.")
     assert files.listing() == []
 
 

@@ -72,7 +72,7 @@ try:
     app({args!r}, prog_name="losscli")
 except SystemExit as e:
     code = e.code
-print("\\nPROBE", code, json.dumps(sorted(m for m in ("pandas", "rich", "pyarrow", "matplotlib") if m in sys.modules)))
+print("\\nPROBE", code, json.dumps(sorted(m for m in ("pandas", "rich", "pyarrow", "matplotlib", "dask", "distributed") if m in sys.modules)))
 """
 
 
@@ -91,6 +91,7 @@ def test_no_pandas_unless_a_table_is_read(npy_pair, args):
     code, modules = _probe(args, cwd=npy_pair)
     assert code == 0
     assert "pandas" not in modules and "pyarrow" not in modules and "matplotlib" not in modules
+    assert "dask" not in modules and "distributed" not in modules
 
 
 def test_a_csv_eval_does_import_pandas(tmp_path):
@@ -98,6 +99,17 @@ def test_a_csv_eval_does_import_pandas(tmp_path):
     (tmp_path / "t.csv").write_text("pred,target\n1,2\n")
     code, modules = _probe(["eval", "t.csv", "-l", "mse", "-b"], cwd=tmp_path)
     assert code == 0 and "pandas" in modules
+
+
+def test_a_parquet_eval_imports_pyarrow_but_not_pandas(tmp_path):
+    # Parquet is read by pyarrow alone (readers/parquet.py), streamed or whole, with a Parquet output
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"pred": [1.0, 2.0], "target": [1.5, 2.0], "id": [3, 4]}), tmp_path / "t.parquet")
+    for extra in ([], ["--chunk-rows", "1", "--per-sample", "ps.parquet", "--id-col", "id"]):
+        code, modules = _probe(["eval", "t.parquet", "-l", "mse", "-b", *extra], cwd=tmp_path)
+        assert code == 0 and "pyarrow" in modules and "pandas" not in modules and "dask" not in modules
 
 
 def test_import_losscli_imports_no_typer_rich_or_pandas():

@@ -56,3 +56,11 @@ class GateMode(str, enum.Enum):
 
     fail = "fail"
     warn = "warn"
+
+
+class Engine(str, enum.Enum):
+    """``--engine``: ``local`` evaluates in this process; ``dask`` maps the evaluation over
+    partitions of the inputs on a Dask cluster (``losscli.engine_dask``)."""
+
+    local = "local"
+    dask = "dask"

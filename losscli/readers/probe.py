@@ -74,7 +74,7 @@ def _table(table: Any, where: str) -> dict[str, Any]:
     columns: list[dict[str, Any]] = []
     numeric: list[int] = []
     for i, name in enumerate(names):
-        dtype = str(table.frame.dtypes.iloc[i])
+        dtype = table.dtype_name(i) if hasattr(table, "dtype_name") else str(table.frame.dtypes.iloc[i])  # Parquet: its Arrow type
         try:
             values = table.take([i], name)
         except InputError as e:

@@ -1,4 +1,4 @@
-"""CSV/TSV/whitespace/JSONL/Parquet tables via pandas (the only pandas user).
+"""CSV/TSV/whitespace/JSONL tables via pandas (the only pandas user; Parquet is read by pyarrow in readers/parquet.py).
 
 Numbers are parsed strictly: a cell that is not a number, empty, ``nan`` or ``NaN`` is an error
 naming the file, the column and the row.
@@ -72,9 +72,7 @@ def read_table(
         data = io.BytesIO(data)
     sep = None
     try:
-        if fmt == "parquet":
-            frame = _read_parquet(data, where)
-        elif fmt == "jsonl":
+        if fmt == "jsonl":
             frame = pd.read_json(data, lines=True, compression=compression or "infer")
         else:
             sep = delimiter or {"csv": ",", "tsv": "\t", "txt": r"\s+"}[fmt]
@@ -185,14 +183,6 @@ def concat(tables: list[Table], where: str) -> Table:
         if t.columns != first:
             raise InputError(f"{t.where} has columns {t.columns}, but {tables[0].where} has {first}.")
     return Table(pd.concat([t.frame for t in tables], ignore_index=True), where)
-
-
-def _read_parquet(data: Any, where: str) -> pd.DataFrame:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise InputError(f"Reading {where} needs pyarrow: pip install 'losscli[parquet]'.") from None
-    return pd.read_parquet(data)
 
 
 def _first_line(e: BaseException) -> str:

@@ -1,7 +1,8 @@
 """Per-sample values to a file, streamed chunk by chunk in input order.
 
 Formats by suffix: ``.csv``, ``.tsv``, ``.jsonl``, ``.npy`` (float64, ``(N,)`` for one loss or
-``(N, L)`` for several; ids are not stored in NPY). Rows dropped by ``--nan-policy omit`` hold
+``(N, L)`` for several; ids are not stored in NPY), ``.parquet`` (pyarrow, the ``parquet`` extra:
+one float64 column per loss after the id column, one row group per chunk). Rows dropped by ``--nan-policy omit`` hold
 NaN (empty in CSV/TSV, null in JSONL) so that row i of the output is row i of the input.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 from losscli._atomic import HeldInterrupts, atomic_write
 from losscli.errors import OutputError, UsageError
 
-FORMATS = (".csv", ".tsv", ".jsonl", ".npy")
+FORMATS = (".csv", ".tsv", ".jsonl", ".npy", ".parquet")
 
 
 def check_path(path: str) -> str:
@@ -28,6 +29,8 @@ def check_path(path: str) -> str:
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
         raise UsageError(f"--per-sample {path}: unsupported suffix; use one of {', '.join(FORMATS)}.")
+    if suffix == ".parquet":
+        _pyarrow(path)
     return suffix
 
 
@@ -37,6 +40,10 @@ def writer(path: str, labels: list[str], id_name: str | None = None) -> Iterator
     suffix = check_path(path)
     if suffix == ".npy":
         with _NpyWriter(path, labels) as w:
+            yield w
+        return
+    if suffix == ".parquet":
+        with atomic_write(path, "wb") as fh, _ParquetWriter(fh, path, labels, id_name) as w:
             yield w
         return
     with atomic_write(path) as fh:
@@ -129,3 +136,88 @@ class _NpyWriter:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(self.scratch)
+
+
+def _pyarrow(path: str):
+    """``pyarrow`` for a Parquet output, or one clear exit-3 error (it is an optional extra)."""
+    try:
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise OutputError(f"--per-sample {path} needs pyarrow: pip install 'losscli[parquet]'") from None
+    return pyarrow
+
+
+class _ParquetWriter:
+    """Per-sample values as a Parquet file, one row group per chunk (pyarrow's ParquetWriter on
+    the temporary file of ``atomic_write``): float64 columns named by the losses, after the id
+    column when given; NaN where ``--nan-policy omit`` dropped a row."""
+
+    def __init__(self, fh, path: str, labels: list[str], id_name: str | None) -> None:
+        self.pa = _pyarrow(path)
+        self.fh, self.path, self.labels, self.id_name = fh, path, labels, id_name
+        self.writer = None
+        self.schema = None
+
+    def __enter__(self) -> "_ParquetWriter":
+        return self
+
+    def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
+        pa = self.pa
+        names, arrays = [], []
+        if self.id_name is not None:
+            names.append(self.id_name)
+            arrays.append(self._ids(ids, len(values[self.labels[0]]) if self.labels else 0))
+        for label in self.labels:
+            names.append(label)
+            arrays.append(self._numbers(np.asarray(values[label], dtype=np.float64)))
+        table = pa.Table.from_arrays(arrays, names=names)
+        if self.writer is None:
+            self._open(table.schema)
+        elif table.schema != self.schema:
+            try:
+                table = table.cast(self.schema)
+            except (pa.ArrowException, ValueError) as e:
+                raise OutputError(f"Cannot write {self.path}: the id column '{self.id_name}' changes type between chunks ({e}).") from None
+        self._guard(lambda: self.writer.write_table(table))
+
+    def _ids(self, ids: np.ndarray | None, n: int):
+        pa = self.pa
+        if ids is None:
+            return pa.nulls(n)
+        if ids.dtype.kind in "iuf":
+            return self._numbers(ids.astype(np.float64 if ids.dtype.kind == "f" else np.int64))
+        try:
+            return pa.array(ids.tolist())
+        except (pa.ArrowException, ValueError, TypeError):  # mixed types (say numbers and text): as text
+            return pa.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in ids.tolist()], type=pa.string())
+
+    def _numbers(self, a: np.ndarray):
+        """An int64/float64 column made from the array's buffer (``pa.array`` would import pandas)."""
+        pa = self.pa
+        a = np.ascontiguousarray(a)
+        return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), len(a), [None, pa.py_buffer(a)])
+
+    def _open(self, schema) -> None:
+        import pyarrow.parquet as pq
+
+        self.schema = schema
+        self.writer = self._guard(lambda: pq.ParquetWriter(self.fh, schema))
+
+    def _guard(self, call):
+        try:
+            return call()
+        except OSError as e:  # a full disk (pyarrow's own I/O errors are OSErrors too)
+            raise OutputError(f"Cannot write {self.path}: {getattr(e, 'strerror', None) or e}.") from None
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            if self.writer is not None:
+                with contextlib.suppress(Exception):
+                    self.writer.close()
+            return
+        if self.writer is None:  # no rows: the columns alone
+            pa = self.pa
+            fields = ([pa.field(self.id_name, pa.null())] if self.id_name is not None else []) + [pa.field(label, pa.float64()) for label in self.labels]
+            self._open(pa.schema(fields))
+        self._guard(self.writer.close)
