@@ -6,7 +6,8 @@ losscli's side is what ``losscli eval`` does with arrays in memory when no per-s
 asked for: ``Accumulator.update(..., per_sample=False)`` (NaN checks of the inputs, the loss,
 its finiteness check, the mergeable Summary with sum, mean, M2, min and max) and ``compute()``.
 Best of ``REPEATS`` (7), interleaved; prints ``ratio=`` lines. ``np.dot`` runs on OpenBLAS's
-threads; the single-threaded ratio (``OPENBLAS_NUM_THREADS=1``) is a separate run.
+threads and losscli's engine on two (``losscli._blocked``); the single-threaded ratio is a
+separate run: ``OPENBLAS_NUM_THREADS=1 LOSSCLI_THREADS=1``.
 
     .venv/bin/python benchmarks/bench_kernels.py      # SIZE=0.1 for 1M rows
 """
@@ -42,7 +43,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     a = rng.normal(size=rows)
     b = a + rng.normal(scale=0.5, size=rows)
-    print(f"{rows} rows float64 in memory ({2 * a.nbytes / 1e6:.0f} MB)")
+    from losscli import _blocked
+
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"{rows} rows float64 in memory ({2 * a.nbytes / 1e6:.0f} MB); threads: losscli {_blocked.threads()} (LOSSCLI_THREADS), np.dot OPENBLAS_NUM_THREADS={blas}")
 
     def evaluate(loss: str) -> float:
         acc = Accumulator([loss])

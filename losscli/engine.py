@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import _blocked
 from losscli._version import __version__
 from losscli.analysis import GROUP_PREFIX, ID_KEY, Analysis, AnalysisOptions
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
@@ -110,6 +111,12 @@ class Accumulator:
             arrays.update(self.analysis.side_arrays(ids, groups))
         n = self._check_rows(arrays, weights)
         step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
+        if n and _blocked.eligible(self, weights):  # no weights, statistics or combinations (losscli._blocked)
+            if n > step:
+                _keep_freed_blocks()
+            out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
+            _blocked.run(self, arrays, n, step, out, role_arrays=role_arrays, source_key=_source_key)
+            return out
         if n <= step:
             # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
             with np.errstate(all="ignore"):

@@ -14,6 +14,7 @@ ALLOWED = {
     "_checks": {"errors"},
     "_atomic": {"errors"},
     "_threads": set(),  # daemon worker threads (CSV pieces parsed in parallel)
+    "_prefetch": {"errors"},  # sha256 of big inputs started with the command (stdlib only)
     "losses": {"losses", "_checks", "errors"},
     "reductions": {"_checks", "errors"},
     "stats": {"reductions"},
@@ -21,19 +22,23 @@ ALLOWED = {
     "bootstrap": {"reductions"},  # Poisson bootstrap weights, replicate sums, paired p-value, Holm
     "analysis": {"bootstrap", "reductions", "stats", "errors"},  # CI state, groups, top-k (mergeable)
     "comparison": {"engine", "analysis", "bootstrap", "stats", "report", "errors", "_version"},  # losscli compare
-    "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version", "analysis"},
+    "_blocked": {"losses", "reductions", "_threads"},  # the engine's fast path: blocks on two threads
+    "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version", "analysis", "_blocked"},
+    "engine_dask": {"engine", "readers", "errors"},  # --engine dask: Accumulator states over partitions, merged
     "gates": {"losses", "errors"},  # gate grammar, matching, paired test (numpy, lazily)
     "config": {"errors"},  # TOML config files (stdlib tomllib)
-    "readers": {"readers", "errors", "_threads"},
+    "readers": {"readers", "errors", "_threads", "_prefetch"},
     "render": {"render", "report", "_atomic", "errors"},
-    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison"},
+    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }
 # third-party package -> the only places that may import it
 THIRD_PARTY = {
     "pandas": ("readers/tabular.py",),
-    "pyarrow": ("readers/tabular.py",),
+    "pyarrow": ("readers/tabular.py", "readers/parquet.py", "render/per_sample.py"),
+    "dask": ("engine_dask.py",),
+    "distributed": ("engine_dask.py",),
     "rich": ("render/", "cli/"),
     "typer": ("cli/",),
     "matplotlib": ("render/plot.py",),

@@ -10,11 +10,16 @@ import threading
 import traceback
 from typing import Annotated, Any
 
+from losscli.cli import _startup
+
+_startup.apply()  # before numpy, typer and rich load: OpenBLAS threads, deferred rich modules
+
 import typer
 from typer.core import TyperGroup
 
 from losscli._version import __version__
 from losscli.cli import compare, describe, eval as eval_cmd, gate, inspect, list_losses, merge
+from losscli.cli._app import App
 from losscli.cli._config import install_envvars
 from losscli.cli._options import protect_stdin
 from losscli.errors import LossCliError
@@ -109,7 +114,7 @@ def _quiet_pipe() -> int:
     return 0
 
 
-app = typer.Typer(
+app = App(  # a typer.Typer that builds only the command it runs (losscli.cli._app)
     cls=_Group,
     name="losscli",
     help="Score saved model predictions with reference-exact losses.",

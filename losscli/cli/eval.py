@@ -13,7 +13,7 @@ import typer
 from losscli._atomic import atomic_write
 from losscli.cli import _config
 from losscli.cli import _stats_options as so
-from losscli.cli._options import SUFFIX_FORMATS, GateMode, NanPolicy, OutputFormat, Reduction, stdin_path
+from losscli.cli._options import SUFFIX_FORMATS, Engine, GateMode, NanPolicy, OutputFormat, Reduction, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -57,7 +57,7 @@ def eval_command(
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the output to FILE (format from its suffix unless -f).", rich_help_panel=OUTPUT)] = None,
     report_path: Annotated[Optional[str], typer.Option("--report", help="Also write the JSON report to FILE.", rich_help_panel=OUTPUT)] = None,
     score_only: Annotated[bool, typer.Option("-b", "--score-only", help="Print bare headline values, one per line.", rich_help_panel=OUTPUT)] = False,
-    per_sample_path: Annotated[Optional[str], typer.Option("--per-sample", help="Write per-sample losses (csv, tsv, jsonl, npy) in input order.", rich_help_panel=OUTPUT)] = None,
+    per_sample_path: Annotated[Optional[str], typer.Option("--per-sample", help="Write per-sample losses (csv, tsv, jsonl, npy, parquet) in input order.", rich_help_panel=OUTPUT)] = None,
     precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table, csv and md output (JSON is always exact).", rich_help_panel=OUTPUT)] = 6,
     fail_if: Annotated[list[str], typer.Option("--fail-if", metavar="EXPR", help="Gate that must hold, else exit 1: LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER, OP one of < <= > >= (e.g. 'mse<=0.02', 'ce<=base*1.02'); repeatable.", rich_help_panel=GATING, show_default=False)] = [],  # noqa: B006
     baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="FILE", help="What 'base' is: an earlier JSON report, or a prediction file evaluated on the same target.", rich_help_panel=GATING)] = None,
@@ -78,8 +78,15 @@ def eval_command(
     row_offset: so.RowOffset = 0,
     chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, metavar="N", help="Read and evaluate about N rows at a time: memory stays bounded whatever the input size (streaming is automatic above 64 MB of input). Results do not depend on N.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
     emit_state: Annotated[Optional[str], typer.Option("--emit-state", metavar="FILE", help="Also write the mergeable state (JSON) of this evaluation, for 'losscli merge' of shards.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: evaluate in this process; dask: map the evaluation over partitions of the inputs (Parquet row groups, CSV byte ranges, NPY row ranges) on a Dask cluster and merge their states (needs the 'dask' extra). Same report.", rich_help_panel=PERFORMANCE)] = Engine.local,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="With --engine dask: the Dask scheduler to use (e.g. tcp://10.0.0.5:8786; its workers must see the input files at the same paths). Default: a local cluster in this process.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
 ) -> None:
     """Compute losses of predictions against targets."""
+    from losscli import _prefetch
+
+    _prefetch.clear()
+    if not no_hash and engine is Engine.local:  # big inputs hashed while the modules below load
+        _prefetch.start([pred, target])
     from losscli import readers
     from losscli.cli import _extras, _gating
     from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
@@ -101,7 +108,13 @@ def eval_command(
         from losscli.render.plot import check as check_plot
 
         check_plot(plot_path)
-    stream = _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
+    if engine is Engine.dask:
+        from losscli.engine_dask import check_usage
+
+        check_usage(losses, gate_plan=gate_plan, paths=[pred, target, *(v.partition("=")[2] for v in role_inputs)], scheduler=scheduler)
+    elif scheduler is not None:
+        raise UsageError("--scheduler is the address of a Dask scheduler: pass --engine dask too.")
+    stream = engine is Engine.dask or _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
     loaded = readers.load_inputs(
         pred,
         target,
@@ -131,7 +144,11 @@ def eval_command(
     parts = []
     bar = _extras.progress(stream, loaded, [pred, target, *(v.partition("=")[2] for v in role_inputs)])  # stderr, terminals only
     with sink as out, bar:
-        for chunk in iter_chunks(loaded, chunk_rows):  # the whole input is one chunk unless streamed
+        if engine is Engine.dask:  # partitions evaluated on a Dask cluster, their states merged into acc in order
+            from losscli import engine_dask
+
+            parts = engine_dask.evaluate(loaded, acc, scheduler=scheduler, chunk_rows=chunk_rows, sink=out, keep_values=keep_values, bar=bar)
+        for chunk in iter_chunks(loaded, chunk_rows) if engine is Engine.local else ():  # the whole input is one chunk unless streamed
             part = acc.update(chunk.arrays, chunk.weights, per_sample=keep_values or out is not None, ids=chunk.ids, groups=chunk.groups)
             if out is not None:
                 out.write(part, chunk.ids)

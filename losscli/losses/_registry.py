@@ -91,6 +91,7 @@ class LossSpec:
     finalize: Callable[[np.ndarray], np.ndarray] | None = None
     headline: str = "mean"
     rowwise: bool = True  # False: a row's loss depends on the other rows (NT-Xent): never chunked
+    propagates_nonfinite: bool = False  # True: a NaN/inf in any float input gives a non-finite loss on its row
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -182,13 +183,16 @@ def register_loss(
     finalize: Callable[[np.ndarray], np.ndarray] | None = None,
     headline: str = "mean",
     rowwise: bool = True,
+    propagates_nonfinite: bool = False,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register the decorated per-sample loss function under ``name`` and ``aliases``.
 
     ``inputs`` gives the kind of each positional argument (the roles, in order). A duplicate
     name or alias raises at import time. ``rowwise=False`` declares a loss whose value on a row
     depends on the other rows of the batch: the engine then never splits its rows into blocks
-    or chunks.
+    or chunks. ``propagates_nonfinite=True`` declares that a NaN or inf in any float input makes
+    that row's loss NaN or inf: the engine then skips its own pass over the inputs when every
+    loss value is finite (tests/test_kernels.py checks the claim for every loss that makes it).
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
@@ -230,6 +234,7 @@ def register_loss(
             finalize=finalize,
             headline=headline,
             rowwise=rowwise,
+            propagates_nonfinite=propagates_nonfinite,
         )
         for key in (name, *aliases):
             if key.lower() in _lookup:

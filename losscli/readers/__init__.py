@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import _prefetch
 from losscli.errors import InputError, UsageError
 from losscli.readers import columns as cols
 from losscli.readers.arrays import MAX_MEMBER_ENV, max_member_bytes, read_npy, read_npz
@@ -279,7 +280,11 @@ class _Input:
             where = "<stdin>" if path == "-" else path
             data, digest = _open(path, source.compression, hash_inputs, mmap_ok=source.fmt == "npy")
             digests.append(digest)
-            if source.fmt in TABULAR:
+            if source.fmt == "parquet":  # pyarrow, without pandas (readers.parquet)
+                from losscli.readers.parquet import read_parquet
+
+                parts_t.append(read_parquet(data, where))
+            elif source.fmt in TABULAR:
                 from losscli.readers.tabular import read_table
 
                 parts_t.append(read_table(data, source.fmt, where, header=header, delimiter=delimiter))
@@ -295,7 +300,10 @@ class _Input:
         if hash_inputs:
             info["sha256"] = digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
         if parts_t:
-            from losscli.readers.tabular import concat
+            if source.fmt == "parquet":
+                from losscli.readers.parquet import concat
+            else:
+                from losscli.readers.tabular import concat
 
             table = parts_t[0] if len(parts_t) == 1 else concat(parts_t, source.where)
             return cls(source, table, None, info)
@@ -375,7 +383,8 @@ def _open(path: str, compression: str | None, hash_inputs: bool, mmap_ok: bool) 
         if path == "-":
             raw = sys.stdin.buffer.read()
         elif compression is None:
-            digest = _file_sha256(path) if hash_inputs else None
+            job = _prefetch.claim(path) if hash_inputs else None  # hashed since the command started
+            digest = (job.result() if job is not None else _file_sha256(path)) if hash_inputs else None
             return path, digest
         else:
             with open(path, "rb") as fh:
@@ -399,16 +408,22 @@ def _decompress(raw: bytes, compression: str, path: str) -> bytes:
             except ImportError:
                 raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
             with zstandard.ZstdDecompressor().stream_reader(raw) as fh:
-                out = fh.read(cap + 1)
-        else:
-            opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
-            with opener(io.BytesIO(raw)) as fh:
-                out = fh.read(cap + 1)
+                return _read_capped(fh, cap, path)
+        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
+        with opener(io.BytesIO(raw)) as fh:
+            return _read_capped(fh, cap, path)
     except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
         raise InputError(f"{path} is not valid {compression} data: {e}") from None
-    if len(out) > cap:
-        raise InputError(f"{path} decompresses to more than {cap} bytes ({MAX_MEMBER_ENV} sets the limit).")
-    return out
+
+
+def _read_capped(fh: Any, cap: int, path: str) -> bytes:
+    """All of ``fh`` in 16 MiB reads (``read(cap)`` would allocate ``cap`` bytes up front)."""
+    out = bytearray()
+    while block := fh.read(1 << 24):
+        out += block
+        if len(out) > cap:
+            raise InputError(f"{path} decompresses to more than {cap} bytes ({MAX_MEMBER_ENV} sets the limit).")
+    return bytes(out)
 
 
 def _file_sha256(path: str) -> str:

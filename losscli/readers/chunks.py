@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import _prefetch
 from losscli.errors import InputError, ShapeError
 from losscli.readers.arrays import read_npy
 
@@ -108,7 +109,7 @@ def default_chunk_rows(loaded: Any) -> int:
     tables = False
     for value in _values(loaded):
         stream = value.stream if isinstance(value, Ref) else None
-        if isinstance(stream, _TableStream):
+        if isinstance(stream, (_TableStream, _ParquetStream)):
             tables = True
             row_bytes = max(row_bytes, stream.bytes_per_row)
         elif isinstance(stream, _ArrayStream):
@@ -197,6 +198,14 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter
     info: dict[str, Any] = {"path": source.where, "format": source.fmt}
     if source.fmt in ("csv", "tsv", "txt"):
         stream = _TableStream(paths, source, header=header, delimiter=delimiter, hash_inputs=hash_inputs)
+        if len(paths) > 1:
+            info["files"] = len(paths)
+        if hash_inputs:
+            info["sha256"] = None  # filled when the stream ends
+        stream.info = info
+        return cls(source, LazyTable(stream), None, info)
+    if source.fmt == "parquet" and source.compression is None and "-" not in paths:
+        stream = _ParquetStream(paths, source, hash_inputs)
         if len(paths) > 1:
             info["files"] = len(paths)
         if hash_inputs:
@@ -317,7 +326,7 @@ def _take(buf: deque, n: int) -> dict[str, np.ndarray]:
 
 def _materialized(stream, members, rows: int) -> Iterator[dict[str, np.ndarray]]:
     """The arrays of ``members`` (key, selection) for each piece of ``stream``."""
-    if isinstance(stream, _TableStream):
+    if isinstance(stream, (_TableStream, _ParquetStream)):
         yield from stream.selected(rows, members)
         return
     for piece in stream.pieces(rows):
@@ -443,6 +452,85 @@ def _npy_part(path: str, fmt: str, key: str | None) -> _NpyPart | None:
         return _NpyPart(path, f"{path}:{key}", tuple(shape), dtype, 0, key, member=key + ".npy")
     except (OSError, ValueError, zipfile.BadZipFile, struct.error, EOFError, InputError):
         return None
+
+
+class _ParquetStream(_Stream):
+    """Parquet files (or the files of a glob) in record batches of about N rows, reading only
+    the selected columns, one row group at a time (``readers.parquet``: pyarrow). The footers
+    are read when the stream opens: columns, row groups and rows are known before any data."""
+
+    def __init__(self, paths: list[str], source: Any, hash_inputs: bool) -> None:
+        from losscli.readers import parquet
+
+        self.paths, self.source, self.hash_inputs = paths, source, hash_inputs
+        self.columns, self.row_groups = [], []
+        for path in paths:
+            columns, groups = parquet.metadata(path)
+            if path is paths[0]:
+                self.columns = columns
+            elif columns != self.columns:
+                raise InputError(f"{path} has columns {columns}, but {paths[0]} has {self.columns}.")
+            if not sum(groups):  # as the whole-file read says
+                raise InputError(f"{path} has no data rows.")
+            self.row_groups.append(groups)
+        self.rows = sum(sum(g) for g in self.row_groups)
+        self.bytes_per_row = 8.0 * max(len(self.columns), 1)
+        self._hashing: Any = None
+
+    def pieces(self, rows: int) -> Iterator[Any]:
+        return self._pieces(rows, list(range(len(self.columns))), None)
+
+    def selected(self, rows: int, members) -> Iterator[dict[str, np.ndarray]]:
+        """The selections ``members`` of each batch (only their columns are read)."""
+        positions: set[int] = set()
+        for _, ref in members:
+            if ref.op == "take":
+                positions.update(ref.arg[0])
+            elif ref.op == "ids":
+                positions.add(ref.arg)
+        return self._pieces(rows, sorted(positions), members)
+
+    def _pieces(self, rows: int, positions: list[int], members) -> Iterator[Any]:
+        from losscli.readers import parquet
+
+        if self.hash_inputs and self._hashing is None:  # the files' bytes, hashed beside the reading
+            self._hashing = _FileDigests(self.paths)
+        base = 0
+        for path, groups in zip(self.paths, self.row_groups):
+            for table in parquet.pieces(path, self.columns, positions, rows, path, base):
+                yield table if members is None else _select(table, members)
+            base += sum(groups)
+
+    def digest(self) -> str | None:
+        if not self.hash_inputs:
+            return None
+        if self._hashing is None:
+            self._hashing = _FileDigests(self.paths)
+        digests = self._hashing.result()
+        return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+class _FileDigests:
+    """The sha256 of whole files, computed on a thread of their own (hashlib releases the GIL)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        import threading
+
+        self._paths, self._digests, self._error = list(paths), [], None
+        self._thread = threading.Thread(target=self._run, name="losscli-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._digests = [_file_digest(p) for p in self._paths]
+        except OSError as e:
+            self._error = e
+
+    def result(self) -> list[str]:
+        self._thread.join()
+        if self._error is not None:
+            raise InputError(f"Cannot read {self._error.filename}: {self._error.strerror or self._error}")
+        return self._digests
 
 
 class _ArrayStream(_Stream):
@@ -602,7 +690,8 @@ class _TableStream(_Stream):
     def _open_file(self, index: int) -> None:
         path = self.paths[index]
         self.where = "<stdin>" if path == "-" else path
-        self._hash = _AsyncHash() if self.hash_inputs else None
+        # the job hashing the file since the command started (losscli._prefetch), else a hash of the bytes read
+        self._hash = (_prefetch.claim(path) or _AsyncHash()) if self.hash_inputs else None
         try:
             raw = sys.stdin.buffer if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
         except OSError as e:

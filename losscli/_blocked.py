@@ -1,0 +1,187 @@
+"""The engine's fast path: one update's rows in cache-sized blocks, on two threads.
+
+``Accumulator.update`` hands an update here when each block needs only its losses' values and
+their statistics: no sample weights, no ``--ci``/``--group-by``/``--top-k``, no combination and
+no per-column headline (``rmse`` on ``(N, D)``). Per block:
+
+1. every loss through its single definition in ``losscli/losses/`` (the regression losses work in
+   place in the arrays they allocate: no further temporaries);
+2. ``Σl``, ``M2``, ``min``, ``max`` (``reductions.moments``, four passes over the values): min and
+   max are NaN/inf-propagating, so their finiteness is the check of every value, at no cost;
+3. the inputs' NaN/inf check, skipped for inputs that only feed losses registered with
+   ``propagates_nonfinite=True`` (a NaN/inf input makes their value non-finite, and step 2 saw
+   none); any other float input is checked with one dot product per pair of inputs (a NaN/inf
+   element makes ``Σ x y`` NaN/inf; a finite sum proves every element finite; when the sum
+   overflows, ``np.isfinite`` decides).
+
+A block whose loss raises, or whose values or inputs are not all finite, is left to the exact
+path (``Accumulator._update``): it raises the error of its first bad row, drops rows under
+``--nan-policy omit`` or propagates, exactly as before. Blocks are evaluated by this thread and
+one worker (numpy releases the GIL in its loops) and folded in row order
+(``Summary.of_blocks``): the result does not depend on the threads.
+
+From ~11 passes over each block to 4 for the statistics plus the loss's own (MSE: subtract and
+square): ``benchmarks/bench_kernels.py`` measures it against ``np.dot``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any, Callable
+
+import numpy as np
+
+from losscli.losses import Combination
+from losscli.reductions import Summary, dot1, moments
+
+MIN_BLOCKS_FOR_THREADS = 4  # fewer blocks: one thread (starting the worker costs ~0.1 ms)
+THREAD_BLOCK_FACTOR = 2  # two threads take blocks twice as large: half the GIL hand-overs
+_pool_lock = threading.Lock()
+_pool: Any = None
+
+
+def threads() -> int:
+    """Threads evaluating blocks: 2 on a multi-core machine, 1 with ``LOSSCLI_THREADS=1``."""
+    env = os.environ.get("LOSSCLI_THREADS", "")
+    if env.strip().isdigit():
+        return max(1, min(2, int(env)))
+    return 2 if (os.cpu_count() or 1) > 1 else 1
+
+
+def eligible(acc: Any, weights: Any) -> bool:
+    """Whether the update of ``acc`` (an ``engine.Accumulator``) can take the fast path."""
+    return acc.analysis is None and weights is None and not any(isinstance(b, Combination) for b in acc.losses)
+
+
+def run(
+    acc: Any,
+    arrays: Mapping[str, np.ndarray],
+    n: int,
+    step: int,
+    out: dict[str, np.ndarray],
+    *,
+    role_arrays: Callable[..., list[np.ndarray]],
+    source_key: Callable[..., str],
+) -> None:
+    """Fold rows ``[0, n)`` of ``arrays`` into ``acc`` (an ``engine.Accumulator``) in blocks of
+    ``step`` rows; write each loss's per-sample values into ``out[label]`` when ``out`` has it.
+    ``role_arrays(loss, arrays)`` and ``source_key(loss, role, arrays)`` are the engine's (which
+    array fills each role)."""
+    losses = acc.losses
+    try:
+        plan = [(b, b.label) for b in losses]
+        if any(b.spec.finalize is not None and role_arrays(b, arrays)[0].ndim == 2 for b in losses):
+            plan = []  # a per-column headline: the exact path keeps the columns
+    except Exception:  # noqa: BLE001 - a missing role: the exact path raises the error
+        plan = []
+    if not plan:
+        _exact(acc, arrays, n, step, out, range(0, n, step))
+        return
+    covered = {source_key(b, r.name, arrays) for b in losses if b.spec.propagates_nonfinite for r in b.spec.roles}
+    check = [k for k, a in arrays.items() if a.dtype.kind in "fc" and k not in covered] if acc.nan_policy != "propagate" else []
+    threaded = threads() > 1 and n >= MIN_BLOCKS_FOR_THREADS * step
+    step = step * THREAD_BLOCK_FACTOR if threaded else step
+    starts = range(0, n, step)
+    results: list[list | None] = [None] * len(starts)
+    order = iter(range(len(starts)))
+    stop: list[bool] = []  # set when this thread fails (Ctrl-C): the worker stops after its block
+
+    def work() -> None:
+        with np.errstate(all="ignore"):  # errstate is per thread: overflow surfaces as inf, checked
+            for i in order:  # shared iterator: each block is taken by one thread
+                if stop:
+                    return
+                lo = starts[i]
+                hi = min(lo + step, n)
+                results[i] = _block(plan, role_arrays, {k: v[lo:hi] for k, v in arrays.items()}, check, out, lo, hi)
+
+    if threaded:
+        helper = _worker().submit(work)
+        try:
+            work()
+        except BaseException:
+            stop.append(True)
+            raise
+        finally:
+            helper.result()
+    else:
+        work()
+    pending: dict[str, list] = {label: [] for _, label in plan}
+    for i, lo in enumerate(starts):
+        stats = results[i]
+        if stats is None:  # the exact path; fold what came before it first (rows and errors in order)
+            _flush(acc, pending)
+            _exact(acc, arrays, n, step, out, [lo])
+            continue
+        for (_, label), s in zip(plan, stats):
+            pending[label].append(s)
+        acc.rows += min(lo + step, n) - lo
+    _flush(acc, pending)
+
+
+def _block(plan, role_arrays, arrays, check, out, lo: int, hi: int) -> list | None:
+    """The statistics ``(n, Σl, Σm, M2, min, max)`` of each loss on one block, or None."""
+    n = hi - lo
+    stats = []
+    for loss, label in plan:
+        try:
+            inputs = role_arrays(loss, arrays)
+            values = loss(*inputs)
+            norm = loss.normalizer(*inputs)
+        except Exception:  # noqa: BLE001 - the exact path raises it, with rows and sources named
+            return None
+        if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and values.shape == (n,)):
+            return None
+        mom = moments(values)
+        if mom is None:
+            return None
+        s_m = float(n) if norm is None else float(np.sum(norm))
+        stats.append((n, mom[0], s_m, mom[1], mom[2], mom[3]))
+        if label in out:
+            out[label][lo:hi] = values
+    if check and not _all_finite([arrays[k] for k in check]):
+        return None
+    return stats
+
+
+def _all_finite(arrays: list[np.ndarray]) -> bool:
+    """Whether every element of every array is finite: one dot product per pair of same-shape
+    float64 arrays (a NaN/inf element makes the sum NaN/inf), ``np.isfinite`` otherwise."""
+    fast = [a.reshape(-1) for a in arrays if a.dtype == np.float64 and a.flags.c_contiguous]
+    rest = [a for a in arrays if not (a.dtype == np.float64 and a.flags.c_contiguous)]
+    if len(fast) % 2:
+        fast.append(fast[-1])
+    for x, y in zip(fast[::2], fast[1::2]):
+        if len(x) != len(y) or not math.isfinite(dot1(x, y)):
+            rest += [x, y]  # different sizes, or the sum overflowed (or a NaN/inf): decide exactly
+    return all(bool(np.isfinite(a).all()) for a in rest)
+
+
+def _flush(acc: Any, pending: dict[str, list]) -> None:
+    for label, blocks in pending.items():
+        if blocks:
+            acc.summaries[label] = acc.summaries[label].merge(Summary.of_blocks(blocks))
+            blocks.clear()
+
+
+def _exact(acc: Any, arrays, n: int, step: int, out: dict[str, np.ndarray], starts) -> None:
+    with np.errstate(all="ignore"):
+        for lo in starts:
+            hi = min(lo + step, n)
+            values = acc._update({k: v[lo:hi] for k, v in arrays.items()}, None)
+            for label, v in out.items():
+                v[lo:hi] = values[label]
+
+
+def _worker():
+    """A pool of one daemon thread, the engine's own (the readers' pool may be busy parsing)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from losscli._threads import Pool
+
+            _pool = Pool(workers=1, name="losscli-blocks")
+        return _pool

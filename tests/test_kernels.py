@@ -1,0 +1,229 @@
+"""The fast engine path (losscli/_blocked.py) and its numerics (reductions.moments, dot1).
+
+- every loss registered with ``propagates_nonfinite=True`` really gives a NaN/inf value on each
+  row with a NaN/inf input (the fast path skips its input check on that claim);
+- the in-place regression kernels are bit-identical to the reference formulas (torch's
+  ``where`` forms);
+- the one-pass M2 stays within its documented error bound of the exact value (rational
+  arithmetic), on both sides of the ``KAPPA_MAX`` threshold;
+- ``Summary.of_blocks`` is the sequential ``merge`` of the blocks' summaries, bit for bit;
+- the fast path, on one thread or two, gives the exact path's report (1e-12; n, min, max
+  exactly), per-sample values and errors, whatever the block size and NaN policy.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import losscli._blocked as blocked
+import losscli.engine as engine
+from losscli.engine import Accumulator
+from losscli.errors import InputError
+from losscli.losses import list_losses, parse_spec
+from losscli.losses import regression as R
+from losscli.reductions import KAPPA_MAX, Summary, dot1, moments
+
+PROPAGATING = [s.name for s in list_losses() if s.propagates_nonfinite]
+SPECIALS = (np.nan, np.inf, -np.inf)
+
+
+def test_some_losses_propagate_nonfinite():
+    assert {"mse", "mae", "huber", "smooth_l1", "log_cosh", "rmse"} <= set(PROPAGATING)
+
+
+@pytest.mark.parametrize("name", PROPAGATING)
+@pytest.mark.parametrize("shape", [(9,), (9, 3)])
+def test_a_nonfinite_input_gives_a_nonfinite_loss(name, shape):
+    """The claim behind ``propagates_nonfinite``, for each role, value and parameter setting."""
+    spec = parse_spec(name)[0].spec
+    assert all(r.kind == "values" for r in spec.roles), "extend this test for other kinds"
+    rng = np.random.default_rng(0)
+    settings = [{}] + [{p.name: v} for p in spec.params if p.type == "float" for v in (0.0, 1e-300, 1e300) if p.domain is None or p.domain.test(v)]
+    for params in settings:
+        bound = spec.bind(params)
+        for role in range(len(spec.roles)):
+            inputs = [rng.normal(size=shape) for _ in spec.roles]
+            bad_rows = [1, 4, 7]
+            for row, value in zip(bad_rows, SPECIALS):
+                inputs[role][row] = value  # (N, D): the whole row
+            inputs[role][8, ...] = np.inf
+            for other in range(len(spec.roles)):  # inf - inf on the same row
+                inputs[other][8, ...] = np.inf
+            with np.errstate(all="ignore"):
+                out = bound(*inputs)
+            assert not np.isfinite(out[bad_rows + [8]]).any(), (name, params, role)
+            assert np.isfinite(np.delete(out, bad_rows + [8])).all()
+
+
+def _where_forms(a: np.ndarray, delta: float):
+    huber = np.where(a < delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    smooth = np.where(a < delta, 0.5 * a * a / delta, a - 0.5 * delta) if delta else a
+    return huber, smooth
+
+
+def test_in_place_kernels_are_bit_identical_to_the_reference_forms():
+    rng = np.random.default_rng(3)
+    specials = [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1e-310, 2.2250738585072014e-308, 1e-160, 1e154, 1e200, 1.7976931348623157e308, 0.5, 1.0, 2.0]
+    for scale in (False, True):
+        p = rng.normal(size=20_000) * (10.0 ** rng.integers(-320, 300, size=20_000) if scale else 1.0)
+        t = np.where(rng.random(20_000) < 0.2, p, rng.normal(size=20_000))
+        p[: len(specials)] = specials
+        t[len(specials) : 2 * len(specials)] = specials
+        with np.errstate(all="ignore"):
+            d = p - t
+            a = np.abs(d)
+            for delta in (1.0, 0.5, 2.0, 1e-300, 1e300):
+                huber, smooth = _where_forms(a, delta)
+                np.testing.assert_array_equal(R.huber(p, t, delta=delta), huber)
+                np.testing.assert_array_equal(R.smooth_l1(p, t, beta=delta), smooth)
+            np.testing.assert_array_equal(R.smooth_l1(p, t, beta=0.0), a)
+            np.testing.assert_array_equal(R.squared_error(p, t), d * d)
+            np.testing.assert_array_equal(R.absolute_error(p, t), a)
+            np.testing.assert_array_equal(R.log_cosh(p, t), np.logaddexp(d, -d) - math.log(2.0))
+    p0 = p.copy()
+    with np.errstate(all="ignore"):
+        R.huber(p, t), R.smooth_l1(p, t), R.squared_error(p, t)
+    np.testing.assert_array_equal(p, p0)  # inputs untouched
+
+
+def _exact_m2(x: np.ndarray) -> Fraction:
+    f = [Fraction(v) for v in x.tolist()]
+    mean = sum(f) / len(f)
+    return sum((v - mean) ** 2 for v in f)
+
+
+@pytest.mark.parametrize("kappa", [1.5, 7.5, 8.5, 100.0, 1e8])
+def test_one_pass_m2_is_within_its_error_bound(kappa):
+    """M2 of a chunk vs rational arithmetic: within ~3 κ ε (one pass, κ <= 8) or the two-pass
+    error (κ > 8); the module docstring of losscli.reductions has the analysis."""
+    rng = np.random.default_rng(int(kappa))
+    eps = np.finfo(np.float64).eps
+    worst = 0.0
+    for _ in range(5):
+        noise = rng.normal(size=4096)
+        x = noise + math.sqrt(kappa - 1.0) * (1.0 + rng.random() * 1e-3)  # κ = 1 + mean²/var ≈ kappa
+        s, m2, lo, hi = moments(x)
+        exact = _exact_m2(x)
+        worst = max(worst, abs(float((Fraction(m2) - exact) / exact)))
+        assert (lo, hi) == (x.min(), x.max()) and s == np.sum(x)
+    bound = 3 * min(kappa, KAPPA_MAX) * eps * 64  # 64: a generous growth factor for 4096 terms
+    assert worst <= bound, (worst, bound)
+
+
+def test_moments_edge_cases():
+    assert moments(np.array([np.nan, 1.0])) is None and moments(np.array([1.0, np.inf])) is None
+    assert moments(np.array([-np.inf])) is None
+    assert moments(np.full(1000, 0.5))[1] == 0.0  # constant: the two-pass form, exactly 0
+    c = np.full(1000, 0.1)  # Σ c / n is not exactly 0.1: the two-pass form's tiny M2
+    assert moments(c)[1] == float(np.einsum("i,i->", c - c.sum() / 1000, c - c.sum() / 1000))
+    assert moments(np.array([3.0]))[1] == 0.0
+    big = np.array([1e308, 1e308])  # Σl overflows: as the two-pass form (inf)
+    with np.errstate(all="ignore"):
+        assert moments(big)[0] == math.inf
+    x = np.arange(1e5)  # κ = 4: one pass
+    assert moments(x)[1] == pytest.approx(float(((x - x.mean()) ** 2).sum()), rel=1e-14)
+    assert dot1(x, x) == pytest.approx(float(np.dot(x, x)), rel=1e-15)
+    assert dot1(x[::2], x[::2]) == pytest.approx(float(np.dot(x[::2], x[::2])), rel=1e-15)  # strided: einsum
+
+
+def test_of_blocks_is_the_sequential_merge():
+    rng = np.random.default_rng(5)
+    for trial in range(50):
+        x = rng.lognormal(size=int(rng.integers(1, 2000))) * 10.0 ** int(rng.integers(-5, 5))
+        if trial % 5 == 0:
+            x[0] = 1e308
+        cuts = sorted({0, len(x), *rng.integers(0, len(x), size=5).tolist()})
+        merged, blocks = Summary(), []
+        for a, b in zip(cuts, cuts[1:]):
+            merged = merged.merge(Summary.of(x[a:b]))
+            s, m2, lo, hi = moments(x[a:b])
+            blocks.append((b - a, s, float(b - a), m2, lo, hi))
+        assert str(Summary.of_blocks(blocks).to_state()) == str(merged.to_state())  # (nan == nan)
+    assert Summary.of_blocks([]).n == 0
+
+
+def test_all_finite_check():
+    x = np.ones(100)
+    assert blocked._all_finite([x, x, x])
+    for bad in SPECIALS:
+        y = x.copy()
+        y[57] = bad
+        assert not blocked._all_finite([x, y]) and not blocked._all_finite([y])
+    assert blocked._all_finite([np.full(10, 1e200), np.full(10, 1e200)])  # the dot overflows: exact check
+    assert blocked._all_finite([x, np.ones(3)]) and blocked._all_finite([np.ones((4, 3), np.float32)])
+    assert not blocked._all_finite([np.array([1.0, np.nan], np.float32)])
+
+
+# ---------------------------------------------------------------------------- fast == exact
+
+LOSSES = ["mse", "mae", "huber:delta=0.5", "smooth_l1", "log_cosh", "rmse", "mape", "poisson_nll"]
+
+
+def _report(losses, pred, target, policy="error", *, fast=True, threads="2", block=None, monkeypatch=None, per_sample=True):
+    monkeypatch.setenv("LOSSCLI_THREADS", threads)
+    if not fast:
+        monkeypatch.setattr(blocked, "eligible", lambda acc, weights: False)
+    if block is not None:
+        monkeypatch.setattr(engine, "BLOCK_ELEMENTS", block)
+    try:
+        acc = Accumulator(losses, nan_policy=policy)
+        values = acc.update({"pred": pred, "target": target}, per_sample=per_sample)
+        return acc.compute().to_dict(), values
+    finally:
+        monkeypatch.undo()
+
+
+def _same(a: dict, b: dict) -> None:
+    for x, y in zip(a["losses"], b["losses"], strict=True):
+        for k in ("value", "sum", "mean", "std", "se"):
+            if isinstance(y[k], float) and math.isfinite(y[k]):
+                assert x[k] == pytest.approx(y[k], rel=1e-12, abs=1e-300), (x["label"], k)
+            else:
+                assert str(x[k]) == str(y[k]), (x["label"], k)
+        for k in ("n", "min", "max"):
+            assert x[k] == y[k], (x["label"], k)
+    assert a["inputs"]["rows_used"] == b["inputs"]["rows_used"] and a["inputs"]["dropped"] == b["inputs"]["dropped"]
+
+
+@pytest.mark.parametrize("policy", ["error", "omit", "propagate"])
+@pytest.mark.parametrize("block", [7, 64, 1000])
+@pytest.mark.parametrize("nan", [False, True])
+def test_fast_path_gives_the_exact_report(monkeypatch, policy, block, nan):
+    rng = np.random.default_rng(block)
+    n = 5003
+    pred, target = rng.uniform(0.1, 3.0, size=n), rng.uniform(0.1, 3.0, size=n)
+    if nan:
+        pred[[17, 2500, 4999]] = [np.nan, np.inf, -np.inf]
+        target[3000] = np.nan
+    losses = LOSSES if policy != "propagate" else LOSSES[:5]
+    try:
+        exact, ev = _report(losses, pred, target, policy, fast=False, block=block, monkeypatch=monkeypatch)
+    except InputError as e:
+        for threads in ("1", "2"):
+            with pytest.raises(InputError) as again:
+                _report(losses, pred, target, policy, threads=threads, block=block, monkeypatch=monkeypatch)
+            assert str(again.value) == str(e)
+        return
+    for threads in ("1", "2"):
+        fast, fv = _report(losses, pred, target, policy, threads=threads, block=block, monkeypatch=monkeypatch)
+        _same(fast, exact)
+        for label in ev:
+            np.testing.assert_array_equal(fv[label], ev[label])
+
+
+def test_fast_path_on_wide_inputs_and_unused_inputs(monkeypatch):
+    rng = np.random.default_rng(1)
+    p, t = rng.normal(size=(3000, 4)), rng.normal(size=(3000, 4))
+    for losses in (["mse", "huber"], ["rmse"], ["mae", "rmse"]):
+        _same(_report(losses, p, t, block=100, monkeypatch=monkeypatch)[0], _report(losses, p, t, fast=False, block=100, monkeypatch=monkeypatch)[0])
+    # an input no loss reads is still checked for NaN (as the exact path does)
+    var = np.ones(3000)
+    var[2999] = np.nan
+    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 100)
+    acc = Accumulator(["mse"])
+    with pytest.raises(InputError, match="nan in var at row 3000"):
+        acc.update({"pred": p[:, 0], "target": t[:, 0], "var": var})
