@@ -196,16 +196,12 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter
 
     paths = _expand(source)
     info: dict[str, Any] = {"path": source.where, "format": source.fmt}
-    if source.fmt in ("csv", "tsv", "txt"):
-        stream = _TableStream(paths, source, header=header, delimiter=delimiter, hash_inputs=hash_inputs)
-        if len(paths) > 1:
-            info["files"] = len(paths)
-        if hash_inputs:
-            info["sha256"] = None  # filled when the stream ends
-        stream.info = info
-        return cls(source, LazyTable(stream), None, info)
-    if source.fmt == "parquet" and source.compression is None and "-" not in paths:
-        stream = _ParquetStream(paths, source, hash_inputs)
+    text = source.fmt in ("csv", "tsv", "txt")
+    if text or (source.fmt == "parquet" and source.compression is None and "-" not in paths):
+        if text:
+            stream = _TableStream(paths, source, header=header, delimiter=delimiter, hash_inputs=hash_inputs)
+        else:
+            stream = _ParquetStream(paths, source, hash_inputs)
         if len(paths) > 1:
             info["files"] = len(paths)
         if hash_inputs:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import fnmatch
 
+import numpy as np
+
 from losscli.errors import InputError, UsageError
 
 PRED_NAMES = ("pred", "prediction", "y_pred")
@@ -122,3 +124,12 @@ def _one(found: list[list[int]], what: str, flag: str, columns: list[str], where
         names = " and ".join("'" + ",".join(columns[i] for i in f) + "'" for f in found)
         raise UsageError(f"Several {what} columns in {where}: {names}. Pass {flag} to choose.")
     return found[0] if found else None
+
+
+def stack(cols: list[np.ndarray]) -> np.ndarray:
+    """Selected columns as one array: (N,) for one column, (N, k) for several (int64 when every
+    column is integer, else float64)."""
+    if len(cols) == 1:
+        return cols[0]
+    kinds = {c.dtype.kind for c in cols}
+    return np.column_stack(cols).astype(np.int64 if kinds <= {"i", "u"} else np.float64)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.readers.columns import stack
 
 INSTALL = "pip install 'losscli[parquet]'"
 
@@ -71,11 +72,7 @@ class ArrowTable:
         pa = require(f"Reading {self.where}")
         if len(positions) == 1 and _is_list(pa, self._column(positions[0]).type):
             return self._matrix(positions[0], role)
-        cols = [self._numeric(p, role) for p in positions]
-        if len(cols) == 1:
-            return cols[0]
-        kinds = {c.dtype.kind for c in cols}
-        return np.column_stack(cols).astype(np.int64 if kinds <= {"i", "u"} else np.float64)
+        return stack([self._numeric(p, role) for p in positions])
 
     def take_ids(self, position: int) -> np.ndarray:
         """An id or group column as it is (strings, numbers; nulls are None or NaN)."""

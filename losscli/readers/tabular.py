@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from losscli.errors import InputError
+from losscli.readers.columns import stack
 
 _NA = ["", "nan", "NaN"]
 
@@ -35,11 +36,7 @@ class Table:
 
     def take(self, positions: list[int], role: str) -> np.ndarray:
         """Selected columns as a numeric array: (N,) for one column, (N, k) for several."""
-        cols = [self._numeric(p, role) for p in positions]
-        if len(cols) == 1:
-            return cols[0]
-        kinds = {c.dtype.kind for c in cols}
-        return np.column_stack(cols).astype(np.int64 if kinds <= {"i", "u"} else np.float64)
+        return stack([self._numeric(p, role) for p in positions])
 
     def take_ids(self, position: int) -> np.ndarray:
         """An id column as it is (strings or numbers)."""
