@@ -141,27 +141,35 @@ def ragged_error(source: Any, sep: str | None, where: str, *, header: bool, rows
         text = _text(source)
     except (OSError, UnicodeDecodeError):
         return None
-    last = max(rows) if rows else None
     with text:
-        records = (line.split() for line in text) if sep == r"\s+" else csv.reader(text, delimiter=sep)
-        expected, row = None, 0
-        try:
-            for fields in records:
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue  # blank lines are skipped, as pandas does
-                if expected is None:
-                    expected = len(fields)
-                    if header:
-                        continue
-                row += 1
-                if len(fields) != expected and (rows is None or row in rows):
-                    s = "" if len(fields) == 1 else "s"
-                    like = "the header" if header else "row 1"
-                    return InputError(f"{where}: row {row} has {len(fields)} field{s}, expected {expected} as in {like}.")
-                if last is not None and row >= last:
-                    break
-        except csv.Error:
-            return None
+        return _first_ragged(text, sep, where, None, header=header, offset=0, rows=rows)
+
+
+def _first_ragged(
+    text: Any, sep: str, where: str, expected: int | None, *, header: bool, offset: int, rows: set[int] | None
+) -> InputError | None:
+    """The error for the first data row of ``text`` (1-based, among ``rows`` if given) whose field
+    count is not ``expected`` (None: the first record's count, the header's when ``header``),
+    named as row ``offset + row``; None if every row fits or the text cannot be split."""
+    records = (line.split() for line in text) if sep == r"\s+" else csv.reader(text, delimiter=sep)
+    row, last = 0, max(rows) if rows else None
+    try:
+        for fields in records:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank lines are skipped, as pandas does
+            if expected is None:
+                expected = len(fields)
+                if header:
+                    continue
+            row += 1
+            if len(fields) != expected and (rows is None or row in rows):
+                s = "" if len(fields) == 1 else "s"
+                like = "the header" if header else "row 1"
+                return InputError(f"{where}: row {offset + row} has {len(fields)} field{s}, expected {expected} as in {like}.")
+            if last is not None and row >= last:
+                break
+    except (csv.Error, UnicodeDecodeError):
+        return None
     return None
 
 
@@ -348,19 +356,4 @@ def _piece_ragged(
     if sep != r"\s+" and len(sep) != 1:
         return None
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
-    records = (line.split() for line in text) if sep == r"\s+" else csv.reader(text, delimiter=sep)
-    row, last = 0, max(rows) if rows else None
-    try:
-        for fields in records:
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            row += 1
-            if len(fields) != expected and (rows is None or row in rows):
-                s = "" if len(fields) == 1 else "s"
-                like = "the header" if header else "row 1"
-                return InputError(f"{where}: row {offset + row} has {len(fields)} field{s}, expected {expected} as in {like}.")
-            if last is not None and row >= last:
-                break
-    except (csv.Error, UnicodeDecodeError):
-        return None
-    return None
+    return _first_ragged(text, sep, where, expected, header=header, offset=offset, rows=rows)
