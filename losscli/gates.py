@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from losscli._jsonfile import read_json
 from losscli.errors import InputError, LossCliError, UsageError
 
 OPERATORS = ("<=", ">=", "<", ">")
@@ -207,19 +208,7 @@ def report_values(report: Mapping[str, Any], field: str = "value") -> dict[str, 
 
 def load_report(path: str, what: str = "Report") -> dict[str, Any]:
     """Read an earlier losscli JSON report (exit 3 when it is missing or not a report)."""
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"{what} not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a file.") from None
-    except OSError as e:
-        raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:  # bad JSON (JSONDecodeError), or a NUL in the path
-        raise InputError(f"{path} is not a losscli JSON report: {e}") from None
+    data = read_json(path, missing=f"{what} not found: {path}", invalid=lambda e: f"{path} is not a losscli JSON report: {e}")
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("losscli.report/") or not isinstance(data.get("losses"), list):
         raise InputError(f"{path} is not a losscli JSON report (no 'schema': 'losscli.report/1' with a 'losses' list).")
     return data

@@ -13,6 +13,7 @@ ALLOWED = {
     "errors": set(),
     "_checks": {"errors"},
     "_atomic": {"errors"},
+    "_jsonfile": {"errors"},  # reading reports and states back (stdlib json)
     "_threads": set(),  # daemon worker threads (CSV pieces parsed in parallel)
     "_prefetch": {"errors"},  # sha256 of big inputs started with the command (stdlib only)
     "losses": {"losses", "_checks", "errors"},
@@ -25,11 +26,11 @@ ALLOWED = {
     "_blocked": {"losses", "reductions", "_threads"},  # the engine's fast path: blocks on two threads
     "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version", "analysis", "_blocked"},
     "engine_dask": {"engine", "readers", "errors"},  # --engine dask: Accumulator states over partitions, merged
-    "gates": {"losses", "errors"},  # gate grammar, matching, paired test (numpy, lazily)
+    "gates": {"losses", "errors", "_jsonfile"},  # gate grammar, matching, paired test (numpy, lazily)
     "config": {"errors"},  # TOML config files (stdlib tomllib)
     "readers": {"readers", "errors", "_threads", "_prefetch"},
     "render": {"render", "report", "_atomic", "errors"},
-    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch"},
+    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }

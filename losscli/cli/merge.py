@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from losscli._atomic import atomic_write
+from losscli._jsonfile import read_json
 from losscli._version import __version__
 from losscli.cli._options import OutputFormat, Reduction
 from losscli.errors import InputError, UsageError
@@ -67,17 +68,11 @@ def merge_command(
 
 def read_state(path: str) -> dict[str, Any]:
     """A state file as a dict, or exit 3 saying why it is not one."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            state = json.load(fh)
-    except FileNotFoundError:
-        raise InputError(f"File not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a file.") from None
-    except OSError as e:
-        raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(f"{path} is not a losscli state (invalid JSON: {e}); write one with 'losscli eval --emit-state'.") from None
+    state = read_json(
+        path,
+        missing=f"File not found: {path}",
+        invalid=lambda e: f"{path} is not a losscli state (invalid JSON: {e}); write one with 'losscli eval --emit-state'.",
+    )
     if not isinstance(state, dict) or "schema" not in state:
         raise InputError(f"{path} is not a losscli state (no 'schema'); write one with 'losscli eval --emit-state'.")
     if state["schema"] != STATE_SCHEMA:
