@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 
 def doc(result, code: int = 0, stderr: str = "") -> dict:
@@ -66,6 +67,20 @@ def test_arrays_and_kinds(cli, files):
     ]
     assert d["files"][1] | {} == {"path": "logits.npy", "format": "npy", "shape": [4, 3], "dtype": "float64", "rows": 4,
                                  "nan": 0, "inf": 0, "min": -2.0, "max": 1.0, "kind": "logits or values (N, C)", "problems": []}
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x93NUMPY\x01\x00\x06\x00\x00\x00\x00" + b"'" * 3, "Error: e.npz is not an NPZ archive.\n"),  # was exit 4
+        (b"", "Error: e.npz is empty.\n"),
+    ],
+)
+def test_a_corrupt_npz_is_exit_3_as_in_eval(cli, files, content, message):
+    (files.root / "e.npz").write_bytes(content)
+    for command in ("inspect", "eval"):
+        result = cli(command, "e.npz", *(["e.npz", "-l", "mse"] if command == "eval" else []))
+        assert (result.exit_code, result.stderr) == (3, message)
 
 
 def test_npz_lists_every_array(cli, files):

@@ -39,8 +39,8 @@ def read_npy(data: Any, where: str) -> np.ndarray:
     return check_dtype(arr, where)
 
 
-def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
-    """The array ``key`` of an NPZ archive (the only array when ``key`` is None)."""
+def open_npz(data: Any, where: str) -> Any:
+    """An NPZ archive (numpy's ``NpzFile``, a context manager), or exit 3 saying why not."""
     if _is_empty(data):
         raise InputError(f"{where} is empty.")
     try:
@@ -53,7 +53,12 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
         raise InputError(f"{where} is not an NPZ archive.") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise InputError(f"{where} is not an NPZ archive.")
-    with archive:
+    return archive
+
+
+def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
+    """The array ``key`` of an NPZ archive (the only array when ``key`` is None)."""
+    with open_npz(data, where) as archive:
         keys = list(archive.files)
         if key is None:
             if len(keys) != 1:

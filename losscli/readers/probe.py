@@ -44,22 +44,13 @@ def probe(text: str, *, header: bool = True, delimiter: str | None = None) -> di
 
 def _probe_npz(source: Any, *, header: bool, delimiter: str | None) -> dict[str, Any]:
     """Every array of an NPZ archive."""
-    import io
-    import zipfile
-
     from losscli.readers import _expand, _open
-    from losscli.readers.arrays import read_npz
+    from losscli.readers.arrays import open_npz, read_npz
 
     arrays = []
     for path in _expand(source):
         data, _ = _open(path, source.compression, False, mmap_ok=False)
-        try:
-            archive = np.load(io.BytesIO(data) if isinstance(data, bytes) else data, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-            raise InputError(f"{source.where} is not a valid NPZ archive: {e}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise InputError(f"{source.where} is not an NPZ archive.")
-        with archive:
+        with open_npz(data, source.where) as archive:
             keys = list(archive.files)
         for key in keys:
             arr, _ = read_npz(data, key, path)
