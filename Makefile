@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test bench clean fuzz compile
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py losscli/_kernels.c losscli/_kernels_fold.h
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)

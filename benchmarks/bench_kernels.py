@@ -5,9 +5,13 @@ SPEC.md 11: blocked evaluation (cache-sized blocks, no full-size temporaries); M
 losscli's side is what ``losscli eval`` does with arrays in memory when no per-sample output is
 asked for: ``Accumulator.update(..., per_sample=False)`` (NaN checks of the inputs, the loss,
 its finiteness check, the mergeable Summary with sum, mean, M2, min and max) and ``compute()``.
-Best of ``REPEATS`` (7), interleaved; prints ``ratio=`` lines. ``np.dot`` runs on OpenBLAS's
-threads and losscli's engine on two (``losscli._blocked``); the single-threaded ratio is a
-separate run: ``OPENBLAS_NUM_THREADS=1 LOSSCLI_THREADS=1``.
+MSE, MAE, Huber and Smooth L1 run through the compiled one-pass kernels (``losscli._kernels``;
+``LOSSCLI_KERNELS=numpy`` here measures the numpy definitions instead). ``REPEATS`` (7) rounds,
+each timing every command three times in a row (OpenBLAS's threads spin for a while after
+``np.dot`` returns and take a core from whatever runs next: the first run after a switch pays for
+the other side); best of all. ``np.dot`` runs on OpenBLAS's threads and losscli's engine on two
+(``losscli._blocked``); the single-threaded ratio is a separate run: ``OPENBLAS_NUM_THREADS=1
+LOSSCLI_THREADS=1``.
 
     .venv/bin/python benchmarks/bench_kernels.py      # SIZE=0.1 for 1M rows
 """
@@ -45,8 +49,11 @@ def main() -> None:
     b = a + rng.normal(scale=0.5, size=rows)
     from losscli import _blocked
 
+    if os.environ.get("LOSSCLI_KERNELS") == "numpy":
+        _blocked._KERNELS = {}
+    kernels = "numpy definitions" if not _blocked._KERNELS else "compiled kernels"
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    print(f"{rows} rows float64 in memory ({2 * a.nbytes / 1e6:.0f} MB); threads: losscli {_blocked.threads()} (LOSSCLI_THREADS), np.dot OPENBLAS_NUM_THREADS={blas}")
+    print(f"{rows} rows float64 in memory ({2 * a.nbytes / 1e6:.0f} MB); {kernels}; threads: losscli {_blocked.threads()} (LOSSCLI_THREADS), np.dot OPENBLAS_NUM_THREADS={blas}")
 
     def evaluate(loss: str) -> float:
         acc = Accumulator([loss])
@@ -56,9 +63,9 @@ def main() -> None:
     evaluate("mse")  # warm-up (allocator, thread pool)
     times = {"np.dot(a, b)": [], **{loss: [] for loss in TARGETS}}
     for _ in range(repeats(7)):
-        times["np.dot(a, b)"].append(best(lambda: np.dot(a, b), 1))
+        times["np.dot(a, b)"].append(best(lambda: np.dot(a, b), 3))
         for loss in TARGETS:
-            times[loss].append(best(lambda: evaluate(loss), 1))
+            times[loss].append(best(lambda: evaluate(loss), 3))
     base = min(times["np.dot(a, b)"])
     print(f"{'np.dot(a, b)':24s} {base * 1e3:8.2f} ms")
     for loss, target in TARGETS.items():

@@ -35,7 +35,25 @@ from typing import Any, Callable
 import numpy as np
 
 from losscli.losses import Combination
-from losscli.reductions import Summary, dot1, moments
+from losscli.losses.regression import absolute_error, huber, smooth_l1, squared_error
+from losscli.reductions import Summary, dot1, moments, one_pass_m2
+
+try:  # built by setup.py when a C compiler is there; without it every loss runs through numpy
+    from losscli import _kernels
+except ImportError:  # pragma: no cover - depends on the build
+    _kernels = None
+
+# The losses with a compiled one-pass kernel: definition -> (kernel, parameter passed to it).
+_KERNELS = (
+    {}
+    if _kernels is None
+    else {
+        squared_error: (_kernels.SQUARED, None),
+        absolute_error: (_kernels.ABSOLUTE, None),
+        huber: (_kernels.HUBER, "delta"),
+        smooth_l1: (_kernels.SMOOTH_L1, "beta"),
+    }
+)
 
 MIN_BLOCKS_FOR_THREADS = 4  # fewer blocks: one thread (starting the worker costs ~0.1 ms)
 THREAD_BLOCK_FACTOR = 2  # two threads take blocks twice as large: half the GIL hand-overs
@@ -129,6 +147,13 @@ def _block(plan, role_arrays, arrays, check, out, lo: int, hi: int) -> list | No
     for loss, label in plan:
         try:
             inputs = role_arrays(loss, arrays)
+        except Exception:  # noqa: BLE001 - the exact path raises it, with rows and sources named
+            return None
+        folded = _fold(loss, inputs, out[label][lo:hi] if label in out else None)
+        if folded is not None:
+            stats.append(folded)
+            continue
+        try:
             values = loss(*inputs)
             norm = loss.normalizer(*inputs)
         except Exception:  # noqa: BLE001 - the exact path raises it, with rows and sources named
@@ -145,6 +170,23 @@ def _block(plan, role_arrays, arrays, check, out, lo: int, hi: int) -> list | No
     if check and not _all_finite([arrays[k] for k in check]):
         return None
     return stats
+
+
+def _fold(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | None:
+    """The statistics of a loss with a compiled kernel (``losscli._kernels``) in one pass over
+    its inputs, its values written into ``dst``; None when it has none, the inputs are not two
+    contiguous 1-D float64 arrays of one length, or a value is not finite or the one-pass M2 is
+    inaccurate (the numpy definition then runs, and decides)."""
+    kernel = _KERNELS.get(loss.spec.fn) if _kernels is not None else None
+    if kernel is None or len(inputs) != 2:
+        return None
+    x, y = inputs
+    if not all(a.dtype == np.float64 and a.ndim == 1 and a.flags.c_contiguous for a in (x, y)) or len(x) != len(y):
+        return None
+    kind, param = kernel
+    s, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
+    m2 = one_pass_m2(s, q, len(x)) if len(x) and math.isfinite(s) else None
+    return None if m2 is None else (len(x), s, float(len(x)), m2, lo, hi)
 
 
 def _all_finite(arrays: list[np.ndarray]) -> bool:

@@ -96,13 +96,18 @@ def moments(values: np.ndarray) -> tuple[float, float, float, float] | None:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
     s = float(np.add.reduce(values))
-    mean = s / n
-    q = dot1(values, values)
-    m2 = q - s * mean
-    if not (q < math.inf and m2 * KAPPA_MAX >= q):  # cancellation (or overflow): two passes
-        dev = values - mean
+    m2 = one_pass_m2(s, dot1(values, values), n)
+    if m2 is None:  # cancellation (or overflow): two passes
+        dev = values - s / n
         m2 = dot1(dev, dev)
     return s, m2, lo, hi
+
+
+def one_pass_m2(s: float, q: float, n: int) -> float | None:
+    """``M2 = Σl² - (Σl)²/n`` from ``s = Σl`` and ``q = Σl²`` of ``n`` values, or None when the
+    cancellation factor ``κ = q / M2`` exceeds ``KAPPA_MAX`` or ``q`` overflowed (two passes then)."""
+    m2 = q - s * (s / n)
+    return m2 if q < math.inf and m2 * KAPPA_MAX >= q else None
 
 
 @dataclass

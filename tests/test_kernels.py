@@ -3,11 +3,11 @@
 - every loss registered with ``propagates_nonfinite=True`` really gives a NaN/inf value on each
   row with a NaN/inf input (the fast path skips its input check on that claim);
 - the in-place regression kernels are bit-identical to the reference formulas (torch's
-  ``where`` forms);
+  ``where`` forms), and the compiled one-pass kernels (losscli._kernels) to those definitions;
 - the one-pass M2 stays within its documented error bound of the exact value (rational
   arithmetic), on both sides of the ``KAPPA_MAX`` threshold;
 - ``Summary.of_blocks`` is the sequential ``merge`` of the blocks' summaries, bit for bit;
-- the fast path, on one thread or two, gives the exact path's report (1e-12; n, min, max
+- the fast path, on one thread or two, with or without the compiled kernels, gives the exact path's report (1e-12; n, min, max
   exactly), per-sample values and errors, whatever the block size and NaN policy.
 """
 
@@ -90,6 +90,98 @@ def test_in_place_kernels_are_bit_identical_to_the_reference_forms():
     np.testing.assert_array_equal(p, p0)  # inputs untouched
 
 
+def test_compiled_kernels_are_built():
+    try:
+        import losscli._kernels  # noqa: F401
+    except ImportError as e:  # pragma: no cover - the message is the point
+        pytest.fail(f"losscli._kernels was not built ({e}): the install needs a C compiler (setup.py); without it losscli is slower")
+    assert set(blocked._KERNELS) == {R.squared_error, R.absolute_error, R.huber, R.smooth_l1}
+
+
+def _kernel_cases():
+    rng = np.random.default_rng(11)
+    specials = [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1e-310, 2.2250738585072014e-308, 1e-160, 1e154, 1e200, 1.7976931348623157e308, 0.5, 1.0, 2.0, 0.3, -0.3]
+    for n in [*range(0, 20), 255, 256, 257, 1000, 20_000]:
+        for scale in (False, True):
+            p = rng.normal(size=n) * (10.0 ** rng.integers(-320, 300, size=n) if scale else 1.0)
+            t = np.where(rng.random(n) < 0.2, p, rng.normal(size=n))
+            if n > 2 * len(specials):
+                p[: len(specials)] = specials
+                t[len(specials) : 2 * len(specials)] = specials
+                t[-len(specials) :] = specials
+            yield p, t
+
+
+KERNEL_SETTINGS = [("mse", {}), ("mae", {}), *(("huber", {"delta": v}) for v in (1.0, 0.3, 1e-300, 1e300)), *(("smooth_l1", {"beta": v}) for v in (1.0, 0.0, 0.3, 1e-300, 1e300))]
+
+
+@pytest.mark.parametrize("name, params", KERNEL_SETTINGS)
+def test_compiled_kernels_match_the_definitions_bit_for_bit(name, params):
+    """losscli._kernels.fold against the numpy definition: every non-NaN value bit for bit (NaN
+    where it has NaN), min and max exactly, the sums within 64 ulps of the exact sum of the
+    definition's values (math.fsum)."""
+    from losscli import _kernels
+
+    bound = parse_spec(name)[0].spec.bind(params)
+    kind, param = blocked._KERNELS[bound.spec.fn]
+    eps = np.finfo(np.float64).eps
+    for p, t in _kernel_cases():
+        with np.errstate(all="ignore"):
+            want = bound(p, t)
+        got = np.full(len(p), -1.0)
+        s, q, lo, hi = _kernels.fold(kind, float(params[param]) if param else 0.0, p, t, got)
+        nan = np.isnan(want)
+        np.testing.assert_array_equal(np.isnan(got), nan)
+        np.testing.assert_array_equal(got[~nan].view(np.int64), want[~nan].view(np.int64))
+        assert str(_kernels.fold(kind, float(params[param]) if param else 0.0, p, t, None)) == str((s, q, lo, hi))
+        if not np.isfinite(want).all():  # the caller's check: a NaN/inf value makes the sum NaN/inf
+            assert not math.isfinite(s)
+            continue
+        assert (lo, hi) == ((want.min(), want.max()) if len(p) else (math.inf, -math.inf))
+        exact_s = math.fsum(want.tolist())
+        assert abs(s - exact_s) <= 64 * eps * exact_s or not math.isfinite(exact_s)
+        with np.errstate(all="ignore"):
+            exact_q = math.fsum((want * want).tolist()) if np.isfinite(want * want).all() else math.inf
+        assert abs(q - exact_q) <= 64 * eps * exact_q or not math.isfinite(exact_q)
+
+
+def test_every_vector_width_gives_the_same_bits():
+    """The fold is compiled for 2, 4 and 8 doubles per vector; each machine uses its widest.
+    Every width this CPU has gives the same sums, min, max and values (same 8 lanes)."""
+    from losscli import _kernels
+
+    widths = [w for w in (2, 4, 8) if w <= _kernels.WIDTH]
+    assert _kernels.WIDTH in (2, 4, 8) and 2 in widths
+    for name, params in KERNEL_SETTINGS:
+        bound = parse_spec(name)[0].spec.bind(params)
+        kind, param = blocked._KERNELS[bound.spec.fn]
+        for p, t in _kernel_cases():
+            results = []
+            for w in widths:
+                out = np.empty(len(p))
+                results.append((str(_kernels.fold(kind, float(params[param]) if param else 0.0, p, t, out, w)), out.tobytes()))
+            assert all(r == results[0] for r in results), (name, params, len(p))
+    with pytest.raises(ValueError, match="wide vectors"):
+        _kernels.fold(_kernels.SQUARED, 0.0, np.ones(3), np.ones(3), None, 3)
+
+
+def test_compiled_kernels_check_their_arguments():
+    from losscli import _kernels
+
+    x = np.ones(4)
+    with pytest.raises(TypeError, match="float64"):
+        _kernels.fold(_kernels.SQUARED, 0.0, x.astype(np.float32), x, None)
+    with pytest.raises(ValueError, match="same length"):
+        _kernels.fold(_kernels.SQUARED, 0.0, x, np.ones(3), None)
+    with pytest.raises(ValueError, match="same length"):
+        _kernels.fold(_kernels.SQUARED, 0.0, x, x, np.ones(5))
+    with pytest.raises(ValueError, match="unknown kernel"):
+        _kernels.fold(99, 0.0, x, x, None)
+    with pytest.raises((TypeError, BufferError, ValueError)):
+        _kernels.fold(_kernels.SQUARED, 0.0, x, x, np.ones(8)[::2])  # not contiguous
+    assert _kernels.fold(_kernels.SQUARED, 0.0, np.array([1.0, 3.0]), np.array([0.0, 0.0]), None) == (10.0, 82.0, 1.0, 9.0)  # by hand
+
+
 def _exact_m2(x: np.ndarray) -> Fraction:
     f = [Fraction(v) for v in x.tolist()]
     mean = sum(f) / len(f)
@@ -163,8 +255,10 @@ def test_all_finite_check():
 LOSSES = ["mse", "mae", "huber:delta=0.5", "smooth_l1", "log_cosh", "rmse", "mape", "poisson_nll"]
 
 
-def _report(losses, pred, target, policy="error", *, fast=True, threads="2", block=None, monkeypatch=None, per_sample=True):
+def _report(losses, pred, target, policy="error", *, fast=True, threads="2", block=None, monkeypatch=None, per_sample=True, compiled=True):
     monkeypatch.setenv("LOSSCLI_THREADS", threads)
+    if not compiled:
+        monkeypatch.setattr(blocked, "_KERNELS", {})
     if not fast:
         monkeypatch.setattr(blocked, "eligible", lambda acc, weights: False)
     if block is not None:
@@ -192,10 +286,13 @@ def _same(a: dict, b: dict) -> None:
 @pytest.mark.parametrize("policy", ["error", "omit", "propagate"])
 @pytest.mark.parametrize("block", [7, 64, 1000])
 @pytest.mark.parametrize("nan", [False, True])
-def test_fast_path_gives_the_exact_report(monkeypatch, policy, block, nan):
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_fast_path_gives_the_exact_report(monkeypatch, policy, block, nan, compiled):
     rng = np.random.default_rng(block)
     n = 5003
     pred, target = rng.uniform(0.1, 3.0, size=n), rng.uniform(0.1, 3.0, size=n)
+    if block == 64:  # |pred - target| ~ 10 with a small spread: κ ~ 2500 > KAPPA_MAX, the two-pass M2
+        target = pred - 10.0 - rng.normal(scale=0.1, size=n)
     if nan:
         pred[[17, 2500, 4999]] = [np.nan, np.inf, -np.inf]
         target[3000] = np.nan
@@ -205,11 +302,11 @@ def test_fast_path_gives_the_exact_report(monkeypatch, policy, block, nan):
     except InputError as e:
         for threads in ("1", "2"):
             with pytest.raises(InputError) as again:
-                _report(losses, pred, target, policy, threads=threads, block=block, monkeypatch=monkeypatch)
+                _report(losses, pred, target, policy, threads=threads, block=block, monkeypatch=monkeypatch, compiled=compiled)
             assert str(again.value) == str(e)
         return
     for threads in ("1", "2"):
-        fast, fv = _report(losses, pred, target, policy, threads=threads, block=block, monkeypatch=monkeypatch)
+        fast, fv = _report(losses, pred, target, policy, threads=threads, block=block, monkeypatch=monkeypatch, compiled=compiled)
         _same(fast, exact)
         for label in ev:
             np.testing.assert_array_equal(fv[label], ev[label])

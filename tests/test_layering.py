@@ -23,7 +23,7 @@ ALLOWED = {
     "bootstrap": {"reductions"},  # Poisson bootstrap weights, replicate sums, paired p-value, Holm
     "analysis": {"bootstrap", "reductions", "stats", "errors"},  # CI state, groups, top-k (mergeable)
     "comparison": {"engine", "analysis", "bootstrap", "stats", "report", "errors", "_version"},  # losscli compare
-    "_blocked": {"losses", "reductions", "_threads"},  # the engine's fast path: blocks on two threads
+    "_blocked": {"losses", "reductions", "_threads", "_kernels"},  # the engine's fast path: blocks on two threads; _kernels: the compiled one-pass kernels (C, no imports)
     "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version", "analysis", "_blocked"},
     "engine_dask": {"engine", "readers", "errors"},  # --engine dask: Accumulator states over partitions, merged
     "gates": {"losses", "errors", "_jsonfile"},  # gate grammar, matching, paired test (numpy, lazily)
