@@ -4,8 +4,14 @@
 their statistics: no sample weights, no ``--ci``/``--group-by``/``--top-k``, no combination and
 no per-column headline (``rmse`` on ``(N, D)``). Per block:
 
-1. every loss through its single definition in ``losscli/losses/`` (the regression losses work in
-   place in the arrays they allocate: no further temporaries);
+0. MSE, MAE, Huber and Smooth L1 on two contiguous 1-D float64 inputs: the compiled kernel
+   (``losscli._kernels``, built from ``_kernels.c`` when a C compiler was there) computes the
+   values, ``Σl``, ``Σl²``, min and max in one read of the inputs with the GIL released; its
+   values are bit for bit the definitions' (tests/test_kernels.py). ``M2`` comes from the sums
+   when that is accurate (``reductions.one_pass_m2``); a non-finite value or a large
+   cancellation factor sends the block to steps 1 and 2;
+1. every other loss through its single definition in ``losscli/losses/`` (the regression losses
+   work in place in the arrays they allocate: no further temporaries);
 2. ``Σl``, ``M2``, ``min``, ``max`` (``reductions.moments``, four passes over the values): min and
    max are NaN/inf-propagating, so their finiteness is the check of every value, at no cost;
 3. the inputs' NaN/inf check, skipped for inputs that only feed losses registered with
@@ -20,8 +26,9 @@ path (``Accumulator._update``): it raises the error of its first bad row, drops 
 one worker (numpy releases the GIL in its loops) and folded in row order
 (``Summary.of_blocks``): the result does not depend on the threads.
 
-From ~11 passes over each block to 4 for the statistics plus the loss's own (MSE: subtract and
-square): ``benchmarks/bench_kernels.py`` measures it against ``np.dot``.
+Through numpy, 4 passes over each block for the statistics plus the loss's own (MSE: subtract
+and square); through a kernel, one. ``benchmarks/bench_kernels.py`` measures both against
+``np.dot``.
 """
 
 from __future__ import annotations
