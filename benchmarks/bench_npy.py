@@ -2,7 +2,7 @@
 
 SPEC.md 11: <= 1.5x a ``python -c`` that ``np.load``s both files memory-mapped and calls
 ``np.dot`` on the difference, in the same run; peak RSS <= 64 MB whatever N (losscli streams
-inputs over 64 MB automatically, reading blocks with ``readinto``: no memory map). Prints times,
+inputs over 16 MB automatically, reading blocks with ``readinto``: no memory map). Prints times,
 peak RSS (``os.wait4`` of each child) and ``ratio=`` lines, for the default evaluation (which
 hashes its inputs, SPEC.md 6.1) and with ``--no-hash``. Median of ``REPEATS`` (3) interleaved runs.
 

@@ -58,7 +58,7 @@ def main() -> None:
         path = os.path.join(tmp, "preds.parquet")
         generate(GENERATE, rows, path)
         size = os.path.getsize(path)
-        streamed = "streamed (automatic above 64 MB)" if size > 64 << 20 else "read whole (under 64 MB: pass SIZE=1 to stream)"
+        streamed = "streamed (automatic above 16 MB)" if size > 16 << 20 else "read whole (under 16 MB: pass SIZE=1 to stream)"
         print(f"{rows} rows, {size / 1e6:.0f} MB: losscli eval {streamed}")
         commands = {
             "pyarrow read_table + numpy": [PYTHON, "-c", PYARROW, path],

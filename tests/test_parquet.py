@@ -296,7 +296,7 @@ MEASURE = (
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ru_maxrss in KiB (Linux)")
 def test_a_large_parquet_file_streams_in_bounded_memory(tmp_path):
-    """6M rows (2 x 48 MB of float64 in 6 row groups, streamed automatically above 64 MB): the
+    """6M rows (2 x 48 MB of float64 in 6 row groups, streamed automatically above 16 MB): the
     peak RSS of the child stays under 180 MB (pyarrow's libraries alone are ~60 MB), where a
     whole read holds both columns in Arrow and in numpy (over 300 MB)."""
     import os

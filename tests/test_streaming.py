@@ -286,10 +286,10 @@ def test_large_inputs_stream_automatically(cli, files, monkeypatch):
     files.npy("y.npy", np.zeros(3000))
     seen.clear()
     run_json(cli, "p.npy", "y.npy", "-l", "mse")  # 48 kB: over AUTO_STREAM_BYTES
+    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 40_000)
+    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # 48 kB in all (24 kB each): over
     monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 1 << 30)
-    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # under both thresholds
-    monkeypatch.setattr(chunks, "AUTO_ARRAY_BYTES", 40_000)
-    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # arrays over AUTO_ARRAY_BYTES
+    run_json(cli, "p.npy", "y.npy", "-l", "mse")  # under
     assert seen == ["p.npy", "y.npy", "p.npy", "y.npy"]
 
 
