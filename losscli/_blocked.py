@@ -37,7 +37,7 @@ import math
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -87,25 +87,20 @@ def run(
     n: int,
     step: int,
     out: dict[str, np.ndarray],
-    *,
-    role_arrays: Callable[..., list[np.ndarray]],
-    source_key: Callable[..., str],
 ) -> None:
     """Fold rows ``[0, n)`` of ``arrays`` into ``acc`` (an ``engine.Accumulator``) in blocks of
-    ``step`` rows; write each loss's per-sample values into ``out[label]`` when ``out`` has it.
-    ``role_arrays(loss, arrays)`` and ``source_key(loss, role, arrays)`` are the engine's (which
-    array fills each role)."""
+    ``step`` rows; write each loss's per-sample values into ``out[label]`` when ``out`` has it."""
     losses = acc.losses
     try:
         plan = [(b, b.label) for b in losses]
-        if any(b.spec.finalize is not None and role_arrays(b, arrays)[0].ndim == 2 for b in losses):
+        if any(b.spec.finalize is not None and b.role_arrays(arrays)[0].ndim == 2 for b in losses):
             plan = []  # a per-column headline: the exact path keeps the columns
     except Exception:  # noqa: BLE001 - a missing role: the exact path raises the error
         plan = []
     if not plan:
         _exact(acc, arrays, n, step, out, range(0, n, step))
         return
-    covered = {source_key(b, r.name, arrays) for b in losses if b.spec.propagates_nonfinite for r in b.spec.roles}
+    covered = {b.source_key(r.name, arrays) for b in losses if b.spec.propagates_nonfinite for r in b.spec.roles}
     check = [k for k, a in arrays.items() if a.dtype.kind in "fc" and k not in covered] if acc.nan_policy != "propagate" else []
     threaded = threads() > 1 and n >= MIN_BLOCKS_FOR_THREADS * step
     step = step * THREAD_BLOCK_FACTOR if threaded else step
@@ -121,7 +116,7 @@ def run(
                     return
                 lo = starts[i]
                 hi = min(lo + step, n)
-                results[i] = _block(plan, role_arrays, {k: v[lo:hi] for k, v in arrays.items()}, check, out, lo, hi)
+                results[i] = _block(plan, {k: v[lo:hi] for k, v in arrays.items()}, check, out, lo, hi)
 
     if threaded:
         helper = _worker().submit(work)
@@ -147,13 +142,13 @@ def run(
     _flush(acc, pending)
 
 
-def _block(plan, role_arrays, arrays, check, out, lo: int, hi: int) -> list | None:
+def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
     """The statistics ``(n, Σl, Σm, M2, min, max)`` of each loss on one block, or None."""
     n = hi - lo
     stats = []
     for loss, label in plan:
         try:
-            inputs = role_arrays(loss, arrays)
+            inputs = loss.role_arrays(arrays)
         except Exception:  # noqa: BLE001 - the exact path raises it, with rows and sources named
             return None
         folded = _fold(loss, inputs, out[label][lo:hi] if label in out else None)

@@ -25,7 +25,6 @@ from losscli.report import GroupResult, LossResult, Report
 from losscli.stats import describe
 
 NAN_POLICIES = ("error", "omit", "propagate")
-POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
 
 
 def resolve_losses(specs: Sequence[str | BoundLoss]) -> list[BoundLoss]:
@@ -36,24 +35,6 @@ def resolve_losses(specs: Sequence[str | BoundLoss]) -> list[BoundLoss]:
     out = list({b.label: b for b in out}.values())  # a loss asked twice (say via a preset) runs once, first place kept
     if not out:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
-    return out
-
-
-def role_arrays(loss: BoundLoss, arrays: Mapping[str, np.ndarray]) -> list[np.ndarray]:
-    """The arrays of ``loss``'s roles, in order: by role name, else PRED/TARGET by position."""
-    out = []
-    for i, role in enumerate(loss.spec.roles):
-        if role.name in arrays:
-            out.append(arrays[role.name])
-        elif i < len(POSITIONAL) and POSITIONAL[i] in arrays:
-            out.append(arrays[POSITIONAL[i]])
-        else:
-            names = ", ".join(r.name for r in loss.spec.roles)
-            how = "the TARGET argument" if i == 1 else f"--input {role.name}=PATH[:SEL]"
-            raise UsageError(
-                f"Loss '{loss.spec.name}' needs input '{role.name}' ({role.kind}); its inputs are {names}. "
-                f"Pass it with {how} (see 'losscli describe {loss.spec.name}')."
-            )
     return out
 
 
@@ -115,7 +96,7 @@ class Accumulator:
             if n > step:
                 _keep_freed_blocks()
             out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
-            _blocked.run(self, arrays, n, step, out, role_arrays=role_arrays, source_key=_source_key)
+            _blocked.run(self, arrays, n, step, out)
             return out
         if n <= step:
             # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
@@ -212,7 +193,7 @@ class Accumulator:
         return w
 
     def _run(self, loss: BoundLoss, arrays, offset: int, keep: np.ndarray | None):
-        inputs = role_arrays(loss, arrays)
+        inputs = loss.role_arrays(arrays)
         try:
             values = np.asarray(loss(*inputs), dtype=np.float64)
             norm = loss.normalizer(*inputs)
@@ -224,12 +205,12 @@ class Accumulator:
             if e.row is not None:
                 e.row = int(np.flatnonzero(keep)[e.row]) if keep is not None else e.row
                 e.row += offset
-            e.what = f"{loss.spec.name}: {e.what}" if e.role is None else f"{loss.spec.name}: {self._where(e.role, e.what, _source_key(loss, e.role, arrays))}"
+            e.what = f"{loss.spec.name}: {e.what}" if e.role is None else f"{loss.spec.name}: {self._where(e.role, e.what, loss.source_key(e.role, arrays))}"
             raise
         except ShapeError as e:  # name the loss and where each role came from
             what = str(e)
             for role in dict.fromkeys(r.name for r in loss.spec.roles):
-                src = self.sources.get(_source_key(loss, role, arrays))
+                src = self.sources.get(loss.source_key(role, arrays))
                 what = re.sub(rf"\b{re.escape(role)}\b", f"{role} ({src})", what, count=1) if src else what
             raise ShapeError(f"{loss.spec.name}: {what}") from None
         if values.shape != (len(inputs[0]),):
@@ -444,15 +425,6 @@ def rowwise(loss: BoundLoss | Combination) -> bool:
     batch) registers ``rowwise=False``: it is evaluated on whole updates only.
     """
     return all(getattr(b.spec, "rowwise", True) for _, _, b in _parts(loss))
-
-
-def _source_key(loss: BoundLoss, role: str, arrays: Mapping[str, np.ndarray]) -> str:
-    """The input a role was filled from: its own name, else PRED/TARGET by position (as ``role_arrays``)."""
-    names = [r.name for r in loss.spec.roles]
-    if role in arrays or role not in names:
-        return role
-    i = names.index(role)
-    return POSITIONAL[i] if i < len(POSITIONAL) else role
 
 
 def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:

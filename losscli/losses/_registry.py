@@ -13,13 +13,15 @@ import inspect
 import math
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import numpy as np
 
-from losscli.errors import SpecError, UnknownLossError
+from losscli.errors import SpecError, UnknownLossError, UsageError
 
 FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan")
+POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
 KINDS = ("values", "logits", "probs", "log_probs", "labels", "binary", "boxes", "masks", "embeddings", "scores")
 
 _losses: dict[str, "LossSpec"] = {}  # canonical name -> spec
@@ -123,6 +125,31 @@ class BoundLoss:
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         return self.spec.fn(*inputs, **self.params)
+
+    def role_arrays(self, arrays: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        """The arrays of this loss's roles, in order: by role name, else PRED/TARGET by position."""
+        out = []
+        for i, role in enumerate(self.spec.roles):
+            if role.name in arrays:
+                out.append(arrays[role.name])
+            elif i < len(POSITIONAL) and POSITIONAL[i] in arrays:
+                out.append(arrays[POSITIONAL[i]])
+            else:
+                names = ", ".join(r.name for r in self.spec.roles)
+                how = "the TARGET argument" if i == 1 else f"--input {role.name}=PATH[:SEL]"
+                raise UsageError(
+                    f"Loss '{self.spec.name}' needs input '{role.name}' ({role.kind}); its inputs are {names}. "
+                    f"Pass it with {how} (see 'losscli describe {self.spec.name}')."
+                )
+        return out
+
+    def source_key(self, role: str, arrays: Mapping[str, np.ndarray]) -> str:
+        """The input ``role`` was filled from: its own name, else PRED/TARGET by position."""
+        names = [r.name for r in self.spec.roles]
+        if role in arrays or role not in names:
+            return role
+        i = names.index(role)
+        return POSITIONAL[i] if i < len(POSITIONAL) else role
 
     def normalizer(self, *inputs: np.ndarray) -> np.ndarray | None:
         """Per-sample normaliser ``m_n`` of the mean (None: every ``m_n`` is 1)."""
