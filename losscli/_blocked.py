@@ -177,14 +177,15 @@ def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
 def _fold(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | None:
     """The statistics of a loss with a compiled kernel (``losscli._kernels``) in one pass over
     its inputs, its values written into ``dst``; None when it has none, the inputs are not two
-    contiguous 1-D float64 arrays of one length, or a value is not finite or the one-pass M2 is
-    inaccurate (the numpy definition then runs, and decides)."""
+    numeric 1-D arrays of one length, or a value is not finite or the one-pass M2 is inaccurate
+    (the numpy definition then runs, and decides). Other numeric dtypes (float32, integer
+    targets) are converted to float64 first, as the definitions' ``as_float`` does."""
     kernel = _KERNELS.get(loss.spec.fn) if _kernels is not None else None
     if kernel is None or len(inputs) != 2:
         return None
-    x, y = inputs
-    if not all(a.dtype == np.float64 and a.ndim == 1 and a.flags.c_contiguous for a in (x, y)) or len(x) != len(y):
+    if not all(a.dtype.kind in "fiub" and a.ndim == 1 for a in inputs) or len(inputs[0]) != len(inputs[1]):
         return None
+    x, y = (a if a.dtype == np.float64 and a.flags.c_contiguous else a.astype(np.float64) for a in inputs)
     kind, param = kernel
     s, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
     m2 = one_pass_m2(s, q, len(x)) if len(x) and math.isfinite(s) else None

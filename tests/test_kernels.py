@@ -324,3 +324,21 @@ def test_fast_path_on_wide_inputs_and_unused_inputs(monkeypatch):
     acc = Accumulator(["mse"])
     with pytest.raises(InputError, match="nan in var at row 3000"):
         acc.update({"pred": p[:, 0], "target": t[:, 0], "var": var})
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float32", "int64"), ("float16", "float64"), ("int32", "uint8"), ("bool", "float64")])
+def test_kernels_take_other_numeric_dtypes_as_the_definitions_do(monkeypatch, dtypes):
+    """float32 predictions, integer targets, ...: converted to float64 per block (as_float),
+    then the compiled kernel; the same values and report as the exact path."""
+    rng = np.random.default_rng(7)
+    pred = (rng.normal(size=3001) * 4).astype(dtypes[0])
+    target = (rng.normal(size=3001) * 4).astype(dtypes[1])
+    losses = ["mse", "mae", "huber:delta=0.5", "smooth_l1:beta=2"]
+    exact, ev = _report(losses, pred, target, fast=False, block=256, monkeypatch=monkeypatch)
+    fast, fv = _report(losses, pred, target, block=256, monkeypatch=monkeypatch)
+    _same(fast, exact)
+    for label in ev:
+        np.testing.assert_array_equal(fv[label], ev[label])
+    x, y = pred[:256], target[:256]
+    assert blocked._fold(parse_spec("mse")[0], [x, y], None) is not None  # the kernel took them
+    assert blocked._fold(parse_spec("mse")[0], [x.astype(complex), y], None) is None  # not complex
