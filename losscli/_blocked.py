@@ -187,7 +187,10 @@ def _fold(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | Non
         return None
     x, y = (a if a.dtype == np.float64 and a.flags.c_contiguous else a.astype(np.float64) for a in inputs)
     kind, param = kernel
-    s, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
+    try:
+        s, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
+    except (TypeError, ValueError, BufferError):  # a buffer it cannot take: the numpy definition
+        return None
     m2 = one_pass_m2(s, q, len(x)) if len(x) and math.isfinite(s) else None
     return None if m2 is None else (len(x), s, float(len(x)), m2, lo, hi)
 

@@ -180,6 +180,13 @@ def test_compiled_kernels_check_their_arguments():
     with pytest.raises((TypeError, BufferError, ValueError)):
         _kernels.fold(_kernels.SQUARED, 0.0, x, x, np.ones(8)[::2])  # not contiguous
     assert _kernels.fold(_kernels.SQUARED, 0.0, np.array([1.0, 3.0]), np.array([0.0, 0.0]), None) == (10.0, 82.0, 1.0, 9.0)  # by hand
+    ro = np.array([1.0, 3.0])
+    ro.setflags(write=False)  # a read-only input (a memory map opened "r") is fine, a read-only out is not
+    assert _kernels.fold(_kernels.ABSOLUTE, 0.0, ro, np.zeros(2), None) == (4.0, 10.0, 1.0, 3.0)
+    with pytest.raises((TypeError, BufferError, ValueError)):
+        _kernels.fold(_kernels.ABSOLUTE, 0.0, ro, np.zeros(2), ro)
+    big_endian = np.array([1.0, 3.0], dtype=">f8")  # not this machine's float64: converted by _fold
+    assert blocked._fold(parse_spec("mae")[0], [big_endian, np.zeros(2)], None)[1] == 4.0
 
 
 def _exact_m2(x: np.ndarray) -> Fraction:
