@@ -69,7 +69,6 @@ static inline void neumaier(double *s, double *c, double x) {
 /* The fold of `width` doubles per vector (0: the widest this CPU has), or NULL. */
 static FoldFn pick_fold(int width) {
 #if defined(__GNUC__) && defined(__x86_64__)
-    __builtin_cpu_init();
     if ((width == 0 || width == 8) && __builtin_cpu_supports("avx512f"))
         return fold_avx512;
     if ((width == 0 || width == 4) && __builtin_cpu_supports("avx2"))
@@ -158,6 +157,9 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "losscli._kernels", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__kernels(void) {
+#if defined(__GNUC__) && defined(__x86_64__)
+    __builtin_cpu_init(); /* once, before any thread calls fold (it is also run by a constructor) */
+#endif
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
