@@ -9,9 +9,12 @@
  * Each value is the same IEEE operations, in the same order, as the loss's numpy definition in
  * losscli/losses/regression.py (the build turns off FMA contraction: -ffp-contract=off), so the
  * per-sample values are bit for bit those of the definition; tests/test_kernels.py checks it.
- * Sums: 8 lanes over groups of 256 values, each group's total added to Neumaier-compensated
- * running sums (an error of a few ulps, as numpy's pairwise sum). A NaN or inf value makes the
- * sums NaN or inf (every value here is >= 0, so no inf - inf): the caller checks them.
+ * Sums over groups of 256 values in 8 lanes: the sum of the values with TwoSum in each lane (the
+ * rounding errors kept), each lane and its error then added to Neumaier-compensated running sums,
+ * so the headline's sum is all but correctly rounded (tests/test_kernels.py: within 1 ulp of
+ * math.fsum); the sum of squares (for M2 only) in plain lanes, each group's total compensated.
+ * A NaN or inf value makes the sums NaN or inf (every value here is >= 0, so no inf - inf): the
+ * caller checks them.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -47,9 +47,17 @@ TARGET INLINE double F(lanes_sum)(const VD *v) {
     return ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
 }
 
+/* Each of the group's 8 lanes into a compensated sum, in lane order. */
+TARGET INLINE void F(lanes_into)(const VD *v, double *sum, double *comp) {
+    double x[LANES];
+    memcpy(x, v, sizeof x);
+    for (int j = 0; j < LANES; j++)
+        neumaier(sum, comp, x[j]);
+}
+
 /* One step: the values of 8 rows, folded into the lanes (valid: which rows count). */
-TARGET INLINE void F(step)(int kind, const double *x, const double *y, double *dst, double p, VD *s, VD *q, VD *lo,
-                           VD *hi, const long long *valid) {
+TARGET INLINE void F(step)(int kind, const double *x, const double *y, double *dst, double p, VD *s, VD *c, VD *q,
+                           VD *lo, VD *hi, const long long *valid) {
     for (int u = 0; u < NV; u++) {
         VD v = F(value)(kind, F(load)(x + W * u) - F(load)(y + W * u), p);
         if (dst)
@@ -64,7 +72,11 @@ TARGET INLINE void F(step)(int kind, const double *x, const double *y, double *d
             *lo = F(vsel)(v < *lo, v, *lo);
             *hi = F(vsel)(v > *hi, v, *hi);
         }
-        s[u] += v;
+        VD t = s[u] + v; /* Σl in each lane with Knuth's TwoSum: the rounding error of every addition
+                            goes to c, so the sum of the values is all but exact (the headline) */
+        VD vb = t - s[u];
+        c[u] += (s[u] - (t - vb)) + (v - vb);
+        s[u] = t;
         q[u] += v * v;
     }
 }
@@ -74,16 +86,16 @@ TARGET INLINE void F(fold_impl)(int kind, const double *a, const double *b, doub
                                 Totals *t) {
     for (Py_ssize_t i = 0; i < n; i += GROUP) {
         Py_ssize_t end = n - i < GROUP ? n : i + GROUP;
-        VD s[NV], q[NV], lo = (VD){0} + INFINITY, hi = (VD){0} - INFINITY;
+        VD s[NV], c[NV], q[NV], lo = (VD){0} + INFINITY, hi = (VD){0} - INFINITY;
         for (int u = 0; u < NV; u++)
-            s[u] = q[u] = (VD){0};
+            s[u] = c[u] = q[u] = (VD){0};
         Py_ssize_t k = i;
         /* Touch the inputs one page ahead: without it the hardware prefetcher stalls at each 4 KB
          * page (2 to 4x slower on large arrays for the 2- and 4-wide loops). */
         __builtin_prefetch(a + i + 2 * GROUP, 0, 0);
         __builtin_prefetch(b + i + 2 * GROUP, 0, 0);
         for (; k + LANES <= end; k += LANES)
-            F(step)(kind, a + k, b + k, dst ? dst + k : NULL, p, s, q, &lo, &hi, NULL);
+            F(step)(kind, a + k, b + k, dst ? dst + k : NULL, p, s, c, q, &lo, &hi, NULL);
         if (k < end) { /* the last rows, padded with copies of the last one that do not count */
             double x[LANES], y[LANES], z[LANES];
             long long valid[LANES];
@@ -93,11 +105,12 @@ TARGET INLINE void F(fold_impl)(int kind, const double *a, const double *b, doub
                 y[j] = b[r];
                 valid[j] = k + j < end ? -1 : 0;
             }
-            F(step)(kind, x, y, z, p, s, q, &lo, &hi, valid);
+            F(step)(kind, x, y, z, p, s, c, q, &lo, &hi, valid);
             if (dst)
                 memcpy(dst + k, z, (size_t)(end - k) * sizeof(double));
         }
-        neumaier(&t->sum, &t->sum_c, F(lanes_sum)(s));
+        F(lanes_into)(s, &t->sum, &t->sum_c);
+        F(lanes_into)(c, &t->sum, &t->sum_c);
         neumaier(&t->sq, &t->sq_c, F(lanes_sum)(q));
         for (int j = 0; j < W; j++) {
             t->min = lo[j] < t->min ? lo[j] : t->min;
