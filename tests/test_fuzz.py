@@ -20,6 +20,7 @@ import bz2
 import gzip
 import io
 import json
+import math
 import os
 import pathlib
 import tempfile
@@ -389,3 +390,35 @@ def test_cli_fuzz_ran_and_exercised_more_than_one_outcome():
         print(f"\nCLI fuzz ({name}): {sum(codes.values())} command lines, exit codes {dict(sorted(codes.items()))}")
     assert all(len(codes) > 1 for codes in RUNS.values() if codes)
     assert RUNS["eval"].get(0, 0) > 0 or not RUNS["eval"]
+
+
+# ---------------------------------------------------------------------------- compiled kernels
+
+FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 5e-324, 1e-308, 1e154, 1.7976931348623157e308, 0.5, 1.0]))
+
+
+@given(
+    st.integers(0, 70).flatmap(lambda n: st.tuples(st.lists(FLOATS, min_size=n, max_size=n), st.lists(FLOATS, min_size=n, max_size=n))),
+    st.sampled_from([("mse", {}), ("mae", {}), ("huber", {"delta": 1.0}), ("huber", {"delta": 1e-300}), ("smooth_l1", {"beta": 0.0}), ("smooth_l1", {"beta": 0.7})]),
+)
+def test_compiled_kernels_give_the_definitions_values(rows, loss):
+    """losscli._kernels on any float64 input, specials included: every value bit for bit the
+    numpy definition's (NaN where it has NaN) on every vector width this CPU has; a NaN/inf value
+    makes the sum non-finite (the engine then takes the exact path)."""
+    from losscli import _blocked, _kernels
+    from losscli.losses import parse_spec
+
+    name, params = loss
+    bound = parse_spec(name)[0].spec.bind(params)
+    kind, param = _blocked._KERNELS[bound.spec.fn]
+    p, t = (np.array(r, dtype=np.float64) for r in rows)
+    with np.errstate(all="ignore"):
+        want = bound(p, t)
+    for width in [w for w in (2, 4, 8) if w <= _kernels.WIDTH]:
+        got = np.empty(len(p))
+        s = _kernels.fold(kind, float(params[param]) if param else 0.0, p, t, got, width)[0]
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        assert got[ok].tobytes() == want[ok].tobytes()
+        if not np.isfinite(want).all():
+            assert not math.isfinite(s)
