@@ -4,10 +4,11 @@
 their statistics: no sample weights, no ``--ci``/``--group-by``/``--top-k``, no combination and
 no per-column headline (``rmse`` on ``(N, D)``). Per block:
 
-0. MSE, MAE, Huber and Smooth L1 on two contiguous 1-D float64 inputs: the compiled kernel
-   (``losscli._kernels``, built from ``_kernels.c`` when a C compiler was there) computes the
-   values, ``Σl``, ``Σl²``, min and max in one read of the inputs with the GIL released; its
-   values are bit for bit the definitions' (tests/test_kernels.py). ``M2`` comes from the sums
+0. MSE, MAE, Huber and Smooth L1 on two 1-D numeric inputs (float64, or converted to it per
+   block): the compiled kernel (``losscli._kernels``, built from ``_kernels.c`` when a C
+   compiler was there) computes the values, ``Σl``, ``Σl²``, min and max in one read of the
+   inputs with the GIL released; its values are bit for bit the definitions'
+   (tests/test_kernels.py). ``M2`` comes from the sums
    when that is accurate (``reductions.one_pass_m2``); a non-finite value or a large
    cancellation factor sends the block to steps 1 and 2;
 1. every other loss through its single definition in ``losscli/losses/`` (the regression losses
@@ -180,7 +181,7 @@ def _fold(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | Non
     numeric 1-D arrays of one length, or a value is not finite or the one-pass M2 is inaccurate
     (the numpy definition then runs, and decides). Other numeric dtypes (float32, integer
     targets) are converted to float64 first, as the definitions' ``as_float`` does."""
-    kernel = _KERNELS.get(loss.spec.fn) if _kernels is not None else None
+    kernel = _KERNELS.get(loss.spec.fn)
     if kernel is None or len(inputs) != 2:
         return None
     if not all(a.dtype.kind in "fiub" and a.ndim == 1 for a in inputs) or len(inputs[0]) != len(inputs[1]):
