@@ -17,7 +17,7 @@ import numpy as np
 
 from losscli import _blocked
 from losscli._version import __version__
-from losscli.analysis import GROUP_PREFIX, ID_KEY, Analysis, AnalysisOptions
+from losscli.analysis import Analysis, AnalysisOptions
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import shlex
 
-import numpy as np
-
 from conftest import X, Y
 
 

@@ -11,7 +11,6 @@ import json
 import struct
 
 import numpy as np
-import pytest
 
 MAE_HIST = (
     "mae ↓  per-sample histogram, 4 rows\n"

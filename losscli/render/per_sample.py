@@ -35,7 +35,7 @@ def check_path(path: str) -> str:
 
 
 @contextlib.contextmanager
-def writer(path: str, labels: list[str], id_name: str | None = None) -> Iterator["_Writer"]:
+def writer(path: str, labels: list[str], id_name: str | None = None) -> Iterator["_TextWriter | _NpyWriter | _ParquetWriter"]:
     """A per-sample writer; the file appears (atomically) only if the block completes."""
     suffix = check_path(path)
     if suffix == ".npy":
