@@ -144,7 +144,8 @@ def run(
 
 
 def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
-    """The statistics ``(n, Σl, Σm, M2, min, max)`` of each loss on one block, or None."""
+    """The statistics ``(n, Σl, e, Σm, M2, min, max)`` of each loss on one block (``e``: the
+    rounding error of ``Σl`` when the kernel kept it, else 0), or None."""
     n = hi - lo
     stats = []
     for loss, label in plan:
@@ -167,7 +168,7 @@ def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
         if mom is None:
             return None
         s_m = float(n) if norm is None else float(np.sum(norm))
-        stats.append((n, mom[0], s_m, mom[1], mom[2], mom[3]))
+        stats.append((n, mom[0], 0.0, s_m, mom[1], mom[2], mom[3]))
         if label in out:
             out[label][lo:hi] = values
     if check and not _all_finite([arrays[k] for k in check]):
@@ -189,11 +190,11 @@ def _fold(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | Non
     x, y = (a if a.dtype == np.float64 and a.flags.c_contiguous else a.astype(np.float64) for a in inputs)
     kind, param = kernel
     try:
-        s, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
+        s, err, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
     except (TypeError, ValueError, BufferError):  # a buffer it cannot take: the numpy definition
         return None
-    m2 = one_pass_m2(s, q, len(x)) if len(x) and math.isfinite(s) else None
-    return None if m2 is None else (len(x), s, float(len(x)), m2, lo, hi)
+    m2 = one_pass_m2(s, q, len(x)) if len(x) and math.isfinite(s) and math.isfinite(err) else None
+    return None if m2 is None else (len(x), s, err, float(len(x)), m2, lo, hi)
 
 
 def _all_finite(arrays: list[np.ndarray]) -> bool:

@@ -1,8 +1,8 @@
 /* losscli._kernels: one pass over a block of (pred, target) rows for the elementwise losses.
  *
  * fold(kind, param, pred, target, out) evaluates one loss on contiguous float64 buffers and
- * returns (sum, sum of squares, min, max) of its per-sample values, writing the values into `out`
- * when it is not None. The GIL is released: the engine's two threads run blocks side by side.
+ * returns (sum, its rounding error, sum of squares, min, max) of its per-sample values, writing
+ * the values into `out` when it is not None. The GIL is released: the engine's two threads run blocks side by side.
  * The loop (losscli/_kernels_fold.h) is compiled for 2, 4 and 8 doubles per vector and the
  * widest the CPU has is used (WIDTH); all give the same bits.
  *
@@ -147,12 +147,13 @@ static PyObject *fold(PyObject *Py_UNUSED(self), PyObject *args) {
     PyBuffer_Release(&b);
     if (has_out)
         PyBuffer_Release(&o);
-    return Py_BuildValue("(dddd)", t.sum + t.sum_c, t.sq + t.sq_c, t.min, t.max);
+    double sum = t.sum + t.sum_c; /* the sum as a value and its rounding error (Fast2Sum: |sum| >= |sum - t.sum|) */
+    return Py_BuildValue("(ddddd)", sum, (t.sum - sum) + t.sum_c, t.sq + t.sq_c, t.min, t.max);
 }
 
 static PyMethodDef methods[] = {
     {"fold", fold, METH_VARARGS,
-     "fold(kind, param, pred, target, out, width=0) -> (sum, sum of squares, min, max) of one loss's values\n"
+     "fold(kind, param, pred, target, out, width=0) -> (sum, its error, sum of squares, min, max) of one loss's values\n"
      "(width: doubles per vector, 0 for the widest this CPU has; every width gives the same bits)"},
     {NULL, NULL, 0, NULL},
 };

@@ -185,15 +185,17 @@ class Summary:
         return Summary(self.n + other.n, s, c, mean_l, m2, min(self.min, other.min), max(self.max, other.max))
 
     @classmethod
-    def of_blocks(cls, blocks: list[tuple[int, float, float, float, float, float]]) -> "Summary":
-        """The unweighted chunks ``(n, Σl, Σm, M2, min, max)`` (``Σm`` = n without a normaliser;
-        ``moments`` gives the rest) merged in order: ``merge`` of their ``Summary.of``, in plain
-        floats (the same operations: Neumaier sums, Chan's update)."""
+    def of_blocks(cls, blocks: list[tuple[int, float, float, float, float, float, float]]) -> "Summary":
+        """The unweighted chunks ``(n, Σl, e, Σm, M2, min, max)`` (``e``: the rounding error of
+        ``Σl`` when its sum kept it, else 0; ``Σm`` = n without a normaliser; ``moments`` gives
+        the rest) merged in order: ``merge`` of their ``Summary.of``, in plain floats (the same
+        operations: Neumaier sums, Chan's update), each ``e`` added to the compensation."""
         n_tot, w, mean_l, m2, lo, hi = 0, 0.0, 0.0, 0.0, math.inf, -math.inf
         sums, comp = [0.0, 0.0], [0.0, 0.0]  # Σl, Σm and their compensations
-        for n, s_l, s_m, m2_b, lo_b, hi_b in blocks:
+        for n, s_l, err, s_m, m2_b, lo_b, hi_b in blocks:
             if n == 0:
                 continue
+            comp[0] += err
             if n_tot == 0:  # as merge: the first chunk is taken as it is
                 n_tot, w, sums, mean_l, m2, lo, hi = n, float(n), [s_l, s_m], s_l / n, m2_b, lo_b, hi_b
                 continue
@@ -230,7 +232,8 @@ class Summary:
 
     @property
     def mean(self) -> float:
-        """``Σ w l / Σ w m``: the reference's mean (weighted when sample weights are given)."""
+        """``Σ w l / Σ w m``: the reference's mean (weighted when sample weights are given), its
+        formula with compensated sums: each sum rounded once, then divided."""
         return self.sum / self.norm_sum
 
     def column_means(self) -> np.ndarray:

@@ -129,17 +129,18 @@ def test_compiled_kernels_match_the_definitions_bit_for_bit(name, params):
         with np.errstate(all="ignore"):
             want = bound(p, t)
         got = np.full(len(p), -1.0)
-        s, q, lo, hi = _kernels.fold(kind, float(params[param]) if param else 0.0, p, t, got)
+        s, err, q, lo, hi = _kernels.fold(kind, float(params[param]) if param else 0.0, p, t, got)
         nan = np.isnan(want)
         np.testing.assert_array_equal(np.isnan(got), nan)
         np.testing.assert_array_equal(got[~nan].view(np.int64), want[~nan].view(np.int64))
-        assert str(_kernels.fold(kind, float(params[param]) if param else 0.0, p, t, None)) == str((s, q, lo, hi))
+        assert str(_kernels.fold(kind, float(params[param]) if param else 0.0, p, t, None)) == str((s, err, q, lo, hi))
         if not np.isfinite(want).all():  # the caller's check: a NaN/inf value makes the sum NaN/inf
             assert not math.isfinite(s)
             continue
         assert (lo, hi) == ((want.min(), want.max()) if len(p) else (math.inf, -math.inf))
         exact_s = math.fsum(want.tolist())
         assert abs(s - exact_s) <= eps * exact_s or not math.isfinite(exact_s)
+        assert abs(err) <= eps * abs(s)  # the sum's rounding error: at most an ulp
         with np.errstate(all="ignore"):
             exact_q = math.fsum((want * want).tolist()) if np.isfinite(want * want).all() else math.inf
         assert abs(q - exact_q) <= 64 * eps * exact_q or not math.isfinite(exact_q)
@@ -179,10 +180,10 @@ def test_compiled_kernels_check_their_arguments():
         _kernels.fold(99, 0.0, x, x, None)
     with pytest.raises((TypeError, BufferError, ValueError)):
         _kernels.fold(_kernels.SQUARED, 0.0, x, x, np.ones(8)[::2])  # not contiguous
-    assert _kernels.fold(_kernels.SQUARED, 0.0, np.array([1.0, 3.0]), np.array([0.0, 0.0]), None) == (10.0, 82.0, 1.0, 9.0)  # by hand
+    assert _kernels.fold(_kernels.SQUARED, 0.0, np.array([1.0, 3.0]), np.array([0.0, 0.0]), None) == (10.0, 0.0, 82.0, 1.0, 9.0)  # by hand
     ro = np.array([1.0, 3.0])
     ro.setflags(write=False)  # a read-only input (a memory map opened "r") is fine, a read-only out is not
-    assert _kernels.fold(_kernels.ABSOLUTE, 0.0, ro, np.zeros(2), None) == (4.0, 10.0, 1.0, 3.0)
+    assert _kernels.fold(_kernels.ABSOLUTE, 0.0, ro, np.zeros(2), None) == (4.0, 0.0, 10.0, 1.0, 3.0)
     with pytest.raises((TypeError, BufferError, ValueError)):
         _kernels.fold(_kernels.ABSOLUTE, 0.0, ro, np.zeros(2), ro)
     big_endian = np.array([1.0, 3.0], dtype=">f8")  # not this machine's float64: converted by _fold
@@ -240,7 +241,7 @@ def test_of_blocks_is_the_sequential_merge():
         for a, b in zip(cuts, cuts[1:]):
             merged = merged.merge(Summary.of(x[a:b]))
             s, m2, lo, hi = moments(x[a:b])
-            blocks.append((b - a, s, float(b - a), m2, lo, hi))
+            blocks.append((b - a, s, 0.0, float(b - a), m2, lo, hi))
         assert str(Summary.of_blocks(blocks).to_state()) == str(merged.to_state())  # (nan == nan)
     assert Summary.of_blocks([]).n == 0
 
