@@ -623,6 +623,32 @@ def test_floats_round_trip_through_csv(files, values):
     np.testing.assert_array_equal(out.arrays["target"], [-v for v in values])
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+def test_floats_round_trip_through_jsonl(files, values):
+    files.text("r.jsonl", "".join(f'{{"pred": {v!r}, "target": {-v!r}}}\n' for v in values))
+    out = load_inputs("r.jsonl")
+    np.testing.assert_array_equal(out.arrays["pred"], values)
+    np.testing.assert_array_equal(out.arrays["target"], [-v for v in values])
+
+
+def test_jsonl_values_are_read_exactly(files):
+    """pandas.read_json's default float parser misread 128,637 of 600,000 17-digit values here
+    (by an ulp or more): the reader asks for precise_float."""
+    values = np.random.default_rng(3).normal(size=2000)
+    files.text("p.jsonl", "".join(f'{{"pred": {v!r}, "target": 0.0}}\n' for v in values.tolist()))
+    np.testing.assert_array_equal(load_inputs("p.jsonl").arrays["pred"], values)
+    # a subnormal number: pandas' precise parser refuses it ("Range error"), Python's json reads it
+    tiny = [1.1125369292536007e-308, 5e-324, 0.1, 3.0]
+    text = "".join(f'{{"pred": {v!r}, "target": 1}}\n' for v in tiny)
+    files.text("s.jsonl", text)
+    files.bytes("s.jsonl.gz", gzip.compress(text.encode()))
+    for name in ("s.jsonl", "s.jsonl.gz"):
+        out = load_inputs(name)
+        np.testing.assert_array_equal(out.arrays["pred"], tiny)
+        np.testing.assert_array_equal(out.arrays["target"], [1, 1, 1, 1])
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=st.one_of(
