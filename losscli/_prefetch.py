@@ -16,8 +16,9 @@ daemon thread at once. The reader takes the job over with ``claim(path)``:
 Either way the digest is given only if the file kept the size, modification time and inode it
 had when the job started (else an ``InputError``: it changed while it was read, and no digest
 would describe what was evaluated). stdin, globs, missing and small files, NPY/NPZ and Parquet
-are left to their readers (an array stream hashes the blocks it reads: there the hash is the
-longest step, and a second read of the file would lengthen it).
+are left to their readers (an array stream hashes each file on a thread of its own, reading it
+in 256 kB steps that stay in cache: there the hash is the longest step, and 16 MB steps were
+slower and cost 32 MB of RSS).
 
 Standard library only: this module is imported before numpy.
 """

@@ -18,6 +18,7 @@ from hypothesis import given, settings, strategies as st
 
 import losscli.engine as engine
 from losscli.engine import Accumulator
+from losscli.errors import InputError
 from losscli.readers import load_inputs
 from losscli.readers import chunks
 
@@ -357,3 +358,26 @@ def test_losses_that_compare_rows_are_never_chunked(cli, files, monkeypatch):
     monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 0)  # large input: still read and evaluated whole
     monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 16)
     assert run_json(cli, *args)["losses"] == whole["losses"]
+
+
+def test_array_digests_come_from_their_own_reading_and_catch_a_changed_file(cli, files, monkeypatch):
+    """An NPY or NPZ stream is hashed by a thread reading the file beside the reader: the digest
+    is the file's sha256, and a file changed while it was read is an error, not a digest of
+    bytes that were not evaluated."""
+    import hashlib
+    import os
+
+    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 0)
+    rng = np.random.default_rng(2)
+    files.npy("p.npy", rng.normal(size=5000))
+    files.npy("y.npy", rng.normal(size=5000))
+    np.savez(files.root / "a.npz", pred=rng.normal(size=5000), target=rng.normal(size=5000))
+    report = run_json(cli, "p.npy", "y.npy", "-l", "mse", "--chunk-rows", "700")
+    assert report["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "p.npy").read_bytes()).hexdigest()
+    assert report["inputs"]["target"]["sha256"] == hashlib.sha256((files.root / "y.npy").read_bytes()).hexdigest()
+    report = run_json(cli, "a.npz:pred", "a.npz:target", "-l", "mse", "--chunk-rows", "700")
+    assert report["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "a.npz").read_bytes()).hexdigest()
+    digests = chunks._FileDigests([str(files.root / "p.npy")])
+    os.utime(files.root / "p.npy", ns=(1, 1))  # the modification time changes under the reader
+    with pytest.raises(InputError, match="p.npy changed while it was read"):
+        digests.result()
