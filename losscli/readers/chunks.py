@@ -13,8 +13,9 @@ Sources (each one a ``_Stream``, a chunk iterator that a Parquet or Dask reader 
 - CSV/TSV/TXT, plain or compressed files or stdin: the bytes are cut at record boundaries
   (a newline outside quotes) into pieces of about N rows, parsed by pandas on worker threads
   (the C parser releases the GIL) and checked in order; errors name absolute rows and lines.
-- NPY (and NPZ members stored uncompressed): blocks read with ``readinto`` into fresh arrays,
-  never memory-mapped, so resident memory stays at a few blocks whatever the file size.
+- NPY (and NPZ members stored uncompressed): read-only memory-mapped windows of a few blocks
+  (``ARRAY_WINDOW_BYTES``), each unmapped when its last block is freed, so resident memory stays
+  at a few windows whatever the file size, and no byte is copied.
 - NPZ members that are compressed: decompressed block by block.
 - Anything else (JSONL, Parquet, Fortran-ordered arrays): read whole by the normal reader and
   sliced.
@@ -50,6 +51,7 @@ AUTO_STREAM_BYTES = 16 << 20
 TABLE_CHUNK_ROWS = 1 << 18  # default rows per chunk of a table (at most)
 TABLE_CHUNK_BYTES = 3 << 20  # default bytes of text per chunk of a table (~80k rows of pred,target: 6% faster than 2 MB, +10 MB RSS)
 ARRAY_CHUNK_BYTES = 1 << 20  # default bytes per chunk of the widest array (128k float64 rows)
+ARRAY_WINDOW_BYTES = 4 << 20  # bytes of an NPY file memory-mapped at a time (whole chunks)
 _READ = 1 << 20  # bytes per read (draining, hashing)
 FIRST_PIECE = 1 << 20  # bytes of a table parsed with its header when the stream opens
 MIN_PIECE = 1 << 16  # bytes of a table's later pieces, at least (and read past a cut point)
@@ -540,8 +542,8 @@ def _signature(path: str) -> tuple[int, int, int, int] | None:
 
 
 class _ArrayStream(_Stream):
-    """NPY files (or NPZ members) read in row blocks with ``readinto``: never memory-mapped,
-    so only the blocks in flight are resident."""
+    """NPY files (or NPZ members) in row blocks, views of memory-mapped windows: only the
+    windows whose blocks are in flight are resident."""
 
     def __init__(self, parts: list[_NpyPart], hash_inputs: bool) -> None:
         self.parts = parts
@@ -562,15 +564,24 @@ class _ArrayStream(_Stream):
         # took 0.95 s where hashing the blocks this reader hands over took 1.06 s.
         digests = _FileDigests([part.path]) if self.hash_inputs else None
         tail = part.shape[1:]
+        row_bytes = int(np.prod(tail, dtype=np.int64)) * part.dtype.itemsize
+        n = part.shape[0]
         with open(part.path, "rb", buffering=0) as fh:
-            fh.seek(part.offset)
-            for lo in range(0, part.shape[0], rows):
-                block = np.empty((min(rows, part.shape[0] - lo), *tail), dtype=part.dtype)
-                view = memoryview(block).cast("B") if block.size else memoryview(b"")
-                got = _readinto(fh, view)
-                if got != len(view):
-                    raise InputError(f"{part.where} is not a valid NPY file: it ends before its data ({part.shape} {part.dtype}).")
-                yield block
+            if os.fstat(fh.fileno()).st_size < part.offset + n * row_bytes:
+                raise InputError(f"{part.where} is not a valid NPY file: it ends before its data ({part.shape} {part.dtype}).")
+            # Windows of the file memory-mapped read-only, a few blocks each: no copy of the data
+            # (a 1.6 GB pair: 0.5 s -> 0.25 s without the sha256) and only the windows whose
+            # blocks are still in use are resident (each is unmapped with its last block).
+            per_window = max(1, ARRAY_WINDOW_BYTES // max(rows * row_bytes, 1)) * rows
+            for w0 in range(0, n, per_window):
+                w1 = min(n, w0 + per_window)
+                if not row_bytes:
+                    window = np.empty((w1 - w0, *tail), dtype=part.dtype)
+                else:
+                    window = _mapped(fh.fileno(), part.offset + w0 * row_bytes, (w1 - w0) * row_bytes, part.dtype, (w1 - w0, *tail))
+                for lo in range(0, w1 - w0, rows):
+                    yield window[lo : lo + rows]
+                del window
         if digests is not None:
             self.digests.extend(digests.result())
 
@@ -608,6 +619,19 @@ def _npy_header(fh) -> tuple[tuple[int, ...], bool, np.dtype] | None:
     if version == (2, 0):
         return np.lib.format.read_array_header_2_0(fh)
     return None
+
+
+def _mapped(fd: int, start: int, length: int, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """Bytes ``[start, start + length)`` of the file ``fd`` as a read-only array, memory-mapped
+    (the mapping closes when the last array viewing it is freed)."""
+    import mmap
+
+    base = start - start % mmap.ALLOCATIONGRANULARITY
+    if hasattr(mmap, "MAP_POPULATE"):  # Linux: the window's pages mapped in one call
+        mm = mmap.mmap(fd, start + length - base, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ, offset=base)
+    else:
+        mm = mmap.mmap(fd, start + length - base, access=mmap.ACCESS_READ, offset=base)
+    return np.frombuffer(mm, dtype=dtype, count=math.prod(shape), offset=start - base).reshape(shape)
 
 
 def _readinto(fh, view: memoryview) -> int:
