@@ -9,6 +9,7 @@ NaN (empty in CSV/TSV, null in JSONL) so that row i of the output is row i of th
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -65,13 +66,13 @@ class _TextWriter:
     def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
         arrays = [np.asarray(values[label], dtype=np.float64) for label in self.labels]
         id_list = ids.tolist() if ids is not None and self.id_name else None
-        if self.suffix == ".jsonl":
-            cols = [a.tolist() for a in arrays]
-            lines = []
-            for i, row in enumerate(zip(*cols)):
-                obj = {self.id_name: id_list[i]} if id_list is not None else {}
-                obj.update((k, v if math.isfinite(v) else None) for k, v in zip(self.labels, row))
-                lines.append(json.dumps(obj))
+        if self.suffix == ".jsonl":  # json.dumps of {id, label: value, ...} per row, column by column
+            keys = ([self.id_name] if id_list is not None else []) + self.labels
+            cols = [_json_cells(a) for a in arrays]
+            if id_list is not None:
+                cols.insert(0, list(map(json.dumps, id_list)))
+            parts = [("{" if i == 0 else ", ") + json.dumps(k) + ": " for i, k in enumerate(keys)]
+            lines = list(map("".join, zip(*(x for part, col in zip(parts, cols) for x in (itertools.repeat(part), col)), itertools.repeat("}"))))
         else:  # column by column, in C loops (map, join): 4x faster than a cell at a time
             cols = [_cells(a) for a in arrays]
             if id_list is not None:
@@ -81,6 +82,14 @@ class _TextWriter:
             lines = list(map(self.sep.join, zip(*cols)))
         if lines:
             self.fh.write("\n".join(lines) + "\n")
+
+
+def _json_cells(values: np.ndarray) -> list[str]:
+    """The JSON text of each value: its repr, ``null`` for NaN and infinities."""
+    cells = list(map(repr, values.tolist()))
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        cells[i] = "null"
+    return cells
 
 
 def _cells(values: np.ndarray) -> list[str]:
