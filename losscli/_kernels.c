@@ -2,17 +2,17 @@
  *
  * fold(kind, param, pred, target, out) evaluates one loss on contiguous float64 buffers and
  * returns (sum, its rounding error, sum of squares, min, max) of its per-sample values, writing
- * the values into `out` when it is not None. The GIL is released: the engine's two threads run blocks side by side.
- * The loop (losscli/_kernels_fold.h) is compiled for 2, 4 and 8 doubles per vector and the
- * widest the CPU has is used (WIDTH); all give the same bits.
+ * the values into `out` when it is not None. The GIL is released: the engine's two threads run
+ * blocks side by side. The loop (losscli/_kernels_fold.h) is compiled for 2, 4 and 8 doubles per
+ * vector and the widest the CPU has is used (WIDTH); all give the same bits.
  *
  * Each value is the same IEEE operations, in the same order, as the loss's numpy definition in
  * losscli/losses/regression.py (the build turns off FMA contraction: -ffp-contract=off), so the
  * per-sample values are bit for bit those of the definition; tests/test_kernels.py checks it.
  * Sums over groups of 256 values in 8 lanes: the sum of the values with TwoSum in each lane (the
  * rounding errors kept), each lane and its error then added to Neumaier-compensated running sums,
- * so the headline's sum is all but correctly rounded (tests/test_kernels.py: within 1 ulp of
- * math.fsum); the sum of squares (for M2 only) in plain lanes, each group's total compensated.
+ * so the headline's sum is all but exact (tests/test_kernels.py: within 1 ulp of math.fsum,
+ * and the error is returned for the caller's compensated merge); the sum of squares (for M2 only) in plain lanes, each group's total compensated.
  * A NaN or inf value makes the sums NaN or inf (every value here is >= 0, so no inf - inf): the
  * caller checks them.
  */
