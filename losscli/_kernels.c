@@ -11,10 +11,10 @@
  * per-sample values are bit for bit those of the definition; tests/test_kernels.py checks it.
  * Sums over groups of 256 values in 8 lanes: the sum of the values with TwoSum in each lane (the
  * rounding errors kept), each lane and its error then added to Neumaier-compensated running sums,
- * so the headline's sum is all but exact (tests/test_kernels.py: within 1 ulp of math.fsum,
- * and the error is returned for the caller's compensated merge); the sum of squares (for M2 only) in plain lanes, each group's total compensated.
- * A NaN or inf value makes the sums NaN or inf (every value here is >= 0, so no inf - inf): the
- * caller checks them.
+ * so the headline's sum is all but exact (tests/test_kernels.py: within 1 ulp of math.fsum;
+ * its rounding error is returned for the caller's compensated merge). The sum of squares (for
+ * M2 only): plain lanes, each group's total compensated. A NaN or inf value makes the sums NaN
+ * or inf (every value here is >= 0, so no inf - inf): the caller checks them.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
