@@ -37,17 +37,17 @@ def test_weights_follow_poisson_1():
         assert abs((k == j).mean() - expected) < 5 * math.sqrt(expected / len(k)) + 1e-6
 
 
-def test_weights_are_the_48_bit_inverse_cdf_of_the_philox_stream():
+@pytest.mark.parametrize("seed, block, n_boot", [(11, 3, 40), (0, 0, 1000), (5, 12345, 1000), (2**40, 7, 333)])
+def test_weights_are_the_48_bit_inverse_cdf_of_the_philox_stream(seed, block, n_boot):
     # The definition in the module docstring, recomputed draw by draw with 48-bit integers.
-    seed, block, n_boot = 11, 3, 40
     n = n_boot * BLOCK_ROWS
-    u = np.random.Philox(key=seed, counter=[0, block, 0, 0]).random_raw(n // 4).view("<u2").astype(np.uint64)
+    u = np.random.Philox(key=seed, counter=[0, block, 0, 0]).random_raw(-(-n // 4)).view("<u2")[:n].astype(np.uint64)
     k = np.searchsorted(_T48, u << np.uint64(32), side="right")
     k_top = np.searchsorted(_T48, (u << np.uint64(32)) + np.uint64(2**32 - 1), side="right")
     amb = np.flatnonzero(k != k_top)
     extra = np.random.Philox(key=seed, counter=[0, block, 1, 0]).random_raw(len(amb)) & np.uint64(0xFFFFFFFF)
     k[amb] = np.searchsorted(_T48, (u[amb] << np.uint64(32)) | extra, side="right")
-    assert len(amb) > 0
+    assert len(amb) > 0 and k.max() >= 5  # refined draws and tail draws (k >= 5) both occur
     assert np.array_equal(poisson_block(seed, block, n_boot).ravel(), k)
 
 
