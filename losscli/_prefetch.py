@@ -85,8 +85,14 @@ def clear() -> None:
         job.cancel()
 
 
-def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+def signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What must not change while a file is read and hashed: size, mtime, inode, device."""
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def changed(path: str) -> InputError:
+    """The error for a file whose ``signature`` changed while it was read and hashed."""
+    return InputError(f"{path} changed while it was read: its sha256 would not describe what was evaluated.")
 
 
 class Job:
@@ -95,7 +101,7 @@ class Job:
 
     def __init__(self, path: str, st: os.stat_result) -> None:
         self.path = path
-        self._before = _signature(st)
+        self._before = signature(st)
         self._h = hashlib.sha256()
         self._read = 0  # bytes the thread hashed from its own reading
         self._error: OSError | None = None
@@ -141,13 +147,13 @@ class Job:
             self._queue.put(None)
         self._done.wait()
         try:
-            now = _signature(os.stat(self.path))
+            now = signature(os.stat(self.path))
         except OSError as e:
             raise InputError(f"Cannot read {self.path}: {e.strerror or e}") from None
         if self._error is not None and not self._streaming:  # (a stream hashed what it read itself)
             raise InputError(f"Cannot read {self.path}: {self._error.strerror or self._error}")
         if self._before != now:
-            raise InputError(f"{self.path} changed while it was read: its sha256 would not describe what was evaluated.")
+            raise changed(self.path)
         return self._h.hexdigest()
 
     def cancel(self) -> None:

@@ -529,16 +529,16 @@ class _FileDigests:
             raise InputError(f"Cannot read {self._error.filename}: {self._error.strerror or self._error}")
         for path, before in zip(self._paths, self._before):
             if _signature(path) != before:
-                raise InputError(f"{path} changed while it was read: its sha256 would not describe what was evaluated.")
+                raise _prefetch.changed(path)
         return self._digests
 
 
 def _signature(path: str) -> tuple[int, int, int, int] | None:
+    """``_prefetch.signature`` of ``path``, None when it cannot be read (which differs from any)."""
     try:
-        st = os.stat(path)
+        return _prefetch.signature(os.stat(path))
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
 class _ArrayStream(_Stream):
