@@ -23,6 +23,16 @@ PYTHON = sys.executable
 LOSSCLI = os.path.join(os.path.dirname(sys.executable), "losscli")
 
 
+AUTO_STREAM_MB = 16  # losscli.readers.chunks.AUTO_STREAM_BYTES (not imported: this process stays small)
+
+
+def how_read(size: int) -> str:
+    """How ``losscli eval`` reads an input of ``size`` bytes by default."""
+    if size > AUTO_STREAM_MB << 20:
+        return f"streamed (automatic above {AUTO_STREAM_MB} MB)"
+    return f"read whole (under {AUTO_STREAM_MB} MB: pass SIZE=1 to stream)"
+
+
 def scaled(rows: int) -> int:
     """``rows`` times the ``SIZE`` factor (at least 1000)."""
     return max(1000, int(rows * float(os.environ.get("SIZE") or "1")))

@@ -16,7 +16,7 @@ import os
 import subprocess
 import tempfile
 
-from _bench import LOSSCLI, PYTHON, compare, generate, ratio, repeats, report, scaled
+from _bench import LOSSCLI, PYTHON, compare, generate, how_read, ratio, repeats, report, scaled
 
 GENERATE = r"""
 import sys
@@ -55,8 +55,7 @@ def main() -> None:
         path = os.path.join(tmp, "preds.csv")
         generate(GENERATE, rows, path)
         size = os.path.getsize(path)
-        streamed = "streamed (automatic above 16 MB)" if size > 16 << 20 else "read whole (under 16 MB: pass SIZE=1 to stream)"
-        print(f"{rows} rows, {size / 1e6:.0f} MB: losscli eval {streamed}")
+        print(f"{rows} rows, {size / 1e6:.0f} MB: losscli eval {how_read(size)}")
         commands = {
             "pandas.read_csv + numpy": [PYTHON, "-c", PANDAS, path],
             "losscli eval -l mse": [LOSSCLI, "eval", path, "-l", "mse", "-f", "json"],

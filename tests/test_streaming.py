@@ -381,3 +381,15 @@ def test_array_digests_come_from_their_own_reading_and_catch_a_changed_file(cli,
     os.utime(files.root / "p.npy", ns=(1, 1))  # the modification time changes under the reader
     with pytest.raises(InputError, match="p.npy changed while it was read"):
         digests.result()
+
+
+def test_the_benchmarks_know_the_streaming_threshold():
+    """benchmarks/_bench.py states the threshold without importing losscli (its process stays small)."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "_bench.py"
+    spec = importlib.util.spec_from_file_location("_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.AUTO_STREAM_MB << 20 == chunks.AUTO_STREAM_BYTES
