@@ -86,3 +86,8 @@ def cli(files):
         return CliRunner().invoke(app, [str(a) for a in args], input=input, env=environment)
 
     return run
+
+
+def fails(result, code: int, message: str) -> None:
+    """The one-line error contract: exit ``code``, nothing on stdout, exactly ``Error: message``."""
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")

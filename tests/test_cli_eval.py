@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import X, Y
+from conftest import X, Y, fails
 
 MSE_STD = math.sqrt(51.5625 / 3)  # hand-computed, see the module docstring
 
@@ -33,10 +33,6 @@ def ok(result) -> str:
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
-
-def fails(result, code: int, message: str) -> None:
-    """The one-line error contract: exit ``code``, nothing on stdout, exactly ``Error: message``."""
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def report(result) -> dict:

@@ -13,13 +13,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import X, Y
+from conftest import X, Y, fails
 
 FORMS = "LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER with OP one of <, <=, >, >= (e.g. mse<=0.02, ce<=base*1.02)"
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def run_json(result, code: int = 0, stderr: str = "") -> dict:

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import X, Y
+from conftest import X, Y, fails
 
 T3 = 3.182446305284263  # scipy.stats.t.ppf(0.975, 3)
 T1 = math.tan(0.475 * math.pi)  # Cauchy quantile
@@ -29,9 +29,6 @@ def ok(result) -> str:
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 @pytest.fixture

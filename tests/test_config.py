@@ -10,11 +10,10 @@ import pytest
 
 from losscli import config
 
+from conftest import fails
+
 PYPROJECT = '[project]\nname = "x"\n\n[tool.losscli]\n'
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def pyproject(files, body: str) -> None:

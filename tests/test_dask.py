@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import fails
+
 N = 600
 LOSSES = ["-l", "mse", "-l", "mae", "-l", "huber:delta=0.5", "-l", "rmse", "-l", "total=mse+0.5*mae"]
 
@@ -64,9 +66,6 @@ def ok(result) -> dict:
     assert result.stderr == ""
     return json.loads(result.stdout)
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def close(a, b, where: str) -> None:

@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import fails
+
 N = 200
 
 
@@ -25,9 +27,6 @@ def ok(result) -> dict:
     assert result.stderr == ""
     return json.loads(result.stdout)
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def same(a: dict, b: dict) -> None:

@@ -18,6 +18,8 @@ import pytest
 from losscli.errors import ShapeError, SpecError, ValueDomainError
 from losscli.losses import parse_spec, presets
 
+from conftest import fails
+
 EPS = 1e-7
 
 
@@ -162,9 +164,6 @@ def test_fmt_domain_and_preset():
 
 # ---------------------------------------------------------------------------- CLI
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 HEADER = ["id", "p_x1", "p_y1", "p_x2", "p_y2", "t_x1", "t_y1", "t_x2", "t_y2"]

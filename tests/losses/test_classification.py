@@ -19,6 +19,8 @@ from losscli.errors import InputError, ShapeError, SpecError, ValueDomainError
 from losscli.losses import parse_spec
 from losscli.losses import classification as cl
 
+from conftest import fails
+
 LN2, LN3, LN4 = math.log(2.0), math.log(3.0), math.log(4.0)
 X34 = np.array([[LN3, 0.0]])  # softmax = [3/4, 1/4]
 EPS64 = float(np.finfo(np.float64).eps)
@@ -414,9 +416,6 @@ def test_scalar_batched_and_shape_mismatch(spec):
 
 # ---------------------------------------------------------------------------- CLI
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def logits_csv(files, labels):

@@ -19,6 +19,8 @@ import pytest
 from losscli.errors import ShapeError, SpecError, ValueDomainError
 from losscli.losses import parse_spec
 
+from conftest import fails
+
 P = np.array([[[0.9, 0.1], [0.8, 0.2]]])
 T = np.array([[[1, 0], [1, 0]]])
 
@@ -205,9 +207,6 @@ def test_aliases():
 
 # ---------------------------------------------------------------------------- CLI
 
-
-def fails(result, code: int, message: str) -> None:
-    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
 
 
 def test_cli_masks_npy_and_rows_csv_agree(cli, files):
