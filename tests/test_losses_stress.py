@@ -30,13 +30,17 @@ def _cuts(rng, n: int) -> list[int]:
 ROWWISE = [n for n in ALL if get_loss(n).rowwise]
 
 
-def test_losses_comparing_rows_are_never_split_by_the_engine():
+def test_losses_comparing_rows_are_never_split_by_the_engine(monkeypatch):
     """ntxent's value depends on every row (the negatives): the engine evaluates it whole,
     however large the update, so a blocked update equals the loss on all rows at once."""
+    from losscli import engine
+
     batchwise = [n for n in ALL if not get_loss(n).rowwise]
     assert batchwise == ["ntxent"]
     bound, arrays, _ = _case("ntxent")
-    big = {k: np.concatenate([v] * 2000) for k, v in arrays.items()}  # 24000 rows: about two blocks
+    big = {k: np.concatenate([v] * 50) for k, v in arrays.items()}
+    monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 256)  # blocks of a few rows: the update spans many
+    assert engine._block_rows(big.values()) * 4 < len(big["z_i"])
     acc = Accumulator([bound])
     np.testing.assert_array_equal(acc.update(big)[bound.label], bound(*big.values()))
 
