@@ -358,6 +358,8 @@ def test_markdown_output(cli, files):
         "| loss | value | n | mean | std | se | min | max |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|\n"
         "| `mse` ↓ | 3.375 | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |\n"
+        "\n"
+        "pred: xy.csv:pred  target: xy.csv:target\n"
     )
 
 
@@ -369,7 +371,7 @@ def test_table_output_is_forced_without_a_terminal(cli, files):
     assert set(lines[1]) == {"─"}
     assert lines[2].split() == ["mse", "↓", "3.375", "4", "4.14578", "2.07289", "0.25", "9"]
     assert lines[3].split()[:3] == ["huber:delta=0.5", "↓", "0.625"]
-    assert lines[-1].strip() == "4 rows"
+    assert [line.strip() for line in lines[-2:]] == ["4 rows", "pred: xy.csv:pred  target: xy.csv:target"]
     assert "\x1b[" not in out  # no colour off a terminal
 
 
@@ -384,7 +386,7 @@ def test_table_keeps_mean_when_it_differs_and_never_cuts_numbers(cli, files, mon
 def test_table_caption_counts_dropped_rows(cli, files):
     files.text("nan.csv", "pred,target\n0.5,0\n-1,nan\n2,2.5\n3,0\n")
     out = ok(cli("eval", "nan.csv", "-l", "mse", "--nan-policy", "omit", "-f", "table"))
-    assert out.splitlines()[-1].strip() == "3 rows (1 dropped)"
+    assert out.splitlines()[-2].strip() == "3 rows (1 dropped)"
 
 
 def test_score_only_prints_bare_values_at_full_precision(cli, files):
@@ -487,13 +489,13 @@ def test_npy_pair_and_stdin(cli, files):
 
 
 def test_column_flags(cli, files):
-    files.csv("t.csv", ["id", "y_hat", "truth", "other"], *[(f"r{i}", x, y, 9) for i, (x, y) in enumerate(zip(X, Y))])
-    assert ok(cli("eval", "t.csv", "-p", "y_hat", "-y", "truth", "-l", "mse", "-b")) == "3.375\n"
+    files.csv("t.csv", ["id", "m1", "m2", "other"], *[(f"r{i}", x, y, 9) for i, (x, y) in enumerate(zip(X, Y))])
+    assert ok(cli("eval", "t.csv", "-p", "m1", "-y", "m2", "-l", "mse", "-b")) == "3.375\n"
     assert ok(cli("eval", "t.csv", "--pred-col", "2", "--target-col", "3", "-l", "mse", "-b")) == "3.375\n"
     fails(
         cli("eval", "t.csv", "-l", "mse"),
         2,
-        "Cannot tell which columns of t.csv to use; columns: id, y_hat, truth, other. Pass -p/--pred-col and -y/--target-col.",
+        "Cannot tell which columns of t.csv to use; columns: id, m1, m2, other (id-like, never guessed: id). Pass -p/--pred-col and -y/--target-col.",
     )
 
 

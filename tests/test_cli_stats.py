@@ -55,6 +55,7 @@ def test_groups_and_worst_samples_table(cli, grouped):
         "y       mse ↓     6.5   2    3.53553        2.5      4      9",
         "        mae ↓     2.5   2   0.707107        0.5      2      3",
         "4 rows",
+        "pred: g.csv:pred  target: g.csv:target",
         "",
         "worst samples",
         "loss    #   row   id   value",
@@ -137,6 +138,8 @@ def test_group_by_two_columns_and_markdown(cli, files):
         "| 1 | u | `mae` ↓ | 3 | 2 | 3 | 2.82843 | 2 | 1 | 5 |\n"
         "| 1 | v | `mae` ↓ | 2 | 1 | 2 |  |  | 2 | 2 |\n"
         "| 2 | u | `mae` ↓ | 3 | 1 | 3 |  |  | 3 | 3 |\n"
+        "\n"
+        "pred: g2.csv:pred  target: g2.csv:target\n"
         "\n"
         "**Worst samples**\n"
         "\n"

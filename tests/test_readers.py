@@ -172,7 +172,7 @@ def test_several_recognised_columns_are_a_usage_error(files):
     files.csv("u.csv", ["pred", "y", "label"], [1, 2, 3])
     with pytest.raises(UsageError) as e:
         load_inputs("u.csv")
-    assert str(e.value) == "Several target columns in u.csv: 'label' and 'y'. Pass -y/--target-col to choose."
+    assert str(e.value) == "Several target columns in u.csv: 'y' and 'label'. Pass -y/--target-col to choose."
 
 
 def test_flags_resolve_an_ambiguous_table(files):
@@ -218,10 +218,12 @@ def test_csv_and_npy(files):
     np.testing.assert_array_equal(out.arrays["pred"], X)
     np.testing.assert_array_equal(out.arrays["target"], Y)
     assert out.sources["pred"] == "p.csv column 'score'"
-    # without -p: 'id' is not numeric but is a free column too, so the choice is ambiguous
+    # without -p: 'score' is a prediction name ('id' is id-like: never a role)
+    np.testing.assert_array_equal(load_inputs("p.csv", "y.npy").arrays["pred"], X)
+    files.csv("q.csv", ["id", "a", "b"], ["a", 0.5, 1], ["b", -1, 1], ["c", 2, 1], ["d", 3, 1])
     with pytest.raises(UsageError) as e:
-        load_inputs("p.csv", "y.npy")
-    assert str(e.value) == "Cannot tell which column of p.csv holds the pred; columns: id, score. Pass -p/--pred-col."
+        load_inputs("q.csv", "y.npy")
+    assert str(e.value) == "Cannot tell which column of q.csv holds the pred; columns: id, a, b (id-like, never guessed: id). Pass -p/--pred-col."
 
 
 def test_csv_and_csv(files):

@@ -11,9 +11,21 @@ import numpy as np
 
 from losscli.errors import InputError, UsageError
 
-PRED_NAMES = ("pred", "prediction", "y_pred")
+# Automatic role resolution (``auto_roles``, ``auto_single``; ``losscli inspect`` shows the same).
+# Names are compared case-insensitively; two columns that both match are an error, never a pick.
+PRED_NAMES = (
+    "pred", "preds", "prediction", "predictions", "predicted", "y_pred", "y_hat", "yhat",
+    "score", "scores", "y_score", "prob", "probs", "proba", "probability", "y_prob", "output", "logit", "logits",
+)  # fmt: skip
 PRED_GLOBS = ("logit_*", "prob_*")
-TARGET_NAMES = ("target", "label", "y", "y_true")
+TARGET_NAMES = ("target", "targets", "label", "labels", "y", "y_true", "truth", "ground_truth", "gt", "actual", "observed")
+# Id-like columns are never chosen as pred or target by automatic resolution: identifiers, row
+# numbers, names and times (``Unnamed: 0`` is the index column pandas' ``to_csv`` writes).
+ID_NAMES = (
+    "id", "ids", "idx", "index", "row", "row_id", "key", "name", "uuid", "uid", "guid", "sample_id",
+    "time", "date", "datetime", "timestamp",
+)  # fmt: skip
+ID_GLOBS = ("*_id", "*_ids", "*_idx", "*_key", "*_name", "*_uuid", "*_at", "*_time", "*_date", "*_timestamp", "timestamp*", "unnamed: *")
 
 
 def select(columns: list[str], sel: str, where: str) -> list[int]:
@@ -81,19 +93,45 @@ def recognise(columns: list[str], names: tuple[str, ...], globs: tuple[str, ...]
     return found
 
 
+def id_like(name: str) -> bool:
+    """Whether a column name reads as an id, index, name or time (never guessed as pred/target).
+
+    >>> [id_like(n) for n in ("id", "Sample_ID", "created_at", "Unnamed: 0", "pred", "width")]
+    [True, True, True, True, False, False]
+    """
+    low = name.lower()
+    return low in ID_NAMES or any(fnmatch.fnmatchcase(low, g) for g in ID_GLOBS)
+
+
+def named(columns: list[str], role: str) -> list[list[int]]:
+    """Candidate selections for ``pred`` or ``target`` by name (case-insensitive; id-like
+    columns never): each recognised name alone, and each glob's matches together."""
+    names, globs = (PRED_NAMES, PRED_GLOBS) if role == "pred" else (TARGET_NAMES, ())
+    low = [c.lower() for c in columns]
+    found = [[i] for i, c in enumerate(low) if c in names and not id_like(c)]
+    for g in globs:
+        hits = [i for i, c in enumerate(low) if fnmatch.fnmatchcase(c, g) and not id_like(c)]
+        if hits:
+            found.append(hits)
+    return found
+
+
 def auto_roles(
     columns: list[str], taken: set[int], pred: list[int] | None, target: list[int] | None, where: str
 ) -> tuple[list[int], list[int]]:
-    """Fill the pred/target selections not given by flags (SPEC.md 3.2 rules).
+    """Fill the pred/target selections not given by flags: the one rule of ``eval`` (one table
+    holding both) and of ``losscli inspect``.
 
-    Recognised names come first; otherwise a table with exactly two free columns is
-    ``pred, target`` in that order; anything else is a usage error listing the columns.
+    Recognised names come first (``PRED_NAMES``, ``TARGET_NAMES``); otherwise the free columns
+    (not ``taken`` by -w/--id-col/-g, not id-like) decide: exactly two are ``pred, target`` in
+    that order, and one left beside a recognised or given role takes the other. Anything else is
+    a usage error listing the columns and the flags to pass.
     """
-    free = [i for i in range(len(columns)) if i not in taken]
+    free = [i for i in range(len(columns)) if i not in taken and not id_like(columns[i])]
     if pred is None:
-        pred = _one(recognise(columns, PRED_NAMES, PRED_GLOBS), "prediction", "-p/--pred-col", columns, where)
+        pred = _one(named(columns, "pred"), "prediction", "-p/--pred-col", columns, where)
     if target is None:
-        target = _one(recognise(columns, TARGET_NAMES), "target", "-y/--target-col", columns, where)
+        target = _one(named(columns, "target"), "target", "-y/--target-col", columns, where)
     if pred is None and target is None and len(free) == 2:
         return [free[0]], [free[1]]
     rest = [i for i in free if i not in (pred or []) and i not in (target or [])]
@@ -103,20 +141,26 @@ def auto_roles(
         target = rest
     if pred is None or target is None:
         missing = " and ".join(x for x, s in (("-p/--pred-col", pred), ("-y/--target-col", target)) if s is None)
-        raise UsageError(f"Cannot tell which columns of {where} to use; columns: {describe(columns)}. Pass {missing}.")
+        raise UsageError(f"Cannot tell which columns of {where} to use; columns: {describe(columns)}{_skipped(columns)}. Pass {missing}.")
     return pred, target
 
 
 def auto_single(columns: list[str], taken: set[int], role: str, where: str) -> list[int]:
-    """The one column of a table that holds only ``role`` (a separate PRED or TARGET file)."""
-    names, globs, flag = (PRED_NAMES, PRED_GLOBS, "-p/--pred-col") if role == "pred" else (TARGET_NAMES, (), "-y/--target-col")
-    found = _one(recognise(columns, names, globs), role, flag, columns, where)
+    """The one column of a table that holds only ``role`` (a separate PRED or TARGET file): a
+    recognised name, else the one free column (not taken, not id-like)."""
+    flag = "-p/--pred-col" if role == "pred" else "-y/--target-col"
+    found = _one(named(columns, role), role, flag, columns, where)
     if found is not None:
         return found
-    free = [i for i in range(len(columns)) if i not in taken]
+    free = [i for i in range(len(columns)) if i not in taken and not id_like(columns[i])]
     if len(free) == 1:
         return free
-    raise UsageError(f"Cannot tell which column of {where} holds the {role}; columns: {describe(columns)}. Pass {flag}.")
+    raise UsageError(f"Cannot tell which column of {where} holds the {role}; columns: {describe(columns)}{_skipped(columns)}. Pass {flag}.")
+
+
+def _skipped(columns: list[str]) -> str:
+    ids = [c for c in columns if id_like(c)]
+    return f" (id-like, never guessed: {describe(ids)})" if ids else ""
 
 
 def _one(found: list[list[int]], what: str, flag: str, columns: list[str], where: str) -> list[int] | None:

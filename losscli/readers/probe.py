@@ -1,9 +1,9 @@
 """``losscli inspect``: what is in an input file, read with the same readers as ``eval``.
 
 For a table: rows, and per column its dtype, whether it is numeric, NaN and inf counts, the
-range of its finite values, and the role ``eval`` would give it (``pred``/``target`` by the
-recognition rules of ``readers.columns``, ``id`` for a text column named like an id, ``weight``
-for a column named like weights). For an array (NPY, or every array of an NPZ): shape, dtype,
+range of its finite values, and the role ``eval`` would give it (``pred``/``target`` by the one
+resolution function ``readers.columns.auto_roles``, ``id`` for a column named like an id,
+``weight`` for a column named like weights). For an array (NPY, or every array of an NPZ): shape, dtype,
 NaN/inf counts, range, and a guess of its kind from dtype, shape and values (labels, binary,
 probabilities, logits or values, boxes, masks).
 
@@ -21,7 +21,6 @@ from losscli.errors import InputError, UsageError
 from losscli.readers import _Input, parse_source
 from losscli.readers import columns as cols
 
-ID_NAMES = ("id", "ids", "sample_id", "row_id", "index", "key", "uid")
 WEIGHT_NAMES = ("weight", "weights", "w", "sample_weight")
 
 
@@ -81,30 +80,29 @@ def _table(table: Any, where: str) -> dict[str, Any]:
 
 
 def _guess_roles(names: list[str], numeric: list[int], columns: list[dict[str, Any]], where: str) -> dict[str, str]:
+    """The roles ``eval FILE`` (one table, no flags) gives the columns: the same call to
+    ``columns.auto_roles``; and ``id`` for id-like names, ``weight`` for weight-like ones (eval
+    uses weights only with -w)."""
     roles: dict[str, str] = {}
-    taken: set[int] = set()
-    for i, name in enumerate(names):
-        low = name.lower()
-        if low in ID_NAMES or (not columns[i]["numeric"] and low.endswith("_id")):
-            roles[name] = "id"
-            taken.add(i)
-        elif low in WEIGHT_NAMES and columns[i]["numeric"]:
-            roles[name] = "weight"
-            taken.add(i)
-    taken |= {i for i in range(len(names)) if not columns[i]["numeric"]}
     try:
-        pred, target = cols.auto_roles(names, taken, None, None, where)
+        pred, target = cols.auto_roles(names, set(), None, None, where)
     except (UsageError, InputError):
         # eval would need flags; still name what is recognised on its own
-        for role, found in (("target", cols.recognise(names, cols.TARGET_NAMES)), ("pred", cols.recognise(names, cols.PRED_NAMES, cols.PRED_GLOBS))):
+        pred, target = [], []
+        for role, found in (("target", cols.named(names, "target")), ("pred", cols.named(names, "pred"))):
             if len(found) == 1:
-                for i in found[0]:
-                    roles.setdefault(names[i], role)
-        return roles
+                (pred if role == "pred" else target).extend(found[0])
     for i in pred:
         roles[names[i]] = "pred"
     for i in target:
         roles[names[i]] = "target"
+    for i, name in enumerate(names):
+        if name in roles:
+            continue
+        if cols.id_like(name):
+            roles[name] = "id"
+        elif name.lower() in WEIGHT_NAMES and columns[i]["numeric"]:
+            roles[name] = "weight"
     return roles
 
 

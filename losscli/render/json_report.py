@@ -65,7 +65,9 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
         for key, first, label, direction, values in display_rows(report)
     ]
     worst = worst_markdown(report, precision)
-    return "\n".join([head, rule, *lines]) + "\n" + ("\n" + worst if worst else "") + _gates_markdown(report, precision)
+    where = inputs_line(report.inputs)
+    text = "\n".join([head, rule, *lines]) + "\n" + (f"\n{where}\n" if where else "")
+    return text + ("\n" + worst if worst else "") + _gates_markdown(report, precision)
 
 
 def _gates_markdown(report: Report, precision: int | None) -> str:
@@ -75,6 +77,25 @@ def _gates_markdown(report: Report, precision: int | None) -> str:
     from losscli.render.markdown import gates_markdown
 
     return "\n" + gates_markdown(report.gates, precision, report.config.get("gate_mode", "fail"))
+
+
+def inputs_line(inputs: dict) -> str:
+    """Where pred and target were read, as ``pred: FILE:COLUMNS  target: FILE:COLUMNS`` (an
+    array: ``FILE`` or ``FILE.npz:KEY``; many columns: ``first..last (N columns)``).
+
+    >>> inputs_line({"pred": {"path": "p.csv", "columns": ["score"]}, "target": {"path": "y.npy"}})
+    'pred: p.csv:score  target: y.npy'
+    """
+    parts = []
+    for role in ("pred", "target"):
+        info = inputs.get(role)
+        if not isinstance(info, dict) or "path" not in info:
+            continue
+        where = str(info["path"]) + (f":{info['key']}" if info.get("key") else "")
+        names = [str(n) for n in info.get("columns") or []]
+        shown = ",".join(names) if len(names) <= 4 else f"{names[0]}..{names[-1]} ({len(names)} columns)"
+        parts.append(f"{role}: {where}" + (f":{shown}" if names else ""))
+    return "  ".join(parts)
 
 
 def score_only(report: Report) -> str:

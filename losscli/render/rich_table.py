@@ -6,9 +6,10 @@ from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci
-from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number
+from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number, inputs_line
 from losscli.report import Report
 
 
@@ -16,10 +17,13 @@ def table(report: Report, precision: int = 6) -> Table:
     """One row per loss: label with its direction arrow, headline value and statistics.
 
     The ``mean`` column is left out when it repeats ``value`` on every row (the JSON report
-    always has it). Cells never wrap or truncate: a narrow terminal scrolls instead.
+    always has it). Cells never wrap or truncate: a narrow terminal scrolls instead. The caption
+    counts the rows and says where pred and target were read (``json_report.inputs_line``).
     """
     used = report.rows_used
     caption = f"{used} rows" + (f" ({report.rows - used} dropped)" if used != report.rows else "")
+    where = inputs_line(report.inputs)
+    caption = Text(caption + (f"\n{where}" if where else ""), no_wrap=True, overflow="ignore")  # not markup: names come from the data
     fields = [f for f in STAT_FIELDS if f != "mean" or any(r.mean != r.value for r in report.losses)]
     names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
     fields[1:1] = ["ci"] if with_ci else []
