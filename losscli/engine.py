@@ -65,6 +65,7 @@ class Accumulator:
         self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in _parts(b)]}
         self.rows = 0
         self.dropped = 0
+        self.excluded: dict[str, int] = {}  # rows dropped before evaluation, by reason (--align join --missing omit)
         self.weighted = False
         # --ci / --group-by / --top-k state (losscli.analysis); None when none is asked for
         self.analysis_options = analysis or AnalysisOptions()
@@ -243,6 +244,8 @@ class Accumulator:
             self.analysis.merge(other.analysis)
         self.rows += other.rows
         self.dropped += other.dropped
+        for reason, n in other.excluded.items():
+            self.excluded[reason] = self.excluded.get(reason, 0) + n
         self.weighted |= other.weighted
         return self
 
@@ -255,6 +258,7 @@ class Accumulator:
             "nan_policy": self.nan_policy,
             "rows": self.rows,
             "dropped": self.dropped,
+            **({"excluded": dict(self.excluded)} if self.excluded else {}),
             "weighted": self.weighted,
             "summaries": {k: s.to_state() for k, s in self.summaries.items()},
             **({"analysis": self.analysis.to_state()} if self.analysis is not None else {}),
@@ -265,6 +269,7 @@ class Accumulator:
         analysis = AnalysisOptions.from_state(state["analysis"]["options"]) if "analysis" in state else None
         acc = cls(state["losses"], reduction=state["reduction"], nan_policy=state["nan_policy"], analysis=analysis)
         acc.rows, acc.dropped, acc.weighted = int(state["rows"]), int(state["dropped"]), bool(state["weighted"])
+        acc.excluded = {str(k): int(v) for k, v in state.get("excluded", {}).items()}
         acc.summaries = {k: Summary.from_state(v) for k, v in state["summaries"].items()}
         if acc.analysis is not None:
             acc.analysis.load(state["analysis"])
@@ -278,7 +283,8 @@ class Accumulator:
         config: Mapping[str, Any] | None = None,
         seconds: float = 0.0,
     ) -> Report:
-        """The report of everything seen so far."""
+        """The report of everything seen so far: ``rows`` counts the rows evaluated and every row
+        dropped (``dropped``: ``nan`` by the NaN policy, and each reason of ``excluded``)."""
         used = self.rows - self.dropped
         if used == 0:
             extra = f" (all {self.rows} rows dropped by --nan-policy omit)" if self.rows else ""
@@ -300,9 +306,9 @@ class Accumulator:
             inputs=dict(inputs or {}),
             config=cfg,
             losses=tuple(results),
-            rows=self.rows,
+            rows=self.rows + sum(self.excluded.values()),
             rows_used=used,
-            dropped={"nan": self.dropped},
+            dropped={"nan": self.dropped, **self.excluded},
             seconds=seconds,
             groups=groups,
         )

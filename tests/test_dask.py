@@ -240,3 +240,16 @@ def test_the_plan_pickles(data, tmp_path):
 def test_missing_dask_is_one_clear_error(cli, data, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` raises ImportError
     fails(cli("eval", "t.csv", "-l", "mse", "--engine", "dask"), 3, "--engine dask needs dask[distributed]: pip install 'losscli[dask]'")
+
+
+def test_ids_of_two_tables_are_checked_on_every_partition(cli, data, scheduler, tmp_path):
+    """PRED and TARGET tables that both have 'id' (issue 13): the ids are compared in each
+    partition; rows 451 and 452 swapped in TARGET stop it at row 451 of the whole input."""
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    lines[451], lines[452] = lines[452], lines[451]
+    (tmp_path / "swapped.csv").write_text("\n".join(lines) + "\n")
+    args = ["t.csv", "swapped.csv", "-p", "pred", "-y", "target", "-l", "mse", "--chunk-rows", "100"]
+    message = f"Rows are paired by position, but row 451 has id {450 * 3} in t.csv and {451 * 3} in swapped.csv; pass --align join to pair them by id."
+    fails(cli("eval", *args), 3, message)
+    fails(cli("eval", *args, "--engine", "dask", "--scheduler", scheduler), 3, message)
+    both(cli, scheduler, "t.csv", "t.csv", "-p", "pred", "-y", "target", "-l", "mse", "--chunk-rows", "100")  # same ids: evaluated

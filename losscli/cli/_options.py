@@ -34,6 +34,20 @@ class NanPolicy(str, enum.Enum):
     propagate = "propagate"
 
 
+class Align(str, enum.Enum):
+    """``--align``: how the rows of two tables are paired (``readers.pairing``)."""
+
+    position = "position"
+    join = "join"
+
+
+class Missing(str, enum.Enum):
+    """``--missing`` (with ``--align join``): ids without exactly one partner."""
+
+    error = "error"
+    omit = "omit"
+
+
 SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".md": "md", ".txt": "table"}
 
 

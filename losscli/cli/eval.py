@@ -13,7 +13,7 @@ import typer
 from losscli._atomic import atomic_write
 from losscli.cli import _config
 from losscli.cli import _stats_options as so
-from losscli.cli._options import SUFFIX_FORMATS, Engine, GateMode, NanPolicy, OutputFormat, Reduction, stdin_path
+from losscli.cli._options import SUFFIX_FORMATS, Align, Engine, GateMode, Missing, NanPolicy, OutputFormat, Reduction, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -45,7 +45,9 @@ def eval_command(
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob or comma list.", rich_help_panel=INPUT)] = None,
     target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s), as -p.", rich_help_panel=INPUT)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (finite, >= 0).", rich_help_panel=INPUT)] = None,
-    id_col: Annotated[Optional[str], typer.Option("--id-col", help="Id column, copied into --per-sample output.", rich_help_panel=INPUT)] = None,
+    id_col: Annotated[Optional[str], typer.Option("--id-col", help="Id column, copied into --per-sample output. When PRED and TARGET tables both have it (or both have a column named like an id: id, sample_id, ...), their ids must agree row by row.", rich_help_panel=INPUT)] = None,
+    align: Annotated[Align, typer.Option("--align", help="position: pair the rows of PRED and TARGET in order (their ids, if both have the id column, must agree); join: pair them by id, in memory (both tables are read whole), in PRED's row order.", rich_help_panel=INPUT)] = Align.position,
+    missing: Annotated[Missing, typer.Option("--missing", help="With --align join, ids without exactly one partner (absent on one side, repeated, empty): error, or omit (those rows are dropped and counted in the report).", rich_help_panel=INPUT)] = Missing.error,
     pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of an NPZ PRED (or PRED.npz:KEY).", rich_help_panel=INPUT)] = None,
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
     no_header: Annotated[bool, typer.Option("--no-header", help="Tables have no header row; columns are 1-based indices.", rich_help_panel=INPUT)] = False,
@@ -108,13 +110,14 @@ def eval_command(
         from losscli.render.plot import check as check_plot
 
         check_plot(plot_path)
+    _check_align(align, engine, chunk_rows, gate_plan)
     if engine is Engine.dask:
         from losscli.engine_dask import check_usage
 
         check_usage(losses, gate_plan=gate_plan, paths=[pred, target, *(v.partition("=")[2] for v in role_inputs)], scheduler=scheduler)
     elif scheduler is not None:
         raise UsageError("--scheduler is the address of a Dask scheduler: pass --engine dask too.")
-    stream = engine is Engine.dask or _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
+    stream = engine is Engine.dask or align is not Align.join and _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
     loaded = readers.load_inputs(
         pred,
         target,
@@ -132,11 +135,14 @@ def eval_command(
         hash_inputs=not no_hash,
         group_col=group_by,
         lazy=stream,
+        align=align.value,
+        missing=missing.value,
     )
     analysis = AnalysisOptions(
         ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset
     )
     acc = Accumulator(losses, reduction=reduction.value, nan_policy=nan_policy.value, sources=loaded.sources, analysis=analysis)
+    acc.excluded = dict(loaded.dropped)  # rows --align join --missing omit dropped
     labels = [b.label for b in acc.losses]
     sink = per_sample.writer(per_sample_path, labels, loaded.id_name) if per_sample_path else contextlib.nullcontext()
     # per-sample values of all rows only where a flag needs them (the engine makes none otherwise)
@@ -171,6 +177,18 @@ def eval_command(
     _extras.after_report(report, values, hist=hist, plot_path=plot_path, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
     if gate_plan is not None:
         raise typer.Exit(_gating.finish(report.gates, gate_plan.mode))
+
+
+def _check_align(align: Align, engine: Engine, chunk_rows: int | None, gate_plan) -> None:
+    """Usage errors of --align join, before any file is read (``load_inputs`` checks the rest)."""
+    if align is not Align.join:
+        return
+    if engine is Engine.dask:
+        raise UsageError("--align join reads both tables into memory: it cannot run on --engine dask; use --engine local.")
+    if chunk_rows is not None:
+        raise UsageError("--align join reads both tables into memory: drop --chunk-rows.")
+    if gate_plan is not None and gate_plan.baseline is not None and not gate_plan.baseline_is_report:
+        raise UsageError("--align join cannot be combined with a prediction-file --baseline (its rows are paired by position); pass a JSON report as --baseline.")
 
 
 def _streaming(chunk_rows: int | None, paths: list[str | None], losses, gate_plan) -> bool:

@@ -25,12 +25,15 @@ import numpy as np
 from losscli import _prefetch
 from losscli.errors import InputError, UsageError
 from losscli.readers import columns as cols
+from losscli.readers import pairing
 from losscli.readers.arrays import MAX_MEMBER_ENV, max_member_bytes, read_npy, read_npz
 
 FORMATS = ("csv", "tsv", "txt", "npy", "npz", "parquet", "jsonl")
 TABULAR = ("csv", "tsv", "txt", "parquet", "jsonl")
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
+ALIGNS = ("position", "join")  # --align
+MISSING = ("error", "omit")  # --missing (with --align join)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class Loaded:
     info: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     groups: dict[str, np.ndarray] = field(default_factory=dict)  # -g/--group-by: column name -> values
+    pairs: dict[str, Any] = field(default_factory=dict)  # ids checked row by row (readers.pairing.pair_key -> ids)
+    dropped: dict[str, int] = field(default_factory=dict)  # rows dropped by --align join --missing omit, by reason
 
 
 def load_inputs(
@@ -108,6 +113,8 @@ def load_inputs(
     hash_inputs: bool = True,
     group_col: str | None = None,
     lazy: bool = False,
+    align: str = "position",
+    missing: str = "error",
 ) -> Loaded:
     """Read the inputs and select the array of every role the losses need.
 
@@ -118,7 +125,16 @@ def load_inputs(
 
     With ``lazy``, streamable files are only opened (``readers.chunks``): the arrays of the
     result are selections that ``chunks.iter_chunks`` reads chunk by chunk.
+
+    When PRED and TARGET are tables that both have the id column (``id_col``, or columns both
+    name like an id), their ids are checked row by row as the rows are read (``align``
+    "position"), or the TARGET table's rows are joined to PRED's by id (``align`` "join", in
+    memory; ``missing`` "omit" drops the rows without exactly one partner): ``readers.pairing``.
     """
+    if align not in ALIGNS or missing not in MISSING:
+        raise UsageError(f"Invalid --align '{align}' or --missing '{missing}'.")
+    if missing != "error" and align != "join":
+        raise UsageError("--missing omit drops the rows whose ids do not pair up: it needs --align join.")
     if pred == "-" and target == "-":
         raise UsageError("Only one of PRED and TARGET can be '-' (stdin).")
     if sum(v.split(":")[0] == "-" for v in (pred, target, *(inputs or {}).values()) if v) > 1:
@@ -129,8 +145,11 @@ def load_inputs(
     tdata = _Input.read(parse_source(target), target_key, **opts) if target is not None else None
     for role, text in (inputs or {}).items():
         _read_role(role, text, out, opts)
+    paired = _pair(pdata, tdata, out, id_col, align, missing)
     tables = [d for d in (pdata, tdata) if d is not None and d.table is not None]
     taken = _extras(tables, out, weight_col, id_col)
+    for data, pos in paired:
+        taken[id(data)].add(pos)
     if group_col is not None:
         _group_columns(tables, out, group_col, taken)
     ptable = pdata if pdata is not None and pdata.table is not None else None
@@ -187,6 +206,48 @@ def _positional(pdata, tdata, out: Loaded, need: list[int], taken: dict, pred_co
                 data.table.columns, taken[id(data)], role, where
             )
             data.take(positions, role, out)
+
+
+def _pair(pdata, tdata, out: Loaded, id_col: str | None, align: str, missing: str) -> list[tuple["_Input", int]]:
+    """Pair the rows of the PRED and TARGET tables by their id columns: the ids to check row by
+    row into ``out.pairs``, or (``--align join``) both tables reordered to PRED's ids. Returns
+    the (input, position) of every id column used."""
+    both = all(d is not None and d.table is not None for d in (pdata, tdata))
+    if not both:
+        if align == "join":
+            raise UsageError("--align join pairs the rows of two tables by id: pass PRED and TARGET as tables that both have the id column.")
+        return []
+    pcols, tcols = pdata.table.columns, tdata.table.columns
+    pw, tw = pdata.source.where, tdata.source.where
+    if id_col is not None:
+        found = []
+        if _has(pdata, id_col) and _has(tdata, id_col):
+            (p,), (t,) = (_single(cols.select(d.table.columns, id_col, d.source.where), "--id-col", id_col) for d in (pdata, tdata))
+            found = [(p, t)]
+    else:
+        found = [(i, tcols.index(c)) for i, c in enumerate(pcols) if cols.id_like(c) and c in tcols]
+    if align == "join":
+        if not found:
+            what = f"'{id_col}'" if id_col is not None else "id-like"
+            raise UsageError(f"--align join needs an id column in both tables, but {pw} and {tw} share no {what} column; pass --id-col NAME.")
+        if len(found) > 1:
+            names = ", ".join(pcols[i] for i, _ in found)
+            raise UsageError(f"--align join: {pw} and {tw} share several id columns ({names}); pass --id-col NAME to choose.")
+        from losscli.readers.chunks import LazyTable
+
+        if isinstance(pdata.table, LazyTable) or isinstance(tdata.table, LazyTable):
+            raise UsageError("--align join reads both tables into memory; it cannot be combined with streaming (--chunk-rows, --engine dask).")
+        (p, t), name = found[0], pcols[found[0][0]]
+        prows, trows, out.dropped = pairing.join(pdata.table.take_ids(p), tdata.table.take_ids(t), name, pw, tw, missing == "omit")
+        pdata.table, tdata.table = pdata.table.rows(prows), tdata.table.rows(trows)
+        if id_col is None:  # per-sample output and --top-k show the ids the rows were joined by
+            out.ids, out.id_name = pdata.table.take_ids(p), name
+    else:
+        for p, t in found:
+            name = pcols[p]
+            out.pairs[pairing.pair_key("pred", name, pw, tw)] = pdata.table.take_ids(p)
+            out.pairs[pairing.pair_key("target", name, pw, tw)] = tdata.table.take_ids(t)
+    return [(d, pos) for p, t in found for d, pos in ((pdata, p), (tdata, t))]
 
 
 def _extras(tables: list["_Input"], out: Loaded, weight_col: str | None, id_col: str | None) -> dict[int, set[int]]:

@@ -43,6 +43,7 @@ import numpy as np
 
 from losscli import _prefetch
 from losscli.errors import InputError, ShapeError
+from losscli.readers import pairing
 from losscli.readers.arrays import read_npy
 
 # Inputs larger than this (on disk, together) are streamed: from here on streaming is the faster
@@ -128,6 +129,7 @@ def _keyed(loaded: Any) -> list[tuple[str, Any]]:
     out = list(loaded.arrays.items())
     out += [(k, v) for k, v in (("\0weight", loaded.weights), ("\0ids", loaded.ids)) if v is not None]
     out += [("\0group:" + k, v) for k, v in getattr(loaded, "groups", {}).items()]
+    out += list(getattr(loaded, "pairs", {}).items())  # ids checked row by row (readers.pairing)
     return out
 
 
@@ -258,6 +260,7 @@ def iter_chunks(loaded: Any, chunk_rows: int | None = None) -> Iterator[Chunk]:
 
 
 def _chunk(block: dict[str, Any], first: int) -> Chunk:
+    pairing.check_block(block, first)  # the ids of PRED and TARGET agree on these rows, or an error
     weights, ids = block.pop("\0weight", None), block.pop("\0ids", None)
     groups = {k[len("\0group:") :]: block.pop(k) for k in [k for k in block if k.startswith("\0group:")]}
     return Chunk(block, weights, ids, first, groups)
@@ -342,7 +345,7 @@ def _mismatch(sources, its, have, total, loaded) -> None:
     names = {"\0weight": "weight", "\0ids": "id column"}
     where = []
     for k, _ in _keyed(loaded):
-        if k in counts:
+        if k in counts and not k.startswith(pairing.PAIR):  # the ids' counts are their tables'
             name = names.get(k, k.replace("\0group:", "group column "))
             src = loaded.sources.get(name if not k.startswith("\0group:") else "@group:" + k[len("\0group:") :])
             where.append(f"{name} ({src}) has {counts[k]}" if src else f"{name} has {counts[k]}")

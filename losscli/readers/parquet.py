@@ -59,6 +59,13 @@ class ArrowTable:
         out._index = self._index
         return out
 
+    def rows(self, index: np.ndarray) -> "ArrowTable":
+        """The rows at ``index`` (0-based), in that order (``--align join``)."""
+        pa = require(f"Reading {self.where}")
+        out = ArrowTable(self.data.take(pa.array(index, type=pa.int64())), self.columns, self.where)
+        out._index = self._index
+        return out
+
     def _column(self, pos: int) -> Any:
         col = self.data.column(self._index[pos])
         pa = require(f"Reading {self.where}")

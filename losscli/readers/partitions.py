@@ -41,6 +41,7 @@ from losscli.readers.chunks import (
     _readinto,
     _TableStream,
 )
+from losscli.readers.pairing import PAIR
 
 PARTITION_BYTES = 32 << 20  # input bytes per partition by default (CSV text, NPY data, Parquet values)
 _SCAN = 4 << 20  # bytes per read when a CSV file is scanned for record boundaries
@@ -325,7 +326,7 @@ class Plan:
 
     def check_rows(self, names: dict[str, str]) -> int:
         """The common row count of the inputs, or the whole-read error naming each count."""
-        counts = {key: self.sources[i].rows for key, i, _ in self.members}
+        counts = {key: self.sources[i].rows for key, i, _ in self.members if not key.startswith(PAIR)}  # ids: their tables' counts
         if len(set(counts.values())) > 1:
             labels = {"\0weight": "weight", "\0ids": "id column"}
             where = []

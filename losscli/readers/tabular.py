@@ -43,6 +43,10 @@ class Table:
         """An id column as it is (strings or numbers)."""
         return self.frame.iloc[:, position].to_numpy()
 
+    def rows(self, index: np.ndarray) -> "Table":
+        """The rows at ``index`` (0-based), in that order (``--align join``)."""
+        return Table(self.frame.iloc[index].reset_index(drop=True), self.where)
+
     def _numeric(self, pos: int, role: str) -> np.ndarray:
         col = self.frame.iloc[:, pos]
         kind = col.dtype.kind

@@ -1,0 +1,133 @@
+"""Rows of two tables paired by id: checked row by row, or joined (``--align join``).
+
+When PRED and TARGET are two tables that both have the id column (``--id-col NAME``, or columns
+both name like an id: ``columns.id_like``), their rows are paired by position only if their ids
+agree row by row. The ids ride along with the role arrays as extra keys of the chunks
+(``pair_key``; ``readers.chunks`` checks them in every chunk, streamed, in memory or on Dask
+partitions), and the first row whose ids differ is an ``InputError`` with the hint
+``--align join``.
+
+``--align join`` reads both tables whole and reorders the TARGET table's rows to the PRED table's
+ids (the PRED file's row order is kept). Ids missing on either side, repeated ids and empty ids
+are an error, or with ``--missing omit`` their rows are dropped and counted (``DROPPED_KEYS``).
+Numpy only; ids are compared as Python values (``1`` and ``1.0`` are the same id, ``"1"`` is not).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputError
+
+PAIR = "\0pair\0"  # prefix of the chunk keys that carry ids to check (never a role or column key)
+SHOWN = 3  # ids shown in a message
+
+
+def pair_key(side: str, name: str, pred_where: str, target_where: str) -> str:
+    """The chunk key of the ``side`` ("pred"/"target") ids of one paired column: it carries what
+    the error names, so a chunk read anywhere (a Dask worker) can be checked on its own."""
+    return PAIR + side + "\0" + json.dumps([name, pred_where, target_where])
+
+
+def check_block(block: dict[str, Any], first: int) -> None:
+    """Pop the id keys of ``block`` (rows ``first ..`` of the inputs) and raise at the first row
+    whose ids differ (both empty counts as agreeing)."""
+    keys = [k for k in block if k.startswith(PAIR)]
+    ids = {k: block.pop(k) for k in keys}
+    for key, pred in ids.items():
+        side, _, desc = key[len(PAIR) :].partition("\0")
+        if side != "pred":
+            continue
+        target = ids[PAIR + "target\0" + desc]
+        row = first_difference(np.asarray(pred), np.asarray(target))
+        if row is not None:
+            name, pwhere, twhere = json.loads(desc)
+            raise InputError(
+                f"Rows are paired by position, but row {first + row + 1} has {name} {show(pred[row])} in {pwhere} "
+                f"and {show(target[row])} in {twhere}; pass --align join to pair them by id."
+            )
+
+
+def first_difference(a: np.ndarray, b: np.ndarray) -> int | None:
+    """The first row (of the rows both have) whose ids differ, or None."""
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    if a.dtype != b.dtype and not (a.dtype.kind in "iuf" and b.dtype.kind in "iuf"):
+        a, b = a.astype(object), b.astype(object)
+    with np.errstate(all="ignore"):
+        differ = np.asarray(a != b)
+    if differ.shape != (n,):  # an elementwise comparison numpy refuses: compare as Python values
+        differ = np.array([x != y for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+    for row in np.flatnonzero(differ):
+        if not (_empty(a[row]) and _empty(b[row])):
+            return int(row)
+    return None
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and value != value)
+
+
+def show(value: Any) -> str:
+    """An id for a message: numbers as written, text quoted (and cut)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 2**53 else repr(value)
+    return str(value)
+
+
+def join(pred_ids: np.ndarray, target_ids: np.ndarray, name: str, pwhere: str, twhere: str, omit: bool) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Rows of PRED and of TARGET that pair up by id, in PRED's order: ``(pred_rows,
+    target_rows, dropped)``. Without ``omit``, any id without exactly one partner is an
+    ``InputError`` counting each kind of problem; with it, those rows are dropped and counted
+    in ``dropped`` (``id_duplicate``: rows whose id repeats in its own file; ``id_unmatched``:
+    the other rows left without a partner, their id empty or not once on the other side)."""
+    p, t = _values(pred_ids, pwhere, name), _values(target_ids, twhere, name)
+    pc, tc = Counter(x for x in p if not _empty(x)), Counter(x for x in t if not _empty(x))
+    problems: list[tuple[str, list[Any]]] = []
+    for c, other, where, elsewhere in ((pc, tc, pwhere, twhere), (tc, pc, twhere, pwhere)):
+        only = [x for x in c if x not in other]
+        if only:
+            problems.append((f"{_ids(len(only))} of {where} {_are(len(only))} not in {elsewhere}", only))
+    for where, c in ((pwhere, pc), (twhere, tc)):
+        dup = [x for x, k in c.items() if k > 1]
+        if dup:
+            problems.append((f"{_ids(len(dup))} repeat{'s' if len(dup) == 1 else ''} in {where}", dup))
+    for where, values in ((pwhere, p), (twhere, t)):
+        empty = sum(_empty(x) for x in values)
+        if empty:
+            problems.append((f"{empty} row{'s' if empty > 1 else ''} of {where} {'have' if empty > 1 else 'has'} no id", []))
+    if problems and not omit:
+        text = "; ".join(what + (f" (first: {', '.join(show(x) for x in ids[:SHOWN])})" if ids else "") for what, ids in problems)
+        raise InputError(f"Cannot join {pwhere} and {twhere} by '{name}': {text}; pass --missing omit to drop these rows.")
+    where_t = {x: j for j, x in enumerate(t) if tc.get(x) == 1}
+    pred_rows = np.array([i for i, x in enumerate(p) if pc.get(x) == 1 and x in where_t], dtype=np.int64)
+    target_rows = np.array([where_t[p[i]] for i in pred_rows], dtype=np.int64)
+    dup = sum(k for k in pc.values() if k > 1) + sum(k for k in tc.values() if k > 1)
+    unmatched = len(p) + len(t) - 2 * len(pred_rows) - dup
+    return pred_rows, target_rows, {"id_unmatched": unmatched, "id_duplicate": dup}
+
+
+def _values(ids: np.ndarray, where: str, name: str) -> list[Any]:
+    values = np.asarray(ids).tolist()
+    for row, x in enumerate(values):
+        try:
+            hash(x)
+        except TypeError:
+            raise InputError(f"The id in {where}, column '{name}', row {row + 1} is not a number or a string; ids must be.") from None
+    return values
+
+
+def _ids(n: int) -> str:
+    return f"{n} id{'s' if n > 1 else ''}"
+
+
+def _are(n: int) -> str:
+    return "are" if n > 1 else "is"

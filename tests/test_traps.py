@@ -1,0 +1,182 @@
+"""Issue 13: every input that used to give a plausible wrong number with exit 0 gives the right
+number or stops with one line saying what to pass. One section per part of the issue."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import X, Y, fails
+
+
+def ok(result) -> str:
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    return result.stdout
+
+
+# ---------------------------------------------------------------------------- #13.1: rows paired by id
+# Expected values: the running example X, Y of conftest (MSE 3.375 by hand, in tests/test_cli_eval.py);
+# elsewhere computed here with numpy on the rows paired by hand.
+
+
+def _two_tables(files, order_p, order_t, name="id"):
+    """p.csv (name, pred) and t.csv (name, target) holding the running example's rows with ids
+    10, 20, 30, 40, each in the row order given (indices into X/Y)."""
+    ids = [10, 20, 30, 40]
+    files.csv("p.csv", [name, "pred"], *[(ids[i], X[i]) for i in order_p])
+    files.csv("t.csv", [name, "target"], *[(ids[i], Y[i]) for i in order_t])
+
+
+def test_tables_in_different_orders_are_not_paired_by_position(cli, files):
+    _two_tables(files, [0, 1, 2, 3], [1, 0, 2, 3])
+    message = "Rows are paired by position, but row 1 has id 10 in p.csv and 20 in t.csv; pass --align join to pair them by id."
+    fails(cli("eval", "p.csv", "t.csv", "--id-col", "id", "-l", "mse"), 3, message)
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse"), 3, message)  # 'id' in both tables: checked without --id-col
+    assert ok(cli("eval", "p.csv", "t.csv", "--id-col", "id", "-l", "mse", "-b", "--align", "join")) == "3.375\n"
+    _two_tables(files, [2, 0, 3, 1], [2, 0, 3, 1])  # the same order in both: paired by position, as before
+    assert ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-b")) == "3.375\n"
+
+
+def test_ids_are_checked_in_streamed_chunks_with_absolute_rows(cli, files):
+    _two_tables(files, [0, 1, 2, 3], [0, 1, 3, 2], name="sample_id")
+    message = "Rows are paired by position, but row 3 has sample_id 30 in p.csv and 40 in t.csv; pass --align join to pair them by id."
+    for rows in ("1", "2", "3"):
+        fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "--chunk-rows", rows), 3, message)
+    _two_tables(files, [0, 1, 2, 3], [0, 1, 2, 3], name="sample_id")
+    assert ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-b", "--chunk-rows", "1")) == "3.375\n"
+
+
+def test_text_ids_and_a_named_id_column(cli, files):
+    files.csv("p.csv", ["patient", "pred"], ("a", 1.0), ("b", 2.0))
+    files.csv("t.csv", ["patient", "target"], ("b", 2.5), ("a", 0.0))
+    fails(cli("eval", "p.csv", "t.csv", "--id-col", "patient", "-l", "mse"), 3,
+          "Rows are paired by position, but row 1 has patient 'a' in p.csv and 'b' in t.csv; pass --align join to pair them by id.")  # fmt: skip
+    # a: (1 - 0)^2 = 1, b: (2 - 2.5)^2 = 0.25: mean 0.625
+    assert ok(cli("eval", "p.csv", "t.csv", "--id-col", "patient", "-l", "mse", "-b", "--align", "join")) == "0.625\n"
+
+
+def test_join_reports_missing_and_repeated_ids(cli, files):
+    files.csv("p.csv", ["id", "pred"], (3, 1.0), (1, 2.0), (2, 3.0), (5, 4.0), (6, 5.0), (6, 6.0))
+    files.csv("t.csv", ["id", "target"], (1, 0.0), (2, 1.0), (3, 1.0), (7, 0.0), (8, 0.0), (9, 0.0), (2, 9.0))
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "--align", "join"), 3,
+          "Cannot join p.csv and t.csv by 'id': 2 ids of p.csv are not in t.csv (first: 5, 6); 3 ids of t.csv are not in p.csv "
+          "(first: 7, 8, 9); 1 id repeats in p.csv (first: 6); 1 id repeats in t.csv (first: 2); pass --missing omit to drop these rows.")  # fmt: skip
+    r = json.loads(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "--align", "join", "--missing", "omit", "-f", "json", "--per-sample", "ps.csv")))
+    # kept pairs: id 3 (1.0 vs 1.0) and id 1 (2.0 vs 0.0): mse (0 + 4) / 2 = 2; id 2 repeats in t.csv
+    assert r["losses"][0]["value"] == 2.0
+    # dropped: repeated ids: p.csv's two 6s, t.csv's two 2s = 4; unmatched: p.csv's 2 (its partner repeats)
+    # and 5, t.csv's 7, 8, 9 = 5; rows = 2 pairs + 9 dropped
+    assert (r["inputs"]["rows"], r["inputs"]["rows_used"], r["inputs"]["dropped"]) == (11, 2, {"nan": 0, "id_unmatched": 5, "id_duplicate": 4})
+    assert (files.root / "ps.csv").read_text() == "id,mse\n3,0.0\n1,4.0\n"  # the PRED file's row order, with the ids joined by
+
+
+def test_join_and_pairing_usage_errors(cli, files):
+    _two_tables(files, [0, 1, 2, 3], [1, 0, 2, 3])
+    files.xy_csv()
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "--missing", "omit"), 2, "--missing omit drops the rows whose ids do not pair up: it needs --align join.")
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "--align", "join", "--chunk-rows", "2"), 2, "--align join reads both tables into memory: drop --chunk-rows.")
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "--align", "join", "--engine", "dask"), 2,
+          "--align join reads both tables into memory: it cannot run on --engine dask; use --engine local.")  # fmt: skip
+    fails(cli("eval", "xy.csv", "-l", "mse", "--align", "join"), 2,
+          "--align join pairs the rows of two tables by id: pass PRED and TARGET as tables that both have the id column.")  # fmt: skip
+    fails(cli("eval", "xy.csv", "t.csv", "-p", "pred", "-l", "mse", "--align", "join"), 2,
+          "--align join needs an id column in both tables, but xy.csv and t.csv share no id-like column; pass --id-col NAME.")  # fmt: skip
+    files.csv("p2.csv", ["id", "date", "pred"], (1, 5, 0.0))
+    files.csv("t2.csv", ["id", "date", "target"], (1, 5, 0.0))
+    fails(cli("eval", "p2.csv", "t2.csv", "-l", "mse", "--align", "join"), 2,
+          "--align join: p2.csv and t2.csv share several id columns (id, date); pass --id-col NAME to choose.")  # fmt: skip
+
+
+def test_join_of_parquet_tables(cli, files):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [2, 1], "pred": [1.0, 3.0]}), files.root / "p.parquet")
+    pq.write_table(pa.table({"id": [1, 2], "target": [0.0, 0.5]}), files.root / "t.parquet")
+    fails(cli("eval", "p.parquet", "t.parquet", "-l", "mse"), 3,
+          "Rows are paired by position, but row 1 has id 2 in p.parquet and 1 in t.parquet; pass --align join to pair them by id.")  # fmt: skip
+    # id 2: (1 - 0.5)^2 = 0.25, id 1: (3 - 0)^2 = 9: mean 4.625
+    assert ok(cli("eval", "p.parquet", "t.parquet", "-l", "mse", "-b", "--align", "join")) == "4.625\n"
+
+
+@settings(max_examples=40)
+@given(data=st.data(), n=st.integers(1, 25))
+def test_permuted_tables_join_to_the_aligned_value(cli, files, data, n):
+    """Random id-aligned rows, each table in its own random row order: --align join gives the
+    aligned value (numpy, here), and without it the first row whose ids differ stops it."""
+    ids = data.draw(st.lists(st.integers(-10**6, 10**6), min_size=n, max_size=n, unique=True))
+    values = st.floats(-1e3, 1e3, allow_nan=False).map(lambda v: float(np.float64(v)))
+    pred = data.draw(st.lists(values, min_size=n, max_size=n))
+    target = data.draw(st.lists(values, min_size=n, max_size=n))
+    order_p = data.draw(st.permutations(range(n)))
+    order_t = data.draw(st.permutations(range(n)))
+    files.csv("p.csv", ["id", "pred"], *[(ids[i], repr(pred[i])) for i in order_p])
+    files.csv("t.csv", ["id", "target"], *[(ids[i], repr(target[i])) for i in order_t])
+    expected = float(np.mean((np.array(pred) - np.array(target)) ** 2))  # aligned by construction
+    joined = float(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-b", "--align", "join")))
+    assert joined == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    plain = cli("eval", "p.csv", "t.csv", "-l", "mse", "-b")
+    differ = [r for r in range(n) if order_p[r] != order_t[r]]
+    if differ:
+        r = differ[0]
+        fails(plain, 3, f"Rows are paired by position, but row {r + 1} has id {ids[order_p[r]]} in p.csv and {ids[order_t[r]]} in t.csv; pass --align join to pair them by id.")
+    else:
+        assert float(ok(plain)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- #13.3: roles never guessed from id-like columns
+
+
+def test_an_id_column_is_never_the_target(cli, files):
+    files.csv("t.csv", ["id", "pred"], (101, 1.0), (102, 2.0), (103, 3.5))
+    message = "Cannot tell which columns of t.csv to use; columns: id, pred (id-like, never guessed: id). Pass -y/--target-col."
+    fails(cli("eval", "t.csv", "-l", "mse"), 2, message)
+    # inspect says the same: the same function decides
+    assert json.loads(ok(cli("inspect", "t.csv", "-f", "json")))["files"][0]["guess"] == "pred: pred; id: id; ambiguous: pass -y/--target-col"
+
+
+@pytest.mark.parametrize("header", [["truth", "score"], ["Actual", "Predicted"], ["y_hat", "gt"], ["output", "label"]])
+def test_target_and_prediction_names_whatever_their_order(cli, files, header):
+    pred_first = header[0].lower() in ("y_hat", "output", "predicted")
+    rows = [(x, y) if pred_first else (y, x) for x, y in zip(X, Y)]
+    files.csv("t.csv", header, *rows)
+    assert ok(cli("eval", "t.csv", "-l", "mse", "-b")) == "3.375\n"  # X against Y, as by hand
+
+
+@pytest.mark.parametrize("name", ["Unnamed: 0", "created_at", "timestamp", "row", "Key", "user_id", "date"])
+def test_id_like_columns_are_left_out_of_the_free_columns(cli, files, name):
+    files.csv("t.csv", [name, "a", "b"], *[(i, x, y) for i, (x, y) in enumerate(zip(X, Y))])
+    assert ok(cli("eval", "t.csv", "-l", "mse", "-b")) == "3.375\n"  # a, b: the two free columns
+    files.csv("u.csv", [name, "a"], *[(i, x) for i, x in enumerate(X)])
+    files.npy("y.npy", Y)
+    assert ok(cli("eval", "u.csv", "y.npy", "-l", "mse", "-b")) == "3.375\n"  # a: the one free column of PRED
+
+
+def test_names_matching_in_two_cases_are_an_error_not_a_pick(cli, files):
+    files.csv("t.csv", ["Pred", "pred", "target"], (1, 2, 3))
+    fails(cli("eval", "t.csv", "-l", "mse"), 2, "Several prediction columns in t.csv: 'Pred' and 'pred'. Pass -p/--pred-col to choose.")
+    files.csv("b.csv", ["id", "prob", "logit", "label"], (1, 0.5, 0.0, 1))
+    fails(cli("eval", "b.csv", "-l", "bce"), 2, "Several prediction columns in b.csv: 'prob' and 'logit'. Pass -p/--pred-col to choose.")
+
+
+def test_table_and_markdown_name_the_columns_used(cli, files):
+    files.csv("p.csv", ["id", "score"], *zip([1, 2, 3, 4], X))
+    files.csv("t.csv", ["id", "truth"], *zip([1, 2, 3, 4], Y))
+    line = "pred: p.csv:score  target: t.csv:truth"
+    assert ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-f", "table")).splitlines()[-1] == line
+    assert line in ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-f", "md")).splitlines()
+
+
+def test_ids_dropped_by_a_join_survive_a_state_and_merge(cli, files):
+    files.csv("p.csv", ["id", "pred"], (1, 2.0), (2, 3.0), (4, 1.0))
+    files.csv("t.csv", ["id", "target"], (2, 1.0), (1, 0.0), (3, 0.0))
+    args = ["p.csv", "t.csv", "-l", "mse", "--align", "join", "--missing", "omit", "-f", "json"]
+    r = json.loads(ok(cli("eval", *args, "--emit-state", "s.json")))
+    # pairs 1 (2 vs 0) and 2 (3 vs 1): mse 4; p.csv's 4 and t.csv's 3 have no partner
+    assert (r["losses"][0]["value"], r["inputs"]["rows"], r["inputs"]["dropped"]) == (4.0, 4, {"nan": 0, "id_unmatched": 2, "id_duplicate": 0})
+    merged = json.loads(ok(cli("merge", "s.json", "-f", "json")))
+    assert (merged["inputs"]["rows"], merged["inputs"]["dropped"]) == (4, {"nan": 0, "id_unmatched": 2, "id_duplicate": 0})
