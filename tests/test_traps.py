@@ -180,3 +180,12 @@ def test_ids_dropped_by_a_join_survive_a_state_and_merge(cli, files):
     assert (r["losses"][0]["value"], r["inputs"]["rows"], r["inputs"]["dropped"]) == (4.0, 4, {"nan": 0, "id_unmatched": 2, "id_duplicate": 0})
     merged = json.loads(ok(cli("merge", "s.json", "-f", "json")))
     assert (merged["inputs"]["rows"], merged["inputs"]["dropped"]) == (4, {"nan": 0, "id_unmatched": 2, "id_duplicate": 0})
+
+
+def test_shared_id_columns_are_checked_even_when_id_col_names_another(cli, files):
+    files.csv("p.csv", ["id", "patient", "pred"], (1, "a", 1.0), (2, "b", 2.0))
+    files.csv("t.csv", ["id", "target"], (2, 0.0), (1, 0.0))
+    fails(cli("eval", "p.csv", "t.csv", "--id-col", "patient", "-l", "mse"), 3,
+          "Rows are paired by position, but row 1 has id 1 in p.csv and 2 in t.csv; pass --align join to pair them by id.")  # fmt: skip
+    fails(cli("eval", "p.csv", "t.csv", "--id-col", "patient", "-l", "mse", "--align", "join"), 2,
+          "--align join needs an id column in both tables, but p.csv and t.csv share no 'patient' column; pass --id-col NAME.")  # fmt: skip

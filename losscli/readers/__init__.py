@@ -219,12 +219,11 @@ def _pair(pdata, tdata, out: Loaded, id_col: str | None, align: str, missing: st
         return []
     pcols, tcols = pdata.table.columns, tdata.table.columns
     pw, tw = pdata.source.where, tdata.source.where
-    if id_col is not None:
-        found = []
-        if _has(pdata, id_col) and _has(tdata, id_col):
-            (p,), (t,) = (_single(cols.select(d.table.columns, id_col, d.source.where), "--id-col", id_col) for d in (pdata, tdata))
-            found = [(p, t)]
-    else:
+    found = []
+    if id_col is not None and _has(pdata, id_col) and _has(tdata, id_col):
+        (p,), (t,) = (_single(cols.select(d.table.columns, id_col, d.source.where), "--id-col", id_col) for d in (pdata, tdata))
+        found = [(p, t)]
+    elif id_col is None or align != "join":  # the id-like columns both share (a join uses --id-col alone when given)
         found = [(i, tcols.index(c)) for i, c in enumerate(pcols) if cols.id_like(c) and c in tcols]
     if align == "join":
         if not found:
