@@ -189,3 +189,9 @@ def test_shared_id_columns_are_checked_even_when_id_col_names_another(cli, files
           "Rows are paired by position, but row 1 has id 1 in p.csv and 2 in t.csv; pass --align join to pair them by id.")  # fmt: skip
     fails(cli("eval", "p.csv", "t.csv", "--id-col", "patient", "-l", "mse", "--align", "join"), 2,
           "--align join needs an id column in both tables, but p.csv and t.csv share no 'patient' column; pass --id-col NAME.")  # fmt: skip
+
+
+def test_the_report_says_how_rows_were_paired(cli, files):
+    _two_tables(files, [0, 1, 2, 3], [3, 2, 1, 0])
+    r = json.loads(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-f", "json", env={"LOSSCLI_ALIGN": "join"})))
+    assert (r["losses"][0]["value"], r["config"]["align"], r["config"]["missing"], r["config"]["sources"]["align"]) == (3.375, "join", "error", "env")
