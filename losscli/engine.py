@@ -350,6 +350,7 @@ class Accumulator:
             info.update(ci=ci, worst=self.analysis.worst(key) if group is None else None)
         return LossResult(
             label=loss.label,
+            per_sample=loss.per_sample_name,
             reduction=self.reduction.value,
             signature=self._signature(loss, s.n, weighted),
             **info,

@@ -36,6 +36,10 @@ class LossResult:
     terms: tuple[tuple[float, "LossResult"], ...] = ()  # a combination's (coefficient, term result)
     ci: dict[str, Any] | None = None  # --ci: {"method", "level", "low", "high"}
     worst: list[dict[str, Any]] | None = None  # --top-k: [{"row", "id"?, "value"}], worst first
+    # What n/sum/mean/std/se/min/max, worst and --per-sample describe when it is not the headline's
+    # quantity (rmse: "rmse.sq_err", squared errors; the headline is the root of their mean); None
+    # when the per-sample values are the loss itself.
+    per_sample: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -45,6 +49,7 @@ class LossResult:
             "direction": self.direction,
             "reference": self.reference,
             "value": _json_value(self.value),
+            **({"per_sample": self.per_sample} if self.per_sample is not None else {}),
             "reduction": self.reduction,
             "n": self.n,
             "sum": _json_value(self.sum),

@@ -380,7 +380,8 @@ def test_table_keeps_mean_when_it_differs_and_never_cuts_numbers(cli, files, mon
     files.xy_csv()
     lines = ok(cli("eval", "xy.csv", "-l", "mse", "-l", "rmse", "-f", "table")).splitlines()
     assert lines[0].split() == ["loss", "value", "n", "mean", "std", "se", "min", "max"]
-    assert lines[3].split() == ["rmse", "↓", "1.83712", "4", "3.375", "4.14578", "2.07289", "0.25", "9"]
+    assert lines[3].split() == ["rmse", "↓", "1.83712", "4"]  # its squared errors' statistics on the next row
+    assert lines[4].split() == ["↳", "rmse.sq_err", "↓", "4", "3.375", "4.14578", "2.07289", "0.25", "9"]
 
 
 def test_table_caption_counts_dropped_rows(cli, files):

@@ -4,6 +4,7 @@ number or stops with one line saying what to pass. One section per part of the i
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -195,3 +196,70 @@ def test_the_report_says_how_rows_were_paired(cli, files):
     _two_tables(files, [0, 1, 2, 3], [3, 2, 1, 0])
     r = json.loads(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-f", "json", env={"LOSSCLI_ALIGN": "join"})))
     assert (r["losses"][0]["value"], r["config"]["align"], r["config"]["missing"], r["config"]["sources"]["align"]) == (3.375, "join", "error", "env")
+
+
+def _report(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# ---------------------------------------------------------------------------- #13.8: transformed headlines say what their statistics are (checks)
+# The running example xy.csv (conftest X, Y): squared errors 0.25, 4, 0.25, 9 (by hand), mean
+# 3.375, rmse sqrt(3.375); std of the squared errors 4.14578 (numpy, ddof=1), se 2.07289.
+
+
+def test_rmse_table_shows_the_headline_and_the_squared_errors_on_their_own_rows(cli, files):
+    files.xy_csv()
+    out = cli("eval", "xy.csv", "-l", "rmse", "-f", "table")
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["loss", "value", "n", "mean", "std", "se", "min", "max"]
+    assert lines[2].split() == ["rmse", "↓", "1.83712", "4"]  # sqrt(3.375); no statistics of another quantity
+    assert lines[3].split() == ["↳", "rmse.sq_err", "↓", "4", "3.375", "4.14578", "2.07289", "0.25", "9"]
+
+
+def test_rmse_ci_is_the_root_of_the_mse_interval_and_sits_on_the_headline_row(cli, files):
+    files.xy_csv()
+    r = _report(cli("eval", "xy.csv", "-l", "rmse", "-l", "mse", "--ci", "analytic", "-f", "json"))
+    rmse, mse = r["losses"]
+    assert rmse["per_sample"] == "rmse.sq_err" and "per_sample" not in mse
+    assert (rmse["mean"], rmse["min"], rmse["max"]) == (3.375, 0.25, 9.0)  # existing keys kept: the squared errors
+    assert rmse["ci"]["low"] == math.sqrt(max(mse["ci"]["low"], 0.0))  # 3.375 - t*se < 0: clipped at 0
+    assert rmse["ci"]["high"] == pytest.approx(math.sqrt(mse["ci"]["high"]), rel=1e-15)
+    md = cli("eval", "xy.csv", "-l", "rmse", "--ci", "analytic", "-f", "md").stdout.splitlines()
+    assert md[2].startswith("| `rmse` ↓ | 1.83712 | [0, ") and md[2].endswith("| 4 |  |  |  |  |  |")
+    assert md[3] == "| `↳ rmse.sq_err` ↓ |  |  | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |"
+
+
+def test_rmse_per_sample_column_and_top_k_name_the_squared_errors(cli, files):
+    files.xy_csv()
+    out = cli("eval", "xy.csv", "-l", "rmse", "-l", "mae", "--per-sample", "ps.csv", "--top-k", "1", "-f", "table")
+    assert out.exit_code == 0, out.stderr
+    assert (files.root / "ps.csv").read_text().splitlines() == ["rmse.sq_err,mae", "0.25,0.5", "4.0,2.0", "0.25,0.5", "9.0,3.0"]
+    worst = out.stdout.split("worst samples")[1].splitlines()
+    assert worst[3].split() == ["rmse.sq_err", "↓", "1", "4", "9"]  # row 4: (3 - 0)**2
+    assert worst[4].split() == ["mae", "↓", "1", "4", "3"]
+    jl = cli("eval", "xy.csv", "-l", "rmse", "--per-sample", "ps.jsonl", "-f", "json")
+    assert jl.exit_code == 0
+    assert json.loads((files.root / "ps.jsonl").read_text().splitlines()[1]) == {"rmse.sq_err": 4.0}
+
+
+def test_step_summary_shows_rmse_statistics_under_their_name(cli, files, tmp_path):
+    files.xy_csv()
+    summary = tmp_path / "summary.md"
+    cli("eval", "xy.csv", "-l", "rmse", "--gh-summary", "-f", "json", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    text = summary.read_text()
+    assert "| `rmse` ↓ | 1.83712 | 4 |  |  |  |  |  |" in text
+    assert "| ↳ `rmse.sq_err` |  | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |" in text
+
+
+def test_a_finalized_loss_must_name_its_per_sample_quantity():
+    from losscli.losses._registry import register_loss
+
+    with pytest.raises(ValueError, match="per_sample"):
+        register_loss("x_root", family="regression", inputs=("values", "values"), reference="-", finalize=np.sqrt)
+
+
+def test_rmse_histogram_is_titled_by_the_squared_errors(cli, files):
+    files.xy_csv()
+    out = cli("eval", "xy.csv", "-l", "rmse", "--hist", "-f", "table")
+    assert "rmse.sq_err ↓  per-sample histogram, 4 rows" in out.stdout

@@ -144,7 +144,8 @@ def eval_command(
     acc = Accumulator(losses, reduction=reduction.value, nan_policy=nan_policy.value, sources=loaded.sources, analysis=analysis)
     acc.excluded = dict(loaded.dropped)  # rows --align join --missing omit dropped
     labels = [b.label for b in acc.losses]
-    sink = per_sample.writer(per_sample_path, labels, loaded.id_name) if per_sample_path else contextlib.nullcontext()
+    names = [b.per_sample_name or b.label for b in acc.losses]  # rmse's column holds squared errors: rmse.sq_err
+    sink = per_sample.writer(per_sample_path, labels, loaded.id_name, names) if per_sample_path else contextlib.nullcontext()
     # per-sample values of all rows only where a flag needs them (the engine makes none otherwise)
     keep_values = hist or plot_path is not None or (gate_plan is not None and gate_plan.significant)
     parts = []

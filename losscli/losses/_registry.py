@@ -92,6 +92,7 @@ class LossSpec:
     normalizer: Callable[..., np.ndarray] | None = None
     finalize: Callable[[np.ndarray], np.ndarray] | None = None
     headline: str = "mean"
+    per_sample: str | None = None  # what a per-sample value is when the headline is not its mean (rmse: "sq_err")
     rowwise: bool = True  # False: a row's loss depends on the other rows (NT-Xent): never chunked
     propagates_nonfinite: bool = False  # True: a NaN/inf in any float input gives a non-finite loss on its row
 
@@ -163,6 +164,13 @@ class BoundLoss:
         return self.label
 
     @property
+    def per_sample_name(self) -> str | None:
+        """The name of a per-sample value when the headline is not their mean, or their sum, as
+        such (rmse: ``rmse.sq_err``, the squared errors whose mean's root is the headline); None
+        when the per-sample values are the loss itself."""
+        return f"{self.label}.{self.spec.per_sample}" if self.spec.per_sample else None
+
+    @property
     def parts(self) -> tuple["BoundLoss", ...]:
         """The registered losses this entry computes (itself; a combination's terms)."""
         return (self,)
@@ -196,6 +204,12 @@ class Combination:
     def direction(self) -> str:
         return "lower" if all(b.spec.direction == "lower" for b in self.parts) else "higher"
 
+    @property
+    def per_sample_name(self) -> str | None:
+        """``LABEL.weighted_sum`` when a term's headline is not the mean of its per-sample values
+        (rmse): the per-sample value ``Σ a_i l_i`` is then not what the headline averages."""
+        return f"{self.label}.weighted_sum" if any(b.per_sample_name for b in self.parts) else None
+
 
 def register_loss(
     name: str,
@@ -209,6 +223,7 @@ def register_loss(
     normalizer: Callable[..., np.ndarray] | None = None,
     finalize: Callable[[np.ndarray], np.ndarray] | None = None,
     headline: str = "mean",
+    per_sample: str | None = None,
     rowwise: bool = True,
     propagates_nonfinite: bool = False,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
@@ -220,7 +235,12 @@ def register_loss(
     or chunks. ``propagates_nonfinite=True`` declares that a NaN or inf in any float input makes
     that row's loss NaN or inf: the engine then skips its own pass over the inputs when every
     loss value is finite (tests/test_kernels.py checks the claim for every loss that makes it).
+    ``finalize`` maps the mean to the headline (rmse: sqrt); ``per_sample`` then names what a
+    per-sample value is (``sq_err``): outputs show the per-sample statistics under
+    ``LABEL.per_sample``, never under the headline's name.
     """
+    if finalize is not None and per_sample is None:
+        raise ValueError(f"{name}: a loss with finalize must name its per-sample quantity (per_sample=...)")
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     if direction not in ("lower", "higher"):
@@ -260,6 +280,7 @@ def register_loss(
             normalizer=normalizer,
             finalize=finalize,
             headline=headline,
+            per_sample=per_sample,
             rowwise=rowwise,
             propagates_nonfinite=propagates_nonfinite,
         )

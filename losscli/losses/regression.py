@@ -68,6 +68,7 @@ def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     reference="sklearn.metrics.root_mean_squared_error",
     finalize=np.sqrt,
     headline="sqrt(mean), per output column then averaged",
+    per_sample="sq_err",
     propagates_nonfinite=True,
 )
 @register_loss(

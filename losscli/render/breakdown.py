@@ -71,8 +71,9 @@ def ci_columns(ci: Mapping[str, Any] | None, precision: int | None) -> list[str]
 
 
 def worst_rows(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
-    """``(label, rank, entry)`` for every worst sample of every loss (rank 1 = worst)."""
-    return [(r.label, i + 1, w) for r in report.losses if r.worst for i, w in enumerate(r.worst)]
+    """``(name, rank, entry)`` for every worst sample of every loss (rank 1 = worst); the name is
+    what the values are (``rmse.sq_err`` for rmse, else the label)."""
+    return [(r.per_sample or r.label, i + 1, w) for r in report.losses if r.worst for i, w in enumerate(r.worst)]
 
 
 def worst_table(report: Report, precision: int = 6):
@@ -91,7 +92,7 @@ def worst_table(report: Report, precision: int = 6):
     if with_id:
         t.add_column("id", no_wrap=True)
     t.add_column("value", justify="right", no_wrap=True)
-    directions = {r.label: r.direction for r in report.losses}
+    directions = {r.per_sample or r.label: r.direction for r in report.losses}
     last = None
     for label, rank, w in entries:
         shown = f"{label} {arrow(directions[label])}" if label != last else ""

@@ -24,10 +24,17 @@ def to_jsonl(report: Report) -> str:
 def rows(report: Report) -> list[tuple[str, str, dict[str, float | int | None]]]:
     """(label, direction, field values) per displayed row: each loss, and under a combination
     one ``↳ a × term`` row per term whose value is its contribution ``a · value`` (the rows
-    add up to the total; the term's own statistics are in the JSON report)."""
+    add up to the total; the term's own statistics are in the JSON report). A loss whose
+    headline is not the mean of its per-sample values (rmse) shows its value, n and CI on its
+    row and the per-sample statistics on a ``↳ rmse.sq_err`` row under it."""
     out = []
     for r in report.losses:
-        out.append((r.label, r.direction, {**{f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}, "ci": r.ci}))
+        stats = {f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}
+        if r.per_sample is not None:  # rmse: the headline (and its CI) on one row, the squared errors' statistics on the next
+            out.append((r.label, r.direction, {"value": r.value, "n": r.n, "ci": r.ci}))
+            out.append((f"↳ {r.per_sample}", r.direction, {**stats, "value": None}))
+            continue
+        out.append((r.label, r.direction, {**stats, "ci": r.ci}))
         for coef, t in r.terms:
             contribution = None if t.value is None else coef * t.value
             out.append((f"↳ {fmt_number(coef, None).removesuffix('.0')} × {t.label}", t.direction, {"value": contribution}))

@@ -67,7 +67,12 @@ def losses_markdown(report: Mapping[str, Any], precision: int | None = 6) -> str
     rule = "|---|" + "|".join("---:" for _ in fields) + "|"
     lines = [head, rule]
     for e in losses:
-        lines.append("| " + " | ".join([f"`{e['label']}` {arrow(e.get('direction', 'lower'))}", *(_cell(e, f, precision) for f in fields)]) + " |")
+        head_only = e.get("per_sample") is not None  # rmse: the headline's row, then the squared errors' statistics
+        shown = [f if not head_only or f in ("value", "ci", "n") else None for f in fields]
+        lines.append("| " + " | ".join([f"`{e['label']}` {arrow(e.get('direction', 'lower'))}", *(_cell(e, f, precision) if f else "" for f in shown)]) + " |")
+        if head_only:
+            cells = ["" if f in ("value", "ci") else _cell(e, f, precision) for f in fields]
+            lines.append("| " + " | ".join([f"↳ `{e['per_sample']}`", *cells]) + " |")
         for t in e.get("terms", []) or []:
             coef = fmt_number(float(t["coefficient"]), None).removesuffix(".0")
             row = [f"↳ {coef} × `{t['label']}`", _num(t.get("contribution"), precision)] + [""] * (len(fields) - 1)

@@ -36,8 +36,16 @@ def check_path(path: str) -> str:
 
 
 @contextlib.contextmanager
-def writer(path: str, labels: list[str], id_name: str | None = None) -> Iterator["_TextWriter | _NpyWriter | _ParquetWriter"]:
-    """A per-sample writer; the file appears (atomically) only if the block completes."""
+def writer(path: str, labels: list[str], id_name: str | None = None, names: list[str] | None = None) -> Iterator["_TextWriter | _NpyWriter | _ParquetWriter"]:
+    """A per-sample writer; the file appears (atomically) only if the block completes.
+
+    ``write`` takes the values by loss label; ``names`` (default: the labels) are the column
+    names, one per label (``rmse.sq_err`` for rmse: the file holds what the values are).
+    """
+    if names is not None and list(names) != list(labels):
+        with writer(path, list(names), id_name) as inner:
+            yield _Renamed(inner, dict(zip(labels, names)))
+        return
     suffix = check_path(path)
     if suffix == ".npy":
         with _NpyWriter(path, labels) as w:
@@ -51,6 +59,16 @@ def writer(path: str, labels: list[str], id_name: str | None = None) -> Iterator
         w = _TextWriter(fh, suffix, labels, id_name)
         w.header()
         yield w
+
+
+class _Renamed:
+    """A writer whose values come keyed by loss label and are written under other names."""
+
+    def __init__(self, inner, names: Mapping[str, str]) -> None:
+        self.inner, self.names = inner, names
+
+    def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
+        self.inner.write({self.names[k]: v for k, v in values.items()}, ids)
 
 
 class _TextWriter:

@@ -39,8 +39,8 @@ def plot(path: str, entries: Sequence[Mapping[str, Any]], values: Mapping[str, n
     fig = Figure(figsize=(WIDTH, ROW_HEIGHT * n), dpi=DPI, layout="constrained")
     axes = fig.subplots(n, 2, squeeze=False)
     for (ax_h, ax_c), entry in zip(axes, entries):
-        label = entry["label"]
-        v = np.asarray(values[label], dtype=np.float64)
+        v = np.asarray(values[entry["label"]], dtype=np.float64)
+        label = entry.get("per_sample") or entry["label"]  # what the values are (rmse.sq_err)
         v = np.sort(v[np.isfinite(v)])
         mean = entry.get("mean")  # the mean of these per-sample values (rmse's value is its square root)
         ax_h.hist(v, bins=min(50, max(1, int(np.sqrt(len(v))))), color="#4477aa")
