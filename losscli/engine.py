@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import _blocked
+from losscli import _blocked, _kinds
 from losscli._version import __version__
 from losscli.analysis import Analysis, AnalysisOptions
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
@@ -71,6 +71,7 @@ class Accumulator:
         self.analysis_options = analysis or AnalysisOptions()
         directions = {b.label: b.direction if isinstance(b, Combination) else b.spec.direction for b in self.losses}
         self.analysis = Analysis(self.analysis_options, directions) if self.analysis_options.active else None
+        self.kinds = _kinds.watches(self.losses)  # inputs of the wrong kind: folded over every row (losscli._kinds)
 
     # ------------------------------------------------------------------ update
     def update(
@@ -92,6 +93,8 @@ class Accumulator:
         if self.analysis is not None:  # id and group columns ride along (sliced and NaN-checked like the roles)
             arrays.update(self.analysis.side_arrays(ids, groups))
         n = self._check_rows(arrays, weights)
+        if self.kinds:
+            _kinds.fold(self.kinds, arrays, self._where)
         step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
         if n and _blocked.eligible(self, weights):  # no weights, statistics or combinations (losscli._blocked)
             if n > step:
@@ -242,6 +245,7 @@ class Accumulator:
             raise UsageError("Cannot merge states computed with different statistics options (--ci, --group-by, --top-k).")
         if self.analysis is not None:
             self.analysis.merge(other.analysis)
+        _kinds.merge(self.kinds, other.kinds)
         self.rows += other.rows
         self.dropped += other.dropped
         for reason, n in other.excluded.items():
@@ -261,6 +265,7 @@ class Accumulator:
             **({"excluded": dict(self.excluded)} if self.excluded else {}),
             "weighted": self.weighted,
             "summaries": {k: s.to_state() for k, s in self.summaries.items()},
+            "kinds": {k: w.to_state() for k, w in self.kinds.items()},
             **({"analysis": self.analysis.to_state()} if self.analysis is not None else {}),
         }
 
@@ -271,6 +276,7 @@ class Accumulator:
         acc.rows, acc.dropped, acc.weighted = int(state["rows"]), int(state["dropped"]), bool(state["weighted"])
         acc.excluded = {str(k): int(v) for k, v in state.get("excluded", {}).items()}
         acc.summaries = {k: Summary.from_state(v) for k, v in state["summaries"].items()}
+        _kinds.load(acc.kinds, state.get("kinds", {}))
         if acc.analysis is not None:
             acc.analysis.load(state["analysis"])
         return acc
@@ -289,6 +295,7 @@ class Accumulator:
         if used == 0:
             extra = f" (all {self.rows} rows dropped by --nan-policy omit)" if self.rows else ""
             raise InputError(f"No rows to evaluate{extra}.")
+        warnings = _kinds.findings(self.kinds)  # an input of the wrong kind is an error here, before any report
         weighted = self.weighted
         results = self._results(weighted)
         cfg = {"reduction": self.reduction.value, "nan_policy": self.nan_policy, "weighted": weighted}
@@ -311,6 +318,7 @@ class Accumulator:
             dropped={"nan": self.dropped, **self.excluded},
             seconds=seconds,
             groups=groups,
+            warnings=tuple(warnings),
         )
 
     def _results(self, weighted: bool, group: tuple | None = None) -> list[LossResult]:

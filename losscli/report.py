@@ -98,6 +98,7 @@ class Report:
     status: str = "pass"
     gates: tuple[dict[str, Any], ...] = ()  # one entry per --fail-if gate (losscli.gates.evaluate)
     groups: tuple[GroupResult, ...] = ()  # one entry per group value (-g/--group-by), sorted by key
+    warnings: tuple[str, ...] = ()  # suspicious inputs (losscli._kinds): one sentence each
 
     def to_dict(self) -> dict[str, Any]:
         inputs = dict(self.inputs)
@@ -111,6 +112,7 @@ class Report:
             "losses": [r.to_dict() for r in self.losses],
             "groups": [g.to_dict() for g in self.groups],
             "gates": [dict(g) for g in self.gates],
+            "warnings": list(self.warnings),
             "timing": {"seconds": round(self.seconds, 6)},
         }
 

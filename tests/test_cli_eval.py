@@ -233,7 +233,7 @@ def test_json_report_fields_and_hand_computed_values(cli, files):
     name = files.xy_csv()
     digest = hashlib.sha256((files.root / name).read_bytes()).hexdigest()
     r = report(cli("eval", name, "-l", "mse", "-l", "mae", "-l", "huber:delta=2", "-f", "json"))
-    assert list(r) == ["schema", "tool", "status", "inputs", "config", "losses", "groups", "gates", "timing"]
+    assert list(r) == ["schema", "tool", "status", "inputs", "config", "losses", "groups", "gates", "warnings", "timing"]
     assert r["schema"] == "losscli.report/1"
     assert r["tool"] == {"name": "losscli", "version": "0.1.0"}
     assert r["status"] == "pass"

@@ -12,11 +12,12 @@ ALLOWED = {
     "_version": set(),
     "errors": set(),
     "_checks": {"errors"},
+    "_kinds": {"_checks", "errors"},  # inputs of the wrong kind: checks folded over every row (error or warning)
     "_atomic": {"errors"},
     "_jsonfile": {"errors"},  # reading reports and states back (stdlib json)
     "_threads": set(),  # daemon worker threads (CSV pieces parsed in parallel)
     "_prefetch": {"errors"},  # sha256 of big inputs started with the command (stdlib only)
-    "losses": {"losses", "_checks", "errors"},
+    "losses": {"losses", "_checks", "_kinds", "errors"},
     "reductions": {"_checks", "errors"},
     "stats": {"reductions"},
     "report": set(),
@@ -24,13 +25,14 @@ ALLOWED = {
     "analysis": {"bootstrap", "reductions", "stats", "errors"},  # CI state, groups, top-k (mergeable)
     "comparison": {"engine", "analysis", "bootstrap", "stats", "report", "errors", "_version"},  # losscli compare
     "_blocked": {"losses", "reductions", "_threads", "_kernels"},  # the engine's fast path: blocks on two threads; _kernels: the compiled one-pass kernels (C, no imports)
-    "engine": {"losses", "reductions", "stats", "report", "_checks", "errors", "_version", "analysis", "_blocked"},
+    "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_blocked"},
     "engine_dask": {"engine", "readers", "errors"},  # --engine dask: Accumulator states over partitions, merged
     "gates": {"losses", "errors", "_jsonfile"},  # gate grammar, matching, paired test (numpy, lazily)
     "config": {"errors"},  # TOML config files (stdlib tomllib)
+    "labels": {"errors"},  # --classes / --pos-label: target labels to class indices or 0/1
     "readers": {"readers", "errors", "_threads", "_prefetch"},
     "render": {"render", "report", "_atomic", "errors"},
-    "cli": {"cli", "readers", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile"},
+    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }

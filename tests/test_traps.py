@@ -263,3 +263,255 @@ def test_rmse_histogram_is_titled_by_the_squared_errors(cli, files):
     files.xy_csv()
     out = cli("eval", "xy.csv", "-l", "rmse", "--hist", "-f", "table")
     assert "rmse.sq_err ↓  per-sample histogram, 4 rows" in out.stdout
+
+
+# ============================================================================ checks: inputs of the wrong kind (item 4)
+# Probability rows (each in [0, 1], summing to 1) given where a loss reads logits or scores.
+PROBS = [[0.2, 0.3, 0.5], [0.7, 0.2, 0.1], [0.25, 0.25, 0.5]]
+LABELS = [2, 0, 1]
+
+
+def _probs_csv(files, rows=PROBS, labels=LABELS, name="p.csv") -> str:
+    return files.csv(name, ["p0", "p1", "p2", "label"], *[[*r, y] for r, y in zip(rows, labels)])
+
+
+def _log_softmax(x):
+    x = np.asarray(x, dtype=np.float64)
+    z = x - x.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize(
+    "spec, what, as_is",
+    [("ce", "logits", "input=logits"), ("softmax_focal", "logits", "input=logits"), ("multi_margin", "scores", "input=scores")],
+)
+def test_probability_rows_where_logits_are_read_stop_with_what_to_pass(cli, files, spec, what, as_is):
+    _probs_csv(files)
+    fails(
+        cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", spec, "-f", "json"),
+        3,
+        f"{spec}: pred (p.csv columns 'p0,p1,p2') look like probabilities (every row is in [0, 1] and sums to 1), "
+        f"but {spec} reads them as {what}; pass {spec}:input=probs (or {spec}:{as_is} to score them as {what}).",
+    )
+
+
+def test_probability_rows_scored_as_probabilities_or_as_acknowledged_logits(cli, files):
+    _probs_csv(files)
+    r = _report(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce:input=probs", "-l", "ce:input=logits", "-f", "json"))
+    p, y = np.array(PROBS), np.array(LABELS)
+    assert r["losses"][0]["value"] == pytest.approx(np.mean(-np.log(p[np.arange(3), y])), rel=1e-14)
+    assert r["losses"][1]["value"] == pytest.approx(np.mean(-_log_softmax(p)[np.arange(3), y]), rel=1e-14)
+    assert r["losses"][1]["params"]["input"] == "logits" and r["warnings"] == []
+
+
+def test_softmax_focal_input_probs_follows_the_focal_formula_on_given_probabilities(cli, files):
+    _probs_csv(files)
+    r = _report(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "softmax_focal:input=probs,alpha=none", "-f", "json"))
+    p_y = np.array(PROBS)[np.arange(3), LABELS]
+    assert r["losses"][0]["value"] == pytest.approx(np.mean(-((1 - p_y) ** 2) * np.log(p_y)), rel=1e-14)
+
+
+def test_rows_that_are_not_all_probabilities_are_scored_as_logits(cli, files):
+    # the last row sums to 1.5: these are logits that happen to lie in [0, 1]
+    rows = PROBS[:2] + [[0.5, 0.5, 0.5]]
+    _probs_csv(files, rows)
+    for extra in ([], ["--chunk-rows", "1"]):  # streamed: the first two chunks look like probabilities, the third does not
+        r = _report(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce", "-f", "json", *extra))
+        assert r["losses"][0]["value"] == pytest.approx(np.mean(-_log_softmax(rows)[np.arange(3), LABELS]), rel=1e-14)
+
+
+def test_streamed_probability_rows_stop_before_any_output(cli, files):
+    _probs_csv(files)
+    result = cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce", "--chunk-rows", "1", "--per-sample", "ps.csv", "--report", "r.json")
+    assert result.exit_code == 3 and "look like probabilities" in result.stderr
+    assert not (files.root / "ps.csv").exists() and not (files.root / "r.json").exists()
+
+
+def test_shards_decide_as_one_evaluation():
+    from losscli.engine import Accumulator
+
+    def shard(rows, labels):
+        acc = Accumulator(["ce"])
+        acc.update({"pred": np.array(rows), "target": np.array(labels)})
+        return acc.state()
+
+    both = Accumulator.from_state(shard(PROBS[:2], LABELS[:2])).merge(Accumulator.from_state(shard(PROBS[2:], LABELS[2:])))
+    with pytest.raises(Exception, match="look like probabilities"):
+        both.compute()
+    mixed = Accumulator.from_state(shard(PROBS[:2], LABELS[:2])).merge(Accumulator.from_state(shard([[2.0, -1.0, 0.5]], [0])))
+    assert mixed.compute().losses[0].n == 3  # one shard of real logits: every row is scored
+
+
+def test_an_explicit_default_survives_the_state():
+    from losscli.engine import Accumulator
+
+    acc = Accumulator(["ce:input=logits"])
+    acc.update({"pred": np.array(PROBS), "target": np.array(LABELS)})
+    assert acc.state()["losses"] == ["ce:input=logits"]
+    assert Accumulator.from_state(acc.state()).compute().losses[0].label == "ce"
+
+
+def test_bce_predictions_all_0_or_1_with_fractional_targets_warn_once(cli, files):
+    files.csv("b.csv", ["pred", "target"], (1, 0.3), (0, 0.6), (1, 0.9))
+    line = (
+        "bce: every prediction in pred (b.csv column 'pred') is exactly 0 or 1 and some targets are fractional: "
+        "are -p/--pred-col and -y/--target-col swapped?"
+    )
+    result = cli("eval", "b.csv", "-l", "bce", "-f", "json", "--chunk-rows", "1")
+    assert result.stderr == f"Warning: {line}\n"  # three chunks, one warning
+    r = _report(result)
+    assert r["warnings"] == [line]
+    # torch: -(y log p + (1 - y) log(1 - p)) with each log clamped at -100 -> 0.7*100, 0.6*100, 0.1*100
+    assert r["losses"][0]["value"] == pytest.approx((70 + 60 + 10) / 3, rel=1e-14)
+    table = cli("eval", "b.csv", "-l", "bce", "-f", "table").stdout
+    assert f"warning: {line}" in table
+    md = cli("eval", "b.csv", "-l", "bce", "-f", "md").stdout
+    assert "**Warnings**\n\n- ⚠️ bce: every prediction in pred (b.csv column 'pred') is exactly 0 or 1" in md
+
+
+def test_warnings_reach_the_step_summary(cli, files, tmp_path):
+    files.csv("b.csv", ["pred", "target"], (1, 0.3), (0, 0.6))
+    summary = tmp_path / "s.md"
+    cli("eval", "b.csv", "-l", "bce", "--gh-summary", "-f", "json", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert "- ⚠️ bce: every prediction in pred (b.csv column 'pred') is exactly 0 or 1" in summary.read_text()
+
+
+def test_a_column_name_cannot_add_markup_to_a_markdown_warning(cli, files):
+    files.text("b.csv", "pred](http://x) <b>|,target\n1,0.3\n0,0.6\n")
+    md = cli("eval", "b.csv", "-p", "1", "-y", "2", "-l", "bce", "-f", "md").stdout
+    assert "pred\\](http://x) \\<b\\>\\|" in md  # no link, no tag, no cell break
+
+
+def test_logits_that_all_lie_in_the_unit_interval_warn(cli, files):
+    files.csv("l.csv", ["pred", "target"], (0.9, 1), (0.2, 0), (0.6, 1))
+    result = cli("eval", "l.csv", "-l", "bce_logits", "-f", "json")
+    assert result.stderr == (
+        "Warning: bce_logits: every value of pred (l.csv column 'pred') is in [0, 1]: if they are probabilities, "
+        "use bce (bce_logits applies the sigmoid first).\n"
+    )
+    files.csv("l2.csv", ["pred", "target"], (0.9, 1), (-0.2, 0))
+    assert cli("eval", "l2.csv", "-l", "bce_logits", "-f", "json").stderr == ""
+
+
+def test_pm1_targets_of_bce_logits_stop_and_pos_label_reads_them(cli, files):
+    files.csv("pm.csv", ["pred", "target"], (2.0, 1), (-1.0, -1), (0.5, 1))
+    fails(
+        cli("eval", "pm.csv", "-l", "bce_logits", "-f", "json"),
+        3,
+        "bce_logits: target (pm.csv column 'target') holds -1/+1 labels, which bce_logits would score as target values; "
+        "pass --pos-label 1 to read them as 0/1.",
+    )
+    r = _report(cli("eval", "pm.csv", "-l", "bce_logits", "--pos-label", "1", "-f", "json"))
+    x, y = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 1.0])
+    assert r["losses"][0]["value"] == pytest.approx(np.mean(np.log1p(np.exp(-x)) + (1 - y) * x), rel=1e-14)
+    fails(
+        cli("eval", "pm.csv", "-l", "bce", "-f", "json"),
+        3,
+        "bce: probs (pm.csv column 'pred') must be in [0, 1] (bce takes probabilities; use bce_logits for logits), got 2 at row 1",
+    )
+
+
+# ============================================================================ checks: labels as users have them (item 6)
+# Logits of three classes and their class names; expected values from numpy's log-softmax.
+LOGITS = [[2.0, 1.0, 0.1], [0.5, 1.5, -1.0], [0.1, 0.2, 3.0], [1.0, 1.0, 1.0]]
+NAMES = ["cat", "dog", "bird", "dog"]
+INDEX = [0, 1, 2, 1]  # --classes cat,dog,bird
+
+
+def _ce(logits, idx):
+    return float(np.mean(-_log_softmax(logits)[np.arange(len(idx)), idx]))
+
+
+def _named_csv(files, names=NAMES, name="n.csv") -> str:
+    return files.csv(name, ["l_cat", "l_dog", "l_bird", "animal"], *[[*r, y] for r, y in zip(LOGITS, names)])
+
+
+@pytest.mark.parametrize("extra", [[], ["--chunk-rows", "1"]])
+def test_classes_map_text_labels_to_the_columns_order(cli, files, extra):
+    _named_csv(files)
+    r = _report(cli("eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json", *extra))
+    assert r["losses"][0]["value"] == pytest.approx(_ce(LOGITS, INDEX), rel=1e-14)
+    assert r["config"]["classes"] == ["cat", "dog", "bird"]
+
+
+def test_classes_from_jsonl_and_parquet_and_numeric_codes(cli, files):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files.text("n.jsonl", "".join(json.dumps({"a": r[0], "b": r[1], "c": r[2], "y": y}) + "\n" for r, y in zip(LOGITS, NAMES)))
+    pq.write_table(pa.table({"a": [r[0] for r in LOGITS], "b": [r[1] for r in LOGITS], "c": [r[2] for r in LOGITS], "y": NAMES}), files.root / "n.parquet")
+    for path in ("n.jsonl", "n.parquet"):
+        r = _report(cli("eval", path, "-p", "a,b,c", "-y", "y", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json"))
+        assert r["losses"][0]["value"] == pytest.approx(_ce(LOGITS, INDEX), rel=1e-14), path
+    _named_csv(files, ["3", "7", "9", "7.0"], "codes.csv")  # codes 3, 7, 9 are classes 0, 1, 2; 7.0 is 7
+    r = _report(cli("eval", "codes.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "3,7,9", "-f", "json"))
+    assert r["losses"][0]["value"] == pytest.approx(_ce(LOGITS, INDEX), rel=1e-14)
+
+
+@pytest.mark.parametrize("extra", [[], ["--chunk-rows", "1"]])
+def test_an_unknown_label_names_itself_and_its_row(cli, files, extra):
+    _named_csv(files, ["cat", "dog", "fish", "dog"])
+    fails(
+        cli("eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json", *extra),
+        3,
+        "Label 'fish' in n.csv column 'animal' at row 3 is not one of --classes cat,dog,bird.",
+    )
+
+
+def test_class_flags_that_cannot_be_right_are_usage_errors(cli, files):
+    _named_csv(files)
+    args = ["eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "-f", "json"]
+    fails(cli(*args, "--classes", "cat,dog"), 2, "--classes names 2 labels, but pred has 3 columns: give one label per column, in the order of pred's columns.")
+    fails(cli(*args, "--classes", "cat,dog,cat"), 2, "--classes names label 'cat' twice.")
+    fails(cli(*args, "--classes", "cat,dog,bird", "--pos-label", "cat"), 2, "Pass one of --classes (class labels) and --pos-label (a binary target), not both.")
+
+
+def test_a_missing_label_follows_the_nan_policy(cli, files):
+    _named_csv(files, ["cat", "dog", "", "dog"])
+    args = ["eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json"]
+    assert cli(*args).exit_code == 3
+    r = _report(cli(*args, "--nan-policy", "omit"))
+    assert r["inputs"]["rows_used"] == 3
+    assert r["losses"][0]["value"] == pytest.approx(_ce([LOGITS[0], LOGITS[1], LOGITS[3]], [0, 1, 1]), rel=1e-14)
+
+
+def test_pos_label_makes_a_binary_target(cli, files):
+    files.csv("yn.csv", ["pred", "target"], (0.9, "yes"), (0.2, "no"), (0.6, "yes"))
+    r = _report(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "yes", "-f", "json"))
+    assert r["losses"][0]["value"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.6])), rel=1e-14)
+    assert r["config"]["pos_label"] == "yes"
+    fails(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "Yes", "-f", "json"), 3,
+          "--pos-label 'Yes' is neither of the labels 'yes' and 'no' of yn.csv column 'target' (the second at row 2).")
+    files.csv("abc.csv", ["pred", "target"], (0.9, "a"), (0.2, "b"), (0.6, "c"))
+    fails(cli("eval", "abc.csv", "-l", "bce", "--pos-label", "a", "-f", "json", "--chunk-rows", "1"), 3,
+          "abc.csv column 'target' has more than two labels ('a', 'b', 'c'; the third at row 3): --pos-label is for a binary target; use --classes for classes.")
+
+
+def test_text_labels_without_a_flag_say_which_flag_to_pass(cli, files):
+    files.csv("yn.csv", ["pred", "target"], (0.9, "yes"), (0.2, "no"))
+    fails(cli("eval", "yn.csv", "-l", "bce", "-f", "json"), 3,
+          "Non-numeric value 'yes' in yn.csv, column 'target' (target), row 1; for labels pass --classes A,B,... or --pos-label V.")
+
+
+@pytest.mark.parametrize("spec", ["log_loss", "brier", "hinge", "soft_margin"])
+def test_pm1_labels_where_the_reference_takes_them(cli, files, spec):
+    # scikit-learn's binary metrics sort the labels: -1 is the negative class; hinge and soft
+    # margin take -1/+1 as they are. Expected: the same loss on 0/1 labels.
+    files.csv("pm.csv", ["pred", "target"], (0.9, 1), (0.2, -1), (0.6, 1))
+    files.csv("01.csv", ["pred", "target"], (0.9, 1), (0.2, 0), (0.6, 1))
+    pm = _report(cli("eval", "pm.csv", "-l", spec, "-f", "json"))["losses"][0]["value"]
+    assert pm == _report(cli("eval", "01.csv", "-l", spec, "-f", "json"))["losses"][0]["value"]
+    if spec == "log_loss":
+        assert pm == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.6])), rel=1e-14)
+
+
+def test_minus_one_and_zero_together_are_three_classes_even_across_chunks(cli, files):
+    files.csv("mix.csv", ["pred", "target"], (0.9, 1), (0.2, -1), (0.6, 0))
+    fails(cli("eval", "mix.csv", "-l", "log_loss", "-f", "json", "--chunk-rows", "2"), 3,
+          "log_loss: target (mix.csv column 'target') holds both -1 and 0 labels: three classes for a binary loss, which takes 0/1 or -1/+1 labels.")
+
+
+def test_labels_with_the_dask_engine_are_a_usage_error(cli, files):
+    files.csv("yn.csv", ["pred", "target"], (0.9, "yes"), (0.2, "no"))
+    fails(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "yes", "--engine", "dask", "-f", "json"), 2,
+          "--pos-label is not supported with --engine dask yet; map the labels with --engine local.")

@@ -36,6 +36,25 @@ def progress(stream: bool, loaded: Any, paths: list[str | None]) -> Any:
     return ByteProgress(total, "evaluating", unit="rows", size=input_bytes([p for p in paths if p]))
 
 
+def warn(report: Any) -> None:
+    """The report's warnings (inputs of a suspicious kind, ``losscli._kinds``), one
+    ``Warning: ...`` line each on stderr (control characters escaped, as in errors)."""
+    from losscli.cli import _one_line
+
+    for text in report.warnings:
+        print(f"Warning: {_one_line(text)}", file=sys.stderr)
+
+
+def print_warnings(console: Any, report: Any) -> None:
+    """The warnings under the table (plain text: never read as rich markup)."""
+    from rich.text import Text
+
+    from losscli.cli import _one_line
+
+    for text in report.warnings:
+        console.print(Text(f"warning: {_one_line(text)}", style="yellow"), crop=False, soft_wrap=True)
+
+
 def after_report(
     report: Any,
     values: Mapping[str, Any] | None,

@@ -48,6 +48,8 @@ def eval_command(
     id_col: Annotated[Optional[str], typer.Option("--id-col", help="Id column, copied into --per-sample output. When PRED and TARGET tables both have it (or both have a column named like an id: id, sample_id, ...), their ids must agree row by row.", rich_help_panel=INPUT)] = None,
     align: Annotated[Align, typer.Option("--align", help="position: pair the rows of PRED and TARGET in order (their ids, if both have the id column, must agree); join: pair them by id, in memory (both tables are read whole), in PRED's row order.", rich_help_panel=INPUT)] = Align.position,
     missing: Annotated[Missing, typer.Option("--missing", help="With --align join, ids without exactly one partner (absent on one side, repeated, empty): error, or omit (those rows are dropped and counted in the report).", rich_help_panel=INPUT)] = Missing.error,
+    classes: Annotated[Optional[str], typer.Option("--classes", metavar="A,B,...", help="Target labels in the order of pred's columns (class 0, 1, ...): text or other labels mapped to class indices; an unknown label is an error.", rich_help_panel=INPUT, show_default=False)] = None,
+    pos_label: Annotated[Optional[str], typer.Option("--pos-label", metavar="V", help="Binary target: label V is 1, any other label 0 (text or numbers, e.g. yes or -1/1 targets with --pos-label 1).", rich_help_panel=INPUT, show_default=False)] = None,
     pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of an NPZ PRED (or PRED.npz:KEY).", rich_help_panel=INPUT)] = None,
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
     no_header: Annotated[bool, typer.Option("--no-header", help="Tables have no header row; columns are 1-based indices.", rich_help_panel=INPUT)] = False,
@@ -95,6 +97,7 @@ def eval_command(
     from losscli.cli.merge import write_state
     from losscli.readers.chunks import iter_chunks
     from losscli.render import json_report, per_sample
+    import numpy as np
 
     start = time.perf_counter()
     pred, target = stdin_path(pred), stdin_path(target)
@@ -105,6 +108,9 @@ def eval_command(
     if not loss:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     losses = resolve_losses(loss)
+    from losscli.labels import LabelMap
+
+    label_map = LabelMap.from_flags(classes, pos_label)
     gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value)
     if plot_path is not None:
         from losscli.render.plot import check as check_plot
@@ -115,6 +121,8 @@ def eval_command(
         from losscli.engine_dask import check_usage
 
         check_usage(losses, gate_plan=gate_plan, paths=[pred, target, *(v.partition("=")[2] for v in role_inputs)], scheduler=scheduler)
+        if label_map is not None:
+            raise UsageError(f"{label_map.flag} is not supported with --engine dask yet; map the labels with --engine local.")
     elif scheduler is not None:
         raise UsageError("--scheduler is the address of a Dask scheduler: pass --engine dask too.")
     stream = engine is Engine.dask or align is not Align.join and _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
@@ -137,7 +145,10 @@ def eval_command(
         lazy=stream,
         align=align.value,
         missing=missing.value,
+        raw_roles=("target",) if label_map is not None else (),
     )
+    if label_map is not None:
+        _map_labels(label_map, loaded)
     analysis = AnalysisOptions(
         ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset
     )
@@ -156,13 +167,16 @@ def eval_command(
 
             parts = engine_dask.evaluate(loaded, acc, scheduler=scheduler, chunk_rows=chunk_rows, sink=out, keep_values=keep_values, bar=bar)
         for chunk in iter_chunks(loaded, chunk_rows) if engine is Engine.local else ():  # the whole input is one chunk unless streamed
+            if label_map is not None and not isinstance(loaded.arrays.get("target"), np.ndarray):  # streamed labels: mapped chunk by chunk
+                chunk.arrays["target"] = label_map.apply(chunk.arrays["target"], chunk.first_row)
             part = acc.update(chunk.arrays, chunk.weights, per_sample=keep_values or out is not None, ids=chunk.ids, groups=chunk.groups)
             if out is not None:
                 out.write(part, chunk.ids)
             if keep_values:
                 parts.append(part)
             bar.advance(chunk.rows)
-        report = acc.compute(inputs=loaded.info, seconds=time.perf_counter() - start)
+        report = acc.compute(inputs=loaded.info, config=label_map.config() if label_map is not None else None, seconds=time.perf_counter() - start)
+    _extras.warn(report)
     values = _joined(parts, labels) if keep_values else None
     if emit_state is not None:
         write_state(emit_state, acc, loaded.info)
@@ -190,6 +204,22 @@ def _check_align(align: Align, engine: Engine, chunk_rows: int | None, gate_plan
         raise UsageError("--align join reads both tables into memory: drop --chunk-rows.")
     if gate_plan is not None and gate_plan.baseline is not None and not gate_plan.baseline_is_report:
         raise UsageError("--align join cannot be combined with a prediction-file --baseline (its rows are paired by position); pass a JSON report as --baseline.")
+
+
+def _map_labels(label_map, loaded) -> None:
+    """``--classes``/``--pos-label``: check them against pred's width and map an in-memory target
+    now (a streamed one is mapped chunk by chunk, in order: errors name absolute rows)."""
+    import numpy as np
+
+    if "target" not in loaded.arrays:
+        raise UsageError(f"{label_map.flag} maps the target's labels, but no loss here has a target.")
+    label_map.where = loaded.sources.get("target", "target")
+    pred = loaded.arrays.get("pred")
+    columns = loaded.info.get("pred", {}).get("columns")
+    width = len(columns) if columns else (1 if getattr(pred, "ndim", 0) == 1 else pred.shape[1] if getattr(pred, "ndim", 0) == 2 else None)
+    label_map.check_width(width)
+    if isinstance(loaded.arrays["target"], np.ndarray):
+        loaded.arrays["target"] = label_map.apply(loaded.arrays["target"])
 
 
 def _streaming(chunk_rows: int | None, paths: list[str | None], losses, gate_plan) -> bool:
@@ -271,6 +301,7 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
 
         from losscli.render.rich_table import print_table, table
 
+        from losscli.cli._extras import print_warnings
         from losscli.cli._gating import print_gates
 
         if output is None:
@@ -278,12 +309,14 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
             print_table(console, table(report, precision))
             _print_worst(console, report, precision)
             print_gates(console, report, precision)
+            print_warnings(console, report)
             return
         with atomic_write(output) as fh:
             console = Console(file=fh, width=120, no_color=True, force_terminal=False)
             print_table(console, table(report, precision))
             _print_worst(console, report, precision)
             print_gates(console, report, precision)
+            print_warnings(console, report)
         return
     text = {
         "bare": json_report.score_only,

@@ -60,6 +60,9 @@ def merge_command(
     acc = merged(loaded)
     inputs = {"states": [{"path": path, "rows": state["rows"], "inputs": state.get("inputs", {})} for path, state in loaded]}
     report = acc.compute(inputs=inputs, config={"merged_states": len(loaded)}, seconds=time.perf_counter() - start)
+    from losscli.cli._extras import warn
+
+    warn(report)
     if report_path is not None:
         with atomic_write(report_path) as fh:
             fh.write(json_report.to_json(report))

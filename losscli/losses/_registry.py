@@ -95,6 +95,7 @@ class LossSpec:
     per_sample: str | None = None  # what a per-sample value is when the headline is not its mean (rmse: "sq_err")
     rowwise: bool = True  # False: a row's loss depends on the other rows (NT-Xent): never chunked
     propagates_nonfinite: bool = False  # True: a NaN/inf in any float input gives a non-finite loss on its row
+    checks: tuple[Any, ...] = ()  # losscli._kinds.KindCheck: inputs of the wrong kind (error or warning)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -108,7 +109,7 @@ class LossSpec:
             if key not in known:
                 raise SpecError(_unknown_param_message(self, key))
             params[key] = _check_param(self, known[key], value)
-        return BoundLoss(self, params)
+        return BoundLoss(self, params, frozenset(given or ()))
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class BoundLoss:
 
     spec: LossSpec
     params: dict[str, Any] = field(hash=False)
+    given: frozenset = field(default=frozenset(), compare=False)  # parameters given explicitly (ce:input=logits acknowledges logits)
 
     @property
     def label(self) -> str:
@@ -160,8 +162,10 @@ class BoundLoss:
 
     @property
     def text(self) -> str:
-        """A spec that parses back to this loss (its label)."""
-        return self.label
+        """A spec that parses back to this loss: its label, plus the parameters given explicitly at
+        their default value (``ce:input=logits``: an acknowledgement that must survive shards)."""
+        kept = [f"{k}={format_value(v)}" for k, v in self.params.items() if k in self.given and _same(v, self.spec.defaults[k])]
+        return self.label + ("," if ":" in self.label else ":") + ",".join(kept) if kept else self.label
 
     @property
     def per_sample_name(self) -> str | None:
@@ -226,6 +230,7 @@ def register_loss(
     per_sample: str | None = None,
     rowwise: bool = True,
     propagates_nonfinite: bool = False,
+    checks: tuple[Any, ...] = (),
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register the decorated per-sample loss function under ``name`` and ``aliases``.
 
@@ -237,7 +242,9 @@ def register_loss(
     loss value is finite (tests/test_kernels.py checks the claim for every loss that makes it).
     ``finalize`` maps the mean to the headline (rmse: sqrt); ``per_sample`` then names what a
     per-sample value is (``sq_err``): outputs show the per-sample statistics under
-    ``LABEL.per_sample``, never under the headline's name.
+    ``LABEL.per_sample``, never under the headline's name. ``checks`` are the loss's traps of
+    inputs of the wrong kind (``losscli._kinds``): an error or a warning when the data is near
+    certainly (or suspiciously) not what the loss takes.
     """
     if finalize is not None and per_sample is None:
         raise ValueError(f"{name}: a loss with finalize must name its per-sample quantity (per_sample=...)")
@@ -283,6 +290,7 @@ def register_loss(
             per_sample=per_sample,
             rowwise=rowwise,
             propagates_nonfinite=propagates_nonfinite,
+            checks=tuple(checks),
         )
         for key in (name, *aliases):
             if key.lower() in _lookup:

@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from losscli import _kinds
 from losscli._checks import as_float, check_rank, check_values, row_mean
 from losscli.errors import InputError, ShapeError
 from losscli.losses._registry import Domain, interval, options, register_loss, register_preset
@@ -72,6 +73,16 @@ def _class_labels(
     return y.astype(np.int64)
 
 
+def _binary_labels(labels: np.ndarray, role: str) -> np.ndarray:
+    """0/1 labels, or -1/+1 labels read as 0/1 (scikit-learn's binary metrics sort the two labels:
+    -1 is the negative class); -1 and 0 together are an error. Returns int64 0/1."""
+    y = np.asarray(labels)
+    if y.dtype.kind in "iuf" and y.size and bool((y == -1).any()):
+        check_values((y == -1) | (y == 1), y, "must be 0/1 or -1/+1 labels (not -1 and 0 together)", role)
+        return (y == 1).astype(np.int64)
+    return _class_labels(y, 2, role)
+
+
 def _pm1_labels(labels: np.ndarray, role: str) -> np.ndarray:
     """Labels -1/+1 or 0/1 (0 means -1) as a float64 array of -1.0 and +1.0."""
     y = as_float(labels, role)
@@ -83,6 +94,9 @@ def _pm1_labels(labels: np.ndarray, role: str) -> np.ndarray:
 def _in_unit(x: np.ndarray, role: str, hint: str = "") -> None:
     """Values in [0, 1] (NaN passes: the NaN policy decides about it)."""
     check_values(~((x < 0) | (x > 1)), x, f"must be in [0, 1]{hint}", role)
+
+
+_PM1_HINT = " (for -1/+1 labels pass --pos-label 1)"
 
 
 def _non_positive(x: np.ndarray, role: str, hint: str = "") -> None:
@@ -256,6 +270,7 @@ def _ce_input(logits: np.ndarray, input: str, role: str, hint: str = "; input=lo
         "input": options("logits", "probs", "log_probs"),
     },
     normalizer=lambda logits, target, **params: _ce_normalizer(logits, target, **params),
+    checks=(_kinds.looks_like_probabilities("logits", "logits"),),
 )
 def cross_entropy(
     logits: np.ndarray,
@@ -285,7 +300,8 @@ def cross_entropy(
       weight: class weights, C values (``1;2;0.5``).
       ignore_index: a label whose rows count neither in the loss nor in the mean (labels only).
       label_smoothing: eps in [0, 1]: mix the target with the uniform distribution.
-      input: what logits holds: ``logits``, ``probs`` (log is taken) or ``log_probs``.
+      input: what logits holds: ``logits``, ``probs`` (log is taken) or ``log_probs``. Rows that
+        all look like probabilities (in [0, 1], summing to 1) are an error unless input is given.
 
     Returns:
       Per-sample loss, shape (N,).
@@ -403,7 +419,7 @@ def nll(
     References:
       https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
     """
-    x = _ce_input(log_probs, "log_probs", "log_probs", "; use ce for logits")
+    x = _ce_input(log_probs, "log_probs", "log_probs", "; use ce for logits, ce:input=probs for probabilities")
     y = np.asarray(labels)
     _rows_match(x, y, ("log_probs", "labels"))
     idx = _class_labels(y, x.shape[1], "labels", ignore_index)
@@ -432,6 +448,7 @@ def _last_dim(x: np.ndarray) -> int:
     aliases=("binary_cross_entropy", "BCELoss"),
     reference="torch.nn.functional.binary_cross_entropy",
     domains={"weight": _WEIGHTS},
+    checks=(_kinds.SWAPPED_BINARY,),
 )
 def binary_cross_entropy(
     probs: np.ndarray, target: np.ndarray, *, weight: tuple[float, ...] | None = None
@@ -439,7 +456,9 @@ def binary_cross_entropy(
     """Binary cross-entropy of probabilities, each log clamped at -100 (as torch).
 
     ``l = -w [y max(log p, -100) + (1 - y) max(log(1 - p), -100)]``, so p = 0 with y = 1 gives
-    100, never inf. p or y outside [0, 1] is an error.
+    100, never inf. p or y outside [0, 1] is an error (-1/+1 labels: ``--pos-label 1``, as torch
+    takes targets in [0, 1] only). Every p exactly 0 or 1 with fractional targets gives a warning
+    (``-p``/``-y`` swapped?).
 
     Args:
       probs: predicted probabilities in [0, 1], shape (N,) or (N, D).
@@ -458,7 +477,7 @@ def binary_cross_entropy(
     """
     p, y = _elementwise_pair(probs, target, ("probs", "target"))
     _in_unit(p, "probs", " (bce takes probabilities; use bce_logits for logits)")
-    _in_unit(y, "target")
+    _in_unit(y, "target", _PM1_HINT)
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100.0)
         log_q = np.maximum(np.log1p(-p), -100.0)
@@ -476,6 +495,7 @@ def binary_cross_entropy(
     aliases=("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", "sigmoid_binary_cross_entropy"),
     reference="torch.nn.functional.binary_cross_entropy_with_logits",
     domains={"pos_weight": _WEIGHTS, "weight": _WEIGHTS},
+    checks=(_kinds.logits_in_unit_interval("use bce (bce_logits applies the sigmoid first)"), _kinds.PM1_TARGETS),
 )
 def bce_with_logits(
     logits: np.ndarray,
@@ -488,7 +508,9 @@ def bce_with_logits(
 
     Computed as torch does, ``(1 - y) x - (1 + (pw - 1) y) log_sigmoid(x)`` with
     ``log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|))``: finite for every finite x (x = 1e4 with
-    y = 0 gives 1e4). Targets are not range-checked (torch accepts any real target).
+    y = 0 gives 1e4). Targets are not range-checked (torch accepts any real target), except that
+    targets that are all -1/+1 labels are an error (torch would score -1 as a target value; pass
+    ``--pos-label 1``). Logits all in [0, 1] give a warning (probabilities? use bce).
 
     Args:
       logits: logits, shape (N,) or (N, C).
@@ -525,6 +547,7 @@ def bce_with_logits(
     inputs=("probs", "labels"),
     aliases=("logloss",),
     reference="sklearn.metrics.log_loss",
+    checks=(_kinds.MIXED_NEGATIVE_LABELS,),
 )
 def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Log loss of predicted probabilities (scikit-learn): ``-log clip(p_y, eps, 1 - eps)``.
@@ -536,7 +559,7 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
     Args:
       probs: P(class 1), shape (N,), or class probabilities, shape (N, C), in [0, 1].
-      labels: class labels (N,): 0/1 for 1-D probs, else in [0, C).
+      labels: class labels (N,): 0/1 (or -1/+1, as scikit-learn) for 1-D probs, else in [0, C).
 
     Returns:
       Per-sample loss, shape (N,).
@@ -560,7 +583,7 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if p.ndim == 1:
         if y.shape != p.shape:
             raise ShapeError(f"probs and labels must have the same shape, got {p.shape} and {y.shape}")
-        idx = _class_labels(y, 2, "labels")
+        idx = _binary_labels(y, "labels")
         q = np.where(idx == 1, p, 1.0 - p)
     else:
         _rows_match(p, y, ("probs", "labels"))
@@ -639,7 +662,7 @@ def _focal_targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
     if x.ndim == 0:
         raise ShapeError("logits must have one value per row, got a scalar")
     t = as_float(t, "target")
-    _in_unit(t, "target")
+    _in_unit(t, "target", _PM1_HINT)
     return x, t
 
 
@@ -650,6 +673,7 @@ def _focal_targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
     aliases=("sigmoid_focal", "focal_loss", "sigmoid_focal_loss"),
     reference="torchvision.ops.sigmoid_focal_loss",
     domains={"alpha": _ALPHA, "gamma": interval(0.0)},
+    checks=(_kinds.logits_in_unit_interval("note that focal applies the sigmoid to its logits"),),
 )
 def sigmoid_focal(
     logits: np.ndarray, target: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0
@@ -696,21 +720,26 @@ def sigmoid_focal(
         "Lin et al. 2017 with log_softmax; "
         "keras.losses.categorical_focal_crossentropy(from_logits=True) up to its 1e-7 clip"
     ),
-    domains={"alpha": _ALPHA, "gamma": interval(0.0)},
+    domains={"alpha": _ALPHA, "gamma": interval(0.0), "input": options("logits", "probs")},
+    checks=(_kinds.looks_like_probabilities("logits", "logits"),),
 )
 def softmax_focal(
-    logits: np.ndarray, labels: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0
+    logits: np.ndarray, labels: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0, input: str = "logits"
 ) -> np.ndarray:
     """Softmax focal loss ``-alpha (1 - p_y)**gamma log p_y`` with ``log p = log_softmax(x)``.
 
     ``1 - p_y`` is computed as ``-expm1(log p_y)`` (no cancellation for confident rows). Keras
-    gives the same values up to its clip of p to [1e-7, 1 - 1e-7].
+    gives the same values up to its clip of p to [1e-7, 1 - 1e-7]. ``input=probs`` takes class
+    probabilities, ``log p_y = log(p_y)`` (Keras' ``from_logits=False``, which first divides each
+    row by its sum: the same for rows that sum to 1).
 
     Args:
-      logits: logits, shape (N, C).
+      logits: logits, shape (N, C); probabilities in [0, 1] with ``input=probs``.
       labels: class labels (N,) in [0, C).
       alpha: a constant factor in [0, 1]; -1 or none: 1.
       gamma: focusing exponent (>= 0; 0 is alpha times cross-entropy).
+      input: what logits holds: ``logits`` or ``probs``. Rows that all look like probabilities
+        (in [0, 1], summing to 1) are an error unless input is given.
 
     Returns:
       Per-sample loss, shape (N,).
@@ -723,11 +752,11 @@ def softmax_focal(
       Lin et al., Focal Loss for Dense Object Detection, 2017 (arXiv:1708.02002)
       https://keras.io/api/losses/probabilistic_losses/#categoricalfocalcrossentropy-class
     """
-    x = _ce_input(logits, "logits", "logits")
+    x = _ce_input(logits, input, "logits")
     y = np.asarray(labels)
     _rows_match(x, y, ("logits", "labels"))
     idx = _class_labels(y, x.shape[1], "labels")
-    log_p, _ = _label_log_probs(x, idx, "logits", None, False)
+    log_p, _ = _label_log_probs(x, idx, input, None, False)
     loss = -((-np.expm1(log_p)) ** gamma) * log_p
     return loss * alpha if alpha is not None and alpha >= 0 else loss
 
@@ -825,10 +854,17 @@ def _scores_and_labels(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     inputs=("scores", "labels"),
     aliases=("MultiMarginLoss", "multiclass_svm", "multi_margin_loss"),
     reference="torch.nn.functional.multi_margin_loss",
-    domains={"p": options(1, 2), "weight": _WEIGHTS},
+    domains={"p": options(1, 2), "weight": _WEIGHTS, "input": options("scores", "probs")},
+    checks=(_kinds.looks_like_probabilities("scores", "scores", value="scores"),),
 )
 def multi_margin(
-    scores: np.ndarray, labels: np.ndarray, *, p: int = 1, margin: float = 1.0, weight: tuple[float, ...] | None = None
+    scores: np.ndarray,
+    labels: np.ndarray,
+    *,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: tuple[float, ...] | None = None,
+    input: str = "scores",
 ) -> np.ndarray:
     """Multi-class margin loss (Weston-Watkins): ``(1/C) sum_{j != y} w_y max(0, margin - x_y + x_j)**p``.
 
@@ -840,6 +876,9 @@ def multi_margin(
       p: 1 or 2, the exponent of each violation.
       margin: the required gap between the true class's score and the others.
       weight: class weights, C values (the true class's weight scales the row).
+      input: what scores holds: ``scores`` or ``probs``; both are scored as they are (torch does
+        not tell them apart). Rows that all look like probabilities (in [0, 1], summing to 1) are
+        an error unless input is given: probabilities are rarely meant as margin scores.
 
     Returns:
       Per-sample loss, shape (N,).
@@ -961,7 +1000,7 @@ def multilabel_soft_margin(
     """
     x, y = _elementwise_pair(logits, target, ("logits", "target"))
     check_rank(x, (2,), "logits")
-    _in_unit(y, "target")
+    _in_unit(y, "target", _PM1_HINT)
     loss = -(y * _log_sigmoid(x) + (1.0 - y) * _log_sigmoid(-x))
     w = _class_vector(weight, x.shape[1], "weight", "logits")
     if w is not None:
@@ -976,6 +1015,7 @@ def multilabel_soft_margin(
     aliases=("brier_score", "brier_score_loss"),
     reference="sklearn.metrics.brier_score_loss",
     domains={"input": options("probs", "logits")},
+    checks=(_kinds.MIXED_NEGATIVE_LABELS,),
 )
 def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.ndarray:
     """Brier score ``sum_c (onehot_c - p_c)**2``, halved for 1-D probs or fewer than 3 classes.
@@ -986,7 +1026,7 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.
 
     Args:
       probs: P(class 1), shape (N,), or class probabilities (N, C); logits with ``input=logits``.
-      labels: class labels (N,): 0/1 for 1-D probs, else in [0, C).
+      labels: class labels (N,): 0/1 (or -1/+1, as scikit-learn) for 1-D probs, else in [0, C).
       input: what probs holds: ``probs`` or ``logits``.
 
     Returns:
@@ -1011,7 +1051,7 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.
         if y.shape != p.shape:
             raise ShapeError(f"probs and labels must have the same shape, got {p.shape} and {y.shape}")
         _in_unit(p, "probs", " (pass brier:input=logits for logits)")
-        pos = _class_labels(y, 2, "labels").astype(np.float64)
+        pos = _binary_labels(y, "labels").astype(np.float64)
         return 0.5 * (((1.0 - pos) - (1.0 - p)) ** 2 + (pos - p) ** 2)
     _rows_match(p, y, ("probs", "labels"))
     _in_unit(p, "probs", " (pass brier:input=logits for logits)")

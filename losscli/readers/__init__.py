@@ -93,6 +93,7 @@ class Loaded:
     groups: dict[str, np.ndarray] = field(default_factory=dict)  # -g/--group-by: column name -> values
     pairs: dict[str, Any] = field(default_factory=dict)  # ids checked row by row (readers.pairing.pair_key -> ids)
     dropped: dict[str, int] = field(default_factory=dict)  # rows dropped by --align join --missing omit, by reason
+    raw: frozenset = frozenset()  # roles whose table column is taken as it is (labels for --classes/--pos-label)
 
 
 def load_inputs(
@@ -115,6 +116,7 @@ def load_inputs(
     lazy: bool = False,
     align: str = "position",
     missing: str = "error",
+    raw_roles: Sequence[str] = (),
 ) -> Loaded:
     """Read the inputs and select the array of every role the losses need.
 
@@ -124,7 +126,9 @@ def load_inputs(
     position: PRED fills every loss's first role and TARGET its second (``pred``/``target``).
 
     With ``lazy``, streamable files are only opened (``readers.chunks``): the arrays of the
-    result are selections that ``chunks.iter_chunks`` reads chunk by chunk.
+    result are selections that ``chunks.iter_chunks`` reads chunk by chunk. A table column of a
+    role in ``raw_roles`` is taken as it is (text or numbers, as an id column), not parsed as
+    numbers: labels that ``losscli.labels`` maps (``--classes``, ``--pos-label``).
 
     When PRED and TARGET are tables that both have the id column (``id_col``, or columns both
     name like an id), their ids are checked row by row as the rows are read (``align``
@@ -140,7 +144,7 @@ def load_inputs(
     if sum(v.split(":")[0] == "-" for v in (pred, target, *(inputs or {}).values()) if v) > 1:
         raise UsageError("Only one input can be '-' (stdin).")
     opts = dict(header=header, delimiter=delimiter, hash_inputs=hash_inputs, lazy=lazy)
-    out = Loaded(arrays={})
+    out = Loaded(arrays={}, raw=frozenset(raw_roles))
     pdata = _Input.read(parse_source(pred), pred_key, **opts) if pred is not None else None
     tdata = _Input.read(parse_source(target), target_key, **opts) if target is not None else None
     for role, text in (inputs or {}).items():
@@ -372,8 +376,10 @@ class _Input:
         return cls(source, None, array, info)
 
     def take(self, sel: list[int], role: str, out: Loaded) -> None:
-        """Put the selected columns of this table into ``out`` as ``role``."""
-        out.arrays[role] = self.table.take(sel, role)
+        """Put the selected columns of this table into ``out`` as ``role`` (one column of a raw
+        role as it is: labels)."""
+        raw = role in out.raw and len(sel) == 1
+        out.arrays[role] = self.table.take_ids(sel[0]) if raw else self.table.take(sel, role)
         names = [self.table.columns[i] for i in sel]
         out.info.setdefault(role, dict(self.info))["columns"] = names
         shown = names[0] if len(names) == 1 else ",".join(names[:3]) + (",..." if len(names) > 3 else "")

@@ -71,10 +71,13 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
         + " |"
         for key, first, label, direction, values in display_rows(report)
     ]
+    from losscli.render.markdown import warnings_markdown
+
     worst = worst_markdown(report, precision)
     where = inputs_line(report.inputs)
     text = "\n".join([head, rule, *lines]) + "\n" + (f"\n{where}\n" if where else "")
-    return text + ("\n" + worst if worst else "") + _gates_markdown(report, precision)
+    warned = warnings_markdown(report.warnings)
+    return text + ("\n" + worst if worst else "") + ("\n" + warned if warned else "") + _gates_markdown(report, precision)
 
 
 def _gates_markdown(report: Report, precision: int | None) -> str:

@@ -80,6 +80,21 @@ def losses_markdown(report: Mapping[str, Any], precision: int | None = 6) -> str
     return "\n".join(lines) + "\n"
 
 
+def warnings_markdown(warnings: Sequence[str]) -> str:
+    """The report's warnings as a Markdown list ('' without any); the text is escaped, so a file
+    or column name cannot add markup."""
+    if not warnings:
+        return ""
+    return "**Warnings**\n\n" + "".join(f"- ⚠️ {_escape(str(w))}\n" for w in warnings)
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!~"} | {"\n": " ", "\r": " "})
+
+
+def _escape(text: str) -> str:
+    return text.translate(_MD_SPECIAL)
+
+
 def _ci_head(losses: Sequence[Mapping[str, Any]]) -> str:
     levels = {e["ci"].get("level") for e in losses if isinstance(e.get("ci"), dict)}
     return f"{levels.pop():.0%} CI" if len(levels) == 1 and None not in levels else "CI"
@@ -107,6 +122,8 @@ def summary_markdown(report: Mapping[str, Any], precision: int | None = 6, mode:
     parts = [f"### losscli: {icon} {status}" + (" (gate mode warn)" if mode == "warn" and status == "fail" else ""), ""]
     parts.append(" · ".join(x for x in (where, count if used is not None else "") if x) + "\n" if where or used is not None else "")
     parts.append(losses_markdown(report, precision))
+    if report.get("warnings"):
+        parts.append(warnings_markdown(report["warnings"]))
     gates = report.get("gates") or []
     if gates:
         failed = sum(not g["passed"] for g in gates)

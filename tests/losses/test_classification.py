@@ -195,7 +195,7 @@ def test_bce_weight_per_column_and_row_mean():
 def test_bce_range_errors():
     with pytest.raises(ValueDomainError, match=r"probs must be in \[0, 1\] \(bce takes probabilities; use bce_logits for logits\), got 1.5"):
         cl.binary_cross_entropy(a(0.5, 1.5), a(0, 1))
-    with pytest.raises(ValueDomainError, match=r"target must be in \[0, 1\], got -1"):
+    with pytest.raises(ValueDomainError, match=r"target must be in \[0, 1\] \(for -1/\+1 labels pass --pos-label 1\), got -1"):
         cl.binary_cross_entropy(a(0.5, 0.5), a(0, -1))
 
 
@@ -484,7 +484,7 @@ def test_cli_class_weight_count(cli, files):
 def test_cli_logits_given_to_nll(cli, files):
     files.npy("x.npy", np.array([[2.0, -1.0], [0.5, 0.1]]))
     files.npy("y.npy", np.array([0, 1]))
-    fails(cli("eval", "x.npy", "y.npy", "-l", "nll"), 3, "nll: log_probs (x.npy) must be <= 0 (log-probabilities; use ce for logits), got 2 at row 1")
+    fails(cli("eval", "x.npy", "y.npy", "-l", "nll"), 3, "nll: log_probs (x.npy) must be <= 0 (log-probabilities; use ce for logits, ce:input=probs for probabilities), got 2 at row 1")
 
 
 def test_cli_bad_input_option_is_a_usage_error(cli, files):
