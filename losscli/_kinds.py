@@ -196,6 +196,9 @@ def probability_rows(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, b
 
 def unit_values(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, bool]:
     """``unit``: every finite value of the input is in [0, 1]; ``seen``: the chunk had one."""
+    first = np.asarray(inputs[role]).ravel()[:1]
+    if first.size and first.dtype.kind in "fiu" and np.isfinite(first[0]) and not 0 <= first[0] <= 1:
+        return {"unit": False}  # one value decides most chunks of real logits
     v = _finite(inputs[role])
     if v.size == 0:
         return {}
@@ -205,6 +208,9 @@ def unit_values(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, bool]:
 def swapped_binary(inputs: Sequence[np.ndarray]) -> dict[str, bool]:
     """``binary``: every finite prediction is exactly 0 or 1; ``fractional``: some target is
     strictly between 0 and 1."""
+    first = np.asarray(inputs[0]).ravel()[:1]
+    if first.size and first.dtype.kind in "fiub" and np.isfinite(first[0]) and first[0] not in (0, 1):
+        return {"binary": False}  # the common case (real probabilities) costs one value
     p, t = _finite(inputs[0]), _finite(inputs[1])
     out = {}
     if p.size:

@@ -96,7 +96,11 @@ def _in_unit(x: np.ndarray, role: str, hint: str = "") -> None:
     check_values(~((x < 0) | (x > 1)), x, f"must be in [0, 1]{hint}", role)
 
 
-_PM1_HINT = " (for -1/+1 labels pass --pos-label 1)"
+def _unit_target(y: np.ndarray, role: str = "target") -> None:
+    """Targets in [0, 1]; when a -1 is among them, the message says how to read -1/+1 labels."""
+    bad = (y < 0) | (y > 1)
+    if bad.any():
+        _in_unit(y, role, " (for -1/+1 labels pass --pos-label 1)" if bool((y == -1).any()) else "")
 
 
 def _non_positive(x: np.ndarray, role: str, hint: str = "") -> None:
@@ -477,7 +481,7 @@ def binary_cross_entropy(
     """
     p, y = _elementwise_pair(probs, target, ("probs", "target"))
     _in_unit(p, "probs", " (bce takes probabilities; use bce_logits for logits)")
-    _in_unit(y, "target", _PM1_HINT)
+    _unit_target(y)
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), -100.0)
         log_q = np.maximum(np.log1p(-p), -100.0)
@@ -662,7 +666,7 @@ def _focal_targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
     if x.ndim == 0:
         raise ShapeError("logits must have one value per row, got a scalar")
     t = as_float(t, "target")
-    _in_unit(t, "target", _PM1_HINT)
+    _unit_target(t)
     return x, t
 
 
@@ -1000,7 +1004,7 @@ def multilabel_soft_margin(
     """
     x, y = _elementwise_pair(logits, target, ("logits", "target"))
     check_rank(x, (2,), "logits")
-    _in_unit(y, "target", _PM1_HINT)
+    _unit_target(y)
     loss = -(y * _log_sigmoid(x) + (1.0 - y) * _log_sigmoid(-x))
     w = _class_vector(weight, x.shape[1], "weight", "logits")
     if w is not None:
