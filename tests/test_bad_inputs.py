@@ -77,7 +77,7 @@ CASES = [
     ("empty_csv", ["empty.csv", "-l", "mse"], 3, "empty.csv is empty."),
     ("header_only", ["header_only.csv", "-l", "mse"], 3, "header_only.csv has no data rows."),
     ("non_utf8", ["latin1.csv", "-l", "mse"], 3, "latin1.csv is not UTF-8 text (byte 38: invalid continuation byte)."),
-    ("text_cell", ["text_cell.csv", "-l", "mse"], 3, "Non-numeric value 'one' in text_cell.csv, column 'target' (target), row 2; for labels pass --classes A,B,... or --pos-label V."),
+    ("text_cell", ["text_cell.csv", "-l", "mse"], 3, "Non-numeric value 'one' in text_cell.csv, column 'target' (target), row 2."),
     ("huge_values", ["huge.csv", "-l", "mse"], 3,
      "Loss 'mse' is inf at row 1 (its reference is not finite there); use --nan-policy propagate to keep it."),
     ("overflowing_literal", ["overflow.csv", "-l", "mse"], 3, f"inf in pred (overflow.csv column 'pred') at row 1; {NAN_HINT}"),

@@ -265,6 +265,12 @@ def test_rmse_histogram_is_titled_by_the_squared_errors(cli, files):
     assert "rmse.sq_err ↓  per-sample histogram, 4 rows" in out.stdout
 
 
+def test_describe_names_the_per_sample_quantity(cli, files):
+    out = cli("describe", "rmse").stdout
+    assert "per-sample: sq_err, named rmse.sq_err in every output" in out
+    assert "per-sample:" not in cli("describe", "mse").stdout
+
+
 # ============================================================================ checks: inputs of the wrong kind (item 4)
 # Probability rows (each in [0, 1], summing to 1) given where a loss reads logits or scores.
 PROBS = [[0.2, 0.3, 0.5], [0.7, 0.2, 0.1], [0.25, 0.25, 0.5]]
@@ -485,12 +491,6 @@ def test_pos_label_makes_a_binary_target(cli, files):
     files.csv("abc.csv", ["pred", "target"], (0.9, "a"), (0.2, "b"), (0.6, "c"))
     fails(cli("eval", "abc.csv", "-l", "bce", "--pos-label", "a", "-f", "json", "--chunk-rows", "1"), 3,
           "abc.csv column 'target' has more than two labels ('a', 'b', 'c'; the third at row 3): --pos-label is for a binary target; use --classes for classes.")
-
-
-def test_text_labels_without_a_flag_say_which_flag_to_pass(cli, files):
-    files.csv("yn.csv", ["pred", "target"], (0.9, "yes"), (0.2, "no"))
-    fails(cli("eval", "yn.csv", "-l", "bce", "-f", "json"), 3,
-          "Non-numeric value 'yes' in yn.csv, column 'target' (target), row 1; for labels pass --classes A,B,... or --pos-label V.")
 
 
 @pytest.mark.parametrize("spec", ["log_loss", "brier", "hinge", "soft_margin"])

@@ -24,6 +24,8 @@ def describe_command(
         lines.append(f"aliases:   {', '.join(spec.aliases)}")
     lines.append(f"reference: {spec.reference}")
     lines.append(f"headline:  {spec.headline} of the per-sample values (--reduction)")
+    if spec.per_sample:  # rmse: the statistics, --per-sample and --top-k describe these, not the headline
+        lines.append(f"per-sample: {spec.per_sample}, named {spec.name}.{spec.per_sample} in every output")
     lines.append("inputs:")
     lines += [f"  {r.name} ({r.kind})" for r in spec.roles]
     lines.append("parameters:" if spec.params else "parameters: none")

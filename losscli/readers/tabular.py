@@ -58,10 +58,9 @@ class Table:
         bad = numeric.isna().to_numpy() & col.notna().to_numpy()
         if bad.any() or kind == "b":
             row = int(np.flatnonzero(bad)[0]) if bad.any() else 0
-            hint = "; for labels pass --classes A,B,... or --pos-label V." if role == "target" else "."
             raise InputError(
                 f"Non-numeric value {str(col.iloc[row])!r} in {self.where}, column '{self.columns[pos]}' "
-                f"({role}), row {self.offset + row + 1}{hint}"
+                f"({role}), row {self.offset + row + 1}."
             )
         return numeric.to_numpy(dtype=np.float64)
 
