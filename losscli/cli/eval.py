@@ -96,8 +96,8 @@ def eval_command(
     from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
     from losscli.cli.merge import write_state
     from losscli.readers.chunks import iter_chunks
+    from losscli.labels import LabelMap
     from losscli.render import json_report, per_sample
-    import numpy as np
 
     start = time.perf_counter()
     pred, target = stdin_path(pred), stdin_path(target)
@@ -108,8 +108,6 @@ def eval_command(
     if not loss:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     losses = resolve_losses(loss)
-    from losscli.labels import LabelMap
-
     label_map = LabelMap.from_flags(classes, pos_label)
     gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value)
     if plot_path is not None:
@@ -147,8 +145,7 @@ def eval_command(
         missing=missing.value,
         raw_roles=("target",) if label_map is not None else (),
     )
-    if label_map is not None:
-        _map_labels(label_map, loaded)
+    map_chunks = _map_labels(label_map, loaded) if label_map is not None else False
     analysis = AnalysisOptions(
         ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset
     )
@@ -167,7 +164,7 @@ def eval_command(
 
             parts = engine_dask.evaluate(loaded, acc, scheduler=scheduler, chunk_rows=chunk_rows, sink=out, keep_values=keep_values, bar=bar)
         for chunk in iter_chunks(loaded, chunk_rows) if engine is Engine.local else ():  # the whole input is one chunk unless streamed
-            if label_map is not None and not isinstance(loaded.arrays.get("target"), np.ndarray):  # streamed labels: mapped chunk by chunk
+            if map_chunks:  # streamed labels: mapped chunk by chunk
                 chunk.arrays["target"] = label_map.apply(chunk.arrays["target"], chunk.first_row)
             part = acc.update(chunk.arrays, chunk.weights, per_sample=keep_values or out is not None, ids=chunk.ids, groups=chunk.groups)
             if out is not None:
@@ -206,9 +203,10 @@ def _check_align(align: Align, engine: Engine, chunk_rows: int | None, gate_plan
         raise UsageError("--align join cannot be combined with a prediction-file --baseline (its rows are paired by position); pass a JSON report as --baseline.")
 
 
-def _map_labels(label_map, loaded) -> None:
+def _map_labels(label_map, loaded) -> bool:
     """``--classes``/``--pos-label``: check them against pred's width and map an in-memory target
-    now (a streamed one is mapped chunk by chunk, in order: errors name absolute rows)."""
+    now; True when the target is streamed, to be mapped chunk by chunk (in order: errors name
+    absolute rows)."""
     import numpy as np
 
     if "target" not in loaded.arrays:
@@ -218,8 +216,10 @@ def _map_labels(label_map, loaded) -> None:
     columns = loaded.info.get("pred", {}).get("columns")
     width = len(columns) if columns else (1 if getattr(pred, "ndim", 0) == 1 else pred.shape[1] if getattr(pred, "ndim", 0) == 2 else None)
     label_map.check_width(width)
-    if isinstance(loaded.arrays["target"], np.ndarray):
-        loaded.arrays["target"] = label_map.apply(loaded.arrays["target"])
+    if not isinstance(loaded.arrays["target"], np.ndarray):
+        return True
+    loaded.arrays["target"] = label_map.apply(loaded.arrays["target"])
+    return False
 
 
 def _streaming(chunk_rows: int | None, paths: list[str | None], losses, gate_plan) -> bool:
