@@ -60,6 +60,13 @@ class Accumulator:
             raise UsageError(f"Invalid --nan-policy '{nan_policy}'. Expected one of: {', '.join(NAN_POLICIES)}.")
         self.losses = resolve_losses(losses)
         self.reduction = check_reduction(reduction)
+        if self.reduction is Reduction.sum:  # rmse's sum would be the sum of its squared errors, under rmse's name
+            transformed = [b.label for b in self.losses if b.per_sample_name]
+            if transformed:
+                raise UsageError(
+                    f"--reduction sum: the headline of {', '.join(transformed)} is a function of a mean (rmse: the root of the "
+                    "mean squared error), which has no sum; use mse for the sum of squared errors, or --reduction mean."
+                )
         self.nan_policy = nan_policy
         self.sources = dict(sources or {})
         self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in _parts(b)]}

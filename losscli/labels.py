@@ -8,7 +8,8 @@ take, chunk by chunk:
   prediction's columns). A label not in the list is exit 3 naming it and its row.
 * ``--pos-label V``: label ``V`` is 1, any other label 0. A target with more than two distinct
   labels, or two labels neither of which is ``V``, is exit 3 (at the row where it becomes
-  certain: a typo in ``V`` would silently make every target 0).
+  certain: a typo in ``V`` would silently make every target 0); one label that is not ``V``
+  gives a warning.
 
 A label matches a given name when its text is the name, or when both are numbers of equal
 value (``1``, ``1.0`` and ``+1`` are one label). Missing cells stay missing (NaN): the NaN
@@ -115,6 +116,14 @@ class LabelMap:
             codes[j] = self._code(_key(uniq[j]), first_row + int(present[first[j]]) + 1)
         out[present] = codes[inverse]
         return out
+
+    def warnings(self) -> list[str]:
+        """After the last chunk: a ``--pos-label`` that never occurred while the target has one
+        label (a typo would make every target 0; an all-negative target is also possible)."""
+        if self.positive is None or len(self.seen) != 1 or _key(self.positive) in self.seen:
+            return []
+        (only,) = self.seen
+        return [f"--pos-label {self.positive!r} never occurs in {self.where}, whose only label is {_show(only)}: every target is 0."]
 
     def _code(self, key: Any, row: int) -> float:
         if self.classes is not None:

@@ -271,6 +271,16 @@ def test_describe_names_the_per_sample_quantity(cli, files):
     assert "per-sample:" not in cli("describe", "mse").stdout
 
 
+def test_rmse_has_no_sum_reduction(cli, files):
+    files.xy_csv()
+    message = (
+        "--reduction sum: the headline of {} is a function of a mean (rmse: the root of the mean squared error), which has "
+        "no sum; use mse for the sum of squared errors, or --reduction mean."
+    )
+    fails(cli("eval", "xy.csv", "-l", "rmse", "--reduction", "sum"), 2, message.format("rmse"))
+    fails(cli("eval", "xy.csv", "-l", "t=rmse+mae", "--reduction", "sum"), 2, message.format("t"))
+    assert cli("eval", "xy.csv", "-l", "mse", "--reduction", "sum", "-b").stdout == "13.5\n"  # 0.25 + 4 + 0.25 + 9
+
 # ============================================================================ checks: inputs of the wrong kind (item 4)
 # Probability rows (each in [0, 1], summing to 1) given where a loss reads logits or scores.
 PROBS = [[0.2, 0.3, 0.5], [0.7, 0.2, 0.1], [0.25, 0.25, 0.5]]
@@ -491,6 +501,13 @@ def test_pos_label_makes_a_binary_target(cli, files):
     files.csv("abc.csv", ["pred", "target"], (0.9, "a"), (0.2, "b"), (0.6, "c"))
     fails(cli("eval", "abc.csv", "-l", "bce", "--pos-label", "a", "-f", "json", "--chunk-rows", "1"), 3,
           "abc.csv column 'target' has more than two labels ('a', 'b', 'c'; the third at row 3): --pos-label is for a binary target; use --classes for classes.")
+
+
+def test_a_pos_label_that_never_occurs_in_a_one_label_target_warns(cli, files):
+    files.csv("y.csv", ["pred", "target"], (0.9, "yes"), (0.6, "yes"))
+    result = cli("eval", "y.csv", "-l", "bce", "--pos-label", "Yes", "-f", "json")
+    line = "--pos-label 'Yes' never occurs in y.csv column 'target', whose only label is 'yes': every target is 0."
+    assert result.stderr == f"Warning: {line}\n" and _report(result)["warnings"] == [line]
 
 
 @pytest.mark.parametrize("spec", ["log_loss", "brier", "hinge", "soft_margin"])

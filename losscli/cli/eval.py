@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import time
@@ -173,6 +174,8 @@ def eval_command(
                 parts.append(part)
             bar.advance(chunk.rows)
         report = acc.compute(inputs=loaded.info, config=label_map.config() if label_map is not None else None, seconds=time.perf_counter() - start)
+    if label_map is not None and label_map.warnings():
+        report = dataclasses.replace(report, warnings=report.warnings + tuple(label_map.warnings()))
     _extras.warn(report)
     values = _joined(parts, labels) if keep_values else None
     if emit_state is not None:
