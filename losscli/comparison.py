@@ -132,6 +132,7 @@ def compare(
             "adjust": "holm",
         },
         "losses": entries,
+        "warnings": [f"{name}: {w}" for (name, _, _), rep in zip(systems, reports) for w in rep.warnings],
         "timing": {"seconds": round(time.perf_counter() - start, 6)},
     }
 

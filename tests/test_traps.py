@@ -398,6 +398,19 @@ def test_a_column_name_cannot_add_markup_to_a_markdown_warning(cli, files):
     assert "pred\\](http://x) \\<b\\>\\|" in md  # no link, no tag, no cell break
 
 
+def test_compare_names_the_system_a_warning_is_about(cli, files):
+    files.csv("t.csv", ["target"], (0.3,), (0.6,), (0.9,))
+    files.csv("a.csv", ["pred"], (1,), (0,), (1,))
+    files.csv("b.csv", ["pred"], (0.5,), (0.5,), (0.5,))
+    result = cli("compare", "-y", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "json", "--n-boot", "20")
+    line = ("a.csv: bce: every prediction in pred (a.csv column 'pred') is exactly 0 or 1 and some targets are fractional: "
+            "are -p/--pred-col and -y/--target-col swapped?")
+    assert result.stderr == f"Warning: {line}\n"
+    assert _report(result)["warnings"] == [line]
+    md = cli("compare", "-y", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "md", "--n-boot", "20").stdout
+    assert "**Warnings**\n\n- ⚠️ a.csv: bce: every prediction" in md
+
+
 def test_logits_that_all_lie_in_the_unit_interval_warn(cli, files):
     files.csv("l.csv", ["pred", "target"], (0.9, 1), (0.2, 0), (0.6, 1))
     result = cli("eval", "l.csv", "-l", "bce_logits", "-f", "json")

@@ -36,12 +36,12 @@ def progress(stream: bool, loaded: Any, paths: list[str | None]) -> Any:
     return ByteProgress(total, "evaluating", unit="rows", size=input_bytes([p for p in paths if p]))
 
 
-def warn(report: Any) -> None:
-    """The report's warnings (inputs of a suspicious kind, ``losscli._kinds``), one
+def warn(warnings: Any) -> None:
+    """A report's warnings (inputs of a suspicious kind, ``losscli._kinds``), one
     ``Warning: ...`` line each on stderr (control characters escaped, as in errors)."""
     from losscli.cli import _one_line
 
-    for text in report.warnings:
+    for text in warnings:
         print(f"Warning: {_one_line(text)}", file=sys.stderr)
 
 

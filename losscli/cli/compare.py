@@ -94,6 +94,9 @@ def compare_command(
         inputs=inputs,
         sources=[ld.sources for ld in loaded],
     )
+    from losscli.cli._extras import warn
+
+    warn(report["warnings"])
     _emit(report, fmt_name, output, precision)
 
 

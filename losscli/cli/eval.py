@@ -176,7 +176,7 @@ def eval_command(
         report = acc.compute(inputs=loaded.info, config=label_map.config() if label_map is not None else None, seconds=time.perf_counter() - start)
     if label_map is not None and label_map.warnings():
         report = dataclasses.replace(report, warnings=report.warnings + tuple(label_map.warnings()))
-    _extras.warn(report)
+    _extras.warn(report.warnings)
     values = _joined(parts, labels) if keep_values else None
     if emit_state is not None:
         write_state(emit_state, acc, loaded.info)

@@ -62,7 +62,7 @@ def merge_command(
     report = acc.compute(inputs=inputs, config={"merged_states": len(loaded)}, seconds=time.perf_counter() - start)
     from losscli.cli._extras import warn
 
-    warn(report)
+    warn(report.warnings)
     if report_path is not None:
         with atomic_write(report_path) as fh:
             fh.write(json_report.to_json(report))

@@ -97,4 +97,7 @@ def markdown(report: Mapping[str, Any], precision: int | None = 6) -> str:
             c[0] = c[0].replace("|", "\\|")
             lines.append("| " + " | ".join(c) + " |")
         parts.append("\n".join(lines) + "\n")
-    return "\n".join(parts)
+    from losscli.render.markdown import warnings_markdown
+
+    warned = warnings_markdown(report.get("warnings") or [])
+    return "\n".join(parts + ([warned] if warned else []))
