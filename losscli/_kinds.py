@@ -183,12 +183,13 @@ def probability_rows(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, b
     x = np.asarray(inputs[role])
     if x.ndim != 2 or x.shape[1] < 2 or x.dtype.kind not in "fiu":
         return {"rows": False}
+    head = rows(x[:8])
+    head = head[np.isfinite(head).all(axis=1)] if head.dtype.kind == "f" else head
+    if len(head) and (head.min() < 0 or head.max() > 1 or np.any(np.abs(head.sum(axis=1, dtype=np.float64) - 1.0) > PROB_TOL * x.shape[1])):
+        return {"rows": False}  # the common case (real logits) costs a few rows
     r = _finite_rows(x)
     if len(r) == 0:
         return {}
-    first = r[0]
-    if first.min() < 0 or first.max() > 1 or abs(float(first.sum(dtype=np.float64)) - 1.0) > PROB_TOL * x.shape[1]:
-        return {"rows": False}  # the common case (real logits) costs one row
     ok = r.min() >= 0 and r.max() <= 1
     ok = ok and bool(np.all(np.abs(r.sum(axis=1, dtype=np.float64) - 1.0) <= PROB_TOL * x.shape[1]))
     return {"rows": bool(ok), "seen": True}
@@ -196,9 +197,9 @@ def probability_rows(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, b
 
 def unit_values(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, bool]:
     """``unit``: every finite value of the input is in [0, 1]; ``seen``: the chunk had one."""
-    first = np.asarray(inputs[role]).ravel()[:1]
-    if first.size and first.dtype.kind in "fiu" and np.isfinite(first[0]) and not 0 <= first[0] <= 1:
-        return {"unit": False}  # one value decides most chunks of real logits
+    head = np.asarray(inputs[role])[:64].ravel()[:64]
+    if head.dtype.kind in "fiu" and np.any((head < 0) | (head > 1)):
+        return {"unit": False}  # a few values decide most chunks of real logits (NaN compares False)
     v = _finite(inputs[role])
     if v.size == 0:
         return {}
@@ -208,9 +209,9 @@ def unit_values(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, bool]:
 def swapped_binary(inputs: Sequence[np.ndarray]) -> dict[str, bool]:
     """``binary``: every finite prediction is exactly 0 or 1; ``fractional``: some target is
     strictly between 0 and 1."""
-    first = np.asarray(inputs[0]).ravel()[:1]
-    if first.size and first.dtype.kind in "fiub" and np.isfinite(first[0]) and first[0] not in (0, 1):
-        return {"binary": False}  # the common case (real probabilities) costs one value
+    head = np.asarray(inputs[0])[:64].ravel()[:64]
+    if head.dtype.kind in "fiu" and np.any(np.isfinite(head) & (head != 0) & (head != 1)):
+        return {"binary": False}  # the common case (real probabilities) costs a few values
     p, t = _finite(inputs[0]), _finite(inputs[1])
     out = {}
     if p.size:
@@ -222,6 +223,9 @@ def swapped_binary(inputs: Sequence[np.ndarray]) -> dict[str, bool]:
 
 def pm1_labels(inputs: Sequence[np.ndarray], role: int = 1) -> dict[str, bool]:
     """``pm1``: every finite value is -1 or 1; ``negative``: some value is -1."""
+    head = np.asarray(inputs[role])[:64].ravel()[:64]
+    if head.dtype.kind in "fiu" and np.any(np.isfinite(head) & (head != -1) & (head != 1)):
+        return {"pm1": False}  # 0/1 or soft targets: a few values decide
     t = _finite(inputs[role])
     if t.size == 0:
         return {}

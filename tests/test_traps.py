@@ -336,6 +336,26 @@ def test_rows_that_are_not_all_probabilities_are_scored_as_logits(cli, files):
         assert r["losses"][0]["value"] == pytest.approx(np.mean(-_log_softmax(rows)[np.arange(3), LABELS]), rel=1e-14)
 
 
+def test_checks_look_past_the_rows_they_sample_first():
+    from losscli import _kinds
+
+    probs = np.tile(np.array(PROBS[:1]), (20, 1))  # the first rows decide nothing: every row is read
+    assert _kinds.probability_rows([probs]) == {"rows": True, "seen": True}
+    probs[15] = [0.5, 0.5, 0.5]  # row 16 sums to 1.5
+    assert _kinds.probability_rows([probs]) == {"rows": False, "seen": True}
+    logits = np.full(100, 0.5)
+    assert _kinds.unit_values([logits]) == {"unit": True, "seen": True}
+    logits[80] = 1.5
+    assert _kinds.unit_values([logits]) == {"unit": False, "seen": True}
+    binary = np.ones(100)
+    assert _kinds.swapped_binary([binary, np.full(100, 0.5)]) == {"binary": True, "fractional": True}
+    binary[90] = 0.5
+    assert _kinds.swapped_binary([binary, np.full(100, 0.5)])["binary"] is False
+    pm1 = np.ones(100)
+    pm1[99] = 0.0
+    assert _kinds.pm1_labels([None, pm1])["pm1"] is False
+
+
 def test_streamed_probability_rows_stop_before_any_output(cli, files):
     _probs_csv(files)
     result = cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce", "--chunk-rows", "1", "--per-sample", "ps.csv", "--report", "r.json")
