@@ -219,6 +219,61 @@ def test_a_compressed_input_over_the_size_cap(cli, corpus, suffix, compress):
     assert (result.exit_code, result.stdout) == (0, "1.0\n")
 
 
+def test_a_small_gzip_bomb_stops_at_the_cap_while_streamed(cli, corpus):
+    # bomb.csv.gz: 10 KB that unfold into 10 MB; compressed inputs are always streamed, and the
+    # cap holds there too: decompression stops at 1 MB (the same line as a whole-file read)
+    before = corpus.listing()
+    env = {"LOSSCLI_MAX_DECOMPRESSED_BYTES": "1000000"}
+    assert_fails(
+        cli("eval", "bomb.csv.gz", "-l", "mse", *OUTPUTS, env=env), 3,
+        "bomb.csv.gz decompresses to more than 1000000 bytes (LOSSCLI_MAX_DECOMPRESSED_BYTES sets the limit).", corpus, before,
+    )
+
+
+def test_a_compressed_input_read_whole_stops_at_the_cap(cli, corpus):
+    # JSONL is read whole (not streamed): the same cap, the same line
+    import gzip
+
+    rows = b"".join(b'{"pred": 1, "target": 2}\n' for _ in range(1000))  # 25 kB out
+    (corpus.root / "bomb.jsonl.gz").write_bytes(gzip.compress(rows, mtime=0))
+    before = corpus.listing()
+    assert_fails(
+        cli("eval", "bomb.jsonl.gz", "-l", "mse", *OUTPUTS, env={"LOSSCLI_MAX_DECOMPRESSED_BYTES": "10000"}), 3,
+        "bomb.jsonl.gz decompresses to more than 10000 bytes (LOSSCLI_MAX_DECOMPRESSED_BYTES sets the limit).", corpus, before,
+    )
+    assert cli("eval", "bomb.jsonl.gz", "-l", "mse", "-b").stdout == "1.0\n"  # (1 - 2)^2 under the default cap
+
+
+def test_the_decompression_cap_is_a_fixed_4_gib_by_default(monkeypatch):
+    from losscli.readers.arrays import max_member_bytes
+
+    monkeypatch.delenv("LOSSCLI_MAX_DECOMPRESSED_BYTES", raising=False)
+    assert max_member_bytes() == 4 * 2**30  # not the machine's memory
+    monkeypatch.setenv("LOSSCLI_MAX_DECOMPRESSED_BYTES", "123")
+    assert max_member_bytes() == 123
+
+
+def test_decompressed_data_is_held_once():
+    # a whole-file read of a compressed input holds its decompressed bytes once: the peak of
+    # Python allocations stays well under twice their size (a second copy would reach 2x)
+    import gzip
+    import io
+    import tracemalloc
+
+    from losscli.readers.chunks import decompressed
+
+    size = 32 << 20  # large beside the fixed read buffers (1 MB each)
+    raw = gzip.compress(bytes(size), mtime=0)
+    tracemalloc.start()
+    try:
+        data = decompressed(io.BytesIO(raw), "gzip", "z.gz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(data) == size
+    assert peak < 1.5 * size, f"peak {peak / size:.2f} x the data"
+
+
 def test_npz_member_over_the_size_cap(cli, corpus):
     before = corpus.listing()
     env = {"LOSSCLI_MAX_DECOMPRESSED_BYTES": "1000"}

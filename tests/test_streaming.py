@@ -393,3 +393,13 @@ def test_the_benchmarks_know_the_streaming_threshold():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     assert bench.AUTO_STREAM_MB << 20 == chunks.AUTO_STREAM_BYTES
+
+
+def test_stdin_and_compressed_inputs_are_always_streamed(files):
+    # their size is unknown before they are read (a 10 KB gzip may hold gigabytes): the choice
+    # cannot rest on the size on disk, so they are streamed whatever it is
+    files.text("small.csv", "pred,target\n1,2\n")
+    files.bytes("small.csv.gz", gzip.compress(b"pred,target\n1,2\n", mtime=0))
+    assert not chunks.should_stream(["small.csv"])
+    assert chunks.should_stream(["small.csv.gz"])
+    assert chunks.should_stream(["-"]) and chunks.should_stream(["-:npy"]) and chunks.should_stream(["small.csv", "-:tsv"])

@@ -3,6 +3,8 @@ number or stops with one line saying what to pass. One section per part of the i
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import math
 
@@ -565,3 +567,92 @@ def test_labels_with_the_dask_engine_are_a_usage_error(cli, files):
     files.csv("yn.csv", ["pred", "target"], (0.9, "yes"), (0.2, "no"))
     fails(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "yes", "--engine", "dask", "-f", "json"), 2,
           "--pos-label is not supported with --engine dask yet; map the labels with --engine local.")
+
+
+# ---------------------------------------------------------------------------- stdin streamed
+# stdin ('-', '-:tsv', '-:txt', '-:npy') is streamed like a file: read once, front to back, in
+# bounded memory, its sha256 computed from the bytes as they are read. (The memory bound itself:
+# tests/test_memory.py::test_a_large_csv_on_stdin_streams_in_bounded_memory.)
+
+
+def _report(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_stdin_csv_is_streamed_with_the_digest_of_its_bytes(cli, files, monkeypatch):
+    from losscli.readers import chunks
+
+    rows = "".join(f"{i / 7},{i % 3}\n" for i in range(300))
+    text = "pred,target\n" + rows
+    files.text("xy.csv", text)
+    opened = []
+    real = chunks._TableStream.__init__
+    monkeypatch.setattr(chunks._TableStream, "__init__", lambda self, paths, *a, **k: (opened.append(paths), real(self, paths, *a, **k))[1])
+    piped = _report(cli("eval", "-", "-l", "mse", "-f", "json", "--chunk-rows", "7", input=text))
+    assert opened == [["-"]]  # the streamed reader took stdin (not a whole read)
+    opened.clear()
+    whole = _report(cli("eval", "-", "-l", "mse", "-f", "json", input=text))
+    assert opened == [["-"]]  # streamed without --chunk-rows too: stdin always is
+    by_path = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
+    # the digest is sha256 of the bytes given (hashlib here, independently)
+    assert piped["inputs"]["pred"]["sha256"] == whole["inputs"]["pred"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert piped["inputs"]["pred"]["sha256"] == by_path["inputs"]["pred"]["sha256"]
+    expected = float(np.mean([(i / 7 - i % 3) ** 2 for i in range(300)]))  # numpy on the same values
+    for r in (piped, whole, by_path):
+        assert r["inputs"]["rows"] == 300
+        assert abs(r["losses"][0]["value"] - expected) <= 1e-12 * expected
+
+
+def test_stdin_npy_is_streamed_in_blocks(cli, files, monkeypatch):
+    from losscli.readers import chunks
+
+    sizes = []
+    real = chunks._Pipe.readinto
+    monkeypatch.setattr(chunks._Pipe, "readinto", lambda self, view: (sizes.append(len(view)), real(self, view))[1])
+    x = np.arange(10.0) / 4
+    y = np.ones(10)
+    files.npy("y.npy", y)
+    files.npy("x.npy", x)
+    data = (files.root / "x.npy").read_bytes()
+    r = _report(cli("eval", "-:npy", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "3", input=data))
+    assert r["losses"][0]["value"] == float(np.mean((x - y) ** 2))  # numpy, independently: 1.28125
+    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (r["inputs"]["pred"]["shape"], r["inputs"]["pred"]["dtype"]) == ([10], "float64")
+    assert sizes == [24, 24, 24, 8]  # rows read 3 at a time (3 x 8 bytes), never the whole array
+
+
+def test_stdin_npy_cut_in_its_data_is_the_whole_read_error(cli, files):
+    files.npy("y.npy", np.ones(10))
+    files.npy("x.npy", np.arange(10.0))
+    data = (files.root / "x.npy").read_bytes()[:-20]  # 80 bytes of data declared, 60 given
+    for extra in ([], ["--chunk-rows", "2"]):
+        fails(cli("eval", "-:npy", "y.npy", "-l", "mse", *extra, input=data), 3,
+              "<stdin> is truncated or corrupt: its header declares shape (10,) of float64 (80 bytes of data) but 60 bytes follow.")
+
+
+def test_stdin_npy_that_a_stream_does_not_take_is_read_whole(cli, files):
+    # a Fortran-ordered 2-D array: its rows are not contiguous, so stdin is read whole instead
+    a = np.asfortranarray(np.arange(8.0).reshape(4, 2))
+    files.npy("f.npy", a)
+    files.npy("z.npy", np.zeros((4, 2)))
+    r = _report(cli("eval", "-:npy", "z.npy", "-l", "mse", "-f", "json", input=(files.root / "f.npy").read_bytes()))
+    assert r["losses"][0]["value"] == float(np.mean(a**2))  # 17.5
+
+
+def test_stdin_jsonl_and_tsv(cli, files):
+    # JSONL is read whole (as a JSONL file is); TSV is streamed; both give the file's value
+    jsonl = "".join(json.dumps({"pred": p, "target": t}) + "\n" for p, t in [(0.5, 0), (-1, 1), (2, 2.5), (3, 0)])
+    assert cli("eval", "-:jsonl", "-l", "mse", "-b", input=jsonl).stdout == "3.375\n"  # (0.25 + 4 + 0.25 + 9) / 4
+    assert cli("eval", "-:tsv", "-l", "mse", "-b", input="pred\ttarget\n0.5\t0\n-1\t1\n2\t2.5\n3\t0\n").stdout == "3.375\n"
+
+
+def test_compressed_npy_is_streamed(cli, files):
+    x = np.linspace(-1, 1, 9)
+    files.npy("x.npy", x)
+    files.npy("y.npy", np.zeros(9))
+    raw = (files.root / "x.npy").read_bytes()
+    files.bytes("x.npy.gz", gzip.compress(raw, mtime=0))
+    r = _report(cli("eval", "x.npy.gz", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "2"))
+    assert r["losses"][0]["value"] == float(np.mean(x**2))
+    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "x.npy.gz").read_bytes()).hexdigest()  # the file's bytes

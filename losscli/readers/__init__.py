@@ -6,12 +6,8 @@ read (``readers.tabular``), so NPY evaluations never import it.
 
 from __future__ import annotations
 
-import bz2
 import glob
-import gzip
 import hashlib
-import io
-import lzma
 import os
 import re
 import sys
@@ -26,7 +22,7 @@ from losscli import _prefetch
 from losscli.errors import InputError, UsageError
 from losscli.readers import columns as cols
 from losscli.readers import pairing
-from losscli.readers.arrays import MAX_MEMBER_ENV, max_member_bytes, read_npy, read_npz
+from losscli.readers.arrays import read_npy, read_npz
 
 FORMATS = ("csv", "tsv", "txt", "npy", "npz", "parquet", "jsonl")
 TABULAR = ("csv", "tsv", "txt", "parquet", "jsonl")
@@ -445,51 +441,20 @@ def _natural(path: str) -> list:
 
 def _open(path: str, compression: str | None, hash_inputs: bool, mmap_ok: bool) -> tuple[Any, str | None]:
     """The data to parse (a path, or bytes for stdin and compressed files) and its sha256."""
+    if path != "-" and compression is not None:  # decompressed once, capped (readers.chunks)
+        from losscli.readers.chunks import read_compressed
+
+        return read_compressed(path, compression, hash_inputs)
     try:
         if path == "-":
             raw = sys.stdin.buffer.read()
-        elif compression is None:
+        else:
             job = _prefetch.claim(path) if hash_inputs else None  # hashed since the command started
             digest = (job.result() if job is not None else _file_sha256(path)) if hash_inputs else None
             return path, digest
-        else:
-            with open(path, "rb") as fh:
-                raw = fh.read()
     except OSError as e:
         raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
-    digest = hashlib.sha256(raw).hexdigest() if hash_inputs else None
-    if compression is None:
-        return raw, digest
-    return _decompress(raw, compression, path), digest
-
-
-def _decompress(raw: bytes, compression: str, path: str) -> bytes:
-    """Decompressed bytes, never more than ``max_member_bytes()`` (a decompression bomb is an
-    error, not an out-of-memory kill)."""
-    cap = max_member_bytes()
-    try:
-        if compression == "zstd":
-            try:
-                import zstandard
-            except ImportError:
-                raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
-            with zstandard.ZstdDecompressor().stream_reader(raw) as fh:
-                return _read_capped(fh, cap, path)
-        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[compression]
-        with opener(io.BytesIO(raw)) as fh:
-            return _read_capped(fh, cap, path)
-    except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
-        raise InputError(f"{path} is not valid {compression} data: {e}") from None
-
-
-def _read_capped(fh: Any, cap: int, path: str) -> bytes:
-    """All of ``fh`` in 16 MiB reads (``read(cap)`` would allocate ``cap`` bytes up front)."""
-    out = bytearray()
-    while block := fh.read(1 << 24):
-        out += block
-        if len(out) > cap:
-            raise InputError(f"{path} decompresses to more than {cap} bytes ({MAX_MEMBER_ENV} sets the limit).")
-    return bytes(out)
+    return raw, hashlib.sha256(raw).hexdigest() if hash_inputs else None
 
 
 def _file_sha256(path: str) -> str:

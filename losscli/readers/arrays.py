@@ -83,25 +83,23 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
 # ---------------------------------------------------------------------------- size limits
 
 MAX_MEMBER_ENV = "LOSSCLI_MAX_DECOMPRESSED_BYTES"
+DEFAULT_MAX_MEMBER = 4 << 30  # 4 GiB: a fixed size, not the machine's memory (a container's host may have far more)
 
 
 def max_member_bytes() -> int:
-    """The most bytes losscli decompresses (an NPZ member, a .gz/.bz2/.xz/.zst input read whole):
-    ``$LOSSCLI_MAX_DECOMPRESSED_BYTES``, else the
-    machine's physical memory (a member cannot be held in memory beyond that anyway)."""
+    """The most bytes losscli decompresses from one input (a .gz/.bz2/.xz/.zst file, streamed or
+    read whole, or an NPZ member): ``$LOSSCLI_MAX_DECOMPRESSED_BYTES``, else 4 GiB. A
+    decompression bomb is an error, never an out-of-memory kill."""
     raw = os.environ.get(MAX_MEMBER_ENV, "").strip()
-    if raw:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = -1
-        if value <= 0:
-            raise UsageError(f"{MAX_MEMBER_ENV} must be a positive whole number of bytes, got '{raw}'.")
-        return value
+    if not raw:
+        return DEFAULT_MAX_MEMBER
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 40
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise UsageError(f"{MAX_MEMBER_ENV} must be a positive whole number of bytes, got '{raw}'.")
+    return value
 
 
 def _declared(fp) -> tuple[tuple[int, ...], np.dtype, int] | None:

@@ -17,8 +17,12 @@ Sources (each one a ``_Stream``, a chunk iterator that a Parquet or Dask reader 
   (``ARRAY_WINDOW_BYTES``), each unmapped when its last block is freed, so resident memory stays
   at a few windows whatever the file size, and no byte is copied.
 - NPZ members that are compressed: decompressed block by block.
-- Anything else (JSONL, Parquet, Fortran-ordered arrays): read whole by the normal reader and
-  sliced.
+- NPY from stdin or a compressed file (``_Pipe``): read front to back into blocks, hashed on the way.
+- Anything else (JSONL, compressed Parquet, Fortran-ordered arrays): read whole by the normal
+  reader and sliced.
+
+stdin and compressed inputs are always streamed (``should_stream``): their size is unknown until
+they are read. Decompression, streamed or whole, stops at ``max_member_bytes()`` (``_Checked``).
 
 The sha256 of each input (the same digest as a whole-file read) is filled into the report's
 input info when the stream ends: a table's from the bytes as they are read (or by
@@ -44,7 +48,7 @@ import numpy as np
 from losscli import _prefetch
 from losscli.errors import InputError, ShapeError
 from losscli.readers import pairing
-from losscli.readers.arrays import read_npy
+from losscli.readers.arrays import _HEADER_ERRORS, MAX_MEMBER_ENV, _truncated, max_member_bytes, read_npy
 
 # Inputs larger than this (on disk, together) are streamed: from here on streaming is the faster
 # read (a 59 MB CSV: 0.42 s streamed, 0.53 s whole; NPY: a memory map becomes resident as it is read).
@@ -97,8 +101,23 @@ def input_bytes(paths: list[str]) -> int:
 
 
 def should_stream(paths: list[str]) -> bool:
-    """Whether inputs this large are streamed: over ``AUTO_STREAM_BYTES`` in all."""
-    return input_bytes(paths) > AUTO_STREAM_BYTES
+    """Whether the inputs are streamed: always when one is stdin or compressed (stdin's size is
+    unknown until it is read, and a small compressed file may hold gigabytes: both are read
+    front to back once in any case, so streaming costs nothing and bounds memory), else when
+    the files are over ``AUTO_STREAM_BYTES`` in all."""
+    return any(_unsized(p) for p in paths) or input_bytes(paths) > AUTO_STREAM_BYTES
+
+
+def _unsized(text: str) -> bool:
+    """Whether ``PATH[:FORMAT][:SEL]`` is stdin or a compressed file."""
+    from losscli.errors import LossCliError
+    from losscli.readers import _split_selection
+
+    try:
+        source = _split_selection(text)[0]
+    except (OSError, ValueError, LossCliError):  # the read itself reports it
+        return False
+    return source.path == "-" or source.compression is not None
 
 
 def default_chunk_rows(loaded: Any) -> int:
@@ -191,7 +210,7 @@ class LazyArray(Ref):
 
 def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool) -> Any:
     """A lazy ``_Input`` for ``source`` (``cls`` is ``readers._Input``), or None when the format
-    is read whole (JSONL, Parquet, NPY from stdin or compressed, Fortran-ordered arrays)."""
+    is read whole (JSONL, compressed Parquet, Fortran-ordered arrays from a file)."""
     from losscli.readers import _expand
 
     paths = _expand(source)
@@ -208,14 +227,35 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter
             info["sha256"] = None  # filled when the stream ends
         stream.info = info
         return cls(source, LazyTable(stream), None, info)
-    if source.fmt not in ("npy", "npz") or source.compression is not None or "-" in paths:
+    stdin = None
+    if source.fmt == "npy" and (source.compression is not None or "-" in paths):
+        parts = []  # read front to back (``_Pipe``)
+        for path in paths:
+            pipe = _Pipe(path, source.compression, hash_inputs and path == "-")
+            part = pipe.part()
+            if path == "-":
+                if part is None:  # a header this stream does not take: stdin read whole here
+                    array = read_npy(pipe.rest(), pipe.where)
+                    info.update(shape=list(array.shape), dtype=str(array.dtype))
+                    digest = pipe.close()
+                    if hash_inputs:
+                        info["sha256"] = digest
+                    return cls(source, None, array, info)
+                stdin = pipe
+            else:
+                pipe.close(drain=False)  # reopened when its rows are read: one file open at a time
+            if part is None:
+                return None
+            parts.append(part)
+    elif source.fmt not in ("npy", "npz") or source.compression is not None or "-" in paths:
         return None
-    parts = []
-    for path in paths:
-        part = _npy_part(path, source.fmt, key or source.key)
-        if part is None:
-            return None
-        parts.append(part)
+    else:
+        parts = []
+        for path in paths:
+            part = _npy_part(path, source.fmt, key or source.key)
+            if part is None:
+                return None
+            parts.append(part)
     tails = {p.shape[1:] for p in parts}
     if len(tails) > 1:
         raise InputError(f"The files of {source.where} have different shapes: {sorted(tails)}.")
@@ -230,7 +270,7 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter
         info["sha256"] = None
     shape = (sum(p.shape[0] for p in parts), *parts[0].shape[1:])
     info.update(shape=list(shape), dtype=str(parts[0].dtype))
-    stream = _ArrayStream(parts, hash_inputs)
+    stream = _ArrayStream(parts, hash_inputs, stdin)
     stream.info = info
     return cls(source, None, LazyArray(stream, shape, parts[0].dtype), info)
 
@@ -400,6 +440,11 @@ class _NpyPart:
     offset: int  # of the data in the file (stored members of an NPZ too)
     key: str | None = None
     member: str | None = None  # compressed NPZ member: read through zipfile
+    compression: str | None = None  # a compressed NPY file: read front to back (``_Pipe``), as stdin
+
+    @property
+    def piped(self) -> bool:
+        return self.path == "-" or self.compression is not None
 
 
 def _npy_part(path: str, fmt: str, key: str | None) -> _NpyPart | None:
@@ -548,18 +593,42 @@ class _ArrayStream(_Stream):
     """NPY files (or NPZ members) in row blocks, views of memory-mapped windows: only the
     windows whose blocks are in flight are resident."""
 
-    def __init__(self, parts: list[_NpyPart], hash_inputs: bool) -> None:
+    def __init__(self, parts: list[_NpyPart], hash_inputs: bool, stdin: "_Pipe | None" = None) -> None:
         self.parts = parts
         self.hash_inputs = hash_inputs
+        self.stdin = stdin  # stdin, opened (its header read) when the input was
         self.digests: list[str] = []
         self.row_bytes = int(np.prod(parts[0].shape[1:], dtype=np.int64)) * parts[0].dtype.itemsize
 
     def pieces(self, rows: int) -> Iterator[np.ndarray]:
         for part in self.parts:
-            if part.member is not None:
+            if part.piped:
+                yield from self._piped(part, rows)
+            elif part.member is not None:
                 yield from self._member(part, rows)
             else:
                 yield from self._file(part, rows)
+
+    def _piped(self, part: _NpyPart, rows: int) -> Iterator[np.ndarray]:
+        """Rows of stdin or of a compressed file, read front to back into fresh blocks."""
+        if part.path == "-":
+            pipe = self.stdin
+        else:
+            pipe = _Pipe(part.path, part.compression, self.hash_inputs)
+            pipe.skip(part.offset)
+        tail = part.shape[1:]
+        row_bytes = int(np.prod(tail, dtype=np.int64)) * part.dtype.itemsize
+        n = part.shape[0]
+        for lo in range(0, n, rows):
+            m = min(rows, n - lo)
+            block = bytearray(m * row_bytes)
+            got = pipe.readinto(memoryview(block))
+            if got < len(block):
+                raise _truncated(part.where, part.shape, part.dtype, n * row_bytes, lo * row_bytes + got)
+            yield np.frombuffer(block, dtype=part.dtype).reshape((m, *tail))
+        digest = pipe.close()
+        if digest is not None:
+            self.digests.append(digest)
 
     def _file(self, part: _NpyPart, rows: int) -> Iterator[np.ndarray]:
         # The file (an NPY, or the NPZ archive holding the member) hashed from the start on a
@@ -696,6 +765,89 @@ class _Hashing(io.RawIOBase):
     def drain(self) -> None:
         while self.readinto(bytearray(_READ)):
             pass
+
+
+class _Pipe:
+    """An NPY input read front to back: stdin, or a compressed file decompressed on the way
+    (``_decompressor``: capped), its bytes (the compressed ones) hashed as they are read."""
+
+    HEAD = 1 << 17  # bytes read to parse the header (an NPY 1.0 header is at most 64 KiB)
+
+    def __init__(self, path: str, compression: str | None, hash_inputs: bool) -> None:
+        self.path, self.where = path, "<stdin>" if path == "-" else path
+        self.hash = _AsyncHash() if hash_inputs else None
+        try:
+            self.file = sys.stdin.buffer if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
+        except OSError as e:
+            raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
+        self.raw = _Hashing(self.file, self.hash)
+        self.src = self.raw if compression is None else _decompressor(self.raw, compression, path)
+        self.compression = compression
+        self.pending = memoryview(b"")  # bytes read ahead (the header's block), not handed out yet
+
+    def part(self) -> "_NpyPart | None":
+        """The array this NPY stream holds, from its header (read now), or None when this
+        stream does not take it (no valid header, a dtype or layout to read whole)."""
+        head = bytearray(self.HEAD)
+        del head[self._read(memoryview(head)) :]
+        fh = io.BytesIO(head)
+        try:
+            header = _npy_header(fh)
+        except (ValueError, OSError, EOFError, TypeError, *_HEADER_ERRORS):
+            header = None
+        self.pending = memoryview(bytes(head))
+        if header is None:
+            return None
+        shape, fortran, dtype = header
+        if dtype.hasobject or dtype.kind not in "biuf" or not shape or (fortran and len(shape) > 1):
+            return None
+        self.pending = self.pending[fh.tell() :]
+        return _NpyPart(self.path, self.where, tuple(shape), dtype, fh.tell(), compression=self.compression)
+
+    def _read(self, view: memoryview) -> int:
+        try:
+            return _readinto(self.src, view)
+        except OSError as e:
+            raise InputError(f"Cannot read {self.where}: {e.strerror or e}") from None
+
+    def readinto(self, view: memoryview) -> int:
+        """Fill ``view`` (less at the end of the input); the bytes given."""
+        k = min(len(self.pending), len(view))
+        view[:k] = self.pending[:k]
+        self.pending = self.pending[k:]
+        return k + (self._read(view[k:]) if k < len(view) else 0)
+
+    def skip(self, n: int) -> None:
+        """Read past ``n`` bytes (a reopened file's header)."""
+        buf = bytearray(min(n, _READ))
+        while n > 0:
+            got = self.readinto(memoryview(buf)[: min(n, len(buf))])
+            if not got:
+                return
+            n -= got
+
+    def rest(self) -> bytes:
+        """Every byte not read yet (an input read whole)."""
+        out = io.BytesIO()
+        out.write(self.pending)
+        self.pending = memoryview(b"")
+        buf = bytearray(4 * _READ)
+        with memoryview(buf) as view:
+            while n := self._read(view):
+                out.write(view[:n])
+        return out.getvalue()
+
+    def close(self, drain: bool = True) -> str | None:
+        """Close the file; with ``drain``, after reading the rest of the raw input (the digest
+        covers all of it). The digest (None when not hashed)."""
+        try:
+            if drain:
+                self.raw.drain()
+        except OSError as e:
+            raise InputError(f"Cannot read {self.where}: {e.strerror or e}") from None
+        if self.path != "-":
+            self.file.close()
+        return self.hash.hexdigest() if self.hash is not None else None
 
 
 class _TableStream(_Stream):
@@ -904,34 +1056,68 @@ def _boundary(buf: bytes, want: int, min_lines: int = 1) -> int | None:
 
 
 def _decompressor(raw: Any, compression: str | None, path: str) -> Any:
-    """A file of the decompressed bytes of ``raw`` (compression modules imported only here)."""
+    """A file of the decompressed bytes of ``raw`` (compression modules imported only here),
+    at most ``max_member_bytes()`` of them."""
     import bz2
     import gzip
     import lzma
     buffered = io.BufferedReader(raw, 1 << 20)
+    cap = max_member_bytes()
     if compression == "gzip":
-        return _Checked(gzip.GzipFile(fileobj=buffered, mode="rb"), path, compression)
+        return _Checked(gzip.GzipFile(fileobj=buffered, mode="rb"), path, compression, cap)
     if compression == "bz2":
-        return _Checked(bz2.BZ2File(buffered, "rb"), path, compression)
+        return _Checked(bz2.BZ2File(buffered, "rb"), path, compression, cap)
     if compression == "xz":
-        return _Checked(lzma.LZMAFile(buffered, "rb"), path, compression)
+        return _Checked(lzma.LZMAFile(buffered, "rb"), path, compression, cap)
     try:
         import zstandard
     except ImportError:
         raise InputError(f"Reading {path} needs zstandard: pip install zstandard.") from None
-    return _Checked(zstandard.ZstdDecompressor().stream_reader(buffered), path, compression)
+    return _Checked(zstandard.ZstdDecompressor().stream_reader(buffered), path, compression, cap)
 
 
 class _Checked:
-    """Decompression errors as the whole-file reader words them."""
+    """Decompression errors as the whole-file reader words them, and a decompression bomb
+    stopped at ``cap`` bytes out (streamed or read whole: one limit for every input)."""
 
-    def __init__(self, fh: Any, path: str, compression: str) -> None:
-        self.fh, self.path, self.compression = fh, path, compression
+    def __init__(self, fh: Any, path: str, compression: str, cap: int) -> None:
+        self.fh, self.path, self.compression, self.cap = fh, path, compression, cap
+        self.total = 0  # bytes handed out
 
     def readinto(self, b: Any) -> int:
         import lzma
 
         try:
-            return self.fh.readinto(b)
+            n = self.fh.readinto(b)
         except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
             raise InputError(f"{self.path} is not valid {self.compression} data: {e}") from None
+        self.total += n
+        if self.total > self.cap:
+            raise InputError(f"{self.path} decompresses to more than {self.cap} bytes ({MAX_MEMBER_ENV} sets the limit).")
+        return n
+
+
+def decompressed(raw: Any, compression: str, path: str) -> bytes:
+    """All the decompressed bytes of the binary file ``raw`` (a whole-file read; capped as
+    ``_decompressor``), held once: ``BytesIO.getvalue`` hands over its buffer without a copy."""
+    src = _decompressor(raw, compression, path)
+    out = io.BytesIO()
+    buf = bytearray(_READ)
+    with memoryview(buf) as view:
+        while n := src.readinto(buf):
+            out.write(view[:n])
+    return out.getvalue()
+
+
+def read_compressed(path: str, compression: str, hash_inputs: bool) -> tuple[bytes, str | None]:
+    """A compressed file decompressed whole (``decompressed``) and the digest of its compressed
+    bytes, hashed as they are read: the compressed file is never held in memory."""
+    h = _AsyncHash() if hash_inputs else None
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            raw = _Hashing(fh, h)
+            data = decompressed(raw, compression, path)
+            raw.drain()  # the digest covers the whole compressed file
+    except OSError as e:
+        raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
+    return data, h.hexdigest() if h is not None else None

@@ -3,13 +3,13 @@
 ``plan(loaded)`` describes the lazy inputs of ``load_inputs(..., lazy=True)`` (``readers.chunks``)
 as picklable sources that any process seeing the same files can read, by absolute path:
 
-- ``NpySource``: NPY files and NPZ members, any row range (seek and ``readinto``; a compressed
+- ``NpySource``: NPY files and NPZ members, any row range (seek and ``readinto``; a compressed file or
   member is decompressed up to the range);
 - ``ParquetSource``: the row groups that overlap a range, only the selected columns;
 - ``CsvSource``: byte ranges ("units") of CSV/TSV/TXT files cut at record boundaries by one scan
   of each file (quotes respected; compressed files are one unit). A unit's rows are known once it
   is parsed, so reading a range of rows needs the counts of the units before it (``counts``);
-- ``MemorySource``: an input read whole (JSONL, compressed NPY, ...), sliced.
+- ``MemorySource``: an input read whole (JSONL, Fortran-ordered NPY, ...), sliced.
 
 ``Plan.read(lo, hi)`` is the ``Chunk`` of rows ``lo .. hi - 1`` of every input, with the
 selections of ``load_inputs`` applied (the same ``Ref``s); errors name rows of the whole input,
@@ -31,6 +31,7 @@ from losscli.readers.chunks import (
     Chunk,
     Ref,
     _ArrayStream,
+    _Pipe,
     _chunk,
     _file_digest,
     _keyed,
@@ -84,7 +85,12 @@ class NpySource:
         view = memoryview(block).cast("B") if block.size else memoryview(b"")
         row_bytes = len(view) // max(b - a, 1)
         try:
-            if part.member is None:
+            if part.compression is not None:  # decompressed from its start
+                pipe = _Pipe(part.path, part.compression, False)
+                pipe.skip(part.offset + a * row_bytes)
+                got = pipe.readinto(view)
+                pipe.close(drain=False)
+            elif part.member is None:
                 with open(part.path, "rb", buffering=0) as fh:
                     fh.seek(part.offset + a * row_bytes)
                     got = _readinto(fh, view)
@@ -270,19 +276,14 @@ class MemorySource:
 
 
 def _decompressed(path: str, name: str, compression: str) -> bytes:
-    """A compressed file's text, through the streamed reader's decompressor."""
-    from losscli.readers.chunks import _decompressor
+    """A compressed file's text, through the streamed reader's (capped) decompressor."""
+    from losscli.readers.chunks import decompressed
 
-    out = bytearray()
     try:
         with open(path, "rb", buffering=0) as raw:
-            fh = _decompressor(raw, compression, name)
-            buf = bytearray(4 << 20)
-            while n := fh.readinto(buf):
-                out += memoryview(buf)[:n]
+            return decompressed(raw, compression, name)
     except OSError as e:
         raise InputError(f"Cannot read {name}: {e.strerror or e}") from None
-    return bytes(out)
 
 
 def _slice_table(table: Any, a: int, b: int) -> Any:
@@ -394,7 +395,7 @@ def plan(loaded: Any, chunk_rows: int | None = None) -> tuple[Plan, list[Any]]:
 
 def _source(stream: Any, chunk_rows: int | None) -> Any:
     if isinstance(stream, _ArrayStream):
-        parts = [_NpyPart(os.path.abspath(p.path), p.where, p.shape, p.dtype, p.offset, p.key, p.member) for p in stream.parts]
+        parts = [_NpyPart(os.path.abspath(p.path), p.where, p.shape, p.dtype, p.offset, p.key, p.member, p.compression) for p in stream.parts]
         return NpySource(parts)
     if isinstance(stream, _ParquetStream):
         return ParquetSource([os.path.abspath(p) for p in stream.paths], list(stream.paths), stream.columns, stream.row_groups, [])

@@ -10,6 +10,7 @@ named ``UNPICKLED`` in the working directory, which the tests assert never appea
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import pathlib
@@ -117,6 +118,8 @@ def corpus() -> dict[str, bytes | None]:
         "boxes_inverted.csv": csv(
             "p_x1,p_y1,p_x2,p_y2,t_x1,t_y1,t_x2,t_y2", "0,0,2,2,0,0,2,2", "3,0,1,2,0,0,2,2"
         ),
+        # -- bombs (memory): small files that unfold into far more
+        "bomb.csv.gz": gzip.compress(csv("pred,target", *["0,0"] * 2_500_000), mtime=0),  # 10 KB -> 10 MB
         # -- not a file
         "dir.npy": None,
     }
