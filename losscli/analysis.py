@@ -6,7 +6,8 @@ every chunk's per-sample values (per summary key: a loss, or a term of a combina
 * for ``--ci analytic``: the ``(l, m)`` co-moments of losses with a normaliser (``RatioMoments``);
 * for ``--ci bootstrap``: per-replicate sums ``[Σ k w m, Σ k w l, Σ k w l_col...]`` with the
   chunk-invariant Poisson weights of ``losscli.bootstrap``;
-* for ``--group-by``: per group value, the same ``Summary`` per key (and the two above);
+* for ``--group-by``: per group value, the same ``Summary`` per key (and the two above), kept
+  compact (``Groups``: arrays with a row per group, not an object per group and key);
 * for ``--top-k K``: the K worst rows of each loss (largest loss; smallest for a
   higher-is-better entry such as IoU), ties broken by the lower row number;
 * the global row ranges seen, so that merging two shards that both start at row 1 (their
@@ -26,11 +27,12 @@ from typing import Any
 import numpy as np
 
 from losscli.bootstrap import PoissonWeights, ReplicateSums, percentile_interval, replicate_values
-from losscli.errors import UsageError
-from losscli.reductions import Summary
+from losscli.errors import InputError, UsageError
+from losscli.reductions import Summary, _two_sum
 from losscli.stats import CI_METHODS, RatioMoments, analytic_interval, ci_object
 
 GROUP_PREFIX = "@group:"  # side arrays passed to Accumulator.update with the role arrays
+MAX_GROUPS = 100_000  # default of --max-groups: an id column given to -g must not exhaust memory
 ID_KEY = "@id"
 
 
@@ -45,6 +47,7 @@ class AnalysisOptions:
     top_k: int = 0
     group_by: tuple[str, ...] = ()
     row_offset: int = 0  # global index of the first row this accumulator sees (shards)
+    max_groups: int = field(default=MAX_GROUPS, compare=False)  # a bound on memory, not a statistic: not in the state
 
     def __post_init__(self) -> None:
         if self.ci is not None and self.ci not in CI_METHODS:
@@ -59,6 +62,8 @@ class AnalysisOptions:
             raise UsageError(f"--top-k must be >= 0, got {self.top_k}.")
         if self.row_offset < 0:
             raise UsageError(f"--row-offset must be >= 0, got {self.row_offset}.")
+        if self.max_groups < 1:
+            raise UsageError(f"--max-groups must be at least 1, got {self.max_groups}.")
 
     @property
     def active(self) -> bool:
@@ -230,6 +235,186 @@ def group_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple]]
     return codes.reshape(-1), keys
 
 
+class _SummaryTable:
+    """One summary key's ``Summary`` for every group, as arrays with a row per group (about 100
+    bytes a group instead of a kilobyte of objects); ``fold`` is ``Summary.merge`` on many rows."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self.n = np.zeros(capacity, np.int64)
+        self.sums = np.zeros((capacity, width))
+        self.comp = np.zeros((capacity, width))
+        self.mean_l = np.zeros(capacity)
+        self.m2 = np.zeros(capacity)
+        self.min = np.full(capacity, math.inf)
+        self.max = np.full(capacity, -math.inf)
+
+    def grow(self, capacity: int) -> None:
+        for name, fill in (("n", 0), ("sums", 0.0), ("comp", 0.0), ("mean_l", 0.0), ("m2", 0.0), ("min", math.inf), ("max", -math.inf)):
+            old = getattr(self, name)
+            new = np.full((capacity, *old.shape[1:]), fill, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def fold(self, gi: np.ndarray, n, sums, comp, mean_l, m2, lo, hi) -> None:
+        """Merge the statistics of rows ``gi`` (distinct) with the given ones, as
+        ``Summary.merge`` does (Neumaier sums, Chan's update; an empty side is taken as is)."""
+        first = self.n[gi] == 0
+        s, c = _two_sum(self.sums[gi], self.comp[gi] + comp, sums)
+        wa = self.sums[gi, 0] + self.comp[gi, 0]
+        wb = sums[:, 0] + comp[:, 0]
+        w = wa + wb
+        with np.errstate(all="ignore"):
+            delta = mean_l - self.mean_l[gi]
+            mean = np.where(w > 0, self.mean_l[gi] + delta * wb / w, 0.0)
+            m2_ab = self.m2[gi] + m2 + np.where(w > 0, delta * delta * wa * wb / w, 0.0)
+        self.sums[gi] = np.where(first[:, None], sums, s)
+        self.comp[gi] = np.where(first[:, None], comp, c)
+        self.mean_l[gi] = np.where(first, mean_l, mean)
+        self.m2[gi] = np.where(first, m2, m2_ab)
+        self.min[gi] = np.minimum(self.min[gi], lo)
+        self.max[gi] = np.maximum(self.max[gi], hi)
+        self.n[gi] += n
+
+    def summary(self, i: int) -> Summary:
+        return Summary(int(self.n[i]), self.sums[i].copy(), self.comp[i].copy(), float(self.mean_l[i]), float(self.m2[i]), float(self.min[i]), float(self.max[i]))
+
+    def rows(self, gi: np.ndarray) -> tuple:
+        """The statistics of rows ``gi``, as ``fold`` takes them."""
+        return self.n[gi], self.sums[gi], self.comp[gi], self.mean_l[gi], self.m2[gi], self.min[gi], self.max[gi]
+
+
+def _grouped(codes: np.ndarray, g: int, values, weights, norm, columns) -> tuple:
+    """What ``Summary.of`` gives for the rows of each group ``0..g-1`` (``codes``: a group per
+    row), for all groups at once: (n, sums, comp, mean_l, m2, min, max) as arrays."""
+    values = np.asarray(values, dtype=np.float64)
+    n = np.bincount(codes, minlength=g)
+    parts = [] if columns is None else [columns[:, j] for j in range(columns.shape[1])]
+    if weights is None:
+        w_sum = n.astype(np.float64)
+        sums = [w_sum, w_sum, np.bincount(codes, values, g), np.bincount(codes, norm, g) if norm is not None else w_sum]
+        sums += [np.bincount(codes, col, g) for col in parts]
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        w_sum = np.bincount(codes, w, g)
+        sums = [w_sum, np.bincount(codes, w * w, g), np.bincount(codes, w * values, g)]
+        sums += [np.bincount(codes, w * norm, g) if norm is not None else w_sum]
+        sums += [np.bincount(codes, w * col, g) for col in parts]
+    with np.errstate(all="ignore"):
+        mean_l = np.where(w_sum > 0, sums[2] / np.where(w_sum > 0, w_sum, 1.0), 0.0)
+        dev = values - mean_l[codes]
+        m2 = np.bincount(codes, dev * dev if weights is None else w * dev * dev, g)
+    lo = np.full(g, math.inf)
+    hi = np.full(g, -math.inf)
+    np.minimum.at(lo, codes, values)
+    np.maximum.at(hi, codes, values)
+    stacked = np.stack(sums, axis=1)
+    return n, stacked, np.zeros_like(stacked), mean_l, m2, lo, hi
+
+
+class Groups:
+    """The per-group state of ``--group-by``: each group's row count and ``Summary`` per key in
+    ``_SummaryTable`` arrays (a row per group), and the ``--ci`` state of groups (``Cell``s
+    holding ``ratio`` and ``boot`` only) where it is asked for. ``groups[key]`` is the ``Cell``
+    of one group, built when asked. At most ``limit`` groups are made by ``add`` (exit 3 beyond)."""
+
+    def __init__(self, limit: int = MAX_GROUPS) -> None:
+        self.limit = limit
+        self.index: dict[tuple, int] = {}
+        self.counts = np.zeros(0, np.int64)
+        self.tables: dict[str, _SummaryTable] = {}
+        self.extra: dict[tuple, Cell] = {}
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __iter__(self):
+        return iter(self.index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def __getitem__(self, key: tuple) -> Cell:
+        i = self.index[key]
+        extra = self.extra.get(key) or Cell()
+        return Cell(int(self.counts[i]), {k: t.summary(i) for k, t in self.tables.items()}, extra.ratio, extra.boot)
+
+    def items(self):
+        return ((k, self[k]) for k in self.index)
+
+    def cell(self, key: tuple) -> Cell:
+        """The ``--ci`` state of a group (made when first asked)."""
+        self._indices([key])
+        return self.extra.setdefault(key, Cell())
+
+    def _indices(self, keys: Sequence[tuple]) -> np.ndarray:
+        """The rows of ``keys``, new keys appended (the arrays grow by half when full)."""
+        index = self.index
+        out = np.empty(len(keys), np.intp)
+        for j, key in enumerate(keys):
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(index)
+            out[j] = i
+        if len(index) > len(self.counts):
+            capacity = max(len(index), len(self.counts) * 3 // 2, 16)
+            counts = np.zeros(capacity, np.int64)
+            counts[: len(self.counts)] = self.counts
+            self.counts = counts
+            for t in self.tables.values():
+                t.grow(capacity)
+        return out
+
+    def _table(self, key: str, width: int) -> _SummaryTable:
+        if key not in self.tables:
+            self.tables[key] = _SummaryTable(len(self.counts), width)
+        return self.tables[key]
+
+    def add(self, keys: list[tuple], codes: np.ndarray, chunk, weights: np.ndarray | None) -> np.ndarray:
+        """Fold the rows of one chunk into their groups (``codes``: each row's index into
+        ``keys``); the groups' rows."""
+        new = sum(1 for k in keys if k not in self.index)
+        if len(self.index) + new > self.limit:
+            raise InputError(
+                f"--group-by makes more than {self.limit} groups; pass --max-groups N to allow more "
+                "(each group costs memory), or group by a column with fewer distinct values."
+            )
+        gi = self._indices(keys)
+        g = len(keys)
+        self.counts[gi] += np.bincount(codes, minlength=g)
+        for k, (values, norm, columns) in chunk.items():
+            stats = _grouped(codes, g, values, weights, norm, columns)
+            self._table(k, stats[1].shape[1]).fold(gi, *stats)
+        return gi
+
+    def put(self, key: tuple, cell: Cell) -> None:
+        """Merge one group's ``Cell`` in (a state being loaded or merged)."""
+        (i,) = self._indices([key])
+        self.counts[i] += cell.rows
+        for k, s in cell.summaries.items():
+            self._table(k, len(s.sums)).fold(
+                np.array([i]), np.array([s.n]), s.sums[None, :], s.comp[None, :], np.array([s.mean_l]),
+                np.array([s.m2]), np.array([s.min]), np.array([s.max]),
+            )  # fmt: skip
+        if cell.ratio or cell.boot:
+            mine = self.cell(key)
+            mine.merge(Cell(0, {}, cell.ratio, cell.boot))
+
+    def merge(self, other: "Groups") -> "Groups":
+        """Add another accumulator's groups (its tables row by row, vectorized)."""
+        if not len(other):
+            return self
+        keys = list(other.index)
+        mine = self._indices(keys)
+        theirs = np.fromiter((other.index[k] for k in keys), np.intp, len(keys))
+        self.counts[mine] += other.counts[theirs]
+        for k, t in other.tables.items():
+            present = t.n[theirs] > 0
+            self._table(k, t.sums.shape[1]).fold(mine[present], *t.rows(theirs[present]))
+        for key, cell in other.extra.items():
+            self.cell(key).merge(cell)
+        return self
+
+
 # ---------------------------------------------------------------------------- the analysis
 
 
@@ -240,7 +425,7 @@ class Analysis:
         self.options = options
         self.directions = dict(directions)  # top-level label -> "lower" / "higher"
         self.overall = Cell()  # ratio and boot only: the summaries are the Accumulator's
-        self.groups: dict[tuple, Cell] = {}
+        self.groups = Groups(options.max_groups)
         self.top = {label: TopK(options.top_k, d == "higher") for label, d in self.directions.items()} if options.top_k else {}
         self.ranges: list[list[int]] = []
         self._weights = PoissonWeights(options.seed, options.n_boot) if options.bootstrap else None
@@ -279,25 +464,20 @@ class Analysis:
             codes, keys = group_codes([side[GROUP_PREFIX + g] for g in self.options.group_by]) if m else (np.zeros(0, np.intp), [])
         else:
             codes, keys = None, []
+        if codes is not None and m:  # first: the --max-groups check comes before any group state is made
+            self.groups.add(keys, codes, chunk, weights)
         if self.options.ci == "analytic":
             self._ratio(self.overall, chunk, weights, None)
         if self.options.bootstrap and m:
             self._bootstrap(start, n, keep, chunk, weights, codes, keys)
         for label, top in self.top.items():
             top.update(chunk[label][0], rows, side.get(ID_KEY))
-        if codes is not None:
-            order = np.argsort(codes, kind="stable")
-            bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
-            for g, key in enumerate(keys):
-                idx = order[bounds[g] : bounds[g + 1]]
-                cell = self.groups.setdefault(key, Cell())
-                cell.rows += len(idx)
-                w = weights[idx] if weights is not None else None
-                for k, (values, norm, columns) in chunk.items():
-                    s = Summary.of(values[idx], w, None if norm is None else norm[idx], None if columns is None else columns[idx])
-                    cell.summaries[k] = cell.summaries[k].merge(s) if k in cell.summaries else s
-                if self.options.ci == "analytic":
-                    self._ratio(cell, chunk, weights, idx)
+        if codes is not None and m:
+            if self.options.ci == "analytic":
+                order = np.argsort(codes, kind="stable")
+                bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+                for g, key in enumerate(keys):
+                    self._ratio(self.groups.cell(key), chunk, weights, order[bounds[g] : bounds[g + 1]])
 
     def _ratio(self, cell: Cell, chunk, weights, idx) -> None:
         for k, (values, norm, _) in chunk.items():
@@ -355,7 +535,7 @@ class Analysis:
             total = per_group.sum(axis=0)
         self._add(self.overall, layout, total)
         for gi, key in enumerate(keys):
-            self._add(self.groups.setdefault(key, Cell()), layout, per_group[gi])
+            self._add(self.groups.cell(key), layout, per_group[gi])
 
     @staticmethod
     def _add(cell: Cell, layout, total: np.ndarray) -> None:
@@ -378,8 +558,7 @@ class Analysis:
             )
         self._check_disjoint(other.ranges)
         self.overall.merge(other.overall)
-        for key, cell in other.groups.items():
-            self.groups[key] = self.groups[key].merge(cell) if key in self.groups else cell
+        self.groups.merge(other.groups)
         for label, top in other.top.items():
             self.top[label].merge(top)
         self.ranges = _union(self.ranges + other.ranges)
@@ -409,7 +588,9 @@ class Analysis:
     def load(self, state: Mapping[str, Any]) -> "Analysis":
         self.ranges = [list(r) for r in state.get("ranges", [])]
         self.overall = Cell.from_state(state.get("overall", {}))
-        self.groups = {tuple(g["key"]): Cell.from_state(g) for g in state.get("groups", [])}
+        self.groups = Groups(self.options.max_groups)
+        for g in state.get("groups", []):
+            self.groups.put(tuple(g["key"]), Cell.from_state(g))
         for label, t in state.get("top", {}).items():
             self.top[label].load(t)
         return self

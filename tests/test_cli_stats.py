@@ -250,3 +250,72 @@ def test_shards_with_row_offsets_merge_into_the_single_run(cli, files):
     ok(cli("eval", "s2.csv", *common, "--emit-state", "c.json", "-f", "json", "-o", "r3.json"))  # no offset
     result = cli("merge", "a.json", "c.json", "-f", "json")
     assert result.exit_code == 2 and "both parts contain rows 1-100" in result.stderr
+
+
+# ---------------------------------------------------------------------------- bounded groups
+# -g on an id column used to make an object graph of ~1 KB per group and key, without limit
+# (3M distinct values took 24 GB). Groups are now arrays with a row per group, and at most
+# --max-groups (default 100,000) of them are made.
+
+
+@pytest.mark.parametrize("extra", [[], ["--chunk-rows", "1"], ["--ci", "bootstrap", "--n-boot", "5"], ["--ci", "analytic"]])
+def test_max_groups_is_exit_3_beyond_it(cli, files, extra):
+    files.csv("g.csv", ["pred", "target", "g"], (1, 2, "a"), (1, 3, "b"), (2, 2, "c"), (2, 2, "c"))
+    fails(cli("eval", "g.csv", "-l", "mse", "-g", "g", "--max-groups", "2", *extra), 3,
+          "--group-by makes more than 2 groups; pass --max-groups N to allow more (each group costs memory), "
+          "or group by a column with fewer distinct values.")
+    r = cli("eval", "g.csv", "-l", "mse", "-g", "g", "--max-groups", "3", "-f", "json", *extra)
+    assert r.exit_code == 0, r.stderr
+    groups = json.loads(r.stdout)["groups"]
+    # by hand: a: (1-2)^2 = 1, b: (1-3)^2 = 4, c: 0
+    assert [(g["key"]["g"], g["rows"], g["losses"][0]["value"]) for g in groups] == [("a", 1, 1.0), ("b", 1, 4.0), ("c", 2, 0.0)]
+
+
+def test_the_default_group_limit_is_100000():
+    from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
+
+    assert AnalysisOptions().max_groups == 100_000
+    assert Accumulator(resolve_losses(["mse"]), analysis=AnalysisOptions(group_by=("g",))).analysis.groups.limit == 100_000
+
+
+def test_group_state_is_compact():
+    # measured: ~1100 bytes a group for one loss as an object per group (Cell + Summary + arrays),
+    # ~300 as rows of arrays; the bound sits between the two
+    import tracemalloc
+
+    from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
+
+    n = 5_000
+    keys = np.array([f"id{i:07d}" for i in range(n)], dtype=object)
+    acc = Accumulator(resolve_losses(["mse"]), analysis=AnalysisOptions(group_by=("g",)))
+    tracemalloc.start()
+    try:
+        acc.update({"pred": np.ones(n), "target": np.zeros(n)}, None, groups={"g": keys})
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held / n < 600, f"{held / n:.0f} bytes per group"
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_group_statistics_match_numpy_whatever_the_chunking(chunk):
+    # each group's weighted mean, n, min and max against numpy on that group's rows alone
+    from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
+
+    rng = np.random.default_rng(3)
+    n = 150
+    p, y, w = rng.normal(size=n), rng.normal(size=n), rng.random(n)
+    g = rng.integers(0, 13, n)
+    acc = Accumulator(resolve_losses(["mse", "mae"]), analysis=AnalysisOptions(group_by=("g",)))
+    for lo in range(0, n, chunk):
+        s = slice(lo, lo + chunk)
+        acc.update({"pred": p[s], "target": y[s]}, w[s], groups={"g": g[s]})
+    report = acc.compute()
+    assert [grp.key["g"] for grp in report.groups] == list(range(13))
+    for grp in report.groups:
+        rows = g == grp.key["g"]
+        for res, values in zip(grp.losses, ((p - y) ** 2, np.abs(p - y))):
+            v, wr = values[rows], w[rows]
+            assert grp.rows == rows.sum() == res.n
+            assert res.value == pytest.approx(np.sum(wr * v) / np.sum(wr), rel=1e-12)
+            assert (res.min, res.max) == (v.min(), v.max())

@@ -33,6 +33,14 @@ GroupBy = Annotated[
     Optional[str],
     typer.Option("-g", "--group-by", metavar="SEL", help="Also report every loss per value of these column(s) of the input table.", rich_help_panel=STATS),
 ]
+MaxGroups = Annotated[
+    Optional[int],
+    typer.Option(
+        "--max-groups", metavar="N", min=1,
+        help="Most groups -g/--group-by may make (default 100000; each costs memory): more is exit 3.",
+        rich_help_panel=STATS, show_default=False,
+    ),
+]
 TopK = Annotated[int, typer.Option("--top-k", metavar="K", min=0, help="List the K worst rows of each loss (row number, and --id-col value).", rich_help_panel=STATS)]
 RowOffset = Annotated[
     int,

@@ -79,6 +79,7 @@ def eval_command(
     n_boot: so.NBoot = 1000,
     seed: so.Seed = 0,
     group_by: so.GroupBy = None,
+    max_groups: so.MaxGroups = None,
     top_k: so.TopK = 0,
     row_offset: so.RowOffset = 0,
     chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, metavar="N", help="Read and evaluate about N rows at a time: memory stays bounded whatever the input size (streaming is automatic above 16 MB of input). Results do not depend on N.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
@@ -148,7 +149,8 @@ def eval_command(
     )
     map_chunks = _map_labels(label_map, loaded) if label_map is not None else False
     analysis = AnalysisOptions(
-        ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset
+        ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset,
+        **({} if max_groups is None else {"max_groups": max_groups}),
     )
     acc = Accumulator(losses, reduction=reduction.value, nan_policy=nan_policy.value, sources=loaded.sources, analysis=analysis)
     acc.excluded = dict(loaded.dropped)  # rows --align join --missing omit dropped
