@@ -18,7 +18,7 @@ import numpy as np
 from losscli import _blocked, _kinds
 from losscli._version import __version__
 from losscli.analysis import Analysis, AnalysisOptions
-from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
+from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, shown
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
 from losscli.report import GroupResult, LossResult, Report
@@ -345,11 +345,11 @@ class Accumulator:
         s = self.summaries[key] if group is None else self.analysis.groups[group].summaries[key]
         if s.norm_sum == 0:
             what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target is ignore_index or has class weight 0)"
-            where = "" if group is None else f" in group {', '.join(map(str, group))}"
+            where = "" if group is None else f" in group {', '.join(map(shown, group))}"
             raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what}.")
         if not np.isfinite(s.norm_sum):  # finite weights whose sum overflows: the mean would be a silent nan
             what = "the sample weights sum" if self.weighted else "its normaliser sums"
-            where = "" if group is None else f" in group {', '.join(map(str, group))}"
+            where = "" if group is None else f" in group {', '.join(map(shown, group))}"
             raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what} to {format_value(float(s.norm_sum))} (overflow); scale them down.")
         with np.errstate(all="ignore"):  # a huge loss gives an inf std, reported as such
             stats = describe(s)

@@ -7,6 +7,18 @@ Library layers raise these and never print or exit; ``losscli.cli`` turns them i
 from __future__ import annotations
 
 
+SHOWN_CHARS = 80  # the most characters of one value from the data that an error line shows
+
+
+def shown(value: object) -> str:
+    """A value from the data (a cell, a column name, a group value, an id) as an error line shows
+    it: quoted, cut to ``SHOWN_CHARS`` characters (a 50 MB cell must not become a 50 MB line)."""
+    text = str(value)
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARS]!r}... ({len(text)} characters)"
+
+
 class LossCliError(Exception):
     """Base class of every error losscli reports to a user."""
 

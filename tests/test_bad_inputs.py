@@ -78,6 +78,11 @@ CASES = [
     ("header_only", ["header_only.csv", "-l", "mse"], 3, "header_only.csv has no data rows."),
     ("non_utf8", ["latin1.csv", "-l", "mse"], 3, "latin1.csv is not UTF-8 text (byte 38: invalid continuation byte)."),
     ("text_cell", ["text_cell.csv", "-l", "mse"], 3, "Non-numeric value 'one' in text_cell.csv, column 'target' (target), row 2."),
+    # a value from the data is echoed cut to 80 characters (its length said), never whole
+    ("long_cell", ["long_cell.csv", "-l", "mse"], 3,
+     f"Non-numeric value '{'x' * 80}'... (10000 characters) in long_cell.csv, column 'target' (target), row 2."),
+    ("long_group", ["long_group.csv", "-l", "mse", "-w", "w", "-g", "g"], 3,
+     f"Mean of loss 'mse' in group '{'g' * 80}'... (10000 characters) is undefined: sample weights sum to 0."),
     ("huge_values", ["huge.csv", "-l", "mse"], 3,
      "Loss 'mse' is inf at row 1 (its reference is not finite there); use --nan-policy propagate to keep it."),
     ("overflowing_literal", ["overflow.csv", "-l", "mse"], 3, f"inf in pred (overflow.csv column 'pred') at row 1; {NAN_HINT}"),
@@ -272,6 +277,51 @@ def test_decompressed_data_is_held_once():
         tracemalloc.stop()
     assert len(data) == size
     assert peak < 1.5 * size, f"peak {peak / size:.2f} x the data"
+
+
+def test_a_header_wider_than_the_limit_is_refused_before_parsing(cli, corpus, monkeypatch):
+    # wide_header.csv.gz: 100,001 columns (one over MAX_COLUMNS), streamed; the same file
+    # plain and small (read whole), and on stdin; pandas is never asked to parse the header
+    import gzip
+
+    import losscli.readers.tabular as tabular
+
+    text = gzip.decompress((corpus.root / "wide_header.csv.gz").read_bytes())
+    (corpus.root / "wide.csv").write_bytes(text)
+    (corpus.root / "wide.tsv").write_bytes(text.replace(b",", b"\t"))
+    parsed = []
+    monkeypatch.setattr(tabular.pd, "read_csv", lambda *a, **k: parsed.append(1))
+    before = corpus.listing()
+    for args, where in [(["wide_header.csv.gz"], "wide_header.csv.gz"), (["wide.csv"], "wide.csv"),
+                        (["wide.tsv"], "wide.tsv"), (["wide.csv", "--no-header"], "wide.csv")]:
+        assert_fails(cli("eval", *args, "-l", "mse", *OUTPUTS), 3, f"{where} has more than 100000 columns, the most losscli reads.", corpus, before)
+    assert_fails(cli("eval", "-", "-l", "mse", *OUTPUTS, input=text), 3, "<stdin> has more than 100000 columns, the most losscli reads.", corpus, before)
+    assert parsed == []
+
+
+def test_the_width_limit_counts_fields_as_the_parser_does():
+    from losscli.readers.tabular import first_line_fields
+
+    assert first_line_fields(b"a,b,c\n1,2,3\n", ",", 10) == 3
+    assert first_line_fields(b"\n\n" + b'a,"b,c",d\n', ",", 10) == 3  # blank lines skipped; a quoted comma is no separator
+    assert first_line_fields(b"a  b\tc\n", r"\s+", 10) == 3
+    assert first_line_fields(b"x," * 99_999 + b"x\n", ",", 100_000) == 100_000  # at the limit: read
+    assert first_line_fields(b"x " * 300_000 + b"x", r"\s+", 100_000) > 100_000  # cut across 1 MB blocks, counted once
+
+
+def test_jsonl_and_parquet_wider_than_the_limit(cli, corpus, monkeypatch):
+    # the limit, lowered to 2 columns here, applies to JSONL (after parsing) and Parquet (footer)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import losscli.readers.columns as columns
+
+    monkeypatch.setattr(columns, "MAX_COLUMNS", 2)
+    pq.write_table(pa.table({"pred": [1.0], "target": [2.0], "w": [1.0]}), corpus.root / "wide.parquet")
+    (corpus.root / "wide.jsonl").write_text('{"pred": 1, "target": 2, "w": 1}\n')
+    before = corpus.listing()
+    for name in ("wide.parquet", "wide.jsonl"):
+        assert_fails(cli("eval", name, "-l", "mse", *OUTPUTS), 3, f"{name} has more than 2 columns, the most losscli reads.", corpus, before)
 
 
 def test_npz_member_over_the_size_cap(cli, corpus):

@@ -909,7 +909,7 @@ class _TableStream(_Stream):
 
         want = FIRST_PIECE
         while True:
-            data, more = self._cut(want, min_lines=2 if self.header else 1)
+            data, more = self._cut(want, min_lines=2 if self.header else 1, first=True)
             data = bytes(data)
             try:
                 table = read_table(data, self.fmt, self.where, header=self.header, delimiter=self.delimiter)
@@ -923,10 +923,15 @@ class _TableStream(_Stream):
             self._lines += data.count(b"\n")
             return table
 
-    def _cut(self, want: int, min_lines: int = 1) -> tuple[memoryview, bool]:
+    def _cut(self, want: int, min_lines: int = 1, first: bool = False) -> tuple[memoryview, bool]:
         """A view of the next bytes, up to the first record boundary at or after ``want`` bytes
         (all that is left at the end), and whether more follows. The bytes are read into a new
-        buffer and handed on without a copy (only the short tail after the cut is copied)."""
+        buffer and handed on without a copy (only the short tail after the cut is copied).
+        A record longer than ``want`` is read in steps that grow with it; for the ``first``
+        piece (the header), a first line wider than ``MAX_COLUMNS`` is refused as it is read."""
+        from losscli.readers import columns as cols
+        from losscli.readers.tabular import first_line_fields, separator
+
         buf = self._carry
         while True:
             if self._eof:
@@ -938,7 +943,9 @@ class _TableStream(_Stream):
                     view = memoryview(buf)
                     self._carry = bytes(view[cut:])
                     return view[:cut], True
-            size = max(want - len(buf), 0) + MIN_PIECE  # a little past want: where the record ends
+            if first and len(buf) >= want and first_line_fields(buf, separator(self.fmt, self.delimiter), cols.MAX_COLUMNS) > cols.MAX_COLUMNS:
+                raise cols.too_wide(self.where)
+            size = max(want - len(buf), 0) + max(MIN_PIECE, len(buf) // 2 if len(buf) >= want else 0)  # a little past want: where the record ends
             grown = bytearray(len(buf) + size)
             grown[: len(buf)] = buf
             got = _readinto(self._src, memoryview(grown)[len(buf) :])

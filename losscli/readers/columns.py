@@ -27,6 +27,16 @@ ID_NAMES = (
 )  # fmt: skip
 ID_GLOBS = ("*_id", "*_ids", "*_idx", "*_key", "*_name", "*_uuid", "*_at", "*_time", "*_date", "*_timestamp", "timestamp*", "unnamed: *")
 
+# The widest table losscli reads: a header of millions of columns would make a column object of
+# each (a 2M-column header took 3.5 GB) before any selection; it is refused (exit 3) first.
+MAX_COLUMNS = 100_000
+
+
+def too_wide(where: str) -> InputError:
+    """The error for a table with more than ``MAX_COLUMNS`` columns (read here, when called:
+    the one place the limit is set)."""
+    return InputError(f"{where} has more than {MAX_COLUMNS} columns, the most losscli reads.")
+
 
 def select(columns: list[str], sel: str, where: str) -> list[int]:
     """Positions of the columns ``sel`` names in ``columns`` (in selection order, no repeats).

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError
+from losscli.readers import columns as cols
 from losscli.readers.columns import stack
 
 INSTALL = "pip install 'losscli[parquet]'"
@@ -181,7 +182,7 @@ def open_file(source: Any, where: str, **options: Any) -> Any:
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(pa.BufferReader(source) if isinstance(source, (bytes, bytearray, memoryview)) else source, **options)
+        pf = pq.ParquetFile(pa.BufferReader(source) if isinstance(source, (bytes, bytearray, memoryview)) else source, **options)
     except FileNotFoundError:
         raise InputError(f"File not found: {where}") from None
     except IsADirectoryError:
@@ -192,6 +193,10 @@ def open_file(source: Any, where: str, **options: Any) -> Any:
         raise InputError(f"Cannot read {where}: {e.strerror or e}") from None
     except (pa.ArrowException, ValueError) as e:
         raise InputError(f"{where} is not a valid Parquet file: {_first_line(e)}") from None
+    if pf.metadata.num_columns > cols.MAX_COLUMNS:
+        _close(pf)
+        raise cols.too_wide(where)
+    return pf
 
 
 def metadata(path: str) -> tuple[list[str], list[int]]:

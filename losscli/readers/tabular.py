@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from losscli.errors import InputError
+from losscli.errors import InputError, shown
+from losscli.readers import columns as cols
 from losscli.readers.columns import stack
 
 _NA = ["", "nan", "NaN"]
@@ -59,7 +60,7 @@ class Table:
         if bad.any() or kind == "b":
             row = int(np.flatnonzero(bad)[0]) if bad.any() else 0
             raise InputError(
-                f"Non-numeric value {str(col.iloc[row])!r} in {self.where}, column '{self.columns[pos]}' "
+                f"Non-numeric value {shown(col.iloc[row])} in {self.where}, column {shown(self.columns[pos])} "
                 f"({role}), row {self.offset + row + 1}."
             )
         return numeric.to_numpy(dtype=np.float64)
@@ -77,7 +78,9 @@ def read_table(
         if fmt == "jsonl":
             frame = _read_jsonl(data, compression)
         else:
-            sep = delimiter or {"csv": ",", "tsv": "\t", "txt": r"\s+"}[fmt]
+            sep = separator(fmt, delimiter)
+            if first_line_fields(source, sep, cols.MAX_COLUMNS) > cols.MAX_COLUMNS:
+                raise cols.too_wide(where)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 frame = pd.read_csv(
@@ -103,6 +106,8 @@ def read_table(
         raise InputError(f"{where} is not UTF-8 text (byte {e.start}: {e.reason}).") from None
     except (ValueError, OSError, EOFError) as e:
         raise InputError(f"Cannot read {where} as {fmt.upper()}: {_first_line(e)}") from None
+    if frame.shape[1] > cols.MAX_COLUMNS:  # JSONL: keys are only known once parsed
+        raise cols.too_wide(where)
     if not header:
         frame.columns = [str(i + 1) for i in range(frame.shape[1])]
     if len(frame) == 0:
@@ -110,6 +115,46 @@ def read_table(
     if sep is not None:
         check_short_rows(frame, source, sep, where, header=header)
     return Table(frame, where)
+
+
+def separator(fmt: str, delimiter: str | None) -> str:
+    """The field separator of a text table: ``-d``, else the format's."""
+    return delimiter or {"csv": ",", "tsv": "\t", "txt": r"\s+"}[fmt]
+
+
+def first_line_fields(source: Any, sep: str, limit: int) -> int:
+    """Fields of the first non-blank line of ``source`` (a path or bytes), counted without
+    parsing it, a block at a time, and only up to ``limit + 1``: a header of millions of columns
+    is refused before pandas makes a column of each. A single-character ``sep`` inside double
+    quotes does not count; other separators than whitespace (``\\s+``) are not counted (0)."""
+    if sep != r"\s+" and len(sep) != 1:
+        return 0
+    try:
+        fh = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb")  # noqa: SIM115
+    except (OSError, TypeError, ValueError):
+        return 0  # the read itself reports it
+    fields, quotes, gap, started = 0, 0, True, False
+    with fh:
+        while fields <= limit and (block := fh.read(1 << 20)):
+            end = block.find(b"\n")
+            line = block if end < 0 else block[:end]
+            if not started and not line.strip():  # leading blank lines: pandas skips them too
+                if end >= 0:
+                    fh.seek(end + 1 - len(block), io.SEEK_CUR)
+                continue
+            if not started:
+                started, fields = True, 0 if sep == r"\s+" else 1  # n separators: n + 1 fields
+            if sep == r"\s+":
+                fields += len(line.split()) - (1 if line[:1].strip() and not gap else 0)  # a field cut by the block
+                gap = not line[-1:].strip()
+            else:
+                arr = np.frombuffer(line, dtype=np.uint8)
+                outside = (np.cumsum(arr == 34) + quotes) % 2 == 0
+                fields += int(np.count_nonzero((arr == ord(sep)) & outside))
+                quotes = (quotes + int(np.count_nonzero(arr == 34))) % 2
+            if end >= 0:
+                break
+    return fields
 
 
 def _read_jsonl(data: Any, compression: str | None) -> pd.DataFrame:
@@ -231,7 +276,7 @@ def parse_piece(data: bytes, fmt: str, *, ncols: int, delimiter: str | None) -> 
     Thread-safe (no ``warnings.catch_warnings``): the one row pandas would silently cut, a
     first row longer than the header, is looked for first (then ``ragged`` is True).
     """
-    sep = delimiter or {"csv": ",", "tsv": "\t", "txt": r"\s+"}[fmt]
+    sep = separator(fmt, delimiter)
     if _first_row_fields(data, sep) > ncols:
         return None, None, True
     try:
@@ -344,7 +389,7 @@ def piece_table(
     """The ``Table`` of a parsed piece whose first row is data row ``offset + 1`` of the file,
     or the error a whole-file read would give (rows and lines counted from the file's start)."""
     frame, error, ragged = parsed
-    sep = delimiter or {"csv": ",", "tsv": "\t", "txt": r"\s+"}[fmt]
+    sep = separator(fmt, delimiter)
     if isinstance(error, UnicodeDecodeError):
         try:  # pandas' offset is into its own buffer: find the byte in the piece
             bytes(data).decode("utf-8")

@@ -120,6 +120,9 @@ def corpus() -> dict[str, bytes | None]:
         ),
         # -- bombs (memory): small files that unfold into far more
         "bomb.csv.gz": gzip.compress(csv("pred,target", *["0,0"] * 2_500_000), mtime=0),  # 10 KB -> 10 MB
+        "wide_header.csv.gz": gzip.compress(csv(",".join(["x"] * 100_001), ",".join(["0"] * 100_001)), mtime=0),  # 100,001 columns
+        "long_cell.csv": csv("pred,target", "0.5,0", "-1," + "x" * 10_000),  # echoed cut short in the error line
+        "long_group.csv": csv("pred,target,w,g", "1,2,1,a", "1,2,0," + "g" * 10_000),
         # -- not a file
         "dir.npy": None,
     }
