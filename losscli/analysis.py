@@ -386,18 +386,33 @@ class Groups:
             self._table(k, stats[1].shape[1]).fold(gi, *stats)
         return gi
 
-    def put(self, key: tuple, cell: Cell) -> None:
-        """Merge one group's ``Cell`` in (a state being loaded or merged)."""
-        (i,) = self._indices([key])
-        self.counts[i] += cell.rows
-        for k, s in cell.summaries.items():
-            self._table(k, len(s.sums)).fold(
-                np.array([i]), np.array([s.n]), s.sums[None, :], s.comp[None, :], np.array([s.mean_l]),
-                np.array([s.m2]), np.array([s.min]), np.array([s.max]),
+    def put(self, cells: list[tuple[tuple, Cell]]) -> None:
+        """Merge groups' ``Cell``s in (a state being loaded), each key's summaries at once."""
+        first: list[tuple[tuple, Cell]] = []
+        again: list[tuple[tuple, Cell]] = []
+        seen: set[tuple] = set()
+        for item in cells:
+            (again if item[0] in seen else first).append(item)
+            seen.add(item[0])
+        if again:  # a key given twice: merged one batch at a time
+            self.put(first)
+            self.put(again)
+            return
+        gi = self._indices([key for key, _ in cells])
+        self.counts[gi] += np.array([cell.rows for _, cell in cells], dtype=np.int64)
+        for k in dict.fromkeys(k for _, cell in cells for k in cell.summaries):
+            have = [(i, cell.summaries[k]) for i, (_, cell) in zip(gi, cells) if k in cell.summaries]
+            rows = [s for _, s in have]
+            if len({len(s.sums) for s in rows}) > 1:
+                raise InputError(f"The groups of a state disagree on the width of '{k}'.")
+            self._table(k, len(rows[0].sums)).fold(
+                np.array([i for i, _ in have], dtype=np.intp), np.array([s.n for s in rows], dtype=np.int64),
+                np.stack([s.sums for s in rows]), np.stack([s.comp for s in rows]), np.array([s.mean_l for s in rows]),
+                np.array([s.m2 for s in rows]), np.array([s.min for s in rows]), np.array([s.max for s in rows]),
             )  # fmt: skip
-        if cell.ratio or cell.boot:
-            mine = self.cell(key)
-            mine.merge(Cell(0, {}, cell.ratio, cell.boot))
+        for key, cell in cells:
+            if cell.ratio or cell.boot:
+                self.cell(key).merge(Cell(0, {}, cell.ratio, cell.boot))
 
     def merge(self, other: "Groups") -> "Groups":
         """Add another accumulator's groups (its tables row by row, vectorized)."""
@@ -589,8 +604,7 @@ class Analysis:
         self.ranges = [list(r) for r in state.get("ranges", [])]
         self.overall = Cell.from_state(state.get("overall", {}))
         self.groups = Groups(self.options.max_groups)
-        for g in state.get("groups", []):
-            self.groups.put(tuple(g["key"]), Cell.from_state(g))
+        self.groups.put([(tuple(g["key"]), Cell.from_state(g)) for g in state.get("groups", [])])
         for label, t in state.get("top", {}).items():
             self.top[label].load(t)
         return self
