@@ -309,6 +309,24 @@ def test_the_width_limit_counts_fields_as_the_parser_does():
     assert first_line_fields(b"x " * 300_000 + b"x", r"\s+", 100_000) > 100_000  # cut across 1 MB blocks, counted once
 
 
+def test_the_width_check_never_reads_a_pipe_given_by_path(cli, files):
+    # a named pipe (as <(cat file) gives) can be read once: the header check must leave it to the parser
+    import os
+    import threading
+
+    os.mkfifo(files.root / "p.fifo")
+
+    def feed():
+        with open(files.root / "p.fifo", "w") as fh:
+            fh.write("pred,target\n1,2\n3,3\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    result = cli("eval", "p.fifo:csv", "-l", "mse", "-b", "--no-hash")
+    writer.join()
+    assert (result.exit_code, result.stdout) == (0, "0.5\n")  # ((1-2)^2 + 0) / 2
+
+
 def test_jsonl_and_parquet_wider_than_the_limit(cli, corpus, monkeypatch):
     # the limit, lowered to 2 columns here, applies to JSONL (after parsing) and Parquet (footer)
     import pyarrow as pa

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import threading
 import warnings
@@ -130,7 +131,12 @@ def first_line_fields(source: Any, sep: str, limit: int) -> int:
     if sep != r"\s+" and len(sep) != 1:
         return 0
     try:
-        fh = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb")  # noqa: SIM115
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            fh = io.BytesIO(source)
+        elif os.path.isfile(source):  # never a pipe (/dev/fd/N): what is read here would be lost to the parser
+            fh = open(source, "rb")  # noqa: SIM115
+        else:
+            return 0
     except (OSError, TypeError, ValueError):
         return 0  # the read itself reports it
     fields, quotes, gap, started = 0, 0, True, False
