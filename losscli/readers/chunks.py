@@ -229,33 +229,20 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter
         return cls(source, LazyTable(stream), None, info)
     stdin = None
     if source.fmt == "npy" and (source.compression is not None or "-" in paths):
-        parts = []  # read front to back (``_Pipe``)
-        for path in paths:
-            pipe = _Pipe(path, source.compression, hash_inputs and path == "-")
-            part = pipe.part()
-            if path == "-":
-                if part is None:  # a header this stream does not take: stdin read whole here
-                    array = read_npy(pipe.rest(), pipe.where)
-                    info.update(shape=list(array.shape), dtype=str(array.dtype))
-                    digest = pipe.close()
-                    if hash_inputs:
-                        info["sha256"] = digest
-                    return cls(source, None, array, info)
-                stdin = pipe
-            else:
-                pipe.close(drain=False)  # reopened when its rows are read: one file open at a time
-            if part is None:
-                return None
-            parts.append(part)
+        parts, stdin = _piped_parts(paths, source.compression, hash_inputs)
+        if parts is None and stdin is not None:  # stdin with a header this stream does not take: read whole here
+            array = read_npy(stdin.rest(), stdin.where)
+            info.update(shape=list(array.shape), dtype=str(array.dtype))
+            digest = stdin.close()
+            if hash_inputs:
+                info["sha256"] = digest
+            return cls(source, None, array, info)
     elif source.fmt not in ("npy", "npz") or source.compression is not None or "-" in paths:
         return None
     else:
-        parts = []
-        for path in paths:
-            part = _npy_part(path, source.fmt, key or source.key)
-            if part is None:
-                return None
-            parts.append(part)
+        parts = [_npy_part(path, source.fmt, key or source.key) for path in paths]
+    if parts is None or None in parts:
+        return None
     tails = {p.shape[1:] for p in parts}
     if len(tails) > 1:
         raise InputError(f"The files of {source.where} have different shapes: {sorted(tails)}.")
@@ -445,6 +432,24 @@ class _NpyPart:
     @property
     def piped(self) -> bool:
         return self.path == "-" or self.compression is not None
+
+
+def _piped_parts(paths: list[str], compression: str | None, hash_inputs: bool) -> tuple[list[_NpyPart] | None, "_Pipe | None"]:
+    """The parts of NPY inputs read front to back (``_Pipe``: stdin, compressed files) from
+    their headers, and stdin's open ``_Pipe`` (if stdin is one); None for the parts when a
+    header is not one such a stream takes."""
+    parts, stdin = [], None
+    for path in paths:
+        pipe = _Pipe(path, compression, hash_inputs and path == "-")
+        part = pipe.part()
+        if path == "-":
+            stdin = pipe
+        else:
+            pipe.close(drain=False)  # reopened when its rows are read: one file open at a time
+        if part is None:
+            return None, stdin
+        parts.append(part)
+    return parts, stdin
 
 
 def _npy_part(path: str, fmt: str, key: str | None) -> _NpyPart | None:
