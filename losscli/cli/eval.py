@@ -82,7 +82,7 @@ def eval_command(
     max_groups: so.MaxGroups = None,
     top_k: so.TopK = 0,
     row_offset: so.RowOffset = 0,
-    chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, metavar="N", help="Read and evaluate about N rows at a time: memory stays bounded whatever the input size (streaming is automatic above 16 MB of input). Results do not depend on N.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
+    chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, metavar="N", help="Read and evaluate about N rows at a time: memory stays bounded whatever the input size (streaming is automatic above 16 MB of input, and for stdin and compressed inputs). Results do not depend on N.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
     emit_state: Annotated[Optional[str], typer.Option("--emit-state", metavar="FILE", help="Also write the mergeable state (JSON) of this evaluation, for 'losscli merge' of shards.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="local: evaluate in this process; dask: map the evaluation over partitions of the inputs (Parquet row groups, CSV byte ranges, NPY row ranges) on a Dask cluster and merge their states (needs the 'dask' extra). Same report.", rich_help_panel=PERFORMANCE)] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="With --engine dask: the Dask scheduler to use (e.g. tcp://10.0.0.5:8786; its workers must see the input files at the same paths). Default: a local cluster in this process.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
