@@ -575,11 +575,6 @@ def test_labels_with_the_dask_engine_are_a_usage_error(cli, files):
 # tests/test_memory.py::test_a_large_csv_on_stdin_streams_in_bounded_memory.)
 
 
-def _report(result) -> dict:
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_stdin_csv_is_streamed_with_the_digest_of_its_bytes(cli, files, monkeypatch):
     from losscli.readers import chunks
 
