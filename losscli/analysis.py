@@ -31,6 +31,8 @@ from losscli.errors import InputError, UsageError
 from losscli.reductions import Summary, _two_sum
 from losscli.stats import CI_METHODS, RatioMoments, analytic_interval, ci_object
 
+MAX_N_BOOT = 100_000  # bootstrap replicates: each costs a row of weights per 256-row block and a sum per loss
+MAX_ROW_OFFSET = 2**53 - 1  # row numbers stay exact in float64 and in JSON states
 GROUP_PREFIX = "@group:"  # side arrays passed to Accumulator.update with the role arrays
 MAX_GROUPS = 100_000  # default of --max-groups: an id column given to -g must not exhaust memory
 ID_KEY = "@id"
@@ -54,14 +56,19 @@ class AnalysisOptions:
             raise UsageError(f"Invalid --ci '{self.ci}'. Expected one of: {', '.join(CI_METHODS)}.")
         if not 0.0 < self.ci_level < 1.0:
             raise UsageError(f"--ci-level must be between 0 and 1 (exclusive), got {self.ci_level}.")
-        if self.n_boot < 1:
-            raise UsageError(f"--n-boot must be at least 1, got {self.n_boot}.")
+        if not 0.5 < 0.5 + self.ci_level / 2.0 < 1.0:  # the interval's quantile, as a float
+            raise UsageError(
+                f"--ci-level {self.ci_level!r} is too close to {round(self.ci_level)}: the quantile (1 + level) / 2 rounds to "
+                f"{0.5 + self.ci_level / 2.0!r}; use e.g. 0.95 (at most 0.9999999999999998)."
+            )
+        if not 1 <= self.n_boot <= MAX_N_BOOT:
+            raise UsageError(f"--n-boot must be an integer from 1 to {MAX_N_BOOT:,}, got {self.n_boot}.")
         if not 0 <= self.seed < 2**64:
             raise UsageError(f"--seed must be an integer in [0, 2**64), got {self.seed}.")
         if self.top_k < 0:
             raise UsageError(f"--top-k must be >= 0, got {self.top_k}.")
-        if self.row_offset < 0:
-            raise UsageError(f"--row-offset must be >= 0, got {self.row_offset}.")
+        if not 0 <= self.row_offset <= MAX_ROW_OFFSET:
+            raise UsageError(f"--row-offset must be an integer from 0 to 2**53 - 1 ({MAX_ROW_OFFSET}), got {self.row_offset}.")
         if self.max_groups < 1:
             raise UsageError(f"--max-groups must be at least 1, got {self.max_groups}.")
 

@@ -36,7 +36,7 @@ KEYS: dict[str, tuple[str, str | None, str, Any]] = {
     "seed": ("seed", "LOSSCLI_SEED", "int", (0, 2**63 - 1)),
     "ci": ("ci", "LOSSCLI_CI", "choice", ("analytic", "bootstrap")),
     "ci_level": ("ci_level", "LOSSCLI_CI_LEVEL", "float", (0.0, 1.0)),
-    "n_boot": ("n_boot", "LOSSCLI_N_BOOT", "int", (1, 10**7)),
+    "n_boot": ("n_boot", "LOSSCLI_N_BOOT", "int", (1, 100_000)),  # = analysis.MAX_N_BOOT (a test keeps them equal)
     "group_by": ("group_by", "LOSSCLI_GROUP_BY", "str", None),
     "top_k": ("top_k", "LOSSCLI_TOP_K", "int", (0, 10**6)),
     "pred_col": ("pred_col", "LOSSCLI_PRED_COL", "str", None),

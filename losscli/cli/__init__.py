@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from losscli._version import __version__
-from losscli.cli import compare, describe, eval as eval_cmd, gate, inspect, list_losses, merge
+from losscli.cli import _encoding, compare, describe, eval as eval_cmd, gate, inspect, list_losses, merge
 from losscli.cli._app import App
 from losscli.cli._config import install_envvars
 from losscli.cli._options import protect_stdin
@@ -41,6 +41,7 @@ class _Group(TyperGroup):
         verbose = any(a in ("-v", "--verbose") for a in argv[:end])
         argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
         on_term = _terminate_as_exception()
+        _encoding.install()  # stdout/stderr that cannot encode ↓: ASCII look-alikes, never a crash
         try:
             install_envvars(self)  # LOSSCLI_* for the configurable options (losscli.config.KEYS)
             rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)

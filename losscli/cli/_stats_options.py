@@ -27,7 +27,7 @@ CI = Annotated[
     ),
 ]
 CILevel = Annotated[float, typer.Option("--ci-level", help="Confidence level of --ci, in (0, 1).", rich_help_panel=STATS)]
-NBoot = Annotated[int, typer.Option("--n-boot", min=1, help="Bootstrap replicates.", rich_help_panel=STATS)]
+NBoot = Annotated[int, typer.Option("--n-boot", min=1, help="Bootstrap replicates (at most 100,000).", rich_help_panel=STATS)]
 Seed = Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, help="Seed of the bootstrap and permutation tests (recorded in the report).", rich_help_panel=STATS)]
 GroupBy = Annotated[
     Optional[str],
@@ -49,7 +49,7 @@ RowOffset = Annotated[
         metavar="N",
         min=0,
         help="Rows before this input when it is one shard of a larger one: its bootstrap weights and row numbers then "
-        "match a single run (for 'losscli merge').",
+        "match a single run (for 'losscli merge'). An integer below 2**53.",
         rich_help_panel=STATS,
     ),
 ]

@@ -111,6 +111,7 @@ def eval_command(
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     losses = resolve_losses(loss)
     label_map = LabelMap.from_flags(classes, pos_label)
+    AnalysisOptions(ci.value if ci else None, ci_level, n_boot, seed, top_k, (), row_offset)  # flag values checked before any file is read
     gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value)
     if plot_path is not None:
         from losscli.render.plot import check as check_plot
