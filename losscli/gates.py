@@ -38,11 +38,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from losscli._jsonfile import read_json
 from losscli.errors import InputError, LossCliError, UsageError
+from losscli.report import gate_outcome as outcome
 
 OPERATORS = ("<=", ">=", "<", ">")
 FORMS = "LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER with OP one of <, <=, >, >= (e.g. mse<=0.02, ce<=base*1.02)"
@@ -56,13 +57,15 @@ MIN_PERMUTATIONS = 999
 @dataclass(frozen=True)
 class Gate:
     """One parsed gate: ``label op threshold``; ``base_op`` is None for an absolute threshold,
-    ``""`` for ``base`` alone, else ``+``, ``-`` or ``*`` applied with ``number``."""
+    ``""`` for ``base`` alone, else ``+``, ``-`` or ``*`` applied with ``number``. ``where`` names
+    where it was given (``--fail-if``, ``LOSSCLI_FAIL_IF`` or a config file's ``fail_if``)."""
 
     expr: str
     label: str
     op: str
     number: float | None
     base_op: str | None = None
+    where: str = field(default="--fail-if", repr=False, compare=False)
 
     @property
     def relative(self) -> bool:
@@ -89,7 +92,7 @@ class Gate:
         return "greater" if self.op.startswith("<") else "less"
 
     def with_label(self, label: str) -> "Gate":
-        return Gate(self.expr, label, self.op, self.number, self.base_op)
+        return replace(self, label=label)
 
 
 def parse_gate(text: str, where: str = "--fail-if") -> Gate:
@@ -126,16 +129,16 @@ def parse_gate(text: str, where: str = "--fail-if") -> Gate:
     if not rhs:
         raise bad("no threshold after the operator.")
     if _NUMBER.fullmatch(rhs):
-        return Gate(expr, label, op, _finite(float(rhs), rhs, bad))
+        return Gate(expr, label, op, _finite(float(rhs), rhs, bad), where=where)
     m = _BASE.fullmatch(rhs)
     if m and rhs[:4].lower() == "base":
         base_op, num = m.group(1), m.group(2)
         if base_op is None:
-            return Gate(expr, label, op, None, "")
+            return Gate(expr, label, op, None, "", where=where)
         num = num.strip()
         if not _NUMBER.fullmatch(num):
             raise bad(f"'{num}' after 'base{base_op}' is not a number.")
-        return Gate(expr, label, op, _finite(float(num), num, bad), base_op)
+        return Gate(expr, label, op, _finite(float(num), num, bad), base_op, where=where)
     raise bad(f"threshold '{rhs}' is neither a number nor base[+|-|*]NUMBER.")
 
 
@@ -149,7 +152,7 @@ def parse_gates(texts: Sequence[str], where: str = "--fail-if") -> list[Gate]:
     return [parse_gate(t, where) for t in texts]
 
 
-def match_labels(gates: Sequence[Gate], labels: Sequence[str], where: str = "--fail-if") -> list[Gate]:
+def match_labels(gates: Sequence[Gate], labels: Sequence[str], where: str | None = None) -> list[Gate]:
     """Resolve each gate's label to one of ``labels`` (the computed losses); a gate naming a
     loss that is not computed is a ``UsageError`` listing what is."""
     out = []
@@ -158,7 +161,7 @@ def match_labels(gates: Sequence[Gate], labels: Sequence[str], where: str = "--f
         if found is None:
             computed = ", ".join(labels) if labels else "none"
             raise UsageError(
-                f"{where} '{g.expr}' names loss '{g.label}', which is not computed; computed: {computed}. "
+                f"{where or g.where} '{g.expr}' names loss '{g.label}', which is not computed; computed: {computed}. "
                 f"Add -l {g.label} or gate one of those."
             )
         out.append(g.with_label(found))
@@ -283,7 +286,15 @@ def evaluate(
     if math.isnan(v):
         entry["note"] = "the value is nan"
     entry["passed"] = bool(passed)
+    entry["status"] = "pass" if passed else "fail"
     return entry
+
+
+def skipped(gate: Gate, reason: str) -> dict[str, Any]:
+    """The JSON entry of a gate that was not checked (``status`` skipped, ``passed`` null)."""
+    threshold = None if gate.relative else _j(gate.number)
+    return {"expr": gate.expr, "label": gate.label, "op": gate.op, "value": None, "threshold": threshold,
+            "passed": None, "status": "skipped", "note": reason, "from": gate.where}  # fmt: skip
 
 
 def describe_failure(entry: Mapping[str, Any]) -> str:
@@ -297,7 +308,7 @@ def describe_failure(entry: Mapping[str, Any]) -> str:
 
 
 def status(entries: Sequence[Mapping[str, Any]]) -> str:
-    return "pass" if all(e["passed"] for e in entries) else "fail"
+    return "fail" if any(outcome(e) == "fail" for e in entries) else "pass"
 
 
 def _j(v: float | None) -> Any:

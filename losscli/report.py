@@ -138,3 +138,19 @@ def _json_value(v: Any) -> Any:
     if isinstance(v, tuple):
         return [_json_value(x) for x in v]
     return v
+
+
+def gate_outcome(entry: Any) -> str:
+    """A ``gates[]`` entry's ``pass``, ``fail`` or ``skipped`` (entries without ``status``, as in
+    older reports, go by ``passed``)."""
+    state = entry.get("status")
+    if state in ("pass", "fail", "skipped"):
+        return state
+    return "pass" if entry.get("passed") else "fail"
+
+
+def gate_tally(entries: Any) -> str:
+    """``1 of 2 passed`` (``, 1 skipped`` when some gates were not checked)."""
+    states = [gate_outcome(e) for e in entries]
+    checked = len(states) - states.count("skipped")
+    return f"{states.count('pass')} of {checked} passed" + (f", {states.count('skipped')} skipped" if checked != len(states) else "")

@@ -32,8 +32,8 @@ def test_passing_gates(cli, files):
     rep = run_json(cli("eval", "xy.csv", "-l", "mse", "-l", "mae", "--fail-if", "mse<=3.375", "--fail-if", "mae<2", "-f", "json"))
     assert rep["status"] == "pass"
     assert rep["gates"] == [
-        {"expr": "mse<=3.375", "label": "mse", "op": "<=", "value": 3.375, "threshold": 3.375, "passed": True},
-        {"expr": "mae<2", "label": "mae", "op": "<", "value": 1.5, "threshold": 2.0, "passed": True},
+        {"expr": "mse<=3.375", "label": "mse", "op": "<=", "value": 3.375, "threshold": 3.375, "passed": True, "status": "pass"},
+        {"expr": "mae<2", "label": "mae", "op": "<", "value": 1.5, "threshold": 2.0, "passed": True, "status": "pass"},
     ]
     assert rep["config"]["fail_if"] == ["mse<=3.375", "mae<2"] and rep["config"]["gate_mode"] == "fail"
 
@@ -124,7 +124,7 @@ def test_baseline_report_relative_gates(cli, files):
     )
     assert rep["gates"][0] == {
         "expr": "mse<=base*1.02", "label": "mse", "op": "<=", "value": 3.375, "threshold": 3.375 * 1.02,
-        "base": 3.375, "baseline": "old.json", "passed": True,
+        "base": 3.375, "baseline": "old.json", "passed": True, "status": "pass",
     }
     assert rep["config"]["baseline"] == "old.json"
 

@@ -121,7 +121,7 @@ def test_evaluate_entries():
     g = G.parse_gate("mse<=base*2")
     assert G.evaluate(g, 3.0, 1.0, baseline="old.json") == {
         "expr": "mse<=base*2", "label": "mse", "op": "<=", "value": 3.0, "threshold": 2.0,
-        "base": 1.0, "baseline": "old.json", "passed": False,
+        "base": 1.0, "baseline": "old.json", "passed": False, "status": "fail",
     }
     nan = G.evaluate(G.parse_gate("mse<=1"), math.nan)
     assert nan["passed"] is False and nan["value"] == "nan" and nan["note"] == "the value is nan"

@@ -27,7 +27,7 @@ ALLOWED = {
     "_blocked": {"losses", "reductions", "_threads", "_kernels"},  # the engine's fast path: blocks on two threads; _kernels: the compiled one-pass kernels (C, no imports)
     "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_blocked"},
     "engine_dask": {"engine", "readers", "errors"},  # --engine dask: Accumulator states over partitions, merged
-    "gates": {"losses", "errors", "_jsonfile"},  # gate grammar, matching, paired test (numpy, lazily)
+    "gates": {"losses", "errors", "_jsonfile", "report"},  # gate grammar, matching, paired test (numpy, lazily)
     "config": {"errors"},  # TOML config files (stdlib tomllib)
     "labels": {"errors"},  # --classes / --pos-label: target labels to class indices or 0/1
     "readers": {"readers", "errors", "_threads", "_prefetch"},

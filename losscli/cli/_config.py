@@ -91,6 +91,13 @@ def file_config(ctx: typer.Context) -> config.FileConfig:
     return ctx.meta.get(_META, {}).get("file") or config.FileConfig()
 
 
+def source(ctx: typer.Context, param: str) -> str | None:
+    """Where ``param``'s value came from: COMMANDLINE, ENVIRONMENT, DEFAULT_MAP (the config
+    file), DEFAULT, or None."""
+    src = ctx.get_parameter_source(param)
+    return getattr(src, "name", None)
+
+
 def where(ctx: typer.Context, param: str, flag: str) -> str:
     """How to name a setting in a message: the flag, or the config key and file it came from."""
     src = ctx.get_parameter_source(param)
@@ -105,8 +112,9 @@ def where(ctx: typer.Context, param: str, flag: str) -> str:
 
 def echo(ctx: typer.Context, **effective: Any) -> dict[str, Any]:
     """The effective configuration for ``report.config``: each config key's value (``effective``
-    overrides, e.g. the resolved output format), where non-default values came from, and the
-    config file read (None when there was none)."""
+    overrides, e.g. the resolved output format), where non-default values came from, the
+    config file read (None when there was none) and the keys whose values it set
+    (``config_keys``, listed in every human-readable output)."""
     out: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key, (param, *_rest) in config.KEYS.items():
@@ -121,7 +129,10 @@ def echo(ctx: typer.Context, **effective: Any) -> dict[str, Any]:
         if src is not None and src.name in _SOURCES:
             sources[key] = _SOURCES[src.name]
     cfg = file_config(ctx)
+    if "fail_if" in cfg.values and sources.get("fail_if") in ("flag", "env"):
+        sources["fail_if"] = "file+" + sources["fail_if"]  # flags add to the file's gates
     out["config_file"] = cfg.path
+    out["config_keys"] = [k for k in config.KEYS if k in cfg.values and sources.get(k, "").startswith("file")]
     out["sources"] = sources
     return out
 

@@ -22,6 +22,7 @@ import typer
 from losscli import gates as G
 from losscli.cli import _config
 from losscli.errors import InputError, UsageError
+from losscli.report import gate_tally
 
 
 @dataclass
@@ -34,6 +35,7 @@ class GatePlan:
     significant: bool = False
     alpha: float = 0.05
     seed: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # config gates not checked (entries)
 
     @property
     def needs_per_sample(self) -> bool:
@@ -59,20 +61,19 @@ def plan(
     reduction: str,
 ) -> GatePlan | None:
     """Parse and check the gates against the requested losses, before any input is read."""
-    where = _config.where(ctx, "fail_if", "--fail-if")
     alpha_given = _given(ctx, "alpha")
-    if not fail_if:
+    top, terms = all_labels(losses)
+    parsed, skipped = gates_in_force(ctx, fail_if, top + terms, baseline=baseline)
+    if not parsed:
         for flag, used in (("--baseline", baseline is not None), ("--significant", significant), ("--alpha", alpha_given)):
             if used:
                 raise UsageError(f"{flag} is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
-        return None
-    top, terms = all_labels(losses)
-    parsed = G.match_labels(G.parse_gates(fail_if, where), top + terms, where)
+        return GatePlan([], mode=gate_mode, skipped=skipped) if skipped else None
     if reduction == "none":
-        raise UsageError(f"{where} compares headline values, but --reduction none has none; use mean or sum.")
+        raise UsageError(f"{parsed[0].where} compares headline values, but --reduction none has none; use mean or sum.")
     relative = [g for g in parsed if g.relative]
     if relative and baseline is None:
-        raise UsageError(f"{where} '{relative[0].expr}' compares with base; pass --baseline REPORT.json (or the baseline's prediction file).")
+        raise UsageError(f"{relative[0].where} '{relative[0].expr}' compares with base; pass --baseline REPORT.json (or the baseline's prediction file).")
     if baseline is not None and not relative:
         raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
     if significant and baseline is None:
@@ -81,7 +82,7 @@ def plan(
         raise UsageError("--alpha is the level of --significant; pass --significant too.")
     if not 0 < alpha < 1:
         raise UsageError(f"--alpha must be between 0 and 1, got {alpha:g}.")
-    out = GatePlan(parsed, mode=gate_mode, baseline=baseline, significant=significant, alpha=alpha, seed=_seed(ctx))
+    out = GatePlan(parsed, mode=gate_mode, baseline=baseline, significant=significant, alpha=alpha, seed=_seed(ctx), skipped=skipped)
     if baseline is not None:
         out.baseline_is_report = baseline.lower().endswith(".json")
         if out.baseline_is_report:
@@ -97,6 +98,34 @@ def plan(
                     raise UsageError(f"--significant tests whole losses; '{in_terms[0].label}' is a term of a combination.")
             _check_file(baseline)  # a missing file or unknown format fails now, not after the main read
     return out
+
+
+def gates_in_force(ctx: typer.Context, fail_if: Sequence[str], labels: Sequence[str], *, baseline: str | None = None) -> tuple[list[G.Gate], list[dict[str, Any]]]:
+    """The gates to check, matched to ``labels``, and the entries of config gates skipped.
+
+    The config file's ``fail_if`` always applies; ``--fail-if`` flags (or ``LOSSCLI_FAIL_IF``)
+    add to it. A config gate belongs to the config's losses: when the command line chose the
+    losses (``-l`` or ``LOSSCLI_LOSSES``) and the gate's loss is not among them, or the gate
+    compares with ``base`` and no ``--baseline`` was given, it is skipped (listed, never silent)
+    instead of stopping the run. A gate given on the command line must always be checkable.
+    """
+    cfg = _config.file_config(ctx)
+    file_where = f"'fail_if' in {cfg.where}"
+    own = [] if _config.source(ctx, "fail_if") == "DEFAULT_MAP" else list(fail_if)
+    chosen_here = _config.source(ctx, "loss") in ("COMMANDLINE", "ENVIRONMENT")
+    gates: list[G.Gate] = []
+    skipped: list[dict[str, Any]] = []
+    for g in G.parse_gates(cfg.values.get("fail_if", ()), file_where):
+        if chosen_here and G.find_label(g.label, labels) is None:
+            skipped.append(G.skipped(g, f"{g.label} is not computed (the command line chose the losses: {', '.join(labels)})"))
+        elif g.relative and baseline is None:
+            skipped.append(G.skipped(g, "it compares with base and no --baseline was given"))
+        else:
+            gates.extend(G.match_labels([g], labels))
+    seen = {g.expr for g in gates}
+    own_where = _config.where(ctx, "fail_if", "--fail-if")
+    gates += [g for g in G.match_labels(G.parse_gates(own, own_where), labels) if g.expr not in seen]
+    return gates, skipped
 
 
 def _check_file(text: str) -> None:
@@ -189,7 +218,7 @@ def complete(
     if gp is None or not gp.significant:
         cfg.pop("alpha", None)  # only meaningful with --significant
     if gp is not None:
-        cfg.update(baseline=gp.baseline)
+        cfg.update(baseline=gp.baseline, fail_if=[g.expr for g in gp.gates] + [e["expr"] for e in gp.skipped])
         if gp.significant:
             cfg.update(significant=True, alpha=gp.alpha, seed=gp.seed)
     report = dataclasses.replace(report, config=cfg)
@@ -235,6 +264,7 @@ def decide(
                 alpha=gp.alpha if gp.significant else None,
             )
         )
+    entries += gp.skipped
     return dataclasses.replace(report, gates=tuple(entries), status=G.status(entries))
 
 
@@ -245,17 +275,26 @@ def print_gates(console: Any, report: Any, precision: int) -> None:
     from losscli.render.rich_table import print_table
     from losscli.render.terminal import gates_table
 
-    failed = sum(not g["passed"] for g in report.gates)
-    console.print(f"gates: {len(report.gates) - failed} of {len(report.gates)} passed", highlight=False)
+    console.print(f"gates: {gate_tally(report.gates)}", highlight=False, markup=False)
     print_table(console, gates_table(report.gates, precision, report.config.get("gate_mode", "fail")))
 
 
-def finish(entries: Sequence[Mapping[str, Any]], mode: str) -> int:
-    """One stderr line per failed gate; the exit code (1 on a failure unless ``mode`` is warn)."""
-    failed = [e for e in entries if not e["passed"]]
+def finish(entries: Sequence[Mapping[str, Any]], mode: str, mode_from: str = "--gate-mode warn") -> int:
+    """One stderr line per failed or skipped gate; the exit code (1 on a failure unless ``mode``
+    is warn, which ``mode_from`` names: the flag or the config file that set it)."""
+    failed = [e for e in entries if G.outcome(e) == "fail"]
+    for e in entries:
+        if G.outcome(e) == "skipped":
+            print(f"Note: gate {e['expr']} ({e.get('from', '--fail-if')}) skipped: {e.get('note', 'not checked')}.", file=sys.stderr)
     for e in failed:
         if mode == "warn":
-            print(f"Warning: gate failed (--gate-mode warn): {G.describe_failure(e)}", file=sys.stderr)
+            print(f"Warning: gate failed ({mode_from}): {G.describe_failure(e)}", file=sys.stderr)
         else:
             print(f"Gate failed: {G.describe_failure(e)}", file=sys.stderr)
     return 1 if failed and mode != "warn" else 0
+
+
+def mode_source(ctx: typer.Context) -> str:
+    """How to name where ``--gate-mode warn`` came from in the warning line."""
+    where = _config.where(ctx, "gate_mode", "--gate-mode")
+    return "--gate-mode warn" if where == "--gate-mode" else f"warn set by {where}"

@@ -194,7 +194,7 @@ def eval_command(
     _emit(report, fmt_name, output, precision)
     _extras.after_report(report, values, hist=hist, plot_path=plot_path, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
     if gate_plan is not None:
-        raise typer.Exit(_gating.finish(report.gates, gate_plan.mode))
+        raise typer.Exit(_gating.finish(report.gates, gate_plan.mode, _gating.mode_source(ctx)))
 
 
 def _check_align(align: Align, engine: Engine, chunk_rows: int | None, gate_plan) -> None:
@@ -305,7 +305,7 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
     if fmt_name == "table":
         from rich.console import Console
 
-        from losscli.render.rich_table import print_table, table
+        from losscli.render.rich_table import print_config_note, print_table, table
 
         from losscli.cli._extras import print_warnings
         from losscli.cli._gating import print_gates
@@ -313,6 +313,7 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
         if output is None:
             console = Console()
             print_table(console, table(report, precision))
+            print_config_note(console, report)
             _print_worst(console, report, precision)
             print_gates(console, report, precision)
             print_warnings(console, report)
@@ -320,6 +321,7 @@ def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
         with atomic_write(output) as fh:
             console = Console(file=fh, width=120, no_color=True, force_terminal=False)
             print_table(console, table(report, precision))
+            print_config_note(console, report)
             _print_worst(console, report, precision)
             print_gates(console, report, precision)
             print_warnings(console, report)

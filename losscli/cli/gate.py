@@ -52,18 +52,16 @@ def gate_command(
     from losscli.cli import _extras, _gating
 
     fmt_name = _format(fmt, ctx)
-    where = _config.where(ctx, "fail_if", "--fail-if")
-    if not fail_if:
+    if not fail_if and "fail_if" not in _config.file_config(ctx).values:
         raise UsageError("No gate given: pass --fail-if EXPR (e.g. --fail-if 'mse<=0.02'), or fail_if in the config file.")
-    parsed = G.parse_gates(fail_if, where)
-    relative = [g for g in parsed if g.relative]
-    if relative and baseline is None:
-        raise UsageError(f"{where} '{relative[0].expr}' compares with base; pass --baseline OLD.json.")
-    if baseline is not None and not relative:
-        raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
+    for g in G.parse_gates(fail_if, _config.where(ctx, "fail_if", "--fail-if")):  # the command line's gates, checked before reading
+        if g.relative and baseline is None:
+            raise UsageError(f"{g.where} '{g.expr}' compares with base; pass --baseline OLD.json.")
     data = G.load_report(report_path)
     values = G.report_values(data)
-    parsed = G.match_labels(parsed, list(values), where)
+    parsed, skipped = _gating.gates_in_force(ctx, fail_if, list(values), baseline=baseline)
+    if baseline is not None and not any(g.relative for g in parsed):
+        raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
     base: dict[str, float] = {}
     if baseline is not None:
         old = G.load_report(baseline, "Baseline report")
@@ -77,11 +75,14 @@ def gate_command(
         if value is None:
             raise InputError(f"{report_path} has no headline value for '{g.label}' (reduction none?); cannot check '{g.expr}'.")
         entries.append(G.evaluate(g, value, base.get(g.label), baseline=baseline))
+    entries += skipped
     data["gates"] = entries
     data["status"] = G.status(entries)
     config = data.setdefault("config", {})
     if isinstance(config, dict):
-        config.update(gate_mode=gate_mode.value, baseline=baseline, gated_by="losscli gate", fail_if=[g.expr for g in parsed])
+        echo = _config.echo(ctx)
+        config.update(gate_mode=gate_mode.value, baseline=baseline, gated_by="losscli gate", fail_if=[e["expr"] for e in entries])
+        config.update(config_file=echo["config_file"], config_keys=echo["config_keys"])
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     if write_report is not None:
         with atomic_write(write_report) as fh:
@@ -89,19 +90,26 @@ def gate_command(
     if fmt_name == "json":
         sys.stdout.write(text)
     elif fmt_name == "md":
+        from losscli.render.json_report import config_note, md_note
         from losscli.render.markdown import gates_markdown
 
-        sys.stdout.write(gates_markdown(entries, precision, gate_mode.value))
+        note = config_note(data.get("config") or {})
+        sys.stdout.write(gates_markdown(entries, precision, gate_mode.value) + (f"\n{md_note(note)}\n" if note else ""))
     else:
         from rich.console import Console
 
+        from losscli.render.json_report import config_note
         from losscli.render.rich_table import print_table
         from losscli.render.terminal import gates_table
 
-        print_table(Console(), gates_table(entries, precision, gate_mode.value))
+        console = Console()
+        print_table(console, gates_table(entries, precision, gate_mode.value))
+        note = config_note(data.get("config") or {})
+        if note:
+            console.print(note, markup=False, highlight=False, soft_wrap=True)
     if gh_summary:
         _extras.write_summary(data, precision)
-    raise typer.Exit(_gating.finish(entries, gate_mode.value))
+    raise typer.Exit(_gating.finish(entries, gate_mode.value, _gating.mode_source(ctx)))
 
 
 def _format(fmt: OutputFormat, ctx: typer.Context) -> str:

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from losscli.report import Report
 
@@ -75,9 +77,16 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
 
     worst = worst_markdown(report, precision)
     where = inputs_line(report.inputs)
+    note = config_note(report.config)
     text = "\n".join([head, rule, *lines]) + "\n" + (f"\n{where}\n" if where else "")
     warned = warnings_markdown(report.warnings)
-    return text + ("\n" + worst if worst else "") + ("\n" + warned if warned else "") + _gates_markdown(report, precision)
+    tail = _gates_markdown(report, precision) + (f"\n{md_note(note)}\n" if note else "")
+    return text + ("\n" + worst if worst else "") + ("\n" + warned if warned else "") + tail
+
+
+def md_note(note: str) -> str:
+    """The config note as one Markdown paragraph (no markup from the file name)."""
+    return "_" + note.replace("\\", "\\\\").replace("_", "\\_").replace("`", "\\`").replace("*", "\\*").replace("<", "&lt;").replace("\n", " ") + "_"
 
 
 def _gates_markdown(report: Report, precision: int | None) -> str:
@@ -111,6 +120,15 @@ def inputs_line(inputs: dict) -> str:
 def score_only(report: Report) -> str:
     """Bare headline values, one per line (full precision)."""
     return "".join(fmt_number(r.value, None) + "\n" for r in report.losses)
+
+
+def config_note(config: Mapping[str, Any]) -> str | None:
+    """``settings from pyproject.toml: fail_if, gate_mode`` when a config file set any value
+    (in CI the working tree's config is written by the pull request: it must be visible)."""
+    keys = config.get("config_keys") or []
+    if not keys:
+        return None
+    return f"settings from {config.get('config_file')}: {', '.join(map(str, keys))}"
 
 
 def arrow(direction: str) -> str:

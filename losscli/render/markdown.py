@@ -17,11 +17,12 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from losscli.render.json_report import arrow, fmt_number
+from losscli.render.json_report import arrow, config_note, fmt_number, md_note
+from losscli.report import gate_outcome as outcome, gate_tally as tally
 
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub's per-step summary limit
 TRUNCATED_NOTE = "\n> **Note:** summary truncated to fit GitHub's 1 MiB step-summary limit; the full results are in the JSON report (`--report FILE`).\n"
-PASS, FAIL, WARN = "✅ pass", "❌ fail", "⚠️ fail (warn)"
+PASS, FAIL, WARN, SKIPPED = "✅ pass", "❌ fail", "⚠️ fail (warn)", "➖ skipped"
 
 
 def _num(v: Any, precision: int | None) -> str:
@@ -46,7 +47,8 @@ def gates_markdown(entries: Sequence[Mapping[str, Any]], precision: int | None =
     rule = ["---", "---:", "---:"] + (["---:"] if with_base else []) + (["---:"] if with_p else []) + ["---"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
     for e in entries:
-        result = PASS if e["passed"] else (WARN if mode == "warn" else FAIL)
+        state = outcome(e)
+        result = SKIPPED if state == "skipped" else PASS if state == "pass" else (WARN if mode == "warn" else FAIL)
         if e.get("note"):
             result += f" ({e['note']})"
         cells = [f"`{e['expr']}`", _num(e.get("value"), precision), _num(e.get("threshold"), precision)]
@@ -121,13 +123,15 @@ def summary_markdown(report: Mapping[str, Any], precision: int | None = 6, mode:
     count = f"{used} rows" + (f" ({rows - used} dropped)" if isinstance(rows, int) and isinstance(used, int) and rows != used else "")
     parts = [f"### losscli: {icon} {status}" + (" (gate mode warn)" if mode == "warn" and status == "fail" else ""), ""]
     parts.append(" · ".join(x for x in (where, count if used is not None else "") if x) + "\n" if where or used is not None else "")
+    note = config_note(report.get("config") or {})
+    if note:
+        parts.append(md_note(note) + "\n")
     parts.append(losses_markdown(report, precision))
     if report.get("warnings"):
         parts.append(warnings_markdown(report["warnings"]))
     gates = report.get("gates") or []
     if gates:
-        failed = sum(not g["passed"] for g in gates)
-        parts.append(f"**Gates:** {len(gates) - failed} of {len(gates)} passed\n")
+        parts.append(f"**Gates:** {tally(gates)}\n")
         parts.append(gates_markdown(gates, precision, mode))
     groups = report.get("groups") or []
     if groups:

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci
-from losscli.render.json_report import STAT_FIELDS, arrow, fmt_number, inputs_line
+from losscli.render.json_report import STAT_FIELDS, arrow, config_note, fmt_number, inputs_line
 from losscli.report import Report
 
 
@@ -39,6 +39,13 @@ def table(report: Report, precision: int = 6) -> Table:
         cells = [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
         t.add_row(*group_cells(key, names, first), f"{label} {arrow(direction)}", *cells)
     return t
+
+
+def print_config_note(console: Console, report: Report) -> None:
+    """Under the table: the settings that came from a config file (nothing without one)."""
+    note = config_note(report.config)
+    if note:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 def print_table(console: Console, t: Table) -> None:

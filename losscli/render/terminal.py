@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from losscli.report import gate_outcome as outcome
 from losscli.render.json_report import arrow, fmt_number
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -32,7 +33,10 @@ def gates_table(entries: Sequence[Mapping[str, Any]], precision: int = 6, mode: 
         t.add_column(name, justify="right", no_wrap=True)
     t.add_column("result", no_wrap=True)
     for e in entries:
-        if e["passed"]:
+        state = outcome(e)
+        if state == "skipped":
+            result = Text("- skipped", style="dim")
+        elif state == "pass":
             result = Text("✓ pass", style="green")
         else:
             result = Text("! fail (warn)", style="yellow") if mode == "warn" else Text("✗ fail", style="bold red")
