@@ -14,10 +14,17 @@ statistic that numbers rows, or several inputs to align), a first round of tasks
 of every unit; otherwise each unit is evaluated from row 0 and, should it fail, re-read on the
 client with its true offset, which gives the in-process error message.
 
-Without ``--scheduler`` a ``LocalCluster`` of threads in this process is started (no dashboard,
-logging silenced); with an address, a ``Client`` connects to that scheduler, whose workers must
-have losscli installed and see the input files at the same absolute paths. Only this module
-imports dask.
+Without ``--scheduler`` a ``LocalCluster`` of threads in this process is started: its scheduler
+and worker talk over the in-process transport (no listening socket), their HTTP endpoints are
+bound to 127.0.0.1 on a random port, there is no dashboard, nothing probes the network for this
+host's address, and dask's logging is kept off stderr. With an address, a ``Client`` connects to
+that scheduler, whose workers must have losscli installed and see the input files at the same
+absolute paths. A Dask cluster runs pickled code and the client unpickles what it sends back:
+connect only to a cluster you trust.
+
+Failures of the cluster (nothing Dask at the address, a connection refused or timed out, a
+scheduler or worker lost mid-run) are exit 3 with one line; an exception in a task's own code is
+sent back as text and raised here as an internal error (exit 4). Only this module imports dask.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from losscli.engine import Accumulator, AnalysisOptions, rowwise
 from losscli.errors import InputError, LossCliError, UsageError
 
 INSTALL = "pip install 'losscli[dask]'"
+CONNECT_TIMEOUT = "10s"  # to reach a --scheduler (and get a Dask handshake back)
 
 
 def check_usage(losses: Any, *, gate_plan: Any = None, paths: list[str | None] = (), scheduler: str | None = None) -> None:
@@ -96,14 +104,13 @@ def evaluate(
         else:
             plan.check_rows(loaded.sources)
             parts = [("rows", lo, hi) for lo, hi in plan.partitions(chunk_rows)]
-        shared = client.scatter(job, hash=False)
-        futures = [client.submit(_task, shared, part, pure=False) for part in parts]
+        shared = _on_cluster(client.scatter, job, hash=False)
+        futures = [_on_cluster(client.submit, _task, shared, part, pure=False) for part in parts]
         done = 0
         in_file: dict[int, int] = {}
         try:
             for part, future in zip(parts, futures):
-                result = future.result()
-                future.release()
+                result = _result(future)
                 if "error" in result:
                     _raise(job, part, result, done, in_file)
                 acc.merge(Accumulator.from_state(result["state"]))
@@ -131,6 +138,36 @@ def _task(job: _Job, part: tuple) -> dict:
         return _evaluate(job, _read(job, part))
     except LossCliError as e:
         return {"error": str(e), "exit_code": e.exit_code}
+    except Exception as e:  # noqa: BLE001 - a bug in the task's code: sent back as text, raised by _result
+        return {"bug": f"{type(e).__name__}: {e}"}
+
+
+def _on_cluster(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """A client call (``scatter``, ``submit``): what the cluster raises is exit 3, one line."""
+    import asyncio
+
+    try:
+        return call(*args, **kwargs)
+    except LossCliError:
+        raise
+    except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001 - the cluster's failure, whatever its type
+        raise InputError(f"The Dask cluster failed during the evaluation: {_reason(e)}. Check the scheduler and its workers, then run again.") from None
+
+
+def _result(future: Any) -> dict:
+    """A task's result (its future released); a bug in the task's code is exit 4."""
+    result = _on_cluster(future.result)
+    future.release()
+    if "bug" in result:
+        raise RuntimeError(f"{result['bug']} (on a Dask worker)")
+    return result
+
+
+def _reason(e: BaseException) -> str:
+    """The exception's type and the first line of its message, cut to 160 characters."""
+    text = str(e).strip().splitlines()[0].rstrip(".") if str(e).strip() else ""
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _read(job: _Job, part: tuple, in_file: int = 0, base: int = 0) -> Any:
@@ -167,13 +204,12 @@ def _raise(job: _Job, part: tuple, result: dict, done: int, in_file: dict[int, i
 def _count(client: Any, plan: Any, sources: list[int]) -> None:
     """The rows of every unit of the CSV ``sources`` (tasks that parse them), into ``counts``."""
     units = [(s, u) for s in sources for u in range(len(plan.sources[s].units))]
-    shared = client.scatter(plan, hash=False)
-    futures = [client.submit(_count_task, shared, s, u, pure=False) for s, u in units]
+    shared = _on_cluster(client.scatter, plan, hash=False)
+    futures = [_on_cluster(client.submit, _count_task, shared, s, u, pure=False) for s, u in units]
     counts: dict[int, list[int]] = {s: [] for s in sources}
     try:
         for (s, u), future in zip(units, futures):
-            result = future.result()
-            future.release()
+            result = _result(future)
             if "error" in result:
                 source = plan.sources[s]
                 source.counts = counts[s] + [0] * (len(source.units) - len(counts[s]))
@@ -193,6 +229,8 @@ def _count_task(plan: Any, source: int, unit: int) -> dict:
         return {"rows": len(plan.sources[source].read_unit(unit, 0, 0))}
     except LossCliError as e:
         return {"error": str(e), "exit_code": e.exit_code}
+    except Exception as e:  # noqa: BLE001 - a bug: sent back as text, raised by _result
+        return {"bug": f"{type(e).__name__}: {e}"}
 
 
 def _needs_digests(loaded: Any, streams: list[Any]) -> bool:
@@ -233,22 +271,48 @@ def _client(scheduler: str | None):
     cluster = None
     try:
         if scheduler is None:
-            threads = max(1, min(4, os.cpu_count() or 1))
-            cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=threads, dashboard_address=None)
+            cluster = _local_cluster(distributed)
             client = distributed.Client(cluster, set_as_default=False)
         else:
             _check_address(scheduler)
-            try:
-                client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
-            except (OSError, TimeoutError, ValueError) as e:
-                raise InputError(f"Cannot connect to the Dask scheduler at {scheduler}: {e}") from None
+            client = _on_cluster(_connect, distributed, scheduler)
         try:
             yield client
         finally:
-            client.close()
+            with contextlib.suppress(Exception):  # a lost scheduler: closing cannot fail the run
+                client.close(timeout=5)
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(distributed: Any) -> Any:
+    """A LocalCluster of threads in this process that listens on nothing outside 127.0.0.1.
+
+    Scheduler and worker use the in-process transport, which names itself by this host's IP; left
+    to itself it finds that IP by a UDP "connect" to 8.8.8.8, so it is given 127.0.0.1 instead.
+    Their HTTP endpoints (always started; health and metrics) get 127.0.0.1 and a random port
+    rather than 8787 on every interface, and the dashboard stays off (the worker's flag only
+    matters when bokeh is installed).
+    """
+    from distributed.comm import inproc
+
+    if getattr(inproc.global_manager, "_ip", "set") is None:
+        inproc.global_manager._ip = "127.0.0.1"
+    threads = max(1, min(4, os.cpu_count() or 1))
+    return distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=threads, protocol="inproc://",
+        dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        worker_dashboard_address="127.0.0.1:0",
+    )  # fmt: skip
+
+
+def _connect(distributed: Any, scheduler: str) -> Any:
+    """A Client of the scheduler at ``scheduler``, or the exception that says why not."""
+    try:
+        return distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except Exception as e:  # noqa: BLE001 - e.g. MemoryError: a non-Dask service answered with garbage
+        raise InputError(f"Cannot connect to the Dask scheduler at {scheduler}: {_reason(e)}") from None
 
 
 def _distributed() -> Any:
@@ -275,10 +339,12 @@ def _check_address(address: str) -> None:
 
 
 def _quiet() -> None:
-    """Nothing from dask on stderr: its loggers silenced (errors reach the user as exit codes)."""
+    """Nothing from dask, tornado or asyncio on stderr (their tracebacks when a connection drops):
+    their loggers silenced; errors reach the user as one line and an exit code."""
     import logging
     import warnings
 
     warnings.filterwarnings("ignore", module=r"distributed(\..*)?$")
-    for name in ["distributed", *[n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]]:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    roots = ("distributed", "tornado", "asyncio")
+    for name in [*roots, *[n for n in logging.root.manager.loggerDict if n.startswith(tuple(r + "." for r in roots))]]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)

@@ -253,3 +253,125 @@ def test_ids_of_two_tables_are_checked_on_every_partition(cli, data, scheduler, 
     fails(cli("eval", *args), 3, message)
     fails(cli("eval", *args, "--engine", "dask", "--scheduler", scheduler), 3, message)
     both(cli, scheduler, "t.csv", "t.csv", "-p", "pred", "-y", "target", "-l", "mse", "--chunk-rows", "100")  # same ids: evaluated
+
+
+# ---------------------------------------------------------------------------- hardening
+# The local cluster stays on 127.0.0.1 and quiet; cluster failures are exit 3 with one line.
+
+_AUDIT = """
+import json, sys
+events = []
+def hook(event, args):
+    if event in ("socket.bind", "socket.connect", "socket.sendto"):
+        events.append([event, list(args[1])[:2] if isinstance(args[1], tuple) else str(args[1])])
+sys.addaudithook(hook)
+import atexit
+atexit.register(lambda: open("sockets.json", "w").write(json.dumps(events)))
+sys.argv = ["losscli", *sys.argv[1:]]
+from losscli.cli import app
+app(prog_name="losscli")
+"""
+
+
+def test_the_local_cluster_listens_only_on_loopback_and_probes_nothing(data, tmp_path):
+    """Every socket the run binds or connects (an audit hook in a real process) is 127.0.0.1 with a
+    random port: no 0.0.0.0/[::], no dashboard on 8787, no UDP 'connect' to 8.8.8.8; stderr stays empty."""
+    import subprocess
+
+    p = subprocess.run([sys.executable, "-c", _AUDIT, "eval", "t.csv", "-p", "pred", "-y", "target", "-l", "mse", "-f", "json", "--engine", "dask"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert (p.returncode, p.stderr) == (0, "")
+    events = json.loads((tmp_path / "sockets.json").read_text())
+    binds = [address for event, address in events if event == "socket.bind"]
+    assert binds and all(address == ["127.0.0.1", 0] for address in binds), events
+    assert all(address[0] == "127.0.0.1" for event, address in events if event != "socket.bind"), events
+
+
+@pytest.fixture
+def not_dask():
+    """A TCP service on 127.0.0.1 that greets every connection with an SSH banner (read as a Dask
+    frame length, its first 8 bytes ask for 2.8 EiB)."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+                conn.sendall(b"SSH-2.0-OpenSSH_8.9p1\r\n")
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_a_service_that_is_not_dask_is_exit_3(cli, data, not_dask, monkeypatch):
+    from losscli import engine_dask
+
+    monkeypatch.setattr(engine_dask, "CONNECT_TIMEOUT", "2s")
+    r = cli("eval", "t.csv", "-p", "pred", "-y", "target", "-l", "mse", "--engine", "dask", "--scheduler", not_dask)
+    assert (r.exit_code, r.stdout, r.stderr.count("\n")) == (3, "", 1)
+    assert r.stderr.startswith(f"Error: Cannot connect to the Dask scheduler at {not_dask}: MemoryError: ")
+
+
+def test_a_bug_in_a_task_is_an_internal_error_not_a_cluster_failure(cli, data, scheduler, monkeypatch):
+    from losscli import engine_dask
+
+    def broken(job, chunk):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(engine_dask, "_evaluate", broken)  # the in-process worker runs this module's _task
+    r = cli("eval", "pred.npy", "target.npy", "-l", "mse", "--engine", "dask", "--scheduler", scheduler)
+    fails(r, 4, "internal error: RuntimeError: ZeroDivisionError: division by zero (on a Dask worker). Please report it (run with -v for the traceback).")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # a worker's HTTP port already taken on a busy machine
+def test_a_worker_lost_mid_run_is_exit_3(cli, data, monkeypatch):
+    """A worker process that dies while it runs a task (the task calls os._exit; cloudpickle sends
+    this lambda by value) ends the run with exit 3 and one line, not a traceback."""
+    import dask
+
+    from losscli import engine_dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(processes=True, n_workers=1, threads_per_worker=1, dashboard_address=None)
+        try:
+            monkeypatch.setattr(engine_dask, "_task", lambda job, part: __import__("os")._exit(1))
+            r = cli("eval", "pred.npy", "target.npy", "-l", "mse", "--engine", "dask", "--scheduler", cluster.scheduler_address)
+        finally:
+            cluster.close()
+    assert (r.exit_code, r.stdout, r.stderr.count("\n")) == (3, "", 1)
+    assert r.stderr.startswith("Error: The Dask cluster failed during the evaluation: KilledWorker: ")
+
+
+_SCHEDULER = (
+    "from distributed import LocalCluster\n"
+    "c = LocalCluster(processes=False, n_workers=1, threads_per_worker=1, scheduler_port=0, host='127.0.0.1', protocol='tcp://', dashboard_address=None)\n"
+    "print(c.scheduler_address, flush=True)\n"
+    "import time; time.sleep(120)\n"
+)
+
+
+def test_a_scheduler_killed_mid_run_is_exit_3(cli, data, monkeypatch):
+    """The scheduler's process (with its worker) is killed by the first task: exit 3, one line."""
+    import os
+    import signal
+    import subprocess
+
+    from losscli import engine_dask
+
+    child = subprocess.Popen([sys.executable, "-c", _SCHEDULER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        address = child.stdout.readline().strip()
+        monkeypatch.setattr(engine_dask, "_task", lambda job, part: os.kill(os.getpid(), signal.SIGKILL))  # runs in the child
+        r = cli("eval", "pred.npy", "target.npy", "-l", "mse", "--engine", "dask", "--scheduler", address)
+    finally:
+        child.kill()
+        child.wait()
+    assert (r.exit_code, r.stdout, r.stderr.count("\n")) == (3, "", 1)
+    assert r.stderr.startswith("Error: The Dask cluster failed during the evaluation: ")
+    assert r.stderr.endswith(". Check the scheduler and its workers, then run again.\n")
