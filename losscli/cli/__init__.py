@@ -100,12 +100,12 @@ def _error(message: str, code: int) -> int:
 
 
 def _one_line(text: str) -> str:
-    """Escape line breaks and control characters (from a file name, a flag value) so that an
-    error is always one line and cannot smuggle terminal escape sequences."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text.strip()
-    )
+    """Line breaks and control characters escaped (from a file name, a flag value, a column
+    name) so that an error is always one line, carries no terminal escape sequence and is no
+    GitHub workflow command (``losscli.render.escape.line``)."""
+    from losscli.render.escape import line
+
+    return line(text.strip())
 
 
 def _quiet_pipe() -> int:

@@ -22,6 +22,7 @@ import typer
 from losscli import gates as G
 from losscli.cli import _config
 from losscli.errors import InputError, UsageError
+from losscli.render.escape import line
 from losscli.report import gate_tally
 
 
@@ -288,9 +289,9 @@ def finish(entries: Sequence[Mapping[str, Any]], mode: str, mode_from: str = "--
             print(f"Note: gate {e['expr']} ({e.get('from', '--fail-if')}) skipped: {e.get('note', 'not checked')}.", file=sys.stderr)
     for e in failed:
         if mode == "warn":
-            print(f"Warning: gate failed ({mode_from}): {G.describe_failure(e)}", file=sys.stderr)
+            print(f"Warning: gate failed ({mode_from}): {line(G.describe_failure(e))}", file=sys.stderr)
         else:
-            print(f"Gate failed: {G.describe_failure(e)}", file=sys.stderr)
+            print(f"Gate failed: {line(G.describe_failure(e))}", file=sys.stderr)
     return 1 if failed and mode != "warn" else 0
 
 

@@ -17,6 +17,7 @@ from losscli._atomic import atomic_write
 from losscli.cli import _stats_options as so
 from losscli.cli._options import OutputFormat, Reduction
 from losscli.errors import UsageError
+from losscli.render.escape import json_text
 
 app = typer.Typer()
 
@@ -135,7 +136,7 @@ def _emit(report: dict, fmt_name: str, output: str | None, precision: int) -> No
             with atomic_write(output) as fh:
                 show(Console(file=fh, width=160, no_color=True, force_terminal=False))
         return
-    text = json.dumps(report, indent=2, allow_nan=False) + "\n" if fmt_name == "json" else render.markdown(report, precision)
+    text = json_text(json.dumps(report, indent=2, allow_nan=False)) + "\n" if fmt_name == "json" else render.markdown(report, precision)
     if output is None:
         sys.stdout.write(text)
     else:

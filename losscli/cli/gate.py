@@ -19,6 +19,7 @@ from losscli._atomic import atomic_write
 from losscli.cli import _config
 from losscli.cli._options import GateMode, OutputFormat
 from losscli.errors import InputError, UsageError
+from losscli.render.escape import json_text
 
 app = typer.Typer()
 
@@ -83,7 +84,7 @@ def gate_command(
         echo = _config.echo(ctx)
         config.update(gate_mode=gate_mode.value, baseline=baseline, gated_by="losscli gate", fail_if=[e["expr"] for e in entries])
         config.update(config_file=echo["config_file"], config_keys=echo["config_keys"])
-    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    text = json_text(json.dumps(data, indent=2, allow_nan=False)) + "\n"
     if write_report is not None:
         with atomic_write(write_report) as fh:
             fh.write(text)
@@ -98,6 +99,7 @@ def gate_command(
     else:
         from rich.console import Console
 
+        from losscli.render.escape import terminal
         from losscli.render.json_report import config_note
         from losscli.render.rich_table import print_table
         from losscli.render.terminal import gates_table
@@ -106,7 +108,7 @@ def gate_command(
         print_table(console, gates_table(entries, precision, gate_mode.value))
         note = config_note(data.get("config") or {})
         if note:
-            console.print(note, markup=False, highlight=False, soft_wrap=True)
+            console.print(terminal(note), markup=False, highlight=False, soft_wrap=True)
     if gh_summary:
         _extras.write_summary(data, precision)
     raise typer.Exit(_gating.finish(entries, gate_mode.value, _gating.mode_source(ctx)))

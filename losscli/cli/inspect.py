@@ -18,6 +18,7 @@ import typer
 
 from losscli.cli._options import stdin_path
 from losscli.errors import InputError
+from losscli.render.escape import json_text, terminal
 
 app = typer.Typer()
 
@@ -54,7 +55,7 @@ def inspect_command(
     doc = {"schema": "losscli.inspect/1", "files": found, "problems": problems}
     name = fmt.value if fmt is not InspectFormat.auto else ("table" if sys.stdout.isatty() else "json")
     if name == "json":
-        sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        sys.stdout.write(json_text(json.dumps(doc, indent=2, allow_nan=False)) + "\n")
     else:
         _print_tables(found)
     if problems:
@@ -82,6 +83,7 @@ def _print_tables(found: list[dict[str, Any]]) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from losscli.render.json_report import fmt_number
     from losscli.render.rich_table import print_table
@@ -90,9 +92,10 @@ def _print_tables(found: list[dict[str, Any]]) -> None:
     for i, f in enumerate(found):
         if i:
             console.print()
-        head = f"[bold]{f['path']}[/bold]  {f['format']}"
+        head = Text(terminal(f["path"]), style="bold")
+        head.append(f"  {f['format']}")
         if "columns" in f:
-            head += f", {f['rows']} rows × {len(f['columns'])} columns"
+            head.append(f", {f['rows']} rows × {len(f['columns'])} columns")
         console.print(head, highlight=False)
         if "columns" in f:
             t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -100,11 +103,11 @@ def _print_tables(found: list[dict[str, Any]]) -> None:
                 t.add_column(c, justify="right" if right else "left", no_wrap=True)
             for c in f["columns"]:
                 if c["numeric"]:
-                    t.add_row(c["name"], c["dtype"], str(c["nan"]), str(c["inf"]), fmt_number(c["min"], 6), fmt_number(c["max"], 6), c["role"] or "")
+                    t.add_row(Text(terminal(c["name"])), c["dtype"], str(c["nan"]), str(c["inf"]), fmt_number(c["min"], 6), fmt_number(c["max"], 6), c["role"] or "")
                 else:
-                    t.add_row(c["name"], c["dtype"] + " (text)", "", "", "", "", c["role"] or "")
+                    t.add_row(Text(terminal(c["name"])), c["dtype"] + " (text)", "", "", "", "", c["role"] or "")
             print_table(console, t)
-            console.print(f"guessed roles: {f['guess']}", highlight=False, soft_wrap=True)
+            console.print(Text(f"guessed roles: {terminal(f['guess'])}"), highlight=False, soft_wrap=True)
         else:
             arrays = f.get("arrays") or [dict(f, key=f.get("key"))]
             t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -112,7 +115,7 @@ def _print_tables(found: list[dict[str, Any]]) -> None:
                 t.add_column(c, justify="right" if right else "left", no_wrap=True)
             for a in arrays:
                 shape = "(" + ", ".join(str(d) for d in a["shape"]) + ("," if len(a["shape"]) == 1 else "") + ")"
-                t.add_row(a.get("key") or "", shape, a["dtype"], str(a["nan"]), str(a["inf"]), fmt_number(a["min"], 6), fmt_number(a["max"], 6), a["kind"])
+                t.add_row(Text(terminal(a.get("key") or "")), shape, a["dtype"], str(a["nan"]), str(a["inf"]), fmt_number(a["min"], 6), fmt_number(a["max"], 6), a["kind"])
             print_table(console, t)
         for p in f["problems"]:
-            console.print(f"problem: {p}", style="red", highlight=False)
+            console.print(Text(f"problem: {terminal(p)}"), style="red", highlight=False)

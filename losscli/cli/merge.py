@@ -21,6 +21,7 @@ from losscli._jsonfile import read_json
 from losscli._version import __version__
 from losscli.cli._options import OutputFormat, Reduction
 from losscli.errors import InputError, UsageError
+from losscli.render.escape import json_text
 
 app = typer.Typer()
 
@@ -132,7 +133,7 @@ def write_state(path: str, acc: Any, inputs: dict[str, Any]) -> None:
     state["tool"] = {"name": "losscli", "version": __version__}
     state["inputs"] = inputs
     with atomic_write(path) as fh:
-        json.dump(state, fh)
+        fh.write(json_text(json.dumps(state)))
         fh.write("\n")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from losscli.render.escape import code, terminal
 from losscli.render.json_report import arrow, fmt_number
 from losscli.report import Report
 
@@ -83,6 +84,7 @@ def worst_table(report: Report, precision: int = 6):
         return None
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     with_id = any("id" in w for _, _, w in entries)
     t = Table(title="worst samples", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -95,9 +97,9 @@ def worst_table(report: Report, precision: int = 6):
     directions = {r.per_sample or r.label: r.direction for r in report.losses}
     last = None
     for label, rank, w in entries:
-        shown = f"{label} {arrow(directions[label])}" if label != last else ""
+        shown = Text(f"{terminal(label)} {arrow(directions[label])}" if label != last else "")
         last = label
-        t.add_row(shown, str(rank), str(w["row"]), *([str(w.get("id", ""))] if with_id else []), fmt_number(w["value"], precision))
+        t.add_row(shown, str(rank), str(w["row"]), *([Text(terminal(w.get("id", "")))] if with_id else []), fmt_number(w["value"], precision))
     return t
 
 
@@ -111,6 +113,6 @@ def worst_markdown(report: Report, precision: int | None = 6) -> str:
     rule = "|---|---:|---:|" + ("---|" if with_id else "") + "---:|"
     lines = ["**Worst samples**", "", head, rule]
     for label, rank, w in entries:
-        cells = [f"`{label}`", str(rank), str(w["row"])] + ([f"`{w['id']}`" if "id" in w else ""] if with_id else [])
+        cells = [code(label), str(rank), str(w["row"])] + ([code(w["id"]) if "id" in w else ""] if with_id else [])
         lines.append("| " + " | ".join(cells + [fmt_number(w["value"], precision)]) + " |")
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from losscli.render.escape import md, terminal
 from losscli.render.json_report import arrow, fmt_number
 
 HEADERS = ("system", "rank", "value", "CI", "delta", "delta CI", "p", "p (Holm)", "win/tie/loss")
@@ -32,11 +33,11 @@ def _delta(v: float | None, precision: int | None) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-def cells(row: Mapping[str, Any], precision: int | None) -> list[str]:
-    """The cells of one system's row, in ``HEADERS`` order."""
+def cells(row: Mapping[str, Any], precision: int | None, escape=terminal) -> list[str]:
+    """The cells of one system's row, in ``HEADERS`` order (the system's name through ``escape``)."""
     wtl = row.get("wtl")
     return [
-        str(row["system"]) + (" (base)" if row.get("role") == "base" else ""),
+        escape(row["system"]) + (" (base)" if row.get("role") == "base" else ""),
         "" if row.get("rank") is None else str(row["rank"]),
         fmt_number(row.get("value"), precision),
         _interval(row.get("ci"), precision),
@@ -49,9 +50,13 @@ def cells(row: Mapping[str, Any], precision: int | None) -> list[str]:
 
 
 def title(entry: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    return f"{terminal(entry['label'])} {arrow(entry['direction'])}  {_about(entry, config)}"
+
+
+def _about(entry: Mapping[str, Any], config: Mapping[str, Any]) -> str:
     level = config.get("ci_level", 0.95)
     return (
-        f"{entry['label']} {arrow(entry['direction'])}  ({entry['n']} rows; {level * 100:g}% CIs; "
+        f"({entry['n']} rows; {level * 100:g}% CIs; "
         f"paired bootstrap, {config.get('n_boot')} replicates, seed {config.get('seed')}; Holm over candidates)"
     )
 
@@ -60,14 +65,15 @@ def tables(report: Mapping[str, Any], precision: int = 6) -> list:
     """One rich ``Table`` per loss."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     out = []
     for entry in report["losses"]:
-        t = Table(title=title(entry, report["config"]), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        t = Table(title=Text(title(entry, report["config"])), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for i, h in enumerate(HEADERS):
             t.add_column(h, justify="left" if i == 0 else "right", no_wrap=True)
         for row in entry["systems"]:
-            t.add_row(*cells(row, precision))
+            t.add_row(*map(Text, cells(row, precision)))
         out.append(t)
     return out
 
@@ -89,12 +95,10 @@ def markdown(report: Mapping[str, Any], precision: int | None = 6) -> str:
     """
     parts = []
     for entry in report["losses"]:
-        head = title(entry, report["config"])
-        label, rest = head.split("  ", 1)
-        lines = [f"**{label}**  {rest}", "", "| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * (len(HEADERS) - 1)]
+        label = f"{md(entry['label'])} {arrow(entry['direction'])}"
+        lines = [f"**{label}**  {_about(entry, report['config'])}", "", "| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * (len(HEADERS) - 1)]
         for row in entry["systems"]:
-            c = cells(row, precision)
-            c[0] = c[0].replace("|", "\\|")
+            c = cells(row, precision, md)
             lines.append("| " + " | ".join(c) + " |")
         parts.append("\n".join(lines) + "\n")
     from losscli.render.markdown import warnings_markdown

@@ -6,21 +6,22 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from losscli.render.escape import code, csv_cell, json_text, md
 from losscli.report import Report
 
 STAT_FIELDS = ("value", "n", "mean", "std", "se", "min", "max")
 
 
 def to_json(report: Report) -> str:
-    return report.to_json() + "\n"
+    return json_text(report.to_json()) + "\n"
 
 
 def to_jsonl(report: Report) -> str:
     """One JSON object per loss."""
-    return "".join(json.dumps(entry, allow_nan=False) + "\n" for entry in report.to_dict()["losses"])
+    return "".join(json_text(json.dumps(entry, allow_nan=False)) + "\n" for entry in report.to_dict()["losses"])
 
 
 def rows(report: Report) -> list[tuple[str, str, dict[str, float | int | None]]]:
@@ -49,11 +50,11 @@ def to_csv(report: Report, precision: int | None = None) -> str:
     from losscli.render.breakdown import ci_columns, display_rows, group_names, has_ci
 
     names, with_ci = group_names(report), has_ci(report)  # --group-by columns, --ci columns
-    writer.writerow([*names, "loss", "direction", *STAT_FIELDS, "sum", *(["ci_low", "ci_high"] if with_ci else [])])
+    writer.writerow([*map(csv_cell, names), "loss", "direction", *STAT_FIELDS, "sum", *(["ci_low", "ci_high"] if with_ci else [])])
     for key, _, label, direction, values in display_rows(report):
-        groups = ["" if key is None else str(key[n]) for n in names]
+        groups = ["" if key is None else csv_cell(key[n]) for n in names]
         ci = ci_columns(values.get("ci"), precision) if with_ci else []
-        writer.writerow([*groups, label, direction, *(fmt_number(values.get(f), precision) for f in (*STAT_FIELDS, "sum")), *ci])
+        writer.writerow([*groups, csv_cell(label), direction, *(fmt_number(values.get(f), precision) for f in (*STAT_FIELDS, "sum")), *ci])
     return buf.getvalue()
 
 
@@ -62,12 +63,12 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
 
     names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
     fields = ["value", *(["ci"] if with_ci else []), *STAT_FIELDS[1:]]
-    head = "| " + " | ".join([*names, "loss", *(ci_header(report) if f == "ci" else f for f in fields)]) + " |"
+    head = "| " + " | ".join([*map(md, names), "loss", *(ci_header(report) if f == "ci" else f for f in fields)]) + " |"
     rule = "|" + "---|" * (len(names) + 1) + "---:|" * len(fields)
     lines = [
         "| "
         + " | ".join(
-            [*group_cells(key, names, first), f"`{label}` {arrow(direction)}"]
+            [*map(md, group_cells(key, names, first)), f"{code(label)} {arrow(direction)}"]
             + [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
         )
         + " |"
@@ -76,7 +77,7 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
     from losscli.render.markdown import warnings_markdown
 
     worst = worst_markdown(report, precision)
-    where = inputs_line(report.inputs)
+    where = inputs_line(report.inputs, md)
     note = config_note(report.config)
     text = "\n".join([head, rule, *lines]) + "\n" + (f"\n{where}\n" if where else "")
     warned = warnings_markdown(report.warnings)
@@ -86,7 +87,7 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
 
 def md_note(note: str) -> str:
     """The config note as one Markdown paragraph (no markup from the file name)."""
-    return "_" + note.replace("\\", "\\\\").replace("_", "\\_").replace("`", "\\`").replace("*", "\\*").replace("<", "&lt;").replace("\n", " ") + "_"
+    return "_" + md(note) + "_"
 
 
 def _gates_markdown(report: Report, precision: int | None) -> str:
@@ -98,11 +99,12 @@ def _gates_markdown(report: Report, precision: int | None) -> str:
     return "\n" + gates_markdown(report.gates, precision, report.config.get("gate_mode", "fail"))
 
 
-def inputs_line(inputs: dict) -> str:
+def inputs_line(inputs: dict, escape: Callable[[object], str]) -> str:
     """Where pred and target were read, as ``pred: FILE:COLUMNS  target: FILE:COLUMNS`` (an
-    array: ``FILE`` or ``FILE.npz:KEY``; many columns: ``first..last (N columns)``).
+    array: ``FILE`` or ``FILE.npz:KEY``; many columns: ``first..last (N columns)``); file, key
+    and column names through ``escape`` (``losscli.render.escape``: they come from the data).
 
-    >>> inputs_line({"pred": {"path": "p.csv", "columns": ["score"]}, "target": {"path": "y.npy"}})
+    >>> inputs_line({"pred": {"path": "p.csv", "columns": ["score"]}, "target": {"path": "y.npy"}}, str)
     'pred: p.csv:score  target: y.npy'
     """
     parts = []
@@ -110,8 +112,8 @@ def inputs_line(inputs: dict) -> str:
         info = inputs.get(role)
         if not isinstance(info, dict) or "path" not in info:
             continue
-        where = str(info["path"]) + (f":{info['key']}" if info.get("key") else "")
-        names = [str(n) for n in info.get("columns") or []]
+        where = escape(info["path"]) + (f":{escape(info['key'])}" if info.get("key") else "")
+        names = [escape(n) for n in info.get("columns") or []]
         shown = ",".join(names) if len(names) <= 4 else f"{names[0]}..{names[-1]} ({len(names)} columns)"
         parts.append(f"{role}: {where}" + (f":{shown}" if names else ""))
     return "  ".join(parts)

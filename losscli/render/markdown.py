@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from losscli.render.escape import code, json_text, md
 from losscli.render.json_report import arrow, config_note, fmt_number, md_note
 from losscli.report import gate_outcome as outcome, gate_tally as tally
 
@@ -26,8 +27,8 @@ PASS, FAIL, WARN, SKIPPED = "✅ pass", "❌ fail", "⚠️ fail (warn)", "➖ s
 
 
 def _num(v: Any, precision: int | None) -> str:
-    if isinstance(v, str):  # "nan"/"inf" in a JSON report
-        return v
+    if isinstance(v, str):  # "nan"/"inf" in a JSON report (any text when a report file was edited)
+        return md(v)
     return fmt_number(v, precision)
 
 
@@ -50,8 +51,8 @@ def gates_markdown(entries: Sequence[Mapping[str, Any]], precision: int | None =
         state = outcome(e)
         result = SKIPPED if state == "skipped" else PASS if state == "pass" else (WARN if mode == "warn" else FAIL)
         if e.get("note"):
-            result += f" ({e['note']})"
-        cells = [f"`{e['expr']}`", _num(e.get("value"), precision), _num(e.get("threshold"), precision)]
+            result += f" ({md(e['note'])})"
+        cells = [code(e["expr"]), _num(e.get("value"), precision), _num(e.get("threshold"), precision)]
         if with_base:
             cells.append(_num(e.get("base"), precision) if "base" in e else "")
         if with_p:
@@ -71,13 +72,13 @@ def losses_markdown(report: Mapping[str, Any], precision: int | None = 6) -> str
     for e in losses:
         head_only = e.get("per_sample") is not None  # rmse: the headline's row, then the squared errors' statistics
         shown = [f if not head_only or f in ("value", "ci", "n") else None for f in fields]
-        lines.append("| " + " | ".join([f"`{e['label']}` {arrow(e.get('direction', 'lower'))}", *(_cell(e, f, precision) if f else "" for f in shown)]) + " |")
+        lines.append("| " + " | ".join([f"{code(e['label'])} {arrow(e.get('direction', 'lower'))}", *(_cell(e, f, precision) if f else "" for f in shown)]) + " |")
         if head_only:
             cells = ["" if f in ("value", "ci") else _cell(e, f, precision) for f in fields]
-            lines.append("| " + " | ".join([f"↳ `{e['per_sample']}`", *cells]) + " |")
+            lines.append("| " + " | ".join([f"↳ {code(e['per_sample'])}", *cells]) + " |")
         for t in e.get("terms", []) or []:
             coef = fmt_number(float(t["coefficient"]), None).removesuffix(".0")
-            row = [f"↳ {coef} × `{t['label']}`", _num(t.get("contribution"), precision)] + [""] * (len(fields) - 1)
+            row = [f"↳ {coef} × {code(t['label'])}", _num(t.get("contribution"), precision)] + [""] * (len(fields) - 1)
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
@@ -87,14 +88,7 @@ def warnings_markdown(warnings: Sequence[str]) -> str:
     or column name cannot add markup."""
     if not warnings:
         return ""
-    return "**Warnings**\n\n" + "".join(f"- ⚠️ {_escape(str(w))}\n" for w in warnings)
-
-
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#!~"} | {"\n": " ", "\r": " "})
-
-
-def _escape(text: str) -> str:
-    return text.translate(_MD_SPECIAL)
+    return "**Warnings**\n\n" + "".join(f"- ⚠️ {md(w)}\n" for w in warnings)
 
 
 def _ci_head(losses: Sequence[Mapping[str, Any]]) -> str:
@@ -119,9 +113,9 @@ def summary_markdown(report: Mapping[str, Any], precision: int | None = 6, mode:
     paths = [v["path"] for k, v in inputs.items() if isinstance(v, dict) and "path" in v]
     rows = inputs.get("rows")
     used = inputs.get("rows_used")
-    where = ", ".join(f"`{p}`" for p in dict.fromkeys(paths))
-    count = f"{used} rows" + (f" ({rows - used} dropped)" if isinstance(rows, int) and isinstance(used, int) and rows != used else "")
-    parts = [f"### losscli: {icon} {status}" + (" (gate mode warn)" if mode == "warn" and status == "fail" else ""), ""]
+    where = ", ".join(code(p) for p in dict.fromkeys(paths))
+    count = f"{md(used)} rows" + (f" ({rows - used} dropped)" if isinstance(rows, int) and isinstance(used, int) and rows != used else "")
+    parts = [f"### losscli: {icon} {md(status)}" + (" (gate mode warn)" if mode == "warn" and status == "fail" else ""), ""]
     parts.append(" · ".join(x for x in (where, count if used is not None else "") if x) + "\n" if where or used is not None else "")
     note = config_note(report.get("config") or {})
     if note:
@@ -144,13 +138,13 @@ def groups_markdown(groups: Sequence[Mapping[str, Any]], precision: int | None =
     """One row per (group, loss): the group's key columns, loss, value, CI when present, n."""
     keys = list(dict.fromkeys(k for g in groups for k in (g.get("key") or {})))
     with_ci = any(isinstance(e.get("ci"), dict) for g in groups for e in g.get("losses", []))
-    head = keys + ["loss", "value"] + (["CI"] if with_ci else []) + ["n"]
+    head = [md(k) for k in keys] + ["loss", "value"] + (["CI"] if with_ci else []) + ["n"]
     rule = ["---"] * (len(keys) + 1) + ["---:"] * (len(head) - len(keys) - 1)
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
     for g in groups:
         key = g.get("key") or {}
         for e in g.get("losses", []):
-            cells = [str(key.get(k, "")) for k in keys] + [f"`{e['label']}` {arrow(e.get('direction', 'lower'))}", _num(e.get("value"), precision)]
+            cells = [md(key.get(k, "")) for k in keys] + [f"{code(e['label'])} {arrow(e.get('direction', 'lower'))}", _num(e.get("value"), precision)]
             if with_ci:
                 cells.append(_cell(e, "ci", precision))
             cells.append(_num(e.get("n"), precision))
@@ -161,21 +155,28 @@ def groups_markdown(groups: Sequence[Mapping[str, Any]], precision: int | None =
 def _details(report: Mapping[str, Any]) -> str:
     lines = ["<details><summary>Details</summary>", ""]
     for e in report.get("losses", []):
-        lines.append(f"- `{e['label']}`: `{e.get('signature', '')}`")
+        lines.append(f"- {code(e['label'])}: {code(e.get('signature', ''), table=False)}")
     for key, value in report.get("inputs", {}).items():
         if isinstance(value, dict) and "path" in value:
             sha = value.get("sha256")
-            extra = f" sha256 `{sha}`" if sha else ""
-            shape = f" shape {value['shape']}" if "shape" in value else ""
+            extra = f" sha256 {code(sha)}" if sha else ""
+            shape = f" shape [{', '.join(md(d) for d in value['shape'])}]" if isinstance(value.get("shape"), (list, tuple)) else ""
             names = value.get("columns") or []
-            shown = ", ".join(names) if len(names) <= 4 else f"{names[0]} .. {names[-1]} ({len(names)})"
+            shown = ", ".join(map(code, names)) if len(names) <= 4 else f"{code(names[0])} .. {code(names[-1])} ({len(names)})"
             cols = f" column{'s' if len(names) > 1 else ''} {shown}" if names else ""
-            lines.append(f"- {key}: `{value.get('path', '')}`{shape}{cols}{extra}")
+            lines.append(f"- {md(key)}: {code(value.get('path', ''))}{shape}{cols}{extra}")
     tool = report.get("tool", {})
     seconds = report.get("timing", {}).get("seconds")
-    lines.append(f"- losscli {tool.get('version', '')}" + (f", {seconds:.3f} s" if isinstance(seconds, (int, float)) else ""))
-    lines += ["", "Configuration:", "", "```json", json.dumps(report.get("config", {}), indent=2, sort_keys=True), "```", "", "</details>", ""]
+    lines.append(f"- losscli {md(tool.get('version', ''))}" + (f", {seconds:.3f} s" if isinstance(seconds, (int, float)) else ""))
+    lines += ["", "Configuration:", "", "```json", _fenced_json(report.get("config", {})), "```", "", "</details>", ""]
     return "\n".join(lines)
+
+
+def _fenced_json(value: Any) -> str:
+    """JSON for a fenced block: ASCII (``ensure_ascii``), with the characters that could end the
+    fence or read as HTML (`` ` < > & ``) written as JSON ``\\u`` escapes; the same JSON value."""
+    text = json_text(json.dumps(value, indent=2, sort_keys=True, default=str))
+    return text.replace("`", "\\u0060").replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def fit(text: str, budget: int) -> str | None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from losscli._atomic import HeldInterrupts, atomic_write
 from losscli.errors import OutputError, UsageError
+from losscli.render.escape import csv_cell, json_text
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".npy", ".parquet")
 
@@ -79,7 +80,7 @@ class _TextWriter:
     def header(self) -> None:
         if self.suffix != ".jsonl":
             names = ([self.id_name] if self.id_name else []) + self.labels
-            self.fh.write(self.sep.join(_quote(n, self.sep) for n in names) + "\n")
+            self.fh.write(self.sep.join(_quote(csv_cell(n), self.sep) for n in names) + "\n")
 
     def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
         arrays = [np.asarray(values[label], dtype=np.float64) for label in self.labels]
@@ -96,12 +97,13 @@ class _TextWriter:
         else:  # column by column, in C loops (map, join): 4x faster than a cell at a time
             cols = [_cells(a, np.isnan(a), "") for a in arrays]
             if id_list is not None:
-                cols.insert(0, [_quote(str(v), self.sep) for v in id_list])
+                cols.insert(0, [_quote(csv_cell(v), self.sep) for v in id_list])
             elif len(cols) == 1:  # a row of one empty cell would be a blank line, which readers skip
                 cols[0] = [c or '""' for c in cols[0]]
             lines = list(map(self.sep.join, zip(*cols)))
         if lines:
-            self.fh.write("\n".join(lines) + "\n")
+            text = "\n".join(lines) + "\n"
+            self.fh.write(json_text(text) if self.suffix == ".jsonl" else text)
 
 
 def _cells(values: np.ndarray, missing: np.ndarray, text: str) -> list[str]:

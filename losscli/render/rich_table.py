@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci
+from losscli.render.escape import terminal
 from losscli.render.json_report import STAT_FIELDS, arrow, config_note, fmt_number, inputs_line
 from losscli.report import Report
 
@@ -22,14 +23,14 @@ def table(report: Report, precision: int = 6) -> Table:
     """
     used = report.rows_used
     caption = f"{used} rows" + (f" ({report.rows - used} dropped)" if used != report.rows else "")
-    where = inputs_line(report.inputs)
+    where = inputs_line(report.inputs, terminal)
     caption = Text(caption + (f"\n{where}" if where else ""), no_wrap=True, overflow="ignore")  # not markup: names come from the data
     fields = [f for f in STAT_FIELDS if f != "mean" or any(r.mean != r.value for r in report.losses)]
     names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
     fields[1:1] = ["ci"] if with_ci else []
     t = Table(caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for name in names:
-        t.add_column(name, no_wrap=True)
+        t.add_column(Text(terminal(name)), no_wrap=True)
     t.add_column("loss", style="bold", no_wrap=True)
     for f in fields:
         t.add_column(ci_header(report) if f == "ci" else f, justify="right", no_wrap=True)
@@ -37,7 +38,7 @@ def table(report: Report, precision: int = 6) -> Table:
         if names and first and key is not None:
             t.add_section()
         cells = [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
-        t.add_row(*group_cells(key, names, first), f"{label} {arrow(direction)}", *cells)
+        t.add_row(*(Text(terminal(c)) for c in group_cells(key, names, first)), Text(f"{terminal(label)} {arrow(direction)}"), *cells)
     return t
 
 
@@ -45,7 +46,7 @@ def print_config_note(console: Console, report: Report) -> None:
     """Under the table: the settings that came from a config file (nothing without one)."""
     note = config_note(report.config)
     if note:
-        console.print(note, markup=False, highlight=False, soft_wrap=True)
+        console.print(terminal(note), markup=False, highlight=False, soft_wrap=True)
 
 
 def print_table(console: Console, t: Table) -> None:

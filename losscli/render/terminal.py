@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from losscli.render.escape import terminal
 from losscli.report import gate_outcome as outcome
 from losscli.render.json_report import arrow, fmt_number
 
@@ -41,8 +42,8 @@ def gates_table(entries: Sequence[Mapping[str, Any]], precision: int = 6, mode: 
         else:
             result = Text("! fail (warn)", style="yellow") if mode == "warn" else Text("✗ fail", style="bold red")
         if e.get("note"):
-            result.append(f"  {e['note']}", style="dim")
-        cells = [e["expr"], _num(e.get("value"), precision), _num(e.get("threshold"), precision)]
+            result.append(f"  {terminal(e['note'])}", style="dim")
+        cells = [Text(terminal(e["expr"])), _num(e.get("value"), precision), _num(e.get("threshold"), precision)]
         if with_base:
             cells.append(_num(e.get("base"), precision) if "base" in e else "")
         if with_p:
@@ -63,7 +64,7 @@ def histogram(label: str, direction: str, values: np.ndarray, *, bins: int = DEF
     finite = v[np.isfinite(v)]
     skipped = len(v) - len(finite)
     out = Text()
-    out.append(f"{label} {arrow(direction)}", style="bold")
+    out.append(f"{terminal(label)} {arrow(direction)}", style="bold")
     out.append(f"  per-sample histogram, {len(finite)} rows" + (f" ({skipped} not finite, left out)" if skipped else ""))
     if len(finite) == 0:
         return out
@@ -93,5 +94,5 @@ def _bar(count: int, top: int, width: int) -> str:
     return "█" * full + (BLOCKS[rest] if rest else "")
 
 
-def _num(v: Any, precision: int) -> str:
-    return v if isinstance(v, str) else fmt_number(v, precision)
+def _num(v: Any, precision: int) -> Any:
+    return Text(terminal(v)) if isinstance(v, str) else fmt_number(v, precision)

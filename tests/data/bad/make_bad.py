@@ -123,6 +123,15 @@ def corpus() -> dict[str, bytes | None]:
         "wide_header.csv.gz": gzip.compress(csv(",".join(["x"] * 100_001), ",".join(["0"] * 100_001)), mtime=0),  # 100,001 columns
         "long_cell.csv": csv("pred,target", "0.5,0", "-1," + "x" * 10_000),  # echoed cut short in the error line
         "long_group.csv": csv("pred,target,w,g", "1,2,1,a", "1,2,0," + "g" * 10_000),
+        # -- data that attacks the reader of the output (tests/test_escaping.py): markup, HTML,
+        #    workflow commands, terminal escapes in a column name, ids and group values
+        "injection.csv": (
+            b'"pred","target","logit_0</details>\n\n## All checks passed <img src=https://evil.example/x.png>","g[/oops]"\n'
+            b'0.5,0,"x\n::error title=x::pwned\n::add-mask::abc","### losscli: pass"\n'
+            b'-1,1,"\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \x1b[2J","[link=http://evil.example]x[/link]"\n'
+            b'2,2.5,"a`b|c","\n::error::g"\n'
+            b'3,0,"##[error]x","[/oops]"\n'
+        ),
         # -- not a file
         "dir.npy": None,
     }
