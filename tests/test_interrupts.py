@@ -53,9 +53,13 @@ def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 30.0) -> bool:
     return False
 
 
-@pytest.mark.parametrize("per_sample, sig, code", [("ps.csv", signal.SIGINT, 130), ("ps.npy", signal.SIGINT, 130), ("ps.csv", signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    "per_sample, sig, code",
+    [("ps.csv", signal.SIGINT, 130), ("ps.npy", signal.SIGINT, 130), ("ps.csv", signal.SIGTERM, 143), ("ps.npy", signal.SIGHUP, 129)],
+)
 def test_an_interrupt_during_a_large_evaluation_leaves_no_file(tmp_path, big_csv, per_sample, sig, code):
-    """SIGINT (Ctrl-C) exits 130, SIGTERM (a CI timeout, a kill) 143; both clean up."""
+    """SIGINT (Ctrl-C) exits 130, SIGTERM (a CI timeout, a kill) 143, SIGHUP (a closed terminal
+    or SSH session) 129; each removes every temporary file (the NPY scratch file included)."""
     shutil.copy(big_csv, tmp_path / "big.csv")
     args = [LOSSCLI, "eval", "big.csv", "-l", "mse", "-l", "mae", "-l", "huber", "-l", "log_cosh",
             "-o", "out.json", "--report", "r.json", "--per-sample", per_sample]

@@ -26,7 +26,7 @@ from losscli.errors import LossCliError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 evaluated (gates passed), 1 a gate failed, 2 usage error, 3 could not evaluate "
-    "(bad or missing input), 4 internal error (a bug), 130 interrupted, 143 terminated."
+    "(bad or missing input), 4 internal error (a bug), 130 interrupted, 143 terminated, 129 hung up."
 )
 
 
@@ -40,35 +40,42 @@ class _Group(TyperGroup):
         end = argv.index("--") if "--" in argv else len(argv)
         verbose = any(a in ("-v", "--verbose") for a in argv[:end])
         argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
+        from losscli._atomic import Transaction
+
         on_term = _terminate_as_exception()
         _encoding.install()  # stdout/stderr that cannot encode ↓: ASCII look-alikes, never a crash
+        code, message = None, None
         try:
-            install_envvars(self)  # LOSSCLI_* for the configurable options (losscli.config.KEYS)
-            rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)
-            code = rv if isinstance(rv, int) else 0
-        except SystemExit as e:
-            if not isinstance(e.__context__, BrokenPipeError):
-                raise
-            code = _quiet_pipe()  # click turns a closed stdout into exit 1; a closed pipe is no failure
-        except LossCliError as e:
-            code = _error(str(e), e.exit_code)
-        except BrokenPipeError:
-            code = _quiet_pipe()
-        except KeyboardInterrupt:
-            code = 130
-        except _Terminated:
-            code = 143  # 128 + SIGTERM, as a shell reports it
-        except Exception as e:  # noqa: BLE001 - the one place that turns any failure into an exit code
-            if type(e).__name__ == "NoArgsIsHelpError":  # the help is the message; typer's rich help printed it
-                if e.format_message():
-                    print(e.format_message())
-                code = 2
-            elif hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
-                code = _error(e.format_message(), 2 if e.exit_code == 2 else e.exit_code)
-            else:
-                if verbose:
-                    traceback.print_exc()
-                code = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
+            with Transaction() as outputs:  # every output file: renamed on success, removed otherwise
+                try:
+                    install_envvars(self)  # LOSSCLI_* for the configurable options (losscli.config.KEYS)
+                    rv = super().main(args=protect_stdin(argv), prog_name=prog_name or "losscli", standalone_mode=False, **extra)
+                    code = rv if isinstance(rv, int) else 0
+                    if code in (0, 1):  # evaluated (1: a gate failed, which the report says)
+                        outputs.commit()
+                except SystemExit as e:
+                    if not isinstance(e.__context__, BrokenPipeError):
+                        raise
+                    code = _quiet_pipe()  # click turns a closed stdout into exit 1; a closed pipe is no failure
+                except LossCliError as e:
+                    code, message = _error(str(e), e.exit_code)
+                except BrokenPipeError:
+                    code = _quiet_pipe()
+                except KeyboardInterrupt:
+                    code = 130
+                except _Terminated as e:
+                    code = e.code  # 128 + the signal, as a shell reports it
+                except Exception as e:  # noqa: BLE001 - the one place that turns any failure into an exit code
+                    if type(e).__name__ == "NoArgsIsHelpError":  # the help is the message; typer's rich help printed it
+                        if e.format_message():
+                            print(e.format_message())
+                        code = 2
+                    elif hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
+                        code, message = _error(e.format_message(), 2 if e.exit_code == 2 else e.exit_code)
+                    else:
+                        if verbose:
+                            traceback.print_exc()
+                        code, message = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
         finally:
             on_term()
         try:
@@ -79,24 +86,40 @@ class _Group(TyperGroup):
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised where the process is, so that temporary files are removed on the way out."""
+    """SIGTERM or SIGHUP, raised where the process is, so that temporary files are removed on
+    the way out; ``code`` is the exit code, 128 + the signal number."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def _terminate_as_exception():
-    """Turn SIGTERM into ``_Terminated`` while a command runs; returns the undo."""
+    """Turn SIGTERM and SIGHUP into ``_Terminated`` while a command runs (an ignored SIGHUP, as
+    under ``nohup``, stays ignored); returns the undo."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
     def raise_terminated(signum, frame):
-        raise _Terminated
+        raise _Terminated(128 + signum)
 
-    old = signal.signal(signal.SIGTERM, raise_terminated)
-    return lambda: signal.signal(signal.SIGTERM, old)
+    old = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            old[sig] = signal.signal(sig, raise_terminated)
+
+    def undo() -> None:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+    return undo
 
 
-def _error(message: str, code: int) -> int:
-    print(f"Error: {_one_line(message)}", file=sys.stderr)
-    return code
+def _error(message: str, code: int) -> tuple[int, str]:
+    """Print the one ``Error:`` line; (the exit code, the line's message)."""
+    message = _one_line(message)
+    print(f"Error: {message}", file=sys.stderr)
+    return code, message
 
 
 def _one_line(text: str) -> str:

@@ -1,4 +1,5 @@
-"""``eval``'s extra outputs after the report: ``--hist``, ``--plot`` and ``--gh-summary``.
+"""``eval``'s extra outputs after the report: ``--hist`` and ``--gh-summary`` (``--plot`` is
+written with the other output files, before they are renamed into place together).
 
 - ``--hist`` draws one histogram per loss under the table on stdout when the table goes to
   stdout; with any other output (JSON, CSV, ``-o``, ``-b``) it goes to stderr, so the data on
@@ -60,7 +61,6 @@ def after_report(
     values: Mapping[str, Any] | None,
     *,
     hist: bool,
-    plot_path: str | None,
     gh_summary: bool,
     fmt_name: str,
     output: str | None,
@@ -72,10 +72,6 @@ def after_report(
         to_stdout = fmt_name == "table" and output is None
         console = Console() if to_stdout else Console(stderr=True)
         print_histograms(console, report, values, precision)
-    if plot_path is not None and values is not None:
-        from losscli.render.plot import plot
-
-        plot(plot_path, report.to_dict()["losses"], values)
     if gh_summary:
         write_summary(report.to_dict(), precision)
 

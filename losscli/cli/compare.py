@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from losscli._atomic import atomic_write
+from losscli._atomic import atomic_write, check_distinct
 from losscli.cli import _stats_options as so
 from losscli.cli._options import OutputFormat, Reduction
 from losscli.errors import UsageError
@@ -61,6 +61,7 @@ def compare_command(
     from losscli.comparison import compare
     from losscli.engine import AnalysisOptions, resolve_losses
 
+    check_distinct([("-o", output)], [*systems, target])
     fmt_name = _format(fmt, output)
     if len(systems) < 2:
         raise UsageError("compare needs a BASE and at least one candidate prediction file.")

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from losscli._atomic import atomic_write
+from losscli._atomic import atomic_write, commit
 from losscli.cli import _config
 from losscli.cli import _stats_options as so
 from losscli.cli._options import SUFFIX_FORMATS, Align, Engine, GateMode, Missing, NanPolicy, OutputFormat, Reduction, stdin_path
@@ -89,7 +89,11 @@ def eval_command(
 ) -> None:
     """Compute losses of predictions against targets."""
     from losscli import _prefetch
+    from losscli._atomic import check_distinct
 
+    inputs = [pred, target, *(v.partition("=")[2] for v in role_inputs), baseline, config_path]
+    outputs = [("-o", output), ("--report", report_path), ("--per-sample", per_sample_path), ("--emit-state", emit_state), ("--plot", plot_path)]
+    check_distinct(outputs, inputs)  # before anything is read (the prefetch below reads)
     _prefetch.clear()
     if not no_hash and engine is Engine.local:  # big inputs hashed while the modules below load
         _prefetch.start([pred, target])
@@ -191,8 +195,16 @@ def eval_command(
     if report_path is not None:
         with atomic_write(report_path) as fh:
             fh.write(json_report.to_json(report))
-    _emit(report, fmt_name, output, precision)
-    _extras.after_report(report, values, hist=hist, plot_path=plot_path, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
+    if plot_path is not None and values is not None:
+        from losscli.render.plot import plot
+
+        plot(plot_path, report.to_dict()["losses"], values)
+    if output is not None:
+        _emit(report, fmt_name, output, precision)
+    commit()  # every output file in place at once, before anything is printed
+    if output is None:
+        _emit(report, fmt_name, output, precision)
+    _extras.after_report(report, values, hist=hist, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
     if gate_plan is not None:
         raise typer.Exit(_gating.finish(report.gates, gate_plan.mode, _gating.mode_source(ctx)))
 

@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from losscli._atomic import atomic_write
+from losscli._atomic import atomic_write, check_distinct, commit
 from losscli.cli import _config
 from losscli.cli._options import GateMode, OutputFormat
 from losscli.errors import InputError, UsageError
@@ -52,6 +52,7 @@ def gate_command(
     from losscli import gates as G
     from losscli.cli import _extras, _gating
 
+    check_distinct([("--report", write_report)], [report_path, baseline, config_path])
     fmt_name = _format(fmt, ctx)
     if not fail_if and "fail_if" not in _config.file_config(ctx).values:
         raise UsageError("No gate given: pass --fail-if EXPR (e.g. --fail-if 'mse<=0.02'), or fail_if in the config file.")
@@ -88,6 +89,7 @@ def gate_command(
     if write_report is not None:
         with atomic_write(write_report) as fh:
             fh.write(text)
+    commit()  # in place before anything is printed
     if fmt_name == "json":
         sys.stdout.write(text)
     elif fmt_name == "md":

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from losscli._atomic import atomic_write
+from losscli._atomic import atomic_write, check_distinct, commit
 from losscli._jsonfile import read_json
 from losscli._version import __version__
 from losscli.cli._options import OutputFormat, Reduction
@@ -52,6 +52,7 @@ def merge_command(
     from losscli.cli.eval import _emit, _output_format
     from losscli.render import json_report
 
+    check_distinct([("-o", output), ("--report", report_path)], states)
     start = time.perf_counter()
     loaded = [(path, read_state(path)) for path in states]
     first_path, first = loaded[0]
@@ -67,7 +68,11 @@ def merge_command(
     if report_path is not None:
         with atomic_write(report_path) as fh:
             fh.write(json_report.to_json(report))
-    _emit(report, fmt_name, output, precision)
+    if output is not None:
+        _emit(report, fmt_name, output, precision)
+    commit()  # the files in place together, before anything is printed
+    if output is None:
+        _emit(report, fmt_name, output, precision)
 
 
 def read_state(path: str) -> dict[str, Any]:
