@@ -179,11 +179,11 @@ def written_in_place(path: str) -> bool:
             return True
         try:
             p = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
-        except OSError:
+        except (OSError, ValueError):
             break
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):
         return False
     return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
 
@@ -200,13 +200,13 @@ def check_distinct(outputs: Sequence[tuple[str, str | None]], inputs: Sequence[s
     for flag, path in outputs:
         if path is None or path == "-" or written_in_place(path):
             continue
-        real = os.path.realpath(path)
+        real = _real(path)
         for other_flag, other, other_real in seen:
             if real == other_real or _same(path, other):
                 raise UsageError(f"{other_flag} {other} and {flag} {path} are the same file; give each output its own path.")
         for text in inputs:
             for candidate in _readings(text):
-                if os.path.realpath(candidate) == real or _same(candidate, path):
+                if _real(candidate) == real or _same(candidate, path):
                     raise UsageError(f"{flag} {path} is the input {candidate}: writing it would replace the file being read; write the output elsewhere.")
         seen.append((flag, path, real))
 
@@ -221,10 +221,17 @@ def _readings(text: str | None) -> list[str]:
     return out
 
 
+def _real(path: str) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):  # a NUL byte: no file has that name (the reader says so)
+        return "\0" + path
+
+
 def _same(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 

@@ -77,11 +77,12 @@ def cli(files):
     """``cli(*args, input=None, env=None)`` runs ``losscli ARGS`` in-process in ``tmp_path``.
 
     The result has ``exit_code``, ``stdout`` and ``stderr`` (kept apart). ``LOSSCLI_FORMAT`` from
-    the outer environment is removed unless ``env`` sets it.
+    the outer environment is removed unless ``env`` sets it, and so are ``GITHUB_ACTIONS`` and
+    ``GITHUB_STEP_SUMMARY`` (the suite may run in GitHub Actions).
     """
 
     def run(*args, input=None, env=None):
-        environment = {"LOSSCLI_FORMAT": None, "NO_COLOR": None, "COLUMNS": "200"}
+        environment = {"LOSSCLI_FORMAT": None, "NO_COLOR": None, "COLUMNS": "200", "GITHUB_ACTIONS": None, "GITHUB_STEP_SUMMARY": None}
         environment.update(env or {})
         return CliRunner().invoke(app, [str(a) for a in args], input=input, env=environment)
 

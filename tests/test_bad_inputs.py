@@ -2,7 +2,8 @@
 
 Each case asserts the exit code (2 usage, 3 could not evaluate: SPEC.md 8), the exact one-line
 ``Error: ...`` on stderr, an empty stdout, that none of the requested outputs (``-o``,
-``--report``, ``--per-sample``) nor a temporary file was left behind, and that nothing was ever
+``--report``, ``--per-sample``) nor a temporary file was left behind (``--report`` holds the error
+report: ``status: "error"``, the exit code and the same line), and that nothing was ever
 unpickled (the corpus pickles would create a directory named ``UNPICKLED``).
 
 A few tricky-but-valid files (BOM + CRLF + quoted numbers, float16, big-endian) must work.
@@ -125,8 +126,12 @@ def corpus(files):
 
 
 def assert_fails(result, code: int, message: str, corpus, before: list[str]) -> None:
+    """The one-line error, and no output left but the error report of ``--report r.json``."""
     assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
-    assert corpus.listing() == before, "an output or temporary file was left behind"
+    assert corpus.listing() == sorted([*before, "r.json"]), "an output or temporary file was left behind"
+    report = json.loads((corpus.root / "r.json").read_text())
+    assert (report["status"], report["error"]) == ("error", {"exit_code": code, "message": message})
+    (corpus.root / "r.json").unlink()
 
 
 @pytest.mark.parametrize("args, code, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -271,13 +271,13 @@ def check_run(files: dict[str, bytes], stdin: bytes, argv: list[str], outputs: l
         old = os.getcwd()
         os.chdir(root)
         try:
-            env = {"LOSSCLI_FORMAT": None, "NO_COLOR": "1", "COLUMNS": "120", "GITHUB_STEP_SUMMARY": str(root / "summary.md")}
+            env = {"LOSSCLI_FORMAT": None, "NO_COLOR": "1", "COLUMNS": "120", "GITHUB_STEP_SUMMARY": str(root / "summary.md"), "GITHUB_ACTIONS": None}
             result = CliRunner().invoke(app, argv, input=stdin, env=env)
         finally:
             os.chdir(old)
         after = {p.name for p in root.iterdir()}
         sub_after = {p.name for p in (root / "sub").iterdir()} if (root / "sub").is_dir() else set()
-        written = [o for o in outputs if o not in before and (root / o).exists()]
+        written = {o: (root / o).read_bytes() if (root / o).is_file() else b"" for o in outputs if o not in before and (root / o).exists()}
     code = result.exit_code
     RUNS[tally][code] = RUNS[tally].get(code, 0) + 1
     context = f"argv={argv!r}\nstdout={result.stdout[-500:]!r}\nstderr={result.stderr!r}"
@@ -291,9 +291,17 @@ def check_run(files: dict[str, bytes], stdin: bytes, argv: list[str], outputs: l
             assert len(lines) == 1 and lines[0].startswith("Error: "), context
         else:
             assert "Usage:" in result.stdout, context  # a bare command prints its help
-        assert written == [], context  # no output appears when the command fails
+        assert all(_is_error_report(b) for b in written.values()), context  # no output but the --report of the error
     elif argv[0] == "eval" and "--help" not in argv and "--" not in argv:
         assert set(written) == {o for o in outputs if o not in before}, context
+
+
+def _is_error_report(data: bytes) -> bool:
+    try:
+        report = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(report, dict) and report.get("status") == "error" and "message" in report.get("error", {})
 
 
 REQUIRED = ("in.csv", "in.npy", "t.npy")

@@ -68,7 +68,8 @@ def test_two_outputs_on_one_path_are_exit_2(cli, files, no_reading):
     files.xy_csv("d.csv")
     fails(cli("eval", "d.csv", "-l", "mse", "--report", "r.json", "--emit-state", "./r.json"), 2,
           "--report r.json and --emit-state ./r.json are the same file; give each output its own path.")
-    assert files.listing() == ["d.csv"]
+    assert files.listing() == ["d.csv", "r.json"]  # the error report (tests/test_error_trace.py), nothing else
+    assert json.loads((files.root / "r.json").read_text())["status"] == "error"
 
 
 def test_merge_gate_and_compare_refuse_to_overwrite_their_inputs(cli, files):

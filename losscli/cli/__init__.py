@@ -41,10 +41,12 @@ class _Group(TyperGroup):
         verbose = any(a in ("-v", "--verbose") for a in argv[:end])
         argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
         from losscli._atomic import Transaction
+        from losscli.cli import _trace
 
         on_term = _terminate_as_exception()
         _encoding.install()  # stdout/stderr that cannot encode ↓: ASCII look-alikes, never a crash
         code, message = None, None
+        _trace.clear()
         try:
             with Transaction() as outputs:  # every output file: renamed on success, removed otherwise
                 try:
@@ -76,6 +78,15 @@ class _Group(TyperGroup):
                         if verbose:
                             traceback.print_exc()
                         code, message = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
+            if message is not None:  # outputs removed; what the run stopped on is left instead
+                try:
+                    _trace.leave(code, message)
+                except KeyboardInterrupt:
+                    code = 130
+                except _Terminated as e:
+                    code = e.code
+                except Exception:  # noqa: BLE001, S110 - the Error: line is out; a trace that cannot be left is no new error
+                    pass
         finally:
             on_term()
         try:

@@ -5,7 +5,7 @@ reported on stderr with the exit code (``finish``). The grammar and the test are
 Output contract: the gate results are data (``gates`` and ``status`` in the JSON report, a gates
 section under the table and in Markdown); each failed gate is also one diagnostic line on stderr,
 ``Gate failed: EXPR: LABEL is VALUE, threshold T``, so a CI log says why the step failed whatever
-the format. ``--gate-mode warn`` prints ``Warning: gate failed: ...`` instead and exits 0 (the
+the format (and, under GitHub Actions, an ``::error::`` annotation, ``losscli.cli._trace``). ``--gate-mode warn`` prints ``Warning: gate failed: ...`` instead and exits 0 (the
 report still says ``status: fail``). Passing gates print nothing on stderr.
 """
 
@@ -282,16 +282,22 @@ def print_gates(console: Any, report: Any, precision: int) -> None:
 
 def finish(entries: Sequence[Mapping[str, Any]], mode: str, mode_from: str = "--gate-mode warn") -> int:
     """One stderr line per failed or skipped gate; the exit code (1 on a failure unless ``mode``
-    is warn, which ``mode_from`` names: the flag or the config file that set it)."""
+    is warn, which ``mode_from`` names: the flag or the config file that set it). Under GitHub
+    Actions each failed gate is also an annotation (``losscli.cli._trace.annotate``)."""
+    from losscli.cli._trace import annotate
+
     failed = [e for e in entries if G.outcome(e) == "fail"]
     for e in entries:
         if G.outcome(e) == "skipped":
-            print(f"Note: gate {e['expr']} ({e.get('from', '--fail-if')}) skipped: {e.get('note', 'not checked')}.", file=sys.stderr)
+            print(line(f"Note: gate {e['expr']} ({e.get('from', '--fail-if')}) skipped: {e.get('note', 'not checked')}."), file=sys.stderr)
     for e in failed:
+        what = G.describe_failure(e)
         if mode == "warn":
-            print(f"Warning: gate failed ({mode_from}): {line(G.describe_failure(e))}", file=sys.stderr)
+            print(f"Warning: gate failed ({mode_from}): {line(what)}", file=sys.stderr)
+            annotate("warning", f"gate failed ({mode_from}): {what}")
         else:
-            print(f"Gate failed: {line(G.describe_failure(e))}", file=sys.stderr)
+            print(f"Gate failed: {line(what)}", file=sys.stderr)
+            annotate("error", f"Gate failed: {what}")
     return 1 if failed and mode != "warn" else 0
 
 

@@ -90,10 +90,14 @@ def eval_command(
     """Compute losses of predictions against targets."""
     from losscli import _prefetch
     from losscli._atomic import check_distinct
+    from losscli.cli import _trace
 
-    inputs = [pred, target, *(v.partition("=")[2] for v in role_inputs), baseline, config_path]
+    pred, target = stdin_path(pred), stdin_path(target)
+    role_paths = [v.partition("=")[2] for v in role_inputs]
+    _trace.expect(report=report_path, gh_summary=gh_summary, options=ctx.params,
+                  inputs={"pred": pred, "target": target, "inputs": role_paths, "baseline": baseline, "config": config_path})
     outputs = [("-o", output), ("--report", report_path), ("--per-sample", per_sample_path), ("--emit-state", emit_state), ("--plot", plot_path)]
-    check_distinct(outputs, inputs)  # before anything is read (the prefetch below reads)
+    check_distinct(outputs, [pred, target, *role_paths, baseline, config_path])  # before anything is read (the prefetch below reads)
     _prefetch.clear()
     if not no_hash and engine is Engine.local:  # big inputs hashed while the modules below load
         _prefetch.start([pred, target])
@@ -106,7 +110,6 @@ def eval_command(
     from losscli.render import json_report, per_sample
 
     start = time.perf_counter()
-    pred, target = stdin_path(pred), stdin_path(target)
     fmt_source = ctx.get_parameter_source("fmt")
     fmt_name = _output_format(fmt, output, score_only, reduction, from_env=fmt_source is not None and fmt_source.name in ("ENVIRONMENT", "DEFAULT_MAP"))
     if per_sample_path is not None:

@@ -50,8 +50,9 @@ def gate_command(
 ) -> None:
     """Gate an existing JSON report: exit 1 when a gate fails."""
     from losscli import gates as G
-    from losscli.cli import _extras, _gating
+    from losscli.cli import _extras, _gating, _trace
 
+    _trace.expect(report=write_report, gh_summary=gh_summary, inputs={"report": report_path, "baseline": baseline, "config": config_path}, options=ctx.params)
     check_distinct([("--report", write_report)], [report_path, baseline, config_path])
     fmt_name = _format(fmt, ctx)
     if not fail_if and "fail_if" not in _config.file_config(ctx).values:

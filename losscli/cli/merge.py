@@ -49,9 +49,11 @@ def merge_command(
     precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table, csv and md output (JSON is always exact).")] = 6,
 ) -> None:
     """Merge the states of shards into the report of one run over all of them."""
+    from losscli.cli import _trace
     from losscli.cli.eval import _emit, _output_format
     from losscli.render import json_report
 
+    _trace.expect(report=report_path, inputs={"states": states}, options={"format": fmt, "output": output, "score_only": score_only, "precision": precision})
     check_distinct([("-o", output), ("--report", report_path)], states)
     start = time.perf_counter()
     loaded = [(path, read_state(path)) for path in states]

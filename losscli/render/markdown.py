@@ -134,6 +134,11 @@ def summary_markdown(report: Mapping[str, Any], precision: int | None = 6, mode:
     return "\n".join(p for p in parts if p is not None)
 
 
+def error_markdown(code: int, message: str) -> str:
+    """The step summary of a run that stopped with an error: the exit code and the error line."""
+    return f"### losscli: ❗ error\n\n**Error** (exit {code}): {md(message)}\n"
+
+
 def groups_markdown(groups: Sequence[Mapping[str, Any]], precision: int | None = 6) -> str:
     """One row per (group, loss): the group's key columns, loss, value, CI when present, n."""
     keys = list(dict.fromkeys(k for g in groups for k in (g.get("key") or {})))
