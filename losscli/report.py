@@ -131,15 +131,13 @@ class Report:
         raise KeyError(label)
 
 
-def error_report(code: int, message: str, inputs: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+def error_report(code: int, message: str, inputs: dict[str, Any], config: dict[str, Any], version: str) -> dict[str, Any]:
     """The JSON report of a run that stopped with an error (``--report`` is still written):
     ``status: "error"``, ``error: {exit_code, message}`` (the ``Error:`` line), and what was
     known: the inputs as given, the options. No losses, groups or gates."""
-    from losscli._version import __version__
-
     return {
         "schema": SCHEMA,
-        "tool": {"name": "losscli", "version": __version__},
+        "tool": {"name": "losscli", "version": version},
         "status": "error",
         "error": {"exit_code": code, "message": message},
         "inputs": {k: {"path": v} if isinstance(v, str) else {"paths": list(v)} for k, v in inputs.items()},

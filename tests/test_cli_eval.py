@@ -590,7 +590,9 @@ def test_no_partial_files_after_an_error(cli, files):
             3,
             "nan in target (nan.csv column 'target') at row 2; use --nan-policy omit to drop such rows or propagate to keep them.",
         )
-        assert files.listing() == before  # no output and no .losscli-* temporary file
+        assert files.listing() == sorted([*before, "r.json"])  # no output and no .losscli-* temporary file
+        assert json.loads((files.root / "r.json").read_text())["status"] == "error"  # --report says the run failed
+        (files.root / "r.json").unlink()
 
 
 def test_an_existing_output_survives_an_error(cli, files):

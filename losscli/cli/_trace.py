@@ -70,6 +70,7 @@ def _write_report(path: str, code: int, message: str) -> None:
     import json
 
     from losscli._atomic import atomic_write, check_distinct
+    from losscli._version import __version__
     from losscli.errors import LossCliError
     from losscli.render.escape import json_text
     from losscli.report import error_report
@@ -78,7 +79,7 @@ def _write_report(path: str, code: int, message: str) -> None:
     try:
         check_distinct([("--report", path)], _flat(inputs.values()))
         with atomic_write(path) as fh:
-            fh.write(json_text(json.dumps(error_report(code, message, inputs, _expected.get("options", {})), indent=2, allow_nan=False)) + "\n")
+            fh.write(json_text(json.dumps(error_report(code, message, inputs, _expected.get("options", {}), __version__), indent=2, allow_nan=False)) + "\n")
     except LossCliError:
         pass
 
