@@ -214,10 +214,10 @@ def test_settings_from_the_file_are_listed_in_every_human_readable_output(cli, f
     # weighted mse with the last row's weight 0: (0.25 + 4 + 0.25) / 3 = 1.5, so the gate passes only because of the file
     r = cli("eval", "w.csv", "-l", "mse", "--fail-if", "mse<=2", "-f", "table")
     assert r.exit_code == 0 and note in r.stdout.splitlines()
-    assert f"_{note.replace('_', chr(92) + '_')}_" in cli("eval", "w.csv", "-l", "mse", "-f", "md").stdout
+    assert f"_{note.replace('_', '&#95;')}_" in cli("eval", "w.csv", "-l", "mse", "-f", "md").stdout  # escape.md: '_' as &#95;
     summary = tmp_path / "summary.md"
     cli("eval", "w.csv", "-l", "mse", "-f", "json", "--gh-summary", env={"GITHUB_STEP_SUMMARY": str(summary)})
-    assert "_settings from pyproject.toml: gate\\_mode, nan\\_policy, weight\\_col_" in summary.read_text()
+    assert "_settings from pyproject.toml: gate&#95;mode, nan&#95;policy, weight&#95;col_" in summary.read_text()
     cfg = json.loads(cli("eval", "w.csv", "-l", "mse", "-f", "json").stdout)["config"]
     assert (cfg["config_file"], cfg["config_keys"]) == ("pyproject.toml", ["gate_mode", "nan_policy", "weight_col"])
     # the warning names the file that set warn mode
@@ -299,4 +299,4 @@ def test_the_readme_ci_example_runs_as_given(tmp_path):
         expected = ["ce<=0.35"] + (["ce<=base*1.02"] if with_baseline else [])
         assert [(g["expr"], g["status"]) for g in rep["gates"]] == [(e, "pass") for e in expected]
         assert rep["config"]["config_keys"] == ["losses", "fail_if", "pred_col", "target_col", "id_col"]
-    assert summary.read_text().count("_settings from pyproject.toml: losses, fail\\_if, pred\\_col, target\\_col, id\\_col_") == 2
+    assert summary.read_text().count("_settings from pyproject.toml: losses, fail&#95;if, pred&#95;col, target&#95;col, id&#95;col_") == 2
