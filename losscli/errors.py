@@ -43,6 +43,10 @@ class InputError(LossCliError):
     """Missing, unreadable or corrupt input; parse errors; empty input (exit 3)."""
 
 
+class TooLargeError(InputError):
+    """A number no float64 holds: an integer cell past ~1.8e308 (exit 3)."""
+
+
 class ShapeError(InputError):
     """Shapes or lengths that do not match as the loss declares (exit 3)."""
 

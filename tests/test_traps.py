@@ -652,3 +652,310 @@ def test_compressed_npy_is_streamed(cli, files):
     r = _report(cli("eval", "x.npy.gz", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "2"))
     assert r["losses"][0]["value"] == float(np.mean(x**2))
     assert r["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "x.npy.gz").read_bytes()).hexdigest()  # the file's bytes
+
+
+# ---------------------------------------------------------------------------- #13.2: headers
+# A first line of numbers only is data (np.savetxt writes no header): the table is headerless,
+# its columns are 1-based indices and a note on stderr says so; --header forces the old reading.
+
+ROWS = [[0.25, 0.5], [-1.5, 1.0], [2.0, 2.5], [3.0, 0.0]]
+SEPS = {"csv": ",", "tsv": "\t", "txt": " "}
+
+
+def _table(rows, sep: str, header: list[str] | None = None) -> str:
+    lines = ([sep.join(header)] if header else []) + [sep.join(repr(v) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _mse(rows) -> float:
+    a = np.asarray(rows, dtype=np.float64)
+    return float(np.mean((a[:, 0] - a[:, 1]) ** 2))  # numpy's own mse of pred (column 1) and target (column 2)
+
+
+def _note(name: str, k: int = 2) -> str:
+    return f"Note: {name} has no header row (its first line is numbers): columns are 1..{k}; pass --header if that line names them.\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "txt"])
+@pytest.mark.parametrize("streamed", [[], ["--chunk-rows", "1"]], ids=["whole", "streamed"])
+def test_a_headerless_numeric_file_keeps_its_first_row(cli, files, fmt, streamed):
+    name = files.text(f"h.{fmt}", _table(ROWS, SEPS[fmt]))
+    result = cli("eval", name, "-l", "mse", "-f", "json", *streamed)
+    assert (result.exit_code, result.stderr) == (0, _note(name))
+    report = json.loads(result.stdout)
+    assert report["inputs"]["rows"] == 4
+    assert report["inputs"]["pred"]["columns"] == ["1"] and report["inputs"]["target"]["columns"] == ["2"]
+    assert report["losses"][0]["value"] == _mse(ROWS)
+
+
+@pytest.mark.parametrize("streamed", [[], ["--chunk-rows", "1"]], ids=["whole", "streamed"])
+def test_header_forces_the_first_line_to_be_column_names(cli, files, streamed):
+    name = files.text("h.csv", _table(ROWS, ","))
+    result = cli("eval", name, "-l", "mse", "-f", "json", "--header", *streamed)
+    assert (result.exit_code, result.stderr) == (0, "")
+    report = json.loads(result.stdout)
+    assert report["inputs"]["rows"] == 3 and report["inputs"]["pred"]["columns"] == ["0.25"]
+    assert report["losses"][0]["value"] == _mse(ROWS[1:])
+
+
+def test_headerless_single_column_files(cli, files):
+    np.savetxt(files.root / "p.txt", [0.5, 1.5, 2.0])
+    np.savetxt(files.root / "t.txt", [0.0, 1.0, 3.0])
+    result = cli("eval", "p.txt", "t.txt", "-l", "mse", "-b")
+    note = "Note: {} has no header row (its first line is numbers): its column is 1; pass --header if that line names them.\n"
+    assert (result.exit_code, result.stderr) == (0, note.format("p.txt") + note.format("t.txt"))
+    assert result.stdout == f"{_mse([[0.5, 0.0], [1.5, 1.0], [2.0, 3.0]])!r}\n"
+
+
+def test_savetxt_output_is_read_whole(cli, files):
+    rows = np.random.default_rng(7).random((100, 2))
+    np.savetxt(files.root / "s.csv", rows, delimiter=",")  # '%.18e' cells, no header
+    result = cli("eval", "s.csv", "-l", "mse", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["inputs"]["rows"] == 100
+    assert report["losses"][0]["value"] == pytest.approx(_mse(rows), rel=1e-15)
+
+
+def test_a_header_of_names_is_still_a_header(cli, files):
+    name = files.text("n.csv", _table(ROWS, ",", ["pred", "target"]))
+    result = cli("eval", name, "-l", "mse", "-b")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"{_mse(ROWS)!r}\n", "")
+
+
+def test_a_first_line_like_pandas_default_names_is_a_doubt(cli, files):
+    # 0,1 is what DataFrame.to_csv writes as the header of an unnamed frame, and a row of data too
+    files.text("d.csv", "0,1\n0.5,1.0\n2.0,0.0\n")
+    fails(cli("eval", "d.csv", "-l", "mse"), 2, "Cannot tell whether the first line of d.csv (0,1) is column names or data: pass --header or --no-header.")
+    with_header = cli("eval", "d.csv", "-l", "mse", "-b", "--header")
+    assert with_header.stdout == f"{_mse([[0.5, 1.0], [2.0, 0.0]])!r}\n"
+    without = cli("eval", "d.csv", "-l", "mse", "-b", "--no-header")
+    assert without.stdout == f"{_mse([[0, 1], [0.5, 1.0], [2.0, 0.0]])!r}\n"
+
+
+def test_inspect_reads_a_headerless_file_as_eval_does(cli, files):
+    name = files.text("h.csv", _table(ROWS, ","))
+    result = cli("inspect", name, "-f", "json")
+    assert (result.exit_code, result.stderr) == (0, _note(name))
+    found = json.loads(result.stdout)["files"][0]
+    assert found["rows"] == 4 and [c["name"] for c in found["columns"]] == ["1", "2"]
+    assert json.loads(cli("inspect", name, "-f", "json", "--header").stdout)["files"][0]["rows"] == 3
+
+
+def _read(path: str, header: bool | None = None, chunk: int | None = None) -> list[np.ndarray]:
+    """pred and target as the readers give them to the engine (streamed in chunks of ``chunk``
+    rows when given), as float64: what every loss computes on."""
+    from losscli.readers import load_inputs
+    from losscli.readers.chunks import iter_chunks
+
+    loaded = load_inputs(path, header=header, hash_inputs=False, lazy=chunk is not None)
+    parts = list(iter_chunks(loaded, chunk))
+    return [np.concatenate([c.arrays[role] for c in parts]).astype(np.float64) for role in ("pred", "target")]
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return all(x.shape == y.shape and x.tobytes() == y.tobytes() for x, y in zip(a, b))  # bit for bit
+
+
+_cells = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=30)  # each example reads 4-6 files
+@given(rows=st.lists(st.tuples(_cells, _cells), min_size=1, max_size=6), fmt=st.sampled_from(["csv", "tsv", "txt"]), chunk=st.sampled_from([None, 1, 2]))
+def test_headerless_and_headed_files_give_the_same_values(files, rows, fmt, chunk):
+    # the same rows with and without a header line: auto-detected, and with --no-header / --header
+    headed = files.text(f"headed.{fmt}", _table(rows, SEPS[fmt], ["pred", "target"]))
+    bare = files.text(f"bare.{fmt}", _table(rows, SEPS[fmt]))
+    expected = [np.array([r[0] for r in rows]), np.array([r[1] for r in rows])]
+    assert _same(_read(headed, True, chunk), expected)
+    assert _same(_read(headed, None, chunk), expected)
+    assert _same(_read(bare, None, chunk), expected)
+    assert _same(_read(bare, False, chunk), expected)
+
+
+def test_headerless_and_headed_files_give_the_same_report(cli, files):
+    headed = files.text("headed.csv", _table(ROWS, ",", ["pred", "target"]))
+    bare = files.text("bare.tsv", _table(ROWS, "\t"))
+
+    def losses(*args):
+        result = cli("eval", *args, "-l", "mse", "-l", "mae", "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)["losses"]
+
+    assert losses(bare) == losses(bare, "--no-header", "--chunk-rows", "3") == losses(headed) == losses(headed, "--header")
+
+
+# ---------------------------------------------------------------------------- #13.5: values read exactly (and #14 reader crashes)
+# The same numbers give the same report in every format: integers past int64 keep their value
+# (as float64, rounded as np.float64(np.uint64(v)) rounds), JSONL columns are never dates,
+# JSON booleans are not numbers, integers too large for float64 are errors.
+
+U64_MAX = 2**64 - 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_unsigned_64_bit_integers_keep_their_value(cli, files, fmt):
+    if fmt == "csv":
+        files.text("u.csv", f"pred,target\n0,{U64_MAX}\n")
+    else:
+        files.text("u.jsonl", f'{{"pred": 0, "target": 1}}\n{{"pred": 0, "target": {U64_MAX}}}\n')
+    result = cli("eval", f"u.{fmt}", "-l", "mse", "-b")
+    target = np.array([U64_MAX] if fmt == "csv" else [1, U64_MAX], dtype=np.uint64).astype(np.float64)
+    assert (result.exit_code, result.stdout) == (0, f"{float(np.mean(target**2))!r}\n")  # was 1.0 / 2.0: wrapped to -1
+
+
+def test_jsonl_integers_past_uint64_are_rounded_not_refused(cli, files):
+    files.text("big.jsonl", f'{{"pred": 0, "target": {2**70 + 1}}}\n')
+    result = cli("eval", "big.jsonl", "-l", "mae", "-b")
+    assert (result.exit_code, result.stdout) == (0, f"{float(2**70 + 1)!r}\n")  # Python's float(int): correctly rounded
+
+
+@pytest.mark.parametrize("column", ["modified", "date", "created_at", "timestamp_ms"])
+def test_jsonl_columns_named_like_dates_stay_numbers(cli, files, column):
+    files.text("d.jsonl", f'{{"{column}": 1600000000000, "y": 1600000000005}}\n{{"{column}": 3, "y": 8}}\n')
+    result = cli("eval", "d.jsonl", "-p", column, "-y", "y", "-l", "mse", "-b")
+    assert (result.exit_code, result.stdout) == (0, "25.0\n")  # (5² + 5²) / 2; was 2.56e30 (dates in ns)
+
+
+@pytest.mark.parametrize("values", ["true, false", "0.5, true"], ids=["all_booleans", "mixed"])
+def test_json_booleans_are_not_numbers(cli, files, values):
+    a, b = values.split(", ")
+    files.text("b.jsonl", f'{{"pred": {a}, "target": 0}}\n{{"pred": {b}, "target": 1}}\n')
+    row = 1 if a == "true" else 2
+    fails(cli("eval", "b.jsonl", "-l", "mse"), 3, f"Non-numeric value 'True' in b.jsonl, column 'pred' (pred), row {row}.")
+
+
+@pytest.mark.parametrize("text", ["9" * 309, "-" + "9" * 309], ids=["positive", "negative"])
+def test_an_integer_too_large_for_float64_is_named(cli, files, text):
+    files.text("l.csv", f"pred,target\n1,{text}\n2,3\n")
+    message = "Integer of 309 digits in l.csv, column 'target' (target), row 1: too large for a 64-bit float."
+    fails(cli("eval", "l.csv", "-l", "mse"), 3, message)
+    files.text("l.jsonl", f'{{"pred": 1, "target": {text}}}\n')
+    fails(cli("eval", "l.jsonl", "-l", "mse"), 3, message.replace("l.csv", "l.jsonl"))
+
+
+def test_an_integer_too_large_for_float64_among_text_cells_is_named(cli, files):
+    # past int64 and negative in one column: pandas keeps the cells as text, which parse to -inf
+    files.text("l.csv", f"pred,target\n1,{U64_MAX}\n2,-{'9' * 309}\n")
+    fails(cli("eval", "l.csv", "-l", "mse"), 3, "Integer of 309 digits in l.csv, column 'target' (target), row 2: too large for a 64-bit float.")
+
+
+@pytest.mark.parametrize("extra", [[], ["--chunk-rows", "2"], ["--nan-policy", "omit"]], ids=["whole", "streamed", "omit"])
+def test_an_integer_too_large_for_float64_among_floats_is_named_not_read_as_inf(cli, files, extra):
+    # pandas parses the column as floats and the integer as inf: its text says it was no inf
+    big = "9" * 309
+    files.text("f.csv", f"pred,target\n1,1.5\n\n2,2.5\n3,3.5\n4,{big}\n5,inf\n")
+    fails(cli("eval", "f.csv", "-l", "mse", *extra), 3, "Integer of 309 digits in f.csv, column 'target' (target), row 4: too large for a 64-bit float.")
+
+
+def test_an_integer_too_large_for_float64_in_the_second_file_of_a_glob_is_named(cli, files):
+    files.text("s1.csv", "pred,target\n1,1.5\n2,2.5\n")
+    files.text("s2.csv", f"pred,target\n1,1.5\n2,-{'9' * 309}\n")
+    fails(cli("eval", "s*.csv", "-l", "mse"), 3, "Integer of 309 digits in s*.csv, column 'target' (target), row 4: too large for a 64-bit float.")
+
+
+def test_a_308_digit_integer_is_a_number(cli, files):
+    big = 10**307 * 17  # 1.7e308 < float64's max: rounded, not refused
+    files.text("l.csv", f"pred,target\n0,{big}\n")
+    result = cli("eval", "l.csv", "-l", "mae", "-b")
+    assert (result.exit_code, result.stdout) == (0, f"{float(big)!r}\n")
+
+
+def test_inspect_names_an_integer_too_large_for_float64(cli, files):
+    # exit 3 with the reader's line after the description (was exit 4)
+    files.text("l.csv", "pred,target\n1,2\n3," + "9" * 309 + "\n")
+    message = "Integer of 309 digits in l.csv, column 'target' (target), row 2: too large for a 64-bit float."
+    result = cli("inspect", "l.csv", "-f", "json")
+    assert (result.exit_code, result.stderr) == (3, f"Error: {message}\n")
+    target = json.loads(result.stdout)["files"][0]["columns"][1]
+    assert (target["numeric"], target["note"]) == (False, message)
+
+
+def test_parquet_int64_past_2_53_with_a_null_is_rounded_and_the_null_follows_nan_policy(cli, files):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pred = [2**60 + 1, None, 3, -(2**60) - 1]
+    pq.write_table(pa.table({"pred": pa.array(pred, pa.int64()), "target": [0.0, 1.0, 2.5, 0.0]}), files.root / "n.parquet")
+    result = cli("eval", "n.parquet", "-l", "mse", "-f", "json", "--nan-policy", "omit")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    p = np.array([2**60 + 1, 3, -(2**60) - 1], dtype=np.int64).astype(np.float64)  # numpy's rounding of the int64 values
+    assert report["losses"][0]["value"] == float(np.mean((p - np.array([0.0, 2.5, 0.0])) ** 2))
+    assert report["inputs"]["dropped"]["nan"] == 1
+
+
+# Columns whose values every format holds exactly: int64 integers, uint64 integers (some past
+# 2^63), floats with 17 significant digits, and integers mixed with floats (a float column).
+_near = st.sampled_from([2**53, 2**53 + 1, 2**62, 2**63 - 1, -(2**53) - 1, -(2**63)])
+_int64 = st.one_of(st.integers(-(2**63), 2**63 - 1), _near, st.integers(-1000, 1000))
+_uint64 = st.one_of(st.integers(0, U64_MAX), st.sampled_from([2**63, 2**63 + 1, 2**64 - 2, U64_MAX]))
+_float = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e150, max_value=1e150)
+_kinds = {
+    "int64": _int64,
+    "uint64": _uint64,
+    "float": _float,
+    "mixed": st.one_of(_int64, _float),
+}
+
+
+@st.composite
+def _column(draw, n: int):
+    kind = draw(st.sampled_from(sorted(_kinds)))
+    return kind, draw(st.lists(_kinds[kind], min_size=n, max_size=n))
+
+
+def _npy_array(kind: str, values: list) -> np.ndarray:
+    if kind in ("int64", "uint64"):
+        return np.array(values, dtype=kind)
+    return np.array([float(v) for v in values])  # float(int) rounds as np.float64(np.uint64(v)) does
+
+
+def _text(value) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.17g}"  # ints exactly, floats with 17 significant digits
+
+
+def _write_every_format(files, pred: tuple[str, list], target: tuple[str, list]) -> list[list[str]]:
+    """The same values as NPY (two files), CSV, TSV, JSONL and Parquet: the eval arguments of each."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (pk, p), (tk, t) = pred, target
+    np.save(files.root / "p.npy", _npy_array(pk, p))
+    np.save(files.root / "t.npy", _npy_array(tk, t))
+    for fmt, sep in (("csv", ","), ("tsv", "\t")):
+        files.text(f"v.{fmt}", f"pred{sep}target\n" + "".join(f"{_text(a)}{sep}{_text(b)}\n" for a, b in zip(p, t)))
+    files.text("v.jsonl", "".join(json.dumps({"pred": a, "target": b}) + "\n" for a, b in zip(p, t)))
+    types = {"int64": pa.int64(), "uint64": pa.uint64()}
+    arrow = [pa.array(_npy_array(k, v).tolist(), types.get(k, pa.float64())) for k, v in (pred, target)]
+    pq.write_table(pa.table(arrow, names=["pred", "target"]), files.root / "v.parquet")
+    return [["p.npy", "t.npy"], ["v.csv"], ["v.tsv"], ["v.jsonl"], ["v.parquet"]]
+
+
+@settings(max_examples=30)  # each example reads 4-6 files
+@given(data=st.data(), n=st.integers(1, 5))
+def test_the_same_values_are_read_alike_in_every_format(files, data, n):
+    pytest.importorskip("pyarrow")
+    pred, target = data.draw(_column(n)), data.draw(_column(n))
+    expected = [_npy_array(*pred).astype(np.float64), _npy_array(*target).astype(np.float64)]
+    for args in _write_every_format(files, pred, target):
+        from losscli.readers import load_inputs
+
+        loaded = load_inputs(*args, hash_inputs=False)
+        assert _same([loaded.arrays["pred"].astype(np.float64), loaded.arrays["target"].astype(np.float64)], expected), args
+
+
+def test_the_same_values_give_the_same_report_in_every_format(cli, files):
+    pytest.importorskip("pyarrow")
+    pred = ("uint64", [0, 2**53 + 1, 2**63 + 1, U64_MAX])
+    target = ("mixed", [-(2**63), 0.1, 9007199254740993, 1.2345678901234567e-5])
+
+    def losses(*args):
+        result = cli("eval", *args, "-l", "mse", "-l", "mae", "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)["losses"]
+
+    reports = [losses(*args) for args in _write_every_format(files, pred, target)]
+    assert all(r == reports[0] for r in reports[1:])
+    p, t = (_npy_array(*c).astype(np.float64) for c in (pred, target))
+    assert reports[0][0]["value"] == float(np.mean((p - t) ** 2))  # numpy's mse of the values rounded as NPY holds them

@@ -21,6 +21,7 @@ import typer
 
 from losscli import gates as G
 from losscli.cli import _config
+from losscli.cli._options import print_notes
 from losscli.errors import InputError, UsageError
 from losscli.render.escape import line
 from losscli.report import gate_tally
@@ -164,7 +165,7 @@ def evaluate_baseline(
 ):
     """Evaluate the baseline prediction file on the same target: (report, per-sample values).
 
-    The baseline replaces PRED only (read with the same -p/--pred-key/-d/--no-header); every
+    The baseline replaces PRED only (read with the same -p/--pred-key/-d/--header options); every
     other input, the target and the weights come from this evaluation. ``rows`` (a boolean
     mask, or None for all) restricts it to the rows the candidate kept under ``--nan-policy
     omit``, so both values are means over the same rows; the per-sample values come back at
@@ -178,6 +179,7 @@ def evaluate_baseline(
     if "pred" not in loaded.arrays:
         raise UsageError("A prediction-file --baseline replaces PRED, but this evaluation takes its predictions from --input/--col.")
     base = readers.load_inputs(gp.baseline, None, roles=[["pred"]], **read_options)
+    print_notes(base.notes)
     arrays = dict(loaded.arrays)
     arrays["pred"] = base.arrays["pred"]
     weights = loaded.weights

@@ -48,6 +48,17 @@ class Missing(str, enum.Enum):
     omit = "omit"
 
 
+HEADER_HELP = "Tables start with column names (--header) or not (--no-header: columns are 1-based indices). Default: a first line of numbers only is data."
+
+
+def print_notes(notes: list[str]) -> None:
+    """What the readers decided from the data (a table read without header), one line each on stderr."""
+    import sys
+
+    for note in notes:
+        print(f"Note: {note}", file=sys.stderr)
+
+
 SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".md": "md", ".txt": "table"}
 
 

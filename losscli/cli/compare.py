@@ -15,7 +15,7 @@ import typer
 
 from losscli._atomic import atomic_write, check_distinct
 from losscli.cli import _stats_options as so
-from losscli.cli._options import OutputFormat, Reduction
+from losscli.cli._options import HEADER_HELP, OutputFormat, Reduction, print_notes
 from losscli.errors import UsageError
 from losscli.render.escape import json_text
 
@@ -45,7 +45,7 @@ def compare_command(
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (of a table input).", rich_help_panel=INPUT)] = None,
     pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of NPZ systems.", rich_help_panel=INPUT)] = None,
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
-    no_header: Annotated[bool, typer.Option("--no-header", help="Tables have no header row.", rich_help_panel=INPUT)] = False,
+    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
     no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip the sha256 of inputs.", rich_help_panel=INPUT)] = False,
     reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean or sum.")] = Reduction.mean,
@@ -79,9 +79,10 @@ def compare_command(
         loaded.append(
             readers.load_inputs(
                 path, target, roles=roles, pred_col=pred_col, target_col=target_col, weight_col=weight_col,
-                pred_key=pred_key, target_key=target_key, header=not no_header, delimiter=delimiter, hash_inputs=not no_hash,
+                pred_key=pred_key, target_key=target_key, header=header, delimiter=delimiter, hash_inputs=not no_hash,
             )
         )
+        print_notes([n for n in loaded[-1].notes if len(loaded) == 1 or n not in loaded[0].notes])  # TARGET's once
     inputs = {
         "target": loaded[0].info.get("target", {"path": target}),
         "systems": [{"name": name, **ld.info.get("pred", {"path": name})} for name, ld in zip(systems, loaded)],

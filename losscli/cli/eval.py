@@ -14,7 +14,7 @@ import typer
 from losscli._atomic import atomic_write, commit
 from losscli.cli import _config
 from losscli.cli import _stats_options as so
-from losscli.cli._options import SUFFIX_FORMATS, Align, Engine, GateMode, Missing, NanPolicy, OutputFormat, Reduction, stdin_path
+from losscli.cli._options import HEADER_HELP, SUFFIX_FORMATS, Align, Engine, GateMode, Missing, NanPolicy, OutputFormat, Reduction, print_notes, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -53,7 +53,7 @@ def eval_command(
     pos_label: Annotated[Optional[str], typer.Option("--pos-label", metavar="V", help="Binary target: label V is 1, any other label 0 (text or numbers, e.g. yes or -1/1 targets with --pos-label 1).", rich_help_panel=INPUT, show_default=False)] = None,
     pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of an NPZ PRED (or PRED.npz:KEY).", rich_help_panel=INPUT)] = None,
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
-    no_header: Annotated[bool, typer.Option("--no-header", help="Tables have no header row; columns are 1-based indices.", rich_help_panel=INPUT)] = False,
+    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
     no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip the sha256 of inputs in the report.", rich_help_panel=INPUT)] = False,
     reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean, sum, or none (per-sample only).", rich_help_panel=LOSSES)] = Reduction.mean,
@@ -146,7 +146,7 @@ def eval_command(
         id_col=id_col,
         pred_key=pred_key,
         target_key=target_key,
-        header=not no_header,
+        header=header,
         delimiter=delimiter,
         hash_inputs=not no_hash,
         group_col=group_by,
@@ -155,6 +155,7 @@ def eval_command(
         missing=missing.value,
         raw_roles=("target",) if label_map is not None else (),
     )
+    print_notes(loaded.notes)
     map_chunks = _map_labels(label_map, loaded) if label_map is not None else False
     analysis = AnalysisOptions(
         ci.value if ci else None, ci_level, n_boot, seed, top_k, tuple(loaded.groups), row_offset,
@@ -193,7 +194,7 @@ def eval_command(
     report = _gating.complete(
         ctx, report, gate_plan, values=values, loaded=loaded, losses=acc.losses, fmt_name=fmt_name,
         acc_options={"reduction": reduction.value, "nan_policy": nan_policy.value},
-        read_options={"pred_col": pred_col, "pred_key": pred_key, "header": not no_header, "delimiter": delimiter, "hash_inputs": not no_hash},
+        read_options={"pred_col": pred_col, "pred_key": pred_key, "header": header, "delimiter": delimiter, "hash_inputs": not no_hash},
     )
     if report_path is not None:
         with atomic_write(report_path) as fh:

@@ -2,8 +2,8 @@
 guessed roles of input files, read exactly as ``eval`` reads them (``readers.probe``).
 
 Exit 0 when every file is usable; 3 when a file cannot be read (one ``Error:`` line, nothing on
-stdout, as in ``eval``) or is unusable: no numeric data, no rows, or files whose row counts
-differ. An unusable file still gets its description on stdout (that is what you need to fix
+stdout, as in ``eval``) or is unusable: no numeric data, no rows, files whose row counts
+differ, or an integer too large for a float64 in a column. An unusable file still gets its description on stdout (that is what you need to fix
 it) and then one ``Error:`` line on stderr.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
-from losscli.cli._options import stdin_path
+from losscli.cli._options import HEADER_HELP, print_notes, stdin_path
 from losscli.errors import InputError
 from losscli.render.escape import json_text, terminal
 
@@ -42,14 +42,15 @@ Examples:
 def inspect_command(
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Input files as for eval (PATH[:FORMAT], FILE.npz[:KEY], globs, - for stdin).", show_default=False)],
     fmt: Annotated[InspectFormat, typer.Option("-f", "--format", help="auto = a table on a terminal, JSON otherwise.")] = InspectFormat.auto,
-    no_header: Annotated[bool, typer.Option("--no-header", help="Tables have no header row; columns are 1-based indices.")] = False,
+    header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, show_default=False)] = None,
     delimiter: Annotated[str | None, typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).")] = None,
 ) -> None:
     """Describe input files: shapes, dtypes, columns, NaN/inf counts, ranges, guessed roles."""
     from losscli.readers.probe import probe
 
     paths = [stdin_path(f) for f in files]
-    found = [probe(p, header=not no_header, delimiter=delimiter) for p in paths]
+    found = [probe(p, header=header, delimiter=delimiter) for p in paths]
+    print_notes([n for f in found for n in f.pop("notes", [])])
     problems = [p for f in found for p in f["problems"]]
     problems += _row_mismatch(found)
     doc = {"schema": "losscli.inspect/1", "files": found, "problems": problems}

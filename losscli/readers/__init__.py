@@ -90,6 +90,7 @@ class Loaded:
     pairs: dict[str, Any] = field(default_factory=dict)  # ids checked row by row (readers.pairing.pair_key -> ids)
     dropped: dict[str, int] = field(default_factory=dict)  # rows dropped by --align join --missing omit, by reason
     raw: frozenset = frozenset()  # roles whose table column is taken as it is (labels for --classes/--pos-label)
+    notes: list[str] = field(default_factory=list)  # lines for stderr: what was decided from the data (a table without header)
 
 
 def load_inputs(
@@ -105,7 +106,7 @@ def load_inputs(
     id_col: str | None = None,
     pred_key: str | None = None,
     target_key: str | None = None,
-    header: bool = True,
+    header: bool | None = None,
     delimiter: str | None = None,
     hash_inputs: bool = True,
     group_col: str | None = None,
@@ -120,6 +121,9 @@ def load_inputs(
     ``inputs`` (``--input ROLE=PATH[:SEL]``), ``role_cols`` (``--col ROLE=SEL``, columns of the
     PRED table), a PRED-table column named like the role (or ``ROLE_*`` columns), and finally by
     position: PRED fills every loss's first role and TARGET its second (``pred``/``target``).
+
+    ``header``: whether CSV/TSV/TXT tables start with column names (None: unless their first
+    line is all numbers, which is then said in ``notes``).
 
     With ``lazy``, streamable files are only opened (``readers.chunks``): the arrays of the
     result are selections that ``chunks.iter_chunks`` reads chunk by chunk. A table column of a
@@ -146,6 +150,7 @@ def load_inputs(
     for role, text in (inputs or {}).items():
         _read_role(role, text, out, opts)
     paired = _pair(pdata, tdata, out, id_col, align, missing)
+    out.notes += [n for d in (pdata, tdata) if d is not None for n in d.notes]
     tables = [d for d in (pdata, tdata) if d is not None and d.table is not None]
     taken = _extras(tables, out, weight_col, id_col)
     for data, pos in paired:
@@ -279,6 +284,7 @@ def _read_role(role: str, text: str, out: Loaded, opts: dict) -> None:
     """``--input ROLE=PATH[:FORMAT][:SEL]``: a whole array, or columns of a table."""
     source, sel = _split_selection(text)
     data = _Input.read(source, None, **opts)
+    out.notes += data.notes
     if data.table is None:
         out.arrays[role] = _array_columns(data.array, sel, source.where) if sel else data.array
         out.info[role] = dict(data.info)
@@ -319,12 +325,13 @@ def _split_selection(text: str) -> tuple[Source, str | None]:
 class _Input:
     """One read input: a table or an array, plus its report info."""
 
-    def __init__(self, source: Source, table: Any, array: np.ndarray | None, info: dict[str, Any]) -> None:
+    def __init__(self, source: Source, table: Any, array: np.ndarray | None, info: dict[str, Any], notes: list[str] | None = None) -> None:
         self.source, self.table, self.array, self.info = source, table, array, info
+        self.notes = notes or []  # what was decided from the data (tables without header)
 
     @classmethod
     def read(
-        cls, source: Source, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool, lazy: bool = False
+        cls, source: Source, key: str | None, *, header: bool | None, delimiter: str | None, hash_inputs: bool, lazy: bool = False
     ) -> "_Input":
         if lazy:
             from losscli.readers.chunks import read_lazy
@@ -366,7 +373,7 @@ class _Input:
                 from losscli.readers.tabular import concat
 
             table = parts_t[0] if len(parts_t) == 1 else concat(parts_t, source.where)
-            return cls(source, table, None, info)
+            return cls(source, table, None, info, [t.note for t in parts_t if getattr(t, "note", None)])
         array = parts_a[0] if len(parts_a) == 1 else _concat_arrays(parts_a, source.where)
         info.update(shape=list(array.shape), dtype=str(array.dtype))
         return cls(source, None, array, info)

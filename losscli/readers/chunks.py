@@ -208,7 +208,7 @@ class LazyArray(Ref):
         return Ref(self.stream, "index", index)
 
 
-def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter: str | None, hash_inputs: bool) -> Any:
+def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool | None, delimiter: str | None, hash_inputs: bool) -> Any:
     """A lazy ``_Input`` for ``source`` (``cls`` is ``readers._Input``), or None when the format
     is read whole (JSONL, compressed Parquet, Fortran-ordered arrays from a file)."""
     from losscli.readers import _expand
@@ -226,7 +226,8 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool, delimiter
         if hash_inputs:
             info["sha256"] = None  # filled when the stream ends
         stream.info = info
-        return cls(source, LazyTable(stream), None, info)
+        note = getattr(stream, "note", None)  # a table without header (its first file's)
+        return cls(source, LazyTable(stream), None, info, [note] if note else None)
     stdin = None
     if source.fmt == "npy" and (source.compression is not None or "-" in paths):
         parts, stdin = _piped_parts(paths, source.compression, hash_inputs)
@@ -864,13 +865,15 @@ class _TableStream(_Stream):
     input (the glob) and the row across its files, as a whole-file read does.
     """
 
-    def __init__(self, paths: list[str], source: Any, *, header: bool, delimiter: str | None, hash_inputs: bool) -> None:
+    def __init__(self, paths: list[str], source: Any, *, header: bool | None, delimiter: str | None, hash_inputs: bool) -> None:
         self.paths, self.source = paths, source
         self.fmt, self.compression = source.fmt, source.compression
-        self.header, self.delimiter, self.hash_inputs = header, delimiter, hash_inputs
+        self.delimiter, self.hash_inputs = delimiter, hash_inputs
+        self._header = header  # as asked (None: each file's first line decides); ``header``: the open file's
         self.digests: list[str] = []
         self._open_file(0)
         self.columns = self._first.columns
+        self.note = self._first.note
         self.bytes_per_row = self._consumed / max(len(self._first), 1)
 
     def _open_file(self, index: int) -> None:
@@ -914,10 +917,10 @@ class _TableStream(_Stream):
 
         want = FIRST_PIECE
         while True:
-            data, more = self._cut(want, min_lines=2 if self.header else 1, first=True)
+            data, more = self._cut(want, min_lines=1 if self._header is False else 2, first=True)
             data = bytes(data)
             try:
-                table = read_table(data, self.fmt, self.where, header=self.header, delimiter=self.delimiter)
+                table = read_table(data, self.fmt, self.where, header=self._header, delimiter=self.delimiter)
             except InputError as e:
                 if more and "has no data rows" in str(e):  # blank lines after the header: read on
                     self._carry = data + self._carry
@@ -926,6 +929,7 @@ class _TableStream(_Stream):
                 raise
             self._consume(data)
             self._lines += data.count(b"\n")
+            self.header = table.header
             return table
 
     def _cut(self, want: int, min_lines: int = 1, first: bool = False) -> tuple[memoryview, bool]:

@@ -4,12 +4,15 @@ An ``ArrowTable`` has the interface of ``tabular.Table`` (``columns``, ``len``, 
 ``take_ids``), so column selection (``readers.columns``) and the lazy ``Ref``s of
 ``readers.chunks`` work on it unchanged. Numbers are strict, as for CSV:
 
-- integer columns give int64 (float64 when they hold nulls, or values past int64), floating
-  and decimal columns float64; nulls become NaN and follow ``--nan-policy``;
+- integer columns give int64; when they hold nulls or values past int64 they give float64, each
+  value rounded to the nearest float64 as numpy rounds it (``np.float64(np.int64(v))``, also past
+  2^53) and each null NaN, which follows ``--nan-policy``; floating and decimal columns float64;
 - a list column (``list<float>``, ``fixed_size_list<float, D>``) selected alone gives an
   ``(N, D)`` matrix when every row has the same length (embeddings, logits);
 - any other type (string, bool, timestamp, ...) is an ``InputError`` naming the file, the column
-  and its type: a Parquet column has one type, so there is no bad row to point at.
+  and its type: a Parquet column has one type, so there is no bad row to point at;
+- a file whose columns do not have distinct names is an ``InputError``: a name would not say
+  which column it selects.
 """
 
 from __future__ import annotations
@@ -142,7 +145,8 @@ def _numbers(col: Any, name: str, role: str, where: str, of: str = "") -> np.nda
         except (pa.ArrowInvalid, OverflowError):  # uint64 past int64: as floats
             pass
     if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ):
-        out = col.cast(pa.float64())
+        # integers past 2^53 are not exact in float64: an unchecked cast rounds them as numpy does
+        out = col.cast(pa.float64(), safe=not pa.types.is_integer(typ))
         if out.null_count:
             out = pc.fill_null(out, float("nan"))
         return _to_numpy(out, np.float64)
@@ -204,7 +208,7 @@ def metadata(path: str) -> tuple[list[str], list[int]]:
     pf = open_file(path, path)
     try:
         meta = pf.metadata
-        return list(pf.schema_arrow.names), [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        return _distinct(list(pf.schema_arrow.names), path), [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     finally:
         _close(pf)
 
@@ -218,7 +222,7 @@ def read_parquet(data: Any, where: str) -> ArrowTable:
         _close(pf)
     if table.num_rows == 0:
         raise InputError(f"{where} has no data rows.")
-    return ArrowTable(table, table.column_names, where)
+    return ArrowTable(table, _distinct(table.column_names, where), where)
 
 
 def read_rows(path: str, columns: list[str], positions: list[int], groups: list[int], where: str, offset: int = 0) -> ArrowTable:
@@ -266,11 +270,17 @@ def concat(tables: list[ArrowTable], where: str) -> ArrowTable:
     return ArrowTable(data, first, where)
 
 
-def _wanted(columns: list[str], positions: list[int]) -> tuple[list[str] | None, list[int]]:
-    """(names to read, their positions): the selected columns, or all of them (None) when
-    names repeat and a name cannot tell which column it is."""
+def _distinct(columns: list[str], where: str) -> list[str]:
+    """``columns``, or an error when a name repeats (pyarrow reads columns by name)."""
     if len(set(columns)) != len(columns):
-        return None, list(range(len(columns)))
+        seen: set[str] = set()
+        twice = next(c for c in columns if c in seen or seen.add(c))
+        raise InputError(f"{where} has {columns.count(twice)} columns named '{twice}': column names must be distinct.")
+    return columns
+
+
+def _wanted(columns: list[str], positions: list[int]) -> tuple[list[str], list[int]]:
+    """(names to read, their positions): the selected columns (names are distinct)."""
     read = sorted(set(positions))
     return [columns[p] for p in read], read
 

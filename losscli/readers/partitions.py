@@ -290,6 +290,7 @@ def _slice_table(table: Any, a: int, b: int) -> Any:
     out = copy.copy(table)
     out.frame = table.frame.iloc[a:b]
     out.offset = table.offset + a
+    out.texts = [(f - a, s, o) for f, s, o in table.texts]
     return out
 
 

@@ -7,7 +7,8 @@ resolution function ``readers.columns.auto_roles``, ``id`` for a column named li
 NaN/inf counts, range, and a guess of its kind from dtype, shape and values (labels, binary,
 probabilities, logits or values, boxes, masks).
 
-A file is *unusable* (``problems`` is non-empty) when it has no numeric data; files that cannot
+A file is *unusable* (``problems`` is non-empty) when it has no numeric data or a column holds
+an integer too large for a float64 (``TooLargeError``: eval cannot read it); files that cannot
 be read at all raise the readers' ``InputError`` (exit 3) as in ``eval``.
 """
 
@@ -17,15 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError, UsageError
+from losscli.errors import InputError, TooLargeError, UsageError
 from losscli.readers import _Input, parse_source
 from losscli.readers import columns as cols
 
 WEIGHT_NAMES = ("weight", "weights", "w", "sample_weight")
 
 
-def probe(text: str, *, header: bool = True, delimiter: str | None = None) -> dict[str, Any]:
-    """Describe one input (``path``, ``path:fmt``, ``file.npz[:key]``, ``-``) as a dict."""
+def probe(text: str, *, header: bool | None = None, delimiter: str | None = None) -> dict[str, Any]:
+    """Describe one input (``path``, ``path:fmt``, ``file.npz[:key]``, ``-``) as a dict (with
+    ``notes`` for stderr when a table was read without header because its first line is numbers)."""
     source = parse_source(text)
     if source.fmt == "npz" and source.key is None:
         return _probe_npz(source, header=header, delimiter=delimiter)
@@ -33,6 +35,8 @@ def probe(text: str, *, header: bool = True, delimiter: str | None = None) -> di
     out: dict[str, Any] = {"path": source.where, "format": source.fmt}
     if data.table is not None:
         out.update(_table(data.table, source.where))
+        if data.notes:
+            out["notes"] = data.notes  # for stderr (a table without header)
     else:
         if source.key is not None or "key" in data.info:
             out["key"] = data.info.get("key", source.key)
@@ -41,7 +45,7 @@ def probe(text: str, *, header: bool = True, delimiter: str | None = None) -> di
     return out
 
 
-def _probe_npz(source: Any, *, header: bool, delimiter: str | None) -> dict[str, Any]:
+def _probe_npz(source: Any, *, header: bool | None, delimiter: str | None) -> dict[str, Any]:
     """Every array of an NPZ archive."""
     from losscli.readers import _expand, _open
     from losscli.readers.arrays import open_npz, read_npz
@@ -63,19 +67,22 @@ def _table(table: Any, where: str) -> dict[str, Any]:
     rows = len(table)
     columns: list[dict[str, Any]] = []
     numeric: list[int] = []
+    problems: list[str] = []
     for i, name in enumerate(names):
         dtype = table.dtype_name(i) if hasattr(table, "dtype_name") else str(table.frame.dtypes.iloc[i])  # Parquet: its Arrow type
         try:
             values = table.take([i], name)
         except InputError as e:
             columns.append({"name": name, "dtype": dtype, "numeric": False, "note": str(e)})
+            if isinstance(e, TooLargeError):  # a column of numbers that eval cannot read, not a text column
+                problems.append(str(e))
             continue
         numeric.append(i)
         columns.append({"name": name, "dtype": dtype, "numeric": True, **_counts(values)})
     roles = _guess_roles(names, numeric, columns, where)
     for c in columns:
         c["role"] = roles.get(c["name"])
-    problems = [] if numeric else [f"{where} has no numeric column."]
+    problems += [] if numeric else [f"{where} has no numeric column."]
     return {"rows": rows, "columns": columns, "guess": _guess_text(names, roles, numeric), "problems": problems}
 
 

@@ -1,7 +1,13 @@
 """CSV/TSV/whitespace/JSONL tables via pandas (the only pandas user; Parquet is read by pyarrow in readers/parquet.py).
 
 Numbers are parsed strictly: a cell that is not a number, empty, ``nan`` or ``NaN`` is an error
-naming the file, the column and the row.
+naming the file, the column and the row. Every format gives the same value for the same number:
+
+- integers keep their value: int64 as they are; past int64 (unsigned 64-bit, or longer) as the
+  nearest float64, as ``np.float64(np.uint64(v))`` rounds an NPY array; an integer too large
+  for a float64 (over ~1.8e308) is an error naming the cell;
+- JSON booleans are not numbers (an error), and JSONL values are never read as dates;
+- a CSV/TSV/TXT table whose first line is all numbers has no header (``header_of``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from losscli.errors import InputError, shown
+from losscli.errors import InputError, TooLargeError, UsageError, shown
 from losscli.readers import columns as cols
 from losscli.readers.columns import stack
 
@@ -26,13 +32,23 @@ _NA = ["", "nan", "NaN"]
 
 
 class Table:
-    """A parsed table: its column names and strict numeric access to columns by position."""
+    """A parsed table: its column names and strict numeric access to columns by position.
 
-    def __init__(self, frame: pd.DataFrame, where: str, offset: int = 0) -> None:
+    ``header``: whether the file's first line was read as column names; ``note``: a line for the
+    user when that was decided from the data (a first line of numbers: no header).
+    """
+
+    def __init__(
+        self, frame: pd.DataFrame, where: str, offset: int = 0, *, header: bool = True, note: str | None = None, texts: list | None = None
+    ) -> None:
         self.frame = frame
         self.where = where
         self.offset = offset  # data rows before this one (a chunk of a streamed file): errors name absolute rows
         self.columns = [str(c) for c in frame.columns]
+        self.header = header
+        self.note = note
+        # where the cells' text can be read again: (first row of the frame, source, read_csv options)
+        self.texts = texts or []
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -42,8 +58,18 @@ class Table:
         return stack([self._numeric(p, role) for p in positions])
 
     def take_ids(self, position: int) -> np.ndarray:
-        """An id column as it is (strings or numbers)."""
-        return self.frame.iloc[:, position].to_numpy()
+        """An id or group column as it is (strings or numbers; a JSON object or list is an error)."""
+        out = self.frame.iloc[:, position].to_numpy()
+        if out.dtype == object:  # JSONL: any JSON value
+            nested = [i for i, v in enumerate(out) if isinstance(v, (dict, list))][:1]
+            if nested:
+                row = nested[0]
+                kind = "an object" if isinstance(out[row], dict) else "a list"
+                raise InputError(
+                    f"Column {shown(self.columns[position])} of {self.where} holds {kind} in row {self.offset + row + 1}: "
+                    "id and group values must be strings or numbers."
+                )
+        return out
 
     def rows(self, index: np.ndarray) -> "Table":
         """The rows at ``index`` (0-based), in that order (``--align join``)."""
@@ -52,55 +78,140 @@ class Table:
     def _numeric(self, pos: int, role: str) -> np.ndarray:
         col = self.frame.iloc[:, pos]
         kind = col.dtype.kind
-        if kind in "iu":
+        if kind == "i":
             return col.to_numpy(dtype=np.int64)
+        if kind == "u":  # pandas reads integers past int64 as uint64: as float64, rounded as numpy does
+            values = col.to_numpy(dtype=np.uint64)
+            return values.astype(np.int64) if not values.size or values.max() <= _INT64_MAX else values.astype(np.float64)
         if kind == "f":
-            return col.to_numpy(dtype=np.float64)
+            out = col.to_numpy(dtype=np.float64)
+            if np.isinf(out).any():  # an integer past float64 parses as inf: its text tells
+                self._check_overflow(pos, role, out, self._cells)
+            return out
+        if kind == "b":
+            self._not_numeric(pos, role, 0)
+        objects = col.to_numpy() if col.dtype == np.dtype(object) else None  # not pandas' own str dtype
+        if objects is not None:  # JSONL values (Python objects): booleans and integers past float64 are errors
+            row = _first_bool(objects)
+            if row is not None:
+                self._not_numeric(pos, role, row)
+            row = _first_huge(objects)
+            if row is not None:
+                self._too_large(pos, role, row)
         numeric = pd.to_numeric(col, errors="coerce")
         bad = numeric.isna().to_numpy() & col.notna().to_numpy()
-        if bad.any() or kind == "b":
-            row = int(np.flatnonzero(bad)[0]) if bad.any() else 0
-            raise InputError(
-                f"Non-numeric value {shown(col.iloc[row])} in {self.where}, column {shown(self.columns[pos])} "
-                f"({role}), row {self.offset + row + 1}."
-            )
-        return numeric.to_numpy(dtype=np.float64)
+        if bad.any():
+            self._not_numeric(pos, role, int(np.flatnonzero(bad)[0]))
+        out = numeric.to_numpy(dtype=np.float64)
+        if objects is None and np.isinf(out).any():  # text cells
+            self._check_overflow(pos, role, out, lambda pos, rows: [str(col.iloc[r]) for r in rows])
+        return out
+
+    def _check_overflow(self, pos: int, role: str, values: np.ndarray, cells: Any) -> None:
+        """Raise for the first cell read as inf whose text is an integer (too large for a float64;
+        a literal such as ``1e400`` stays inf, as numpy reads it). ``cells(pos, rows)``: texts."""
+        rows = np.flatnonzero(np.isinf(values))
+        texts = cells(pos, rows)
+        for row, text in zip(rows, texts or []):
+            if _INTEGER_TEXT.fullmatch(text):
+                self._too_large(pos, role, int(row), text)
+
+    def _cells(self, pos: int, rows: np.ndarray) -> list[str] | None:
+        """The text of the cells ``rows`` of column ``pos``, parsed again from the source (None
+        when it cannot be read again: a pipe)."""
+        out = []
+        for row in rows:
+            first, source, options = next(((f, s, o) for f, s, o in reversed(self.texts) if f <= row), (None, None, None))
+            if source is None:
+                return None
+            try:
+                data = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
+                column = pd.read_csv(data, **options, usecols=[pos], dtype=str)
+            except Exception:  # noqa: BLE001 - the text is only a better error message
+                return None
+            out.append(str(column.iloc[int(row) - first, 0]))
+        return out
+
+    def _not_numeric(self, pos: int, role: str, row: int) -> None:
+        raise InputError(
+            f"Non-numeric value {shown(self.frame.iloc[row, pos])} in {self.where}, column {shown(self.columns[pos])} "
+            f"({role}), row {self.offset + row + 1}."
+        )
+
+    def _too_large(self, pos: int, role: str, row: int, text: str | None = None) -> None:
+        digits = len(str(self.frame.iloc[row, pos] if text is None else text).strip().lstrip("+-"))
+        raise TooLargeError(
+            f"Integer of {digits} digits in {self.where}, column {shown(self.columns[pos])} ({role}), "
+            f"row {self.offset + row + 1}: too large for a 64-bit float."
+        )
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _first_bool(values: np.ndarray) -> int | None:
+    """The first boolean among Python values (JSON ``true`` is not the number 1)."""
+    return next((row for row, v in enumerate(values) if isinstance(v, (bool, np.bool_))), None)
+
+
+def _first_huge(values: np.ndarray) -> int | None:
+    """The first integer among Python values too large for a float64 (``float(int)`` rounds the
+    others as numpy rounds a uint64)."""
+    return next((row for row, v in enumerate(values) if isinstance(v, int) and not _fits_float(v)), None)
+
+
+def _fits_float(v: int) -> bool:
+    try:
+        float(v)
+    except OverflowError:
+        return False
+    return True
+
+
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 
 
 def read_table(
-    data: Any, fmt: str, where: str, *, header: bool = True, delimiter: str | None = None, compression: str | None = None
+    data: Any, fmt: str, where: str, *, header: bool | None = None, delimiter: str | None = None, compression: str | None = None
 ) -> Table:
-    """Parse ``data`` (a path or bytes) as a table of format ``fmt``."""
+    """Parse ``data`` (a path or bytes) as a table of format ``fmt``. ``header``: whether the
+    first line holds column names; None: unless it is all numbers (``header_of``)."""
     source = data
     if isinstance(data, bytes):
         data = io.BytesIO(data)
     sep = None
+    note = None
     try:
         if fmt == "jsonl":
             frame = _read_jsonl(data, compression)
         else:
             sep = separator(fmt, delimiter)
+            if header is None and isinstance(source, str) and not os.path.isfile(source):  # a pipe: read once, then look at its first line
+                source = _read_all(source)
+                data = io.BytesIO(source)
             if first_line_fields(source, sep, cols.MAX_COLUMNS) > cols.MAX_COLUMNS:
                 raise cols.too_wide(where)
+            if header is None:
+                header, note = header_of(source, sep, where)
+            options = dict(
+                sep=sep,
+                header=0 if header else None,
+                index_col=False,  # never take column 1 as the index when rows are longer than the header
+                keep_default_na=False,
+                na_values=_NA,
+                encoding="utf-8-sig",
+                compression=compression or "infer",
+                low_memory=False,
+            )
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                frame = pd.read_csv(
-                    data,
-                    sep=sep,
-                    header=0 if header else None,
-                    index_col=False,  # never take column 1 as the index when rows are longer than the header
-                    keep_default_na=False,
-                    na_values=_NA,
-                    encoding="utf-8-sig",
-                    compression=compression or "infer",
-                    low_memory=False,
-                )
+                frame = pd.read_csv(data, **options)
             if any(RAGGED_WARNING in str(w.message) for w in caught):  # index_col=False cut long rows
                 raise ragged_error(source, sep, where, header=header) or InputError(f"{where} has rows longer than its header.")
     except pd.errors.EmptyDataError:
         raise InputError(f"{where} is empty.") from None
     except pd.errors.ParserError as e:
-        raise ragged_error(source, sep, where, header=header) or InputError(
+        raise ragged_error(source, sep, where, header=bool(header)) or InputError(
             f"{where} is not a well-formed {fmt.upper()} table: {_first_line(e)}"
         ) from None
     except UnicodeDecodeError as e:
@@ -109,13 +220,14 @@ def read_table(
         raise InputError(f"Cannot read {where} as {fmt.upper()}: {_first_line(e)}") from None
     if frame.shape[1] > cols.MAX_COLUMNS:  # JSONL: keys are only known once parsed
         raise cols.too_wide(where)
-    if not header:
+    if header is False:
         frame.columns = [str(i + 1) for i in range(frame.shape[1])]
     if len(frame) == 0:
         raise InputError(f"{where} has no data rows.")
     if sep is not None:
-        check_short_rows(frame, source, sep, where, header=header)
-    return Table(frame, where)
+        check_short_rows(frame, source, sep, where, header=bool(header))
+    texts = [(0, source, options)] if sep is not None else None
+    return Table(frame, where, header=header is not False, note=note, texts=texts)
 
 
 def separator(fmt: str, delimiter: str | None) -> str:
@@ -163,14 +275,68 @@ def first_line_fields(source: Any, sep: str, limit: int) -> int:
     return fields
 
 
+# ---------------------------------------------------------------------------- headers
+# A first line of numbers only is a row of data (np.savetxt writes no header): the table is
+# headerless and its columns are 1-based indices. One first line is a real doubt: 0, 1, ..., k-1
+# is pandas' default column names (``DataFrame.to_csv`` of an unnamed frame) as well as a row of
+# integers, so it is an error asking for --header or --no-header.
+
+_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE)
+_FIRST_LINE_BYTES = 1 << 16  # enough of the first line to see a number that is not one
+
+
+def header_of(source: Any, sep: str, where: str) -> tuple[bool, str | None]:
+    """(whether the first line of ``source`` holds column names, a note when it does not)."""
+    cells = _first_record(source, sep)
+    if not cells or not all(_NUMBER.fullmatch(c) for c in cells):
+        return True, None
+    if [c.strip() for c in cells] == [str(i) for i in range(len(cells))]:
+        shown = ",".join(cells) if len(cells) <= 4 else f"0,1,..,{len(cells) - 1}"
+        raise UsageError(f"Cannot tell whether the first line of {where} ({shown}) is column names or data: pass --header or --no-header.")
+    named = "its column is 1" if len(cells) == 1 else f"columns are 1..{len(cells)}"
+    return False, f"{where} has no header row (its first line is numbers): {named}; pass --header if that line names them."
+
+
+def _read_all(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _first_record(source: Any, sep: str) -> list[str]:
+    """The fields of the first non-blank record of ``source`` (a path, bytes or BytesIO), read
+    from its first ``_FIRST_LINE_BYTES`` characters (without the last field when the record is
+    longer; [] when it cannot tell: a header is assumed)."""
+    try:
+        with _text(source) as text:
+            head = text.read(_FIRST_LINE_BYTES)
+    except (OSError, UnicodeDecodeError):
+        return []
+    cut = len(head) == _FIRST_LINE_BYTES and "\n" not in head.lstrip()
+    if sep == r"\s+":
+        lines = (line.split() for line in head.splitlines())
+    elif len(sep) == 1:
+        lines = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
+    else:
+        lines = (re.split(sep, line) for line in head.splitlines())
+    try:
+        for fields in lines:
+            if fields and not (len(fields) == 1 and not fields[0].strip()):
+                return list(fields)[:-1] if cut else list(fields)
+    except (csv.Error, re.error):
+        pass
+    return []
+
+
 def _read_jsonl(data: Any, compression: str | None) -> pd.DataFrame:
     """JSON Lines with every number read exactly: pandas' JSON parser with ``precise_float`` (its
-    default parser misreads about one 17-digit value in five by an ulp or more), and Python's
-    ``json`` for the files it refuses (subnormal numbers: "Range error")."""
+    default parser misreads about one 17-digit value in five by an ulp or more) and no type
+    conversion (``dtype=False``: no column is ever read as dates, whatever its name), and Python's
+    ``json`` for the files it refuses (``_JSON_REFUSALS``: subnormal numbers, integers past
+    the 64-bit ranges)."""
     try:
-        return pd.read_json(data, lines=True, compression=compression or "infer", precise_float=True)
+        return pd.read_json(data, lines=True, compression=compression or "infer", precise_float=True, **_JSON_OPTIONS)
     except ValueError as e:
-        if "Range error" not in str(e):
+        if not any(refusal in str(e) for refusal in _JSON_REFUSALS):
             raise
     from pandas.io.common import get_handle
 
@@ -179,6 +345,15 @@ def _read_jsonl(data: Any, compression: str | None) -> pd.DataFrame:
     with get_handle(data, "r", compression=compression or "infer", encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle.handle if line.strip()]
     return pd.DataFrame.from_records(records)
+
+
+_JSON_REFUSALS = ("Range error", "Value is too big", "Value is too small")
+
+# pandas < 3.1 converts date-like columns (``modified``, ``*_at``, ...) even with dtype=False;
+# from 3.1 these keywords are deprecated and dtype=False alone turns every conversion off
+_JSON_OPTIONS: dict[str, Any] = {"dtype": False}
+if tuple(int(p) for p in re.findall(r"\d+", pd.__version__)[:2]) < (3, 1):
+    _JSON_OPTIONS.update(convert_dates=False, keep_default_dates=False)
 
 
 # ---------------------------------------------------------------------------- ragged rows
@@ -261,7 +436,11 @@ def concat(tables: list[Table], where: str) -> Table:
     for t in tables[1:]:
         if t.columns != first:
             raise InputError(f"{t.where} has columns {t.columns}, but {tables[0].where} has {first}.")
-    return Table(pd.concat([t.frame for t in tables], ignore_index=True), where)
+    texts, first = [], 0
+    for t in tables:
+        texts += [(first + f, s, o) for f, s, o in t.texts]
+        first += len(t)
+    return Table(pd.concat([t.frame for t in tables], ignore_index=True), where, header=tables[0].header, texts=texts)
 
 
 def _first_line(e: BaseException) -> str:
@@ -419,7 +598,7 @@ def piece_table(
             if found is not None:
                 raise found
     frame.columns = columns
-    return Table(frame, where, offset)
+    return Table(frame, where, offset, texts=[(0, data, _piece_options(sep, len(columns)))])
 
 
 def _piece_ragged(

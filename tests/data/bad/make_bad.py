@@ -61,6 +61,21 @@ def csv(header: str, *rows: str, eol: str = "\n") -> bytes:
     return (eol.join([header, *rows]) + eol).encode()
 
 
+def jsonl(*records: str) -> bytes:
+    return ("\n".join(records) + "\n").encode()
+
+
+def parquet_bytes(columns: dict[str, list], names: list[str] | None = None) -> bytes:
+    """A Parquet file of ``columns`` (``names``: the names written, repeats allowed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(list(columns.values()), names=names or list(columns))
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
 def corpus() -> dict[str, bytes | None]:
     """File name -> content (None: a directory)."""
     good = npy_bytes(np.array(X))
@@ -132,9 +147,24 @@ def corpus() -> dict[str, bytes | None]:
             b'2,2.5,"a`b|c","\n::error::g"\n'
             b'3,0,"##[error]x","[/oops]"\n'
         ),
+        # -- values read exactly or refused (#13 item 5, #14)
+        "long_integer.csv": csv("pred,target", "0.5,0", "-1," + "9" * 309, "2,2", "3,0"),  # past float64: was exit 4
+        # -- JSONL
+        "bool.jsonl": jsonl('{"pred": 0.5, "target": 0}', '{"pred": true, "target": 1}', '{"pred": 2, "target": 2.5}'),
+        "group_object.jsonl": jsonl('{"pred": 0.5, "target": 0, "g": "a"}', '{"pred": -1, "target": 1, "g": {"a": 1}}'),
+        "group_list.jsonl": jsonl('{"pred": 0.5, "target": 0, "g": "a"}', '{"pred": -1, "target": 1, "g": [1, 2]}'),
+        # -- Parquet (pyarrow writes its version into the file: the corpus test checks these exist)
+        "duplicate_columns.parquet": parquet_bytes({"a": X, "b": Y}, names=["a", "a"]),
+        "int_null.parquet": parquet_bytes({"pred": _int64([2**60 + 1, None, 3, -(2**60) - 1]), "target": Y}),  # was exit 4
         # -- not a file
         "dir.npy": None,
     }
+
+
+def _int64(values: list) -> object:
+    import pyarrow as pa
+
+    return pa.array(values, pa.int64())
 
 
 def main() -> None:
