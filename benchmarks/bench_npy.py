@@ -4,13 +4,14 @@ SPEC.md 11: <= 1.5x a ``python -c`` that ``np.load``s both files memory-mapped a
 ``np.dot`` on the difference, in the same run; peak RSS <= 64 MB whatever N (losscli streams
 inputs over 16 MB automatically, mapping a few MB of each file at a time). Prints times,
 peak RSS (``os.wait4`` of each child) and ``ratio=`` lines, for the default evaluation (which
-hashes its inputs, SPEC.md 6.1) and with ``--no-hash``. Median of ``REPEATS`` (3) interleaved runs.
+hashes its inputs: BLAKE3 by default, losscli/_digest.py) and with ``--no-hash``. Median of ``REPEATS`` (3) interleaved runs.
 
 Read the two ratios with two facts in mind. The baseline's time is bimodal on the 2-core machine:
 0.35 s when its 800 MB temporary ``a - b`` gets transparent huge pages, 1.3-2 s when it does not
-(memory fragmented by what ran before; sys time then dominates). And the sha256 of 1.6 GB costs
-1.03 s of CPU (1.56 GB/s, SHA-NI): with the two files hashed on two threads that is 0.52 s of wall
-time at best, so against the fast baseline the default run cannot reach 1.5x; ``--no-hash`` does.
+(memory fragmented by what ran before; sys time then dominates). And the digest of 1.6 GB costs
+CPU: sha256 1.03 s (1.56 GB/s, SHA-NI), BLAKE3 (the default since) ~0.8 s at the ~2 GB/s measured on
+400 MB (losscli/_digest.py); with the two files hashed on two threads that is ~0.4 s of wall time at
+best, so against the fast baseline the default run may still miss 1.5x, where ``--no-hash`` meets it.
 
     .venv/bin/python benchmarks/bench_npy.py          # SIZE=0.1 for 10M rows
 """

@@ -267,6 +267,7 @@ class Accumulator:
             "losses": [b.text for b in self.losses],
             "reduction": self.reduction.value,
             "nan_policy": self.nan_policy,
+            "first_row": self.analysis_options.row_offset,  # --row-offset: the rows are [first_row, first_row + rows)
             "rows": self.rows,
             "dropped": self.dropped,
             **({"excluded": dict(self.excluded)} if self.excluded else {}),

@@ -92,7 +92,8 @@ def evaluate(
     plan, streams = partitions.plan(loaded, chunk_rows)
     job = _Job(plan, [b.text for b in acc.losses], acc.reduction.value, acc.nan_policy, dict(acc.sources),
                acc.analysis_options, keep_values or sink is not None)  # fmt: skip
-    hashing = _Digests(plan.sources) if _needs_digests(loaded, streams) else None
+    alg = _pending_digest(loaded, streams)
+    hashing = _Digests(plan.sources, alg) if alg is not None else None
     out: list[dict] = []
     with _client(scheduler) as client:
         unknown = plan.unknown()
@@ -233,15 +234,22 @@ def _count_task(plan: Any, source: int, unit: int) -> dict:
         return {"bug": f"{type(e).__name__}: {e}"}
 
 
-def _needs_digests(loaded: Any, streams: list[Any]) -> bool:
+def _pending_digest(loaded: Any, streams: list[Any]) -> str | None:
+    """The algorithm of the digests the lazy read left to fill (None: no digest to compute)."""
+    from losscli import _digest
+
     infos = [getattr(s, "info", None) for s in streams if s is not None] + list(loaded.info.values())
-    return any(isinstance(i, dict) and "sha256" in i and i["sha256"] is None for i in infos)
+    for info in infos:
+        alg = _digest.key(info) if isinstance(info, dict) else None
+        if alg is not None and info[alg] is None:
+            return alg
+    return None
 
 
 class _Digests:
-    """The inputs' sha256, computed on a thread of this process while the cluster works."""
+    """The inputs' digests, computed on a thread of this process while the cluster works."""
 
-    def __init__(self, sources: list[Any]) -> None:
+    def __init__(self, sources: list[Any], alg: str) -> None:
         from losscli.readers.partitions import digests
 
         self._value: list = []
@@ -249,11 +257,11 @@ class _Digests:
 
         def run() -> None:
             try:
-                self._value = digests(sources)
+                self._value = digests(sources, alg)
             except BaseException as e:  # noqa: BLE001 - re-raised by result()
                 self._error = e
 
-        self._thread = threading.Thread(target=run, name="losscli-sha256", daemon=True)
+        self._thread = threading.Thread(target=run, name="losscli-digest", daemon=True)
         self._thread.start()
 
     def result(self) -> list:

@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from losscli._digest import ALGORITHMS as DIGESTS  # the report's digest keys
 from losscli._jsonfile import read_json
 from losscli.errors import InputError, LossCliError, UsageError
 from losscli.report import gate_outcome as outcome
@@ -249,6 +250,56 @@ def baseline_values(gates: Sequence[Gate], report: Mapping[str, Any], path: str,
             raise InputError(f"Baseline {path} has '{found}' with reduction {theirs}, this one {reduction}; cannot check '{g.expr}'.")
         out[g.label] = value
     return out
+
+
+# ---------------------------------------------------------------------------- same target
+
+
+
+def other_target(base: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """Whether a baseline report's ``inputs`` (``base``) and this run's (``this``) were scored on
+    the same target: ``(difference, unchecked, hint)``, each None or one phrase.
+
+    ``difference``: what differs (the row count, the target values' digest, or the target
+    file's digest when the target is a file of its own in both). ``unchecked``: what could not be
+    compared (no digest on one side, or digests of different algorithms), with ``hint`` the flag
+    that would make it comparable. Both None: the same rows and the same target.
+    """
+    rows_b, rows_t = base.get("rows"), this.get("rows")
+    if rows_b != rows_t:
+        return f"it has {rows_b} rows, this run {rows_t}", None, None
+    tb, tt = base.get("target"), this.get("target")
+    if not isinstance(tt, Mapping):
+        return None, None, None  # no target role (losses over other inputs): the rows are all there is
+    if not isinstance(tb, Mapping):
+        return None, "it has no target input", None
+    pairs = [(tb.get("values_digest"), tt.get("values_digest"), "target values")]
+    if _own_file(base) and _own_file(this):  # a file's digest is the target's only when no other role shares it
+        pairs.append((tb, tt, f"target file ({tb.get('path')} vs {tt.get('path')})"))
+    for b, t, what in pairs:
+        if not isinstance(b, Mapping) or not isinstance(t, Mapping):
+            continue
+        for alg in DIGESTS:
+            if isinstance(b.get(alg), str) and isinstance(t.get(alg), str):
+                if b[alg] != t[alg]:
+                    return f"its {what} {alg} differs ({b[alg][:12]}... vs {t[alg][:12]}...)", None, None
+                return None, None, None
+    theirs = [alg for alg in DIGESTS if any(isinstance(d, Mapping) and isinstance(d.get(alg), str) for d, _, _ in pairs)]
+    mine = [alg for alg in DIGESTS if any(isinstance(d, Mapping) and isinstance(d.get(alg), str) for _, d, _ in pairs)]
+    if not mine:
+        return None, "this run has no digest of its target values (--hash none, or --engine dask)", None
+    if theirs:
+        return None, f"its target digest is {theirs[0]}, this run's {mine[0]}", f"--hash {theirs[0]}"
+    return None, "it has no digest of its target values (made with --hash none or --engine dask, or by an older losscli)", None
+
+
+def _own_file(inputs: Mapping[str, Any]) -> bool:
+    """Whether the target came from a file that no other input role was read from."""
+    target = inputs.get("target")
+    path = target.get("path") if isinstance(target, Mapping) else None
+    return path is not None and not any(
+        isinstance(v, Mapping) and v.get("path") == path for k, v in inputs.items() if k != "target"
+    )
 
 
 # ---------------------------------------------------------------------------- evaluation

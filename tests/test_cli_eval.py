@@ -14,11 +14,11 @@ d = x - y = [0.5, -2, -0.5, 3]. Hand-computed from d:
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
 
+import blake3
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -231,15 +231,16 @@ def test_unwritable_output(cli, files):
 
 def test_json_report_fields_and_hand_computed_values(cli, files):
     name = files.xy_csv()
-    digest = hashlib.sha256((files.root / name).read_bytes()).hexdigest()
+    digest = blake3.blake3((files.root / name).read_bytes()).hexdigest()
+    values = blake3.blake3(b"()" + np.array(Y, dtype="<f8").tobytes()).hexdigest()  # the target values: one-row shape (), then float64 bytes
     r = report(cli("eval", name, "-l", "mse", "-l", "mae", "-l", "huber:delta=2", "-f", "json"))
     assert list(r) == ["schema", "tool", "status", "inputs", "config", "losses", "groups", "gates", "warnings", "timing"]
     assert r["schema"] == "losscli.report/1"
     assert r["tool"] == {"name": "losscli", "version": "0.1.0"}
     assert r["status"] == "pass"
     assert r["inputs"] == {
-        "pred": {"path": "xy.csv", "format": "csv", "sha256": digest, "columns": ["pred"]},
-        "target": {"path": "xy.csv", "format": "csv", "sha256": digest, "columns": ["target"]},
+        "pred": {"path": "xy.csv", "format": "csv", "blake3": digest, "columns": ["pred"]},
+        "target": {"path": "xy.csv", "format": "csv", "blake3": digest, "columns": ["target"], "values_digest": {"blake3": values}},
         "rows": 4,
         "rows_used": 4,
         "dropped": {"nan": 0},
@@ -286,7 +287,7 @@ def test_json_report_of_npy_inputs(cli, files):
     assert r["inputs"]["pred"] == {
         "path": "x.npy",
         "format": "npy",
-        "sha256": hashlib.sha256((files.root / x).read_bytes()).hexdigest(),
+        "blake3": blake3.blake3((files.root / x).read_bytes()).hexdigest(),
         "shape": [4],
         "dtype": "float64",
     }
@@ -296,7 +297,7 @@ def test_json_report_of_npy_inputs(cli, files):
 def test_no_hash(cli, files):
     files.xy_csv()
     r = report(cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--no-hash"))
-    assert "sha256" not in r["inputs"]["pred"]
+    assert not {"blake3", "sha256"} & set(r["inputs"]["pred"])
 
 
 def test_json_is_the_default_when_stdout_is_not_a_terminal(cli, files):
@@ -486,7 +487,7 @@ def test_npy_pair_and_stdin(cli, files):
     assert ok(cli("eval", "-", "-l", "mse", "-b", input="pred,target\n0.5,0\n-1,1\n2,2.5\n3,0\n")) == "3.375\n"
     r = report(cli("eval", "-", y, "-l", "mse", input="p\n0.5\n-1\n2\n3\n"))
     assert r["inputs"]["pred"]["path"] == "<stdin>"
-    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256(b"p\n0.5\n-1\n2\n3\n").hexdigest()
+    assert r["inputs"]["pred"]["blake3"] == blake3.blake3(b"p\n0.5\n-1\n2\n3\n").hexdigest()
 
 
 def test_column_flags(cli, files):

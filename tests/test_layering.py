@@ -16,7 +16,8 @@ ALLOWED = {
     "_atomic": {"errors"},
     "_jsonfile": {"errors"},  # reading reports and states back (stdlib json)
     "_threads": set(),  # daemon worker threads (CSV pieces parsed in parallel)
-    "_prefetch": {"errors"},  # sha256 of big inputs started with the command (stdlib only)
+    "_digest": {"errors"},  # the one hashing helper: BLAKE3 (blake3, imported lazily) or sha256 (stdlib)
+    "_prefetch": {"_digest", "errors"},  # digests of big inputs started with the command (stdlib only)
     "losses": {"losses", "_checks", "_kinds", "errors"},
     "reductions": {"_checks", "errors"},
     "stats": {"reductions"},
@@ -26,13 +27,13 @@ ALLOWED = {
     "comparison": {"engine", "analysis", "bootstrap", "stats", "report", "errors", "_version"},  # losscli compare
     "_blocked": {"losses", "reductions", "_threads", "_kernels"},  # the engine's fast path: blocks on two threads; _kernels: the compiled one-pass kernels (C, no imports)
     "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_blocked"},
-    "engine_dask": {"engine", "readers", "errors"},  # --engine dask: Accumulator states over partitions, merged
-    "gates": {"losses", "errors", "_jsonfile", "report"},  # gate grammar, matching, paired test (numpy, lazily)
+    "engine_dask": {"engine", "readers", "errors", "_digest"},  # --engine dask: Accumulator states over partitions, merged
+    "gates": {"losses", "errors", "_jsonfile", "report", "_digest"},  # gate grammar, matching, paired test (numpy, lazily)
     "config": {"errors"},  # TOML config files (stdlib tomllib)
     "labels": {"errors"},  # --classes / --pos-label: target labels to class indices or 0/1
-    "readers": {"readers", "errors", "_threads", "_prefetch"},
-    "render": {"render", "report", "_atomic", "errors"},
-    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile"},
+    "readers": {"readers", "errors", "_threads", "_prefetch", "_digest"},
+    "render": {"render", "report", "_atomic", "errors", "_digest"},
+    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile", "_digest"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }
@@ -45,6 +46,7 @@ THIRD_PARTY = {
     "rich": ("render/", "cli/"),
     "typer": ("cli/",),
     "matplotlib": ("render/plot.py",),
+    "blake3": ("_digest.py",),
 }
 
 

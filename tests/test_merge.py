@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from test_streaming import same_report
 
@@ -157,3 +158,151 @@ def test_states_of_losses_that_compare_rows_do_not_merge(cli, files):
         "Error: ntxent compares each row with every other row of its evaluation: shards cannot be merged "
         "into the value of one run; evaluate all rows at once.\n"
     )
+
+
+# ---------------------------------------------------------------------------- validated states
+# A state is checked field by field before it is merged (losscli/cli/_state.py): a tampered or
+# malformed state is exit 3 naming the file and the field, never exit 4, never a report made of
+# impossible numbers.
+
+
+def _stats_shards(cli, files) -> tuple[dict, dict]:
+    """Two shard states with every part a state can have (weights, a per-column loss, a
+    combination, bootstrap sums, groups, top-k), and the report of their merge."""
+    lines = ["id,g,pred,target,w"] + [f"r{i},{'ab'[i % 2]},{0.25 * i},{(i * 7) % 5},{1 + i % 3}" for i in range(12)]
+    header, rows = lines[0], lines[1:]
+    flags = ("-p", "pred", "-y", "target", "-w", "w", "--id-col", "id", "-g", "g", "-l", "rmse", "-l", "t=0.5*mse+mae",
+             "--ci", "bootstrap", "--n-boot", "4", "--top-k", "2")  # fmt: skip
+    for i, (lo, hi) in enumerate([(0, 5), (5, 12)]):
+        files.text(f"p{i}.csv", "\n".join([header, *rows[lo:hi]]) + "\n")
+        run(cli, "eval", f"p{i}.csv", *flags, "--row-offset", lo, "--emit-state", f"s{i}.json", "-f", "json")
+    merged = run(cli, "merge", "s0.json", "s1.json", "-f", "json")
+    return json.loads((files.root / "s1.json").read_text()), merged
+
+
+def _numbers(report: dict) -> dict:
+    """What a merge computes: every statistic of every loss and group, the worst rows' values and
+    row numbers, and the row counts (not the echo of the inputs, nor ids and group names, which
+    are data)."""
+    def loss(e):
+        return {k: e.get(k) for k in ("label", "value", "n", "sum", "mean", "std", "se", "min", "max", "ci")} | {
+            "worst": [(w.get("value"), w.get("row")) for w in e.get("worst") or []]
+        }
+    return {
+        "losses": [loss(e) for e in report["losses"]],
+        "groups": [(g["rows"], [loss(e) for e in g["losses"]]) for g in report["groups"]],
+        "rows": [report["inputs"][k] for k in ("rows", "rows_used", "dropped")],
+    }
+
+
+_COMMAND: list = []  # the click command, built once (typer builds it again on every CliRunner call: ~0.2 s)
+
+
+def _tamper(cli, files, state: dict, edit) -> object:
+    """Merge s0.json with a copy of ``state`` (t.json) edited by ``edit``."""
+    import typer
+    from click.testing import CliRunner
+
+    from losscli.cli import app
+
+    bad = json.loads(json.dumps(state))
+    edit(bad)
+    files.text("t.json", json.dumps(bad))
+    if not _COMMAND:
+        _COMMAND.append(typer.main.get_command(app))
+    return CliRunner().invoke(_COMMAND[0], ["merge", "s0.json", "t.json", "-f", "json"], env={"LOSSCLI_FORMAT": None, "NO_COLOR": None})
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: s["summaries"]["rmse"].update(n=-442), "'summaries.rmse.n' must be an integer >= 0, got -442."),
+        (lambda s: s["summaries"]["t[1]"]["sums"].__setitem__(2, float("nan")), "'summaries.t[1].sums' must be finite (every loss value is, without --nan-policy propagate), got nan."),
+        (lambda s: s["summaries"]["t"].update(m2=-1.5), "'summaries.t.m2' is negative (-1.5); it is a sum of squares."),
+        (lambda s: s["tool"].update(version="99.0"), "'tool.version' is '99.0', this losscli is 0.1.0: evaluate every shard with one version."),
+        (lambda s: s["summaries"].pop("rmse"), "'summaries.rmse' is missing."),  # was exit 4 (KeyError)
+        (lambda s: s["summaries"]["rmse"].update(sums=[1.0]), "'summaries.rmse.sums' has 1 values; a summary has 4 and one per column."),  # was exit 4 (IndexError)
+        (lambda s: s.update(rows=8), "'summaries.rmse.n' is 7, but 8 rows were kept."),
+        (lambda s: s["analysis"]["overall"]["boot"]["t"]["sums"].pop(), "'analysis.overall.boot.t.sums' must be 4 replicates (n_boot) of 2 sums."),
+        (lambda s: s["analysis"]["groups"][0]["summaries"]["rmse"].update(n=1), "'analysis.groups[0].summaries.rmse.n' is 1, but 3 rows were kept."),
+        (lambda s: s.update(losses=["mse", "nope"]), "'losses' is not valid: Unknown loss 'nope'. Run 'losscli list' to see available losses."),
+        (lambda s: s.update(weighted="yes"), "'weighted' must be true or false, got 'yes'."),
+    ],
+)
+def test_tampered_states_are_exit_3_naming_the_field(cli, files, edit, message):
+    state, _ = _stats_shards(cli, files)
+    r = _tamper(cli, files, state, edit)
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "", f"Error: t.json is not a valid losscli state: {message}\n")
+
+
+def test_an_untampered_copy_merges_to_the_same_report(cli, files):
+    state, merged = _stats_shards(cli, files)
+    r = _tamper(cli, files, state, lambda s: None)
+    assert r.exit_code == 0, r.stderr
+    assert _numbers(json.loads(r.stdout)) == _numbers(merged)
+
+
+_OTHER_TYPES = ("x", [], {}, None, True, 1.5)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+def _mutate(state: dict, path: tuple, kind: str, pick: int) -> None:
+    """One mutation of the node at ``path``: dropped, of another type, a negative count, NaN or
+    infinite, or a list of another length."""
+    parent = state
+    for p in path[:-1]:
+        parent = parent[p]
+    key = path[-1]
+    value = parent[key]
+    if kind == "drop":
+        del parent[key]
+    elif kind == "type":
+        others = [v for v in _OTHER_TYPES if type(v) is not type(value)]
+        parent[key] = others[pick % len(others)]
+    elif kind == "negative" and isinstance(value, int) and not isinstance(value, bool):
+        parent[key] = -value - 1 - pick
+    elif kind == "nan" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        parent[key] = (float("nan"), float("inf"), -float("inf"))[pick % 3]
+    elif kind == "shape" and isinstance(value, list):
+        if value and pick % 2:
+            value.pop()
+        else:
+            value.append(value[-1] if value else 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_mutated_states_give_the_same_numbers_or_exit_3_never_4(cli, files, data):
+    """Any one mutation of a valid state (a key dropped, a value of another type, a negative
+    count, NaN or infinity, a list of another length) either leaves what the merge computes
+    unchanged (exit 0, the same numbers) or is exit 3 with one line naming the file; exit 2
+    only for a mutation that leaves a valid state of other settings (its statistics removed)."""
+    if not (files.root / "s0.json").exists():
+        _STATE_CACHE.clear()
+        _STATE_CACHE.extend(_stats_shards(cli, files))
+    state, merged = _STATE_CACHE
+    paths = [p for p in _paths(state) if p]
+    path = data.draw(st.sampled_from(paths), label="path")
+    kind = data.draw(st.sampled_from(["drop", "type", "negative", "nan", "shape"]), label="kind")
+    pick = data.draw(st.integers(0, 5), label="pick")
+    r = _tamper(cli, files, state, lambda s: _mutate(s, path, kind, pick))
+    assert r.exit_code in (0, 2, 3), r.stderr
+    if r.exit_code == 0:
+        assert _numbers(json.loads(r.stdout)) == _numbers(merged)
+    else:
+        assert r.stdout == "" and r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r.stderr
+        assert "t.json" in r.stderr
+        if r.exit_code == 2:
+            assert r.stderr.startswith("Error: Cannot merge t.json into s0.json: "), r.stderr
+
+
+_STATE_CACHE: list = []

@@ -7,11 +7,11 @@ readers already tested): equal values (1e-12 relative), counts, extremes and per
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
 
+import blake3
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -91,7 +91,7 @@ def test_parquet_eval_equals_the_csv_eval(cli, pair, extra):
             assert x["ci"]["high"] == pytest.approx(y["ci"]["high"], rel=1e-12)
     info = a["inputs"]["pred"]
     assert info["format"] == "parquet" and info["columns"] == ["pred"]
-    assert info["sha256"] == hashlib.sha256(open(p, "rb").read()).hexdigest()
+    assert info["blake3"] == blake3.blake3(open(p, "rb").read()).hexdigest()
 
 
 def test_streamed_row_groups_equal_the_whole_file(cli, files, tmp_path):
@@ -103,7 +103,7 @@ def test_streamed_row_groups_equal_the_whole_file(cli, files, tmp_path):
         streamed = ok(cli("eval", p, "-l", "mse", "-l", "log_cosh", "-w", "w", "--top-k", "3", "--id-col", "id", "-f", "json", "--chunk-rows", rows))
         same(streamed, whole)
         assert [x["worst"] for x in streamed["losses"]] == [x["worst"] for x in whole["losses"]]
-        assert streamed["inputs"]["pred"]["sha256"] == whole["inputs"]["pred"]["sha256"]
+        assert streamed["inputs"]["pred"]["blake3"] == whole["inputs"]["pred"]["blake3"]
 
 
 def test_column_selection_names_globs_ranges_and_indices(cli, files, tmp_path):
@@ -196,8 +196,8 @@ def test_a_glob_of_shards_is_one_input(cli, files, tmp_path):
         r = ok(cli("eval", "part-*.parquet", "-l", "mse", "-w", "w", "--top-k", "2", "--id-col", "id", "-f", "json", *stream))
         same(r, expected)
         assert r["losses"][0]["worst"] == expected["losses"][0]["worst"]
-        digests = "".join(hashlib.sha256(open(tmp_path / f"part-{k}.parquet", "rb").read()).hexdigest() for k in range(3))
-        assert r["inputs"]["pred"]["sha256"] == hashlib.sha256(digests.encode()).hexdigest()
+        digests = "".join(blake3.blake3(open(tmp_path / f"part-{k}.parquet", "rb").read()).hexdigest() for k in range(3))
+        assert r["inputs"]["pred"]["blake3"] == blake3.blake3(digests.encode()).hexdigest()
         assert r["inputs"]["pred"]["files"] == 3
     write_parquet(tmp_path / "part-3.parquet", {"pred": [1.0], "y": [2.0]})
     for stream in ([], ["--chunk-rows", "25"]):

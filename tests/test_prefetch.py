@@ -1,6 +1,6 @@
-"""The sha256 of big text inputs, started with the command (losscli/_prefetch.py).
+"""The digest (BLAKE3 by default) of big text inputs, started with the command (losscli/_prefetch.py).
 
-The digest in the report is the file's sha256 whatever path reads it (whole, streamed, gzip,
+The digest in the report is the file's BLAKE3 whatever path reads it (whole, streamed, gzip,
 pred and target from one file), a file that changes while it is read is an error, and only
 regular text tables of at least MIN_BYTES are hashed ahead (arrays hash the blocks they read).
 """
@@ -8,10 +8,10 @@ regular text tables of at least MIN_BYTES are hashed ahead (arrays hash the bloc
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 
+import blake3
 import numpy as np
 import pytest
 
@@ -33,15 +33,15 @@ def _table(files, name="t.csv", n=3000):
 
 
 @pytest.mark.parametrize("extra", [[], ["--chunk-rows", "100"]])
-def test_report_digest_is_the_file_sha256(cli, files, small_min, extra):
+def test_report_digest_is_the_file_blake3(cli, files, small_min, extra):
     name = _table(files)
     gz = files.bytes("t.csv.gz", gzip.compress((files.root / name).read_bytes()))
     for path in (name, gz):
         r = cli("eval", path, "-l", "mse", "-f", "json", *extra)
         assert r.exit_code == 0, r.stderr
-        assert json.loads(r.stdout)["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / path).read_bytes()).hexdigest()
+        assert json.loads(r.stdout)["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / path).read_bytes()).hexdigest()
     r = cli("eval", name, "-l", "mse", "-f", "json", "--no-hash")
-    assert json.loads(r.stdout)["inputs"]["pred"].get("sha256") is None and _prefetch.claim(name) is None
+    assert json.loads(r.stdout)["inputs"]["pred"].get("blake3") is None and _prefetch.claim(name) is None
 
 
 @pytest.mark.parametrize("read_bytes", [1, 1000, 1 << 24])
@@ -55,7 +55,7 @@ def test_a_stream_takes_the_hash_over_at_any_point(files, small_min, monkeypatch
     assert _prefetch.claim(name) is None  # handed out once
     for lo in range(0, len(data), 7777):
         job.update(memoryview(data)[lo : lo + 7777])
-    assert job.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert job.hexdigest() == blake3.blake3(data).hexdigest()
 
 
 def test_a_file_that_changes_while_read_is_an_error(files, small_min):
@@ -78,7 +78,7 @@ def test_only_big_regular_text_tables_are_hashed_ahead(files, monkeypatch):
     _prefetch.start([npy, "-", "missing.csv", "*.csv", files.root.name])
     assert all(_prefetch.claim(p) is None for p in (npy, "-", "missing.csv", "*.csv"))
     _prefetch.start([name])
-    assert _prefetch.claim(name).result() == hashlib.sha256((files.root / name).read_bytes()).hexdigest()
+    assert _prefetch.claim(name).result() == blake3.blake3((files.root / name).read_bytes()).hexdigest()
     _prefetch.start([name])
     _prefetch.clear()
     assert _prefetch.claim(name) is None

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import hashlib
 import io
 import lzma
 import pickle
 import sys
 
+import blake3
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
@@ -204,7 +204,7 @@ def test_npy_and_npy(files):
     assert out.info["pred"] == {
         "path": "x.npy",
         "format": "npy",
-        "sha256": hashlib.sha256(open("x.npy", "rb").read()).hexdigest(),
+        "blake3": blake3.blake3(open("x.npy", "rb").read()).hexdigest(),
         "shape": [4],
         "dtype": "float64",
     }
@@ -333,7 +333,7 @@ def test_compressed_csv_and_npy(files, suffix, compress):
     files.bytes("t.csv" + suffix, raw)
     out = load_inputs("t.csv" + suffix)
     np.testing.assert_array_equal(out.arrays["pred"], X)
-    assert out.info["pred"]["sha256"] == hashlib.sha256(raw).hexdigest()  # of the file's bytes, as stored
+    assert out.info["pred"]["blake3"] == blake3.blake3(raw).hexdigest()  # of the file's bytes, as stored
     assert out.info["pred"]["format"] == "csv"
     files.bytes("x.npy" + suffix, compress(_npy_bytes(X)))
     files.npy("y.npy", Y)
@@ -539,8 +539,8 @@ def test_glob_of_shards_is_read_in_sorted_order_as_one_input(files):
     np.testing.assert_array_equal(out.arrays["pred"], X)
     np.testing.assert_array_equal(out.arrays["target"], Y)
     assert out.info["pred"]["files"] == 2
-    digests = [hashlib.sha256(open(n, "rb").read()).hexdigest() for n in ("s1.csv", "s2.csv")]
-    assert out.info["pred"]["sha256"] == hashlib.sha256("".join(digests).encode()).hexdigest()
+    digests = [blake3.blake3(open(n, "rb").read()).hexdigest() for n in ("s1.csv", "s2.csv")]
+    assert out.info["pred"]["blake3"] == blake3.blake3("".join(digests).encode()).hexdigest()
 
 
 def test_numbered_shards_are_read_in_numeric_order(files):
@@ -575,7 +575,7 @@ def test_stdin_csv(files, monkeypatch):
     out = load_inputs("-")
     np.testing.assert_array_equal(out.arrays["pred"], X)
     assert out.info["pred"]["path"] == "<stdin>" and out.info["pred"]["format"] == "csv"
-    assert out.info["pred"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert out.info["pred"]["blake3"] == blake3.blake3(data).hexdigest()
     assert out.sources["target"] == "<stdin> column 'target'"
 
 
@@ -584,7 +584,7 @@ def test_stdin_npy(files, monkeypatch):
     files.npy("y.npy", Y)
     out = load_inputs("-:npy", "y.npy")
     np.testing.assert_array_equal(out.arrays["pred"], X)
-    assert out.info["pred"]["format"] == "npy" and out.info["pred"]["sha256"] == hashlib.sha256(_npy_bytes(X)).hexdigest()
+    assert out.info["pred"]["format"] == "npy" and out.info["pred"]["blake3"] == blake3.blake3(_npy_bytes(X)).hexdigest()
 
 
 def test_empty_stdin(files, monkeypatch):
@@ -603,14 +603,29 @@ def test_stdin_at_most_once(files):
     assert str(e.value) == "Only one input can be '-' (stdin)."
 
 
-def test_sha256_equals_hashlib_of_the_file_bytes(files):
+def test_blake3_equals_blake3_of_the_file_bytes(files):
     name = files.xy_csv()
     x, _ = files.xy_npy()
     out = load_inputs(name)
-    expected = hashlib.sha256((files.root / name).read_bytes()).hexdigest()
-    assert out.info["pred"]["sha256"] == out.info["target"]["sha256"] == expected
-    assert load_inputs(x, "y.npy").info["pred"]["sha256"] == hashlib.sha256((files.root / x).read_bytes()).hexdigest()
-    assert "sha256" not in load_inputs(name, hash_inputs=False).info["pred"]
+    expected = blake3.blake3((files.root / name).read_bytes()).hexdigest()
+    assert out.info["pred"]["blake3"] == out.info["target"]["blake3"] == expected
+    assert load_inputs(x, "y.npy").info["pred"]["blake3"] == blake3.blake3((files.root / x).read_bytes()).hexdigest()
+    assert "blake3" not in load_inputs(name, hash_inputs=False).info["pred"]
+    assert "blake3" not in load_inputs(name, hash_inputs="none").info["pred"]
+
+
+def test_hash_sha256_is_hashlib_of_the_file_bytes_and_of_a_glob(files):
+    import hashlib
+
+    name = files.xy_csv()
+    x, _ = files.xy_npy()
+    out = load_inputs(name, hash_inputs="sha256")
+    assert out.info["pred"] == {"path": name, "format": "csv", "sha256": hashlib.sha256((files.root / name).read_bytes()).hexdigest(), "columns": ["pred"]}
+    assert load_inputs(x, "y.npy", hash_inputs="sha256").info["pred"]["sha256"] == hashlib.sha256((files.root / x).read_bytes()).hexdigest()
+    files.csv("s1.csv", ["pred", "target"], [0.5, 0])
+    files.csv("s2.csv", ["pred", "target"], [2, 2.5])
+    digests = [hashlib.sha256(open(n, "rb").read()).hexdigest() for n in ("s1.csv", "s2.csv")]
+    assert load_inputs("s*.csv", hash_inputs="sha256").info["pred"]["sha256"] == hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------- property tests

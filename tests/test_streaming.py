@@ -9,9 +9,9 @@ per-sample file. Errors name the same absolute rows as a whole-file read.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 
+import blake3
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -183,8 +183,8 @@ def test_hashes_of_streamed_inputs_are_the_file_hashes(cli, files):
     path = write_table(files)
     files.npy("p.npy", np.arange(N, dtype=float))
     r = run_json(cli, "p.npy", path, "-y", "target", "-l", "mse", "--chunk-rows", 77)
-    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "p.npy").read_bytes()).hexdigest()
-    assert r["inputs"]["target"]["sha256"] == hashlib.sha256((files.root / path).read_bytes()).hexdigest()
+    assert r["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / "p.npy").read_bytes()).hexdigest()
+    assert r["inputs"]["target"]["blake3"] == blake3.blake3((files.root / path).read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("compress", ["stored", "deflated"])
@@ -362,7 +362,7 @@ def test_losses_that_compare_rows_are_never_chunked(cli, files, monkeypatch):
 
 def test_array_digests_come_from_their_own_reading_and_catch_a_changed_file(cli, files, monkeypatch):
     """An NPY or NPZ stream is hashed by a thread reading the file beside the reader: the digest
-    is the file's sha256, and a file changed while it was read is an error, not a digest of
+    is the file's digest, and a file changed while it was read is an error, not a digest of
     bytes that were not evaluated."""
     import hashlib
     import os
@@ -373,11 +373,11 @@ def test_array_digests_come_from_their_own_reading_and_catch_a_changed_file(cli,
     files.npy("y.npy", rng.normal(size=5000))
     np.savez(files.root / "a.npz", pred=rng.normal(size=5000), target=rng.normal(size=5000))
     report = run_json(cli, "p.npy", "y.npy", "-l", "mse", "--chunk-rows", "700")
-    assert report["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "p.npy").read_bytes()).hexdigest()
-    assert report["inputs"]["target"]["sha256"] == hashlib.sha256((files.root / "y.npy").read_bytes()).hexdigest()
+    assert report["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / "p.npy").read_bytes()).hexdigest()
+    assert report["inputs"]["target"]["blake3"] == blake3.blake3((files.root / "y.npy").read_bytes()).hexdigest()
     report = run_json(cli, "a.npz:pred", "a.npz:target", "-l", "mse", "--chunk-rows", "700")
-    assert report["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "a.npz").read_bytes()).hexdigest()
-    digests = chunks._FileDigests([str(files.root / "p.npy")])
+    assert report["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / "a.npz").read_bytes()).hexdigest()
+    digests = chunks._FileDigests([str(files.root / "p.npy")], "blake3")
     os.utime(files.root / "p.npy", ns=(1, 1))  # the modification time changes under the reader
     with pytest.raises(InputError, match="p.npy changed while it was read"):
         digests.result()

@@ -8,6 +8,7 @@ import hashlib
 import json
 import math
 
+import blake3
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -572,7 +573,7 @@ def test_labels_with_the_dask_engine_are_a_usage_error(cli, files):
 
 # ---------------------------------------------------------------------------- stdin streamed
 # stdin ('-', '-:tsv', '-:txt', '-:npy') is streamed like a file: read once, front to back, in
-# bounded memory, its sha256 computed from the bytes as they are read. (The memory bound itself:
+# bounded memory, its digest (BLAKE3) computed from the bytes as they are read. (The memory bound itself:
 # tests/test_memory.py::test_a_large_csv_on_stdin_streams_in_bounded_memory.)
 
 
@@ -591,9 +592,9 @@ def test_stdin_csv_is_streamed_with_the_digest_of_its_bytes(cli, files, monkeypa
     whole = _report(cli("eval", "-", "-l", "mse", "-f", "json", input=text))
     assert opened == [["-"]]  # streamed without --chunk-rows too: stdin always is
     by_path = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
-    # the digest is sha256 of the bytes given (hashlib here, independently)
-    assert piped["inputs"]["pred"]["sha256"] == whole["inputs"]["pred"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
-    assert piped["inputs"]["pred"]["sha256"] == by_path["inputs"]["pred"]["sha256"]
+    # the digest is the BLAKE3 of the bytes given (the blake3 package here, independently)
+    assert piped["inputs"]["pred"]["blake3"] == whole["inputs"]["pred"]["blake3"] == blake3.blake3(text.encode()).hexdigest()
+    assert piped["inputs"]["pred"]["blake3"] == by_path["inputs"]["pred"]["blake3"]
     expected = float(np.mean([(i / 7 - i % 3) ** 2 for i in range(300)]))  # numpy on the same values
     for r in (piped, whole, by_path):
         assert r["inputs"]["rows"] == 300
@@ -613,7 +614,7 @@ def test_stdin_npy_is_streamed_in_blocks(cli, files, monkeypatch):
     data = (files.root / "x.npy").read_bytes()
     r = _report(cli("eval", "-:npy", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "3", input=data))
     assert r["losses"][0]["value"] == float(np.mean((x - y) ** 2))  # numpy, independently: 1.28125
-    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert r["inputs"]["pred"]["blake3"] == blake3.blake3(data).hexdigest()
     assert (r["inputs"]["pred"]["shape"], r["inputs"]["pred"]["dtype"]) == ([10], "float64")
     assert sizes == [24, 24, 24, 8]  # rows read 3 at a time (3 x 8 bytes), never the whole array
 
@@ -651,7 +652,7 @@ def test_compressed_npy_is_streamed(cli, files):
     files.bytes("x.npy.gz", gzip.compress(raw, mtime=0))
     r = _report(cli("eval", "x.npy.gz", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "2"))
     assert r["losses"][0]["value"] == float(np.mean(x**2))
-    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256((files.root / "x.npy.gz").read_bytes()).hexdigest()  # the file's bytes
+    assert r["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / "x.npy.gz").read_bytes()).hexdigest()  # the file's bytes
 
 
 # ---------------------------------------------------------------------------- #13.2: headers
@@ -959,3 +960,212 @@ def test_the_same_values_give_the_same_report_in_every_format(cli, files):
     assert all(r == reports[0] for r in reports[1:])
     p, t = (_npy_array(*c).astype(np.float64) for c in (pred, target))
     assert reports[0][0]["value"] == float(np.mean((p - t) ** 2))  # numpy's mse of the values rounded as NPY holds them
+
+
+# ---------------------------------------------------------------------------- provenance (item 7)
+# BLAKE3 by default, --hash sha256|blake3|none; a --baseline report scored on other rows or
+# another target is exit 3 (or accepted, visibly, with --baseline-other-target); merge refuses a
+# state given twice and two states over the same rows of the same input.
+
+
+def test_hash_flag_names_the_digest_by_its_algorithm(cli, files):
+    name = files.xy_csv()
+    data = (files.root / name).read_bytes()
+    default = _report(cli("eval", name, "-l", "mse", "-f", "json"))["inputs"]["pred"]
+    assert default["blake3"] == blake3.blake3(data).hexdigest() and "sha256" not in default
+    sha = _report(cli("eval", name, "-l", "mse", "-f", "json", "--hash", "sha256"))["inputs"]["pred"]
+    assert sha["sha256"] == hashlib.sha256(data).hexdigest() and "blake3" not in sha
+    for flags in (["--hash", "none"], ["--no-hash"]):
+        info = _report(cli("eval", name, "-l", "mse", "-f", "json", *flags))["inputs"]["pred"]
+        assert not {"blake3", "sha256"} & set(info)
+    fails(cli("eval", name, "-l", "mse", "--no-hash", "--hash", "sha256"), 2, "--no-hash is --hash none, but --hash sha256 is given too; pass one of them.")
+
+
+def test_stdin_and_gzip_digests_use_the_chosen_algorithm(cli, files):
+    import gzip
+
+    text = b"pred,target\n0.5,0\n-1,1\n"
+    r = _report(cli("eval", "-", "-l", "mse", "-f", "json", "--hash", "sha256", input=text.decode()))
+    assert r["inputs"]["pred"]["sha256"] == hashlib.sha256(text).hexdigest()
+    packed = gzip.compress(text)
+    files.bytes("p.csv.gz", packed)
+    r = _report(cli("eval", "p.csv.gz", "-l", "mse", "-f", "json"))
+    assert r["inputs"]["pred"]["blake3"] == blake3.blake3(packed).hexdigest()  # of the bytes as stored
+
+
+def _base(cli, files, pred, target, *flags) -> str:
+    """A baseline report of ``pred`` against ``target`` (one table ``base.csv``)."""
+    files.csv("base.csv", ["pred", "target"], *zip(pred, target))
+    r = cli("eval", "base.csv", "-l", "mse", "-f", "json", "--report", "base.json", *flags)
+    assert r.exit_code == 0, r.stderr
+    return "base.json"
+
+
+GATE = ("--fail-if", "mse<=base*10")
+
+
+def test_baseline_on_the_same_target_is_used(cli, files):
+    # the baseline's predictions differ, its target column is the same (one table each)
+    base = _base(cli, files, [0.0, 1.0, 2.0, 0.0], Y)
+    files.xy_csv()
+    run = cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE)
+    assert run.exit_code == 1  # mse 3.375 > 10 * base
+    r = json.loads(run.stdout)
+    # base mse: only row 3 differs from Y, by 0.5: 0.25 / 4 = 0.0625
+    assert r["gates"][0]["base"] == 0.0625 and r["gates"][0]["passed"] is False
+    assert "baseline_other_target" not in r["config"]
+
+
+def test_baseline_on_another_target_is_exit_3(cli, files):
+    base = _base(cli, files, X, [0.0, 1.0, 2.5, 1.0])  # the last target differs
+    files.xy_csv()
+    r = cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr.startswith("Error: --baseline base.json was scored on another target: its target values blake3 differs (")
+    assert r.stderr.endswith("Compare on the same target, or pass --baseline-other-target to accept it.\n")
+    assert r.stderr.count("\n") == 1
+
+
+def test_baseline_on_other_rows_is_exit_3(cli, files):
+    base = _base(cli, files, X[:3], Y[:3])
+    files.xy_csv()
+    fails(
+        cli("eval", "xy.csv", "-l", "mse", "--baseline", base, *GATE), 3,
+        "--baseline base.json was scored on another target: it has 3 rows, this run 4. "
+        "Compare on the same target, or pass --baseline-other-target to accept it.",
+    )
+
+
+def test_baseline_other_target_is_accepted_visibly(cli, files):
+    base = _base(cli, files, X, [0.0, 1.0, 2.5, 1.0])
+    files.xy_csv()
+    r = cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE, "--baseline-other-target")
+    assert r.exit_code == 0  # base: d = X - [0, 1, 2.5, 1] = [0.5, -2, -0.5, 2], mse 8.5 / 4 = 2.125; 3.375 <= 21.25
+    out = json.loads(r.stdout)
+    assert out["gates"][0]["base"] == 2.125
+    said = out["config"]["baseline_other_target"]
+    assert said.startswith("its target values blake3 differs (")
+    assert out["gates"][0]["note"] == f"baseline on another target: {said}"
+    assert f"Warning: --baseline base.json is accepted on another target (--baseline-other-target): {said}.\n" in r.stderr
+    assert out["warnings"] == [f"--baseline base.json is accepted on another target (--baseline-other-target): {said}."]
+    md = cli("eval", "xy.csv", "-l", "mse", "-f", "md", "--baseline", base, *GATE, "--baseline-other-target")
+    assert f"(baseline on another target: {said})" in md.stdout
+    table = cli("eval", "xy.csv", "-l", "mse", "-f", "table", "--baseline", base, *GATE, "--baseline-other-target")
+    assert "baseline on another target" in table.stdout
+
+
+def test_baseline_target_that_cannot_be_checked_is_exit_3_naming_what(cli, files):
+    base = _base(cli, files, X, Y, "--hash", "sha256")
+    files.xy_csv()
+    fails(
+        cli("eval", "xy.csv", "-l", "mse", "--baseline", base, *GATE), 3,
+        "--baseline base.json: cannot check that it was scored on this target: its target digest is sha256, this run's blake3 "
+        "(rows match: 4); pass --hash sha256 to compare digests, or --baseline-other-target to accept it.",
+    )
+    r = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE, "--hash", "sha256"))
+    assert r["gates"][0]["base"] == 3.375  # the same predictions: the same value
+    fails(
+        cli("eval", "xy.csv", "-l", "mse", "--baseline", base, *GATE, "--no-hash"), 3,
+        "--baseline base.json: cannot check that it was scored on this target: this run has no digest of its target values "
+        "(--hash none, or --engine dask) (rows match: 4); pass --baseline-other-target to accept it.",
+    )
+
+
+def test_old_baseline_with_a_separate_target_file_is_checked_by_the_file_digest(cli, files):
+    files.npy("y.npy", Y)
+    files.npy("x.npy", X)
+    r = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json"))
+    for info in r["inputs"].values():
+        if isinstance(info, dict):
+            info.pop("values_digest", None)  # as an older losscli wrote it: file digests only
+    files.text("old.json", json.dumps(r))
+    ok = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json", "--baseline", "old.json", *GATE))
+    assert ok["gates"][0]["passed"] is True
+    files.npy("y.npy", [0.0, 1.0, 2.5, 1.0])
+    r = cli("eval", "x.npy", "y.npy", "-l", "mse", "--baseline", "old.json", *GATE)
+    assert r.exit_code == 3 and r.stderr.startswith("Error: --baseline old.json was scored on another target: its target file (y.npy vs y.npy) blake3 differs (")
+
+
+def test_baseline_other_target_needs_a_json_baseline(cli, files):
+    files.xy_csv()
+    fails(cli("eval", "xy.csv", "-l", "mse", "--baseline-other-target"), 2, "--baseline-other-target is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
+
+
+def test_target_values_digest_does_not_depend_on_format_or_chunking(cli, files):
+    files.xy_csv()
+    files.npy("x.npy", X)
+    files.npy("y.npy", np.array(Y, dtype=np.float32))  # exact in float32: the same values
+    a = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))["inputs"]["target"]["values_digest"]
+    b = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "1"))["inputs"]["target"]["values_digest"]
+    assert a == b == {"blake3": blake3.blake3(b"()" + np.array(Y, dtype="<f8").tobytes()).hexdigest()}
+
+
+def _state(cli, name: str, out: str, *flags) -> None:
+    r = cli("eval", name, "-l", "mse", "-f", "json", "--emit-state", out, *flags)
+    assert r.exit_code == 0, r.stderr
+
+
+def test_states_carry_their_inputs_digests_and_row_range(cli, files):
+    files.xy_csv()
+    _state(cli, "xy.csv", "s.json", "--row-offset", "10")
+    state = json.loads((files.root / "s.json").read_text())
+    digest = blake3.blake3((files.root / "xy.csv").read_bytes()).hexdigest()
+    assert state["inputs"]["pred"]["blake3"] == state["inputs"]["target"]["blake3"] == digest
+    assert (state["first_row"], state["rows"]) == (10, 4)
+
+
+def test_merge_refuses_a_state_given_twice(cli, files):
+    files.xy_csv()
+    _state(cli, "xy.csv", "s.json")
+    fails(cli("merge", "s.json", "s.json"), 3, "s.json is given twice; merge each shard once.")
+    files.text("copy.json", (files.root / "s.json").read_text())
+    fails(cli("merge", "s.json", "copy.json"), 3, "s.json and copy.json are the same state given twice (the same inputs, rows 1-4); merge each shard once.")
+    _state(cli, "xy.csv", "again.json")  # the same file evaluated again
+    fails(cli("merge", "s.json", "again.json"), 3, "s.json and again.json are the same state given twice (the same inputs, rows 1-4); merge each shard once.")
+
+
+def test_merge_refuses_two_states_over_the_same_rows_of_one_file(cli, files):
+    files.xy_csv()
+    _state(cli, "xy.csv", "a.json")
+    _state(cli, "xy.csv", "b.json", "--row-offset", "2", "-l", "mse")  # claims rows 3-6: rows 3-4 overlap a.json's
+    digest = blake3.blake3((files.root / "xy.csv").read_bytes()).hexdigest()
+    fails(
+        cli("merge", "a.json", "b.json"), 3,
+        f"a.json and b.json both cover rows 3-4 of the same input (xy.csv, blake3 {digest[:12]}...); "
+        "each row must be in one shard only (--row-offset numbers them).",
+    )
+
+
+def test_shards_of_different_files_merge_without_row_offsets(cli, files):
+    files.csv("p0.csv", ["pred", "target"], *zip(X[:2], Y[:2]))
+    files.csv("p1.csv", ["pred", "target"], *zip(X[2:], Y[2:]))
+    _state(cli, "p0.csv", "s0.json")
+    _state(cli, "p1.csv", "s1.json")
+    r = cli("merge", "s0.json", "s1.json", "-b")
+    assert (r.exit_code, r.stdout) == (0, "3.375\n")  # d = [0.5, -2, -0.5, 3]: (0.25 + 4 + 0.25 + 9) / 4
+
+
+def test_gate_command_checks_the_baseline_target_too(cli, files):
+    base = _base(cli, files, X, [0.0, 1.0, 2.5, 1.0])
+    files.xy_csv()
+    assert cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--report", "new.json").exit_code == 0
+    r = cli("gate", "new.json", "--baseline", base, *GATE)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr.startswith("Error: --baseline base.json was scored on another target: its target values blake3 differs (")
+    r = cli("gate", "new.json", "--baseline", base, *GATE, "--baseline-other-target", "-f", "json")
+    assert r.exit_code == 0, r.stderr  # 3.375 <= 10 * 2.125
+    out = json.loads(r.stdout)
+    assert out["gates"][0]["note"] == f"baseline on another target: {out['config']['baseline_other_target']}"
+    assert cli("gate", "new.json", "--baseline", "new.json", *GATE).exit_code == 0  # the same target
+
+
+def test_baseline_without_a_target_values_digest_is_exit_3_when_the_target_shares_a_file(cli, files):
+    files.xy_csv()
+    r = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
+    del r["inputs"]["target"]["values_digest"]  # as --engine dask or an older losscli wrote it; xy.csv also holds pred
+    files.text("old.json", json.dumps(r))
+    fails(
+        cli("eval", "xy.csv", "-l", "mse", "--baseline", "old.json", *GATE), 3,
+        "--baseline old.json: cannot check that it was scored on this target: it has no digest of its target values "
+        "(made with --hash none or --engine dask, or by an older losscli) (rows match: 4); pass --baseline-other-target to accept it.",
+    )

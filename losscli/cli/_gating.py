@@ -34,6 +34,8 @@ class GatePlan:
     baseline: str | None = None
     baseline_is_report: bool = False
     base_values: dict[str, float] = field(default_factory=dict)
+    base_inputs: dict[str, Any] = field(default_factory=dict)  # a JSON baseline's inputs: its rows and target digests
+    other_target: bool = False  # --baseline-other-target: a JSON baseline scored on another target is accepted
     significant: bool = False
     alpha: float = 0.05
     seed: int = 0
@@ -61,13 +63,14 @@ def plan(
     gate_mode: str,
     losses: Sequence[Any],
     reduction: str,
+    other_target: bool = False,
 ) -> GatePlan | None:
     """Parse and check the gates against the requested losses, before any input is read."""
     alpha_given = _given(ctx, "alpha")
     top, terms = all_labels(losses)
     parsed, skipped = gates_in_force(ctx, fail_if, top + terms, baseline=baseline)
     if not parsed:
-        for flag, used in (("--baseline", baseline is not None), ("--significant", significant), ("--alpha", alpha_given)):
+        for flag, used in (("--baseline", baseline is not None), ("--significant", significant), ("--alpha", alpha_given), ("--baseline-other-target", other_target)):
             if used:
                 raise UsageError(f"{flag} is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
         return GatePlan([], mode=gate_mode, skipped=skipped) if skipped else None
@@ -84,7 +87,7 @@ def plan(
         raise UsageError("--alpha is the level of --significant; pass --significant too.")
     if not 0 < alpha < 1:
         raise UsageError(f"--alpha must be between 0 and 1, got {alpha:g}.")
-    out = GatePlan(parsed, mode=gate_mode, baseline=baseline, significant=significant, alpha=alpha, seed=_seed(ctx), skipped=skipped)
+    out = GatePlan(parsed, mode=gate_mode, baseline=baseline, other_target=other_target, significant=significant, alpha=alpha, seed=_seed(ctx), skipped=skipped)
     if baseline is not None:
         out.baseline_is_report = baseline.lower().endswith(".json")
         if out.baseline_is_report:
@@ -92,8 +95,12 @@ def plan(
                 raise UsageError(
                     "--significant needs the baseline's per-sample losses: pass its prediction file as --baseline, not a JSON report."
                 )
-            out.base_values = G.baseline_values(parsed, G.load_report(baseline, "Baseline report"), baseline, reduction)
+            base_report = G.load_report(baseline, "Baseline report")
+            out.base_values = G.baseline_values(parsed, base_report, baseline, reduction)
+            out.base_inputs = base_report.get("inputs") if isinstance(base_report.get("inputs"), dict) else {}
         else:
+            if other_target:
+                raise UsageError("--baseline-other-target accepts a JSON report scored on another target; a prediction-file --baseline is scored on this run's target.")
             if significant:
                 in_terms = [g for g in relative if g.label not in top]
                 if in_terms:
@@ -224,6 +231,9 @@ def complete(
         cfg.update(baseline=gp.baseline, fail_if=[g.expr for g in gp.gates] + [e["expr"] for e in gp.skipped])
         if gp.significant:
             cfg.update(significant=True, alpha=gp.alpha, seed=gp.seed)
+    other = same_target(gp.baseline, gp.base_inputs, report.to_dict()["inputs"], gp.other_target) if gp is not None and gp.baseline_is_report else None
+    if other is not None:
+        cfg["baseline_other_target"] = other
     report = dataclasses.replace(report, config=cfg)
     if gp is None:
         return report
@@ -235,7 +245,47 @@ def complete(
 
             rows = np.isfinite(next(iter(values.values())))  # the rows the candidate kept
         base_report, base_values = evaluate_baseline(gp, loaded, losses, acc_options, read_options, rows)
-    return decide(gp, report, values, base_report, base_values, loaded.weights)
+    report = decide(gp, report, values, base_report, base_values, loaded.weights)
+    warnings = report.warnings + ((other_target_warning(gp.baseline, other),) if other is not None else ())
+    return dataclasses.replace(report, gates=tuple(note_other_target(report.gates, other)), warnings=warnings)
+
+
+def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool) -> str | None:
+    """Check that the JSON baseline ``baseline`` (its report's ``base_inputs``) was scored on the
+    rows and target of ``inputs`` (``gates.other_target``).
+
+    A difference, or a target that cannot be checked, is exit 3 with one line, unless ``accept``
+    (``--baseline-other-target``): then what differs is returned (for the report's config and
+    the notes of the gates with 'base') and said on stderr.
+    """
+    base_inputs = base_inputs if isinstance(base_inputs, Mapping) else {}
+    inputs = inputs if isinstance(inputs, Mapping) else {}
+    difference, unchecked, hint = G.other_target(base_inputs, inputs)
+    if difference is None and unchecked is None:
+        return None
+    if not accept:
+        if difference is not None:
+            raise InputError(
+                f"--baseline {baseline} was scored on another target: {difference}. "
+                "Compare on the same target, or pass --baseline-other-target to accept it."
+            )
+        how = f"pass {hint} to compare digests, or --baseline-other-target to accept it" if hint else "pass --baseline-other-target to accept it"
+        raise InputError(f"--baseline {baseline}: cannot check that it was scored on this target: {unchecked} (rows match: {inputs.get('rows')}); {how}.")
+    what = difference if difference is not None else f"not checked: {unchecked}"
+    print(f"Warning: {other_target_warning(baseline, what)}", file=sys.stderr)
+    return what
+
+
+def other_target_warning(baseline: str, what: str) -> str:
+    """The report's warning (and the stderr line) for a baseline accepted on another target."""
+    return f"--baseline {baseline} is accepted on another target (--baseline-other-target): {what}."
+
+
+def note_other_target(entries: Sequence[Mapping[str, Any]], other: str | None) -> list[Mapping[str, Any]]:
+    """The gate entries, those with 'base' noting that the baseline is on another target."""
+    if other is None:
+        return list(entries)
+    return [{**e, "note": "; ".join(filter(None, (e.get("note"), f"baseline on another target: {other}")))} if "base" in e else e for e in entries]
 
 
 def decide(

@@ -89,3 +89,26 @@ class Engine(str, enum.Enum):
 
     local = "local"
     dask = "dask"
+
+
+class HashAlgorithm(str, enum.Enum):
+    """``--hash``: the digest of each input in the report (``losscli._digest``); ``none`` skips it."""
+
+    blake3 = "blake3"
+    sha256 = "sha256"
+    none = "none"
+
+
+HASH_HELP = "Digest of each input in the report: blake3 (default), sha256, or none (--no-hash is --hash none)."
+NO_HASH_HELP = "Skip the digest of inputs: the same as --hash none."
+
+
+def hash_setting(algorithm: "HashAlgorithm | None", no_hash: bool) -> str:
+    """The digest algorithm of ``--hash`` and ``--no-hash`` ("none" for no digest)."""
+    from losscli.errors import UsageError
+
+    if no_hash and algorithm not in (None, HashAlgorithm.none):
+        raise UsageError(f"--no-hash is --hash none, but --hash {algorithm.value} is given too; pass one of them.")
+    if no_hash:
+        return HashAlgorithm.none.value
+    return (algorithm or HashAlgorithm.blake3).value

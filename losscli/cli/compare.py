@@ -15,7 +15,7 @@ import typer
 
 from losscli._atomic import atomic_write, check_distinct
 from losscli.cli import _stats_options as so
-from losscli.cli._options import HEADER_HELP, OutputFormat, Reduction, print_notes
+from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes
 from losscli.errors import UsageError
 from losscli.render.escape import json_text
 
@@ -47,7 +47,8 @@ def compare_command(
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
-    no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip the sha256 of inputs.", rich_help_panel=INPUT)] = False,
+    hash_algorithm: Annotated[Optional[HashAlgorithm], typer.Option("--hash", help=HASH_HELP, rich_help_panel=INPUT, show_default=False)] = None,
+    no_hash: Annotated[bool, typer.Option("--no-hash", help=NO_HASH_HELP, rich_help_panel=INPUT)] = False,
     reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean or sum.")] = Reduction.mean,
     ci_level: so.CILevel = 0.95,
     n_boot: so.NBoot = 1000,
@@ -63,6 +64,7 @@ def compare_command(
 
     check_distinct([("-o", output)], [*systems, target])
     fmt_name = _format(fmt, output)
+    hashing = hash_setting(hash_algorithm, no_hash)
     if len(systems) < 2:
         raise UsageError("compare needs a BASE and at least one candidate prediction file.")
     if len(set(systems)) != len(systems):
@@ -79,7 +81,7 @@ def compare_command(
         loaded.append(
             readers.load_inputs(
                 path, target, roles=roles, pred_col=pred_col, target_col=target_col, weight_col=weight_col,
-                pred_key=pred_key, target_key=target_key, header=header, delimiter=delimiter, hash_inputs=not no_hash,
+                pred_key=pred_key, target_key=target_key, header=header, delimiter=delimiter, hash_inputs=hashing,
             )
         )
         print_notes([n for n in loaded[-1].notes if len(loaded) == 1 or n not in loaded[0].notes])  # TARGET's once

@@ -14,7 +14,7 @@ import typer
 from losscli._atomic import atomic_write, commit
 from losscli.cli import _config
 from losscli.cli import _stats_options as so
-from losscli.cli._options import HEADER_HELP, SUFFIX_FORMATS, Align, Engine, GateMode, Missing, NanPolicy, OutputFormat, Reduction, print_notes, stdin_path
+from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, SUFFIX_FORMATS, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -55,7 +55,8 @@ def eval_command(
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
-    no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip the sha256 of inputs in the report.", rich_help_panel=INPUT)] = False,
+    hash_algorithm: Annotated[Optional[HashAlgorithm], typer.Option("--hash", help=HASH_HELP, rich_help_panel=INPUT, show_default=False)] = None,
+    no_hash: Annotated[bool, typer.Option("--no-hash", help=NO_HASH_HELP, rich_help_panel=INPUT)] = False,
     reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean, sum, or none (per-sample only).", rich_help_panel=LOSSES)] = Reduction.mean,
     nan_policy: Annotated[NanPolicy, typer.Option("--nan-policy", help="Rows with NaN/inf: error, omit (dropped and counted) or propagate.", rich_help_panel=STATS)] = NanPolicy.error,
     fmt: Annotated[OutputFormat, typer.Option("-f", "--format", envvar="LOSSCLI_FORMAT", help="auto = a table on a terminal, JSON otherwise.", rich_help_panel=OUTPUT)] = OutputFormat.auto,
@@ -67,6 +68,7 @@ def eval_command(
     fail_if: Annotated[list[str], typer.Option("--fail-if", metavar="EXPR", help="Gate that must hold, else exit 1: LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER, OP one of < <= > >= (e.g. 'mse<=0.02', 'ce<=base*1.02'); repeatable.", rich_help_panel=GATING, show_default=False)] = [],  # noqa: B006
     baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="FILE", help="What 'base' is: an earlier JSON report, or a prediction file evaluated on the same target.", rich_help_panel=GATING)] = None,
     significant: Annotated[bool, typer.Option("--significant", help="A 'base' gate fails only if a paired sign-flip test on per-sample differences also finds the regression (prediction-file --baseline).", rich_help_panel=GATING)] = False,
+    baseline_other_target: Annotated[bool, typer.Option("--baseline-other-target", help="Accept a JSON --baseline scored on other rows or another target (else exit 3); the report and summary say so.", rich_help_panel=GATING)] = False,
     alpha: Annotated[float, typer.Option("--alpha", help="Level of the --significant test.", rich_help_panel=GATING)] = 0.05,
     gate_mode: Annotated[GateMode, typer.Option("--gate-mode", help="fail: exit 1 on a failed gate; warn: report it and exit 0.", rich_help_panel=GATING)] = GateMode.fail,
     gh_summary: Annotated[bool, typer.Option("--gh-summary", help="Append a Markdown summary to $GITHUB_STEP_SUMMARY (when set; capped at 1 MiB).", rich_help_panel=OUTPUT)] = False,
@@ -84,11 +86,11 @@ def eval_command(
     row_offset: so.RowOffset = 0,
     chunk_rows: Annotated[Optional[int], typer.Option("--chunk-rows", min=1, metavar="N", help="Read and evaluate about N rows at a time: memory stays bounded whatever the input size (streaming is automatic above 16 MB of input, and for stdin and compressed inputs). Results do not depend on N.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
     emit_state: Annotated[Optional[str], typer.Option("--emit-state", metavar="FILE", help="Also write the mergeable state (JSON) of this evaluation, for 'losscli merge' of shards.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
-    engine: Annotated[Engine, typer.Option("--engine", help="local: evaluate in this process; dask: map the evaluation over partitions of the inputs (Parquet row groups, CSV byte ranges, NPY row ranges) on a Dask cluster and merge their states (needs the 'dask' extra). Same report.", rich_help_panel=PERFORMANCE)] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: evaluate in this process; dask: map the evaluation over partitions of the inputs (Parquet row groups, CSV byte ranges, NPY row ranges) on a Dask cluster and merge their states (needs the 'dask' extra). Same report, without the digest of the target's values.", rich_help_panel=PERFORMANCE)] = Engine.local,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="With --engine dask: the Dask scheduler to use (e.g. tcp://10.0.0.5:8786; its workers must see the input files at the same paths). Default: a local cluster in this process.", rich_help_panel=PERFORMANCE, show_default=False)] = None,
 ) -> None:
     """Compute losses of predictions against targets."""
-    from losscli import _prefetch
+    from losscli import _digest, _prefetch
     from losscli._atomic import check_distinct
     from losscli.cli import _trace
 
@@ -99,8 +101,9 @@ def eval_command(
     outputs = [("-o", output), ("--report", report_path), ("--per-sample", per_sample_path), ("--emit-state", emit_state), ("--plot", plot_path)]
     check_distinct(outputs, [pred, target, *role_paths, baseline, config_path])  # before anything is read (the prefetch below reads)
     _prefetch.clear()
-    if not no_hash and engine is Engine.local:  # big inputs hashed while the modules below load
-        _prefetch.start([pred, target])
+    hashing = hash_setting(hash_algorithm, no_hash)
+    if hashing != HashAlgorithm.none.value and engine is Engine.local:  # big inputs hashed while the modules below load
+        _prefetch.start([pred, target], hashing)
     from losscli import readers
     from losscli.cli import _extras, _gating
     from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
@@ -119,7 +122,7 @@ def eval_command(
     losses = resolve_losses(loss)
     label_map = LabelMap.from_flags(classes, pos_label)
     AnalysisOptions(ci.value if ci else None, ci_level, n_boot, seed, top_k, (), row_offset)  # flag values checked before any file is read
-    gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value)
+    gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value, baseline_other_target)
     if plot_path is not None:
         from losscli.render.plot import check as check_plot
 
@@ -148,7 +151,7 @@ def eval_command(
         target_key=target_key,
         header=header,
         delimiter=delimiter,
-        hash_inputs=not no_hash,
+        hash_inputs=hashing,
         group_col=group_by,
         lazy=stream,
         align=align.value,
@@ -170,6 +173,9 @@ def eval_command(
     keep_values = hist or plot_path is not None or (gate_plan is not None and gate_plan.significant)
     parts = []
     bar = _extras.progress(stream, loaded, [pred, target, *(v.partition("=")[2] for v in role_inputs)])  # stderr, terminals only
+    # the digest of the target's values (the report's inputs.target.values_digest): what a later
+    # --baseline REPORT is checked against, whatever file held the target
+    values_digest = _digest.ValuesDigest(hashing) if hashing != HashAlgorithm.none.value and engine is Engine.local and "target" in loaded.info else None
     with sink as out, bar:
         if engine is Engine.dask:  # partitions evaluated on a Dask cluster, their states merged into acc in order
             from losscli import engine_dask
@@ -179,11 +185,15 @@ def eval_command(
             if map_chunks:  # streamed labels: mapped chunk by chunk
                 chunk.arrays["target"] = label_map.apply(chunk.arrays["target"], chunk.first_row)
             part = acc.update(chunk.arrays, chunk.weights, per_sample=keep_values or out is not None, ids=chunk.ids, groups=chunk.groups)
+            if values_digest is not None and "target" in chunk.arrays:
+                values_digest.update(chunk.arrays["target"])
             if out is not None:
                 out.write(part, chunk.ids)
             if keep_values:
                 parts.append(part)
             bar.advance(chunk.rows)
+        if values_digest is not None:
+            loaded.info["target"]["values_digest"] = values_digest.result()
         report = acc.compute(inputs=loaded.info, config=label_map.config() if label_map is not None else None, seconds=time.perf_counter() - start)
     if label_map is not None and label_map.warnings():
         report = dataclasses.replace(report, warnings=report.warnings + tuple(label_map.warnings()))
@@ -194,7 +204,7 @@ def eval_command(
     report = _gating.complete(
         ctx, report, gate_plan, values=values, loaded=loaded, losses=acc.losses, fmt_name=fmt_name,
         acc_options={"reduction": reduction.value, "nan_policy": nan_policy.value},
-        read_options={"pred_col": pred_col, "pred_key": pred_key, "header": header, "delimiter": delimiter, "hash_inputs": not no_hash},
+        read_options={"pred_col": pred_col, "pred_key": pred_key, "header": header, "delimiter": delimiter, "hash_inputs": hashing},
     )
     if report_path is not None:
         with atomic_write(report_path) as fh:

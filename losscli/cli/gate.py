@@ -40,6 +40,7 @@ def gate_command(
     report_path: Annotated[str, typer.Argument(metavar="REPORT", help="A JSON report written by 'losscli eval --report' (or -f json).", show_default=False)],
     fail_if: Annotated[list[str], typer.Option("--fail-if", metavar="EXPR", help="Gate that must hold, else exit 1: LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER (e.g. 'mse<=0.02', 'ce<=base*1.02'); repeatable.", show_default=False)] = [],  # noqa: B006
     baseline: Annotated[Optional[str], typer.Option("--baseline", metavar="OLD.json", help="An earlier JSON report: 'base' is its value of the same loss.")] = None,
+    baseline_other_target: Annotated[bool, typer.Option("--baseline-other-target", help="Accept a --baseline scored on other rows or another target (else exit 3); the report and summary say so.")] = False,
     gate_mode: Annotated[GateMode, typer.Option("--gate-mode", help="fail: exit 1 on a failed gate; warn: report it and exit 0.")] = GateMode.fail,
     fmt: Annotated[OutputFormat, typer.Option("-f", "--format", envvar="LOSSCLI_FORMAT", help="auto (a table on a terminal, JSON otherwise), table, json (the updated report) or md.")] = OutputFormat.auto,
     write_report: Annotated[Optional[str], typer.Option("--report", metavar="FILE", help="Also write the updated JSON report (gates, status) to FILE.")] = None,
@@ -60,14 +61,18 @@ def gate_command(
     for g in G.parse_gates(fail_if, _config.where(ctx, "fail_if", "--fail-if")):  # the command line's gates, checked before reading
         if g.relative and baseline is None:
             raise UsageError(f"{g.where} '{g.expr}' compares with base; pass --baseline OLD.json.")
+    if baseline_other_target and baseline is None:
+        raise UsageError("--baseline-other-target accepts a --baseline scored on another target; pass --baseline OLD.json.")
     data = G.load_report(report_path)
     values = G.report_values(data)
     parsed, skipped = _gating.gates_in_force(ctx, fail_if, list(values), baseline=baseline)
     if baseline is not None and not any(g.relative for g in parsed):
         raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
     base: dict[str, float] = {}
+    other = None
     if baseline is not None:
         old = G.load_report(baseline, "Baseline report")
+        other = _gating.same_target(baseline, old.get("inputs"), data.get("inputs"), baseline_other_target)
         reductions = G.report_values(data, "reduction")
         for g in parsed:  # each gate against the baseline reduced like the report
             if g.relative:
@@ -78,7 +83,7 @@ def gate_command(
         if value is None:
             raise InputError(f"{report_path} has no headline value for '{g.label}' (reduction none?); cannot check '{g.expr}'.")
         entries.append(G.evaluate(g, value, base.get(g.label), baseline=baseline))
-    entries += skipped
+    entries = _gating.note_other_target(entries, other) + skipped
     data["gates"] = entries
     data["status"] = G.status(entries)
     config = data.setdefault("config", {})
@@ -86,6 +91,10 @@ def gate_command(
         echo = _config.echo(ctx)
         config.update(gate_mode=gate_mode.value, baseline=baseline, gated_by="losscli gate", fail_if=[e["expr"] for e in entries])
         config.update(config_file=echo["config_file"], config_keys=echo["config_keys"])
+        if other is not None:
+            config["baseline_other_target"] = other
+    if other is not None and isinstance(data.get("warnings", []), list):
+        data["warnings"] = [*data.get("warnings", []), _gating.other_target_warning(baseline, other)]
     text = json_text(json.dumps(data, indent=2, allow_nan=False)) + "\n"
     if write_report is not None:
         with atomic_write(write_report) as fh:

@@ -5,7 +5,9 @@ mergeable statistics (compensated sums, Chan's mean and M2, counts, min and max,
 statistics options' state), so merging them gives the values of a single run over every row
 (to rounding, ~1e-15 relative; ``n``, ``min`` and ``max`` exactly). States must come from the
 same losses, reduction and NaN policy: anything else is a usage error (exit 2); a file that is
-not a state is exit 3.
+not a state, or is not what ``eval --emit-state`` writes (``cli._state.validate``: counts,
+sums, shapes, the version that wrote it), is exit 3, and so is a state given twice or two
+states over the same rows of one input (``cli._state.overlaps``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import typer
 from losscli._atomic import atomic_write, check_distinct, commit
 from losscli._jsonfile import read_json
 from losscli._version import __version__
+from losscli.cli import _state
 from losscli.cli._options import OutputFormat, Reduction
 from losscli.errors import InputError, UsageError
 from losscli.render.escape import json_text
@@ -91,6 +94,7 @@ def read_state(path: str) -> dict[str, Any]:
     missing = [k for k in ("losses", "reduction", "nan_policy", "rows", "dropped", "weighted", "summaries") if k not in state]
     if missing:
         raise InputError(f"{path} is not a valid losscli state: it has no {', '.join(repr(k) for k in missing)}.")
+    _state.validate(path, state)
     return state
 
 
@@ -116,12 +120,13 @@ def merged(loaded: list[tuple[str, dict[str, Any]]]):
             f"{', '.join(whole)} compares each row with every other row of its evaluation: shards "
             "cannot be merged into the value of one run; evaluate all rows at once."
         )
+    _state.overlaps(loaded)
 
     acc = None
     for path, state in loaded:
         try:
             part = Accumulator.from_state(state)
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError) as e:  # (validate checked the fields)
             raise InputError(f"{path} is not a valid losscli state: {type(e).__name__}: {e}.") from None
         if acc is None:
             acc = part

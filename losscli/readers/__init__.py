@@ -7,7 +7,6 @@ read (``readers.tabular``), so NPY evaluations never import it.
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import re
 import sys
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import _prefetch
+from losscli import _digest, _prefetch
 from losscli.errors import InputError, UsageError
 from losscli.readers import columns as cols
 from losscli.readers import pairing
@@ -108,7 +107,7 @@ def load_inputs(
     target_key: str | None = None,
     header: bool | None = None,
     delimiter: str | None = None,
-    hash_inputs: bool = True,
+    hash_inputs: bool | str = True,
     group_col: str | None = None,
     lazy: bool = False,
     align: str = "position",
@@ -134,6 +133,9 @@ def load_inputs(
     name like an id), their ids are checked row by row as the rows are read (``align``
     "position"), or the TARGET table's rows are joined to PRED's by id (``align`` "join", in
     memory; ``missing`` "omit" drops the rows without exactly one partner): ``readers.pairing``.
+
+    ``hash_inputs`` (``--hash``): each input's info carries the digest of its bytes under the
+    algorithm's name (``losscli._digest``): True for BLAKE3, "sha256", or False/"none" for none.
     """
     if align not in ALIGNS or missing not in MISSING:
         raise UsageError(f"Invalid --align '{align}' or --missing '{missing}'.")
@@ -331,8 +333,9 @@ class _Input:
 
     @classmethod
     def read(
-        cls, source: Source, key: str | None, *, header: bool | None, delimiter: str | None, hash_inputs: bool, lazy: bool = False
+        cls, source: Source, key: str | None, *, header: bool | None, delimiter: str | None, hash_inputs: bool | str, lazy: bool = False
     ) -> "_Input":
+        hash_inputs = _digest.algorithm(hash_inputs)
         if lazy:
             from losscli.readers.chunks import read_lazy
 
@@ -345,7 +348,7 @@ class _Input:
         parts_t, parts_a = [], []
         for path in paths:
             where = "<stdin>" if path == "-" else path
-            data, digest = _open(path, source.compression, hash_inputs, mmap_ok=source.fmt == "npy")
+            data, digest = _open(path, source.compression, hash_inputs)
             digests.append(digest)
             if source.fmt == "parquet":  # pyarrow, without pandas (readers.parquet)
                 from losscli.readers.parquet import read_parquet
@@ -365,7 +368,7 @@ class _Input:
         if len(paths) > 1:
             info["files"] = len(paths)
         if hash_inputs:
-            info["sha256"] = digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+            info[hash_inputs] = _digest.combine(digests, hash_inputs)
         if parts_t:
             if source.fmt == "parquet":
                 from losscli.readers.parquet import concat
@@ -446,28 +449,28 @@ def _natural(path: str) -> list:
     return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", path)]
 
 
-def _open(path: str, compression: str | None, hash_inputs: bool, mmap_ok: bool) -> tuple[Any, str | None]:
-    """The data to parse (a path, or bytes for stdin and compressed files) and its sha256."""
+def _open(path: str, compression: str | None, alg: str | None) -> tuple[Any, str | None]:
+    """The data to parse (a path, or bytes for stdin and compressed files) and its digest
+    (algorithm ``alg``; None without one)."""
     if path != "-" and compression is not None:  # decompressed once, capped (readers.chunks)
         from losscli.readers.chunks import read_compressed
 
-        return read_compressed(path, compression, hash_inputs)
+        return read_compressed(path, compression, alg)
     try:
         if path == "-":
             raw = sys.stdin.buffer.read()
         else:
-            job = _prefetch.claim(path) if hash_inputs else None  # hashed since the command started
-            digest = (job.result() if job is not None else _file_sha256(path)) if hash_inputs else None
+            job = _prefetch.claim(path, alg) if alg else None  # hashed since the command started
+            digest = (job.result() if job is not None else _file_digest(path, alg)) if alg else None
             return path, digest
     except OSError as e:
         raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
-    return raw, hashlib.sha256(raw).hexdigest() if hash_inputs else None
+    return raw, _digest.of_bytes(raw, alg) if alg else None
 
 
-def _file_sha256(path: str) -> str:
+def _file_digest(path: str, alg: str) -> str:
     try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return _digest.of_file(path, alg)
     except OSError as e:
         raise InputError(f"Cannot read {path}: {e.strerror or e}") from None
 

@@ -24,7 +24,7 @@ Sources (each one a ``_Stream``, a chunk iterator that a Parquet or Dask reader 
 stdin and compressed inputs are always streamed (``should_stream``): their size is unknown until
 they are read. Decompression, streamed or whole, stops at ``max_member_bytes()`` (``_Checked``).
 
-The sha256 of each input (the same digest as a whole-file read) is filled into the report's
+The digest of each input (``losscli._digest``; the same as a whole-file read) is filled into the report's
 input info when the stream ends: a table's from the bytes as they are read (or by
 ``losscli._prefetch``), an array or Parquet file's by a thread reading the file beside the
 reader (``_FileDigests``; a file changed meanwhile is an error).
@@ -32,7 +32,6 @@ reader (``_FileDigests``; a file changed meanwhile is an error).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 import os
@@ -45,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli import _prefetch
+from losscli import _digest, _prefetch
 from losscli.errors import InputError, ShapeError
 from losscli.readers import pairing
 from losscli.readers.arrays import _HEADER_ERRORS, MAX_MEMBER_ENV, _truncated, max_member_bytes, read_npy
@@ -208,7 +207,7 @@ class LazyArray(Ref):
         return Ref(self.stream, "index", index)
 
 
-def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool | None, delimiter: str | None, hash_inputs: bool) -> Any:
+def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool | None, delimiter: str | None, hash_inputs: str | None) -> Any:
     """A lazy ``_Input`` for ``source`` (``cls`` is ``readers._Input``), or None when the format
     is read whole (JSONL, compressed Parquet, Fortran-ordered arrays from a file)."""
     from losscli.readers import _expand
@@ -224,7 +223,7 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool | None, de
         if len(paths) > 1:
             info["files"] = len(paths)
         if hash_inputs:
-            info["sha256"] = None  # filled when the stream ends
+            info[hash_inputs] = None  # filled when the stream ends
         stream.info = info
         note = getattr(stream, "note", None)  # a table without header (its first file's)
         return cls(source, LazyTable(stream), None, info, [note] if note else None)
@@ -236,7 +235,7 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool | None, de
             info.update(shape=list(array.shape), dtype=str(array.dtype))
             digest = stdin.close()
             if hash_inputs:
-                info["sha256"] = digest
+                info[hash_inputs] = digest
             return cls(source, None, array, info)
     elif source.fmt not in ("npy", "npz") or source.compression is not None or "-" in paths:
         return None
@@ -255,7 +254,7 @@ def read_lazy(cls: Any, source: Any, key: str | None, *, header: bool | None, de
     if len(paths) > 1:
         info["files"] = len(paths)
     if hash_inputs:
-        info["sha256"] = None
+        info[hash_inputs] = None
     shape = (sum(p.shape[0] for p in parts), *parts[0].shape[1:])
     info.update(shape=list(shape), dtype=str(parts[0].dtype))
     stream = _ArrayStream(parts, hash_inputs, stdin)
@@ -383,12 +382,14 @@ def _mismatch(sources, its, have, total, loaded) -> None:
 def _fill_digests(loaded: Any, streams: list[Any]) -> None:
     for stream in streams:
         info = getattr(stream, "info", None)
-        if info is not None and "sha256" in info:
-            info["sha256"] = stream.digest()
+        alg = _digest.key(info) if info is not None else None
+        if alg is not None:
+            info[alg] = stream.digest()
     for role, info in loaded.info.items():
         value = loaded.arrays.get(role)
-        if isinstance(value, Ref) and "sha256" in info and info["sha256"] is None:
-            info["sha256"] = value.stream.digest()
+        alg = _digest.key(info)
+        if isinstance(value, Ref) and alg is not None and info[alg] is None:
+            info[alg] = value.stream.digest()
 
 
 # ---------------------------------------------------------------------------- streams
@@ -435,13 +436,13 @@ class _NpyPart:
         return self.path == "-" or self.compression is not None
 
 
-def _piped_parts(paths: list[str], compression: str | None, hash_inputs: bool) -> tuple[list[_NpyPart] | None, "_Pipe | None"]:
+def _piped_parts(paths: list[str], compression: str | None, hash_inputs: str | None) -> tuple[list[_NpyPart] | None, "_Pipe | None"]:
     """The parts of NPY inputs read front to back (``_Pipe``: stdin, compressed files) from
     their headers, and stdin's open ``_Pipe`` (if stdin is one); None for the parts when a
     header is not one such a stream takes."""
     parts, stdin = [], None
     for path in paths:
-        pipe = _Pipe(path, compression, hash_inputs and path == "-")
+        pipe = _Pipe(path, compression, hash_inputs if path == "-" else None)
         part = pipe.part()
         if path == "-":
             stdin = pipe
@@ -507,7 +508,7 @@ class _ParquetStream(_Stream):
     the selected columns, one row group at a time (``readers.parquet``: pyarrow). The footers
     are read when the stream opens: columns, row groups and rows are known before any data."""
 
-    def __init__(self, paths: list[str], source: Any, hash_inputs: bool) -> None:
+    def __init__(self, paths: list[str], source: Any, hash_inputs: str | None) -> None:
         from losscli.readers import parquet
 
         self.paths, self.source, self.hash_inputs = paths, source, hash_inputs
@@ -542,7 +543,7 @@ class _ParquetStream(_Stream):
         from losscli.readers import parquet
 
         if self.hash_inputs and self._hashing is None:  # the files' bytes, hashed beside the reading
-            self._hashing = _FileDigests(self.paths)
+            self._hashing = _FileDigests(self.paths, self.hash_inputs)
         base = 0
         for path, groups in zip(self.paths, self.row_groups):
             for table in parquet.pieces(path, self.columns, positions, rows, path, base):
@@ -553,27 +554,27 @@ class _ParquetStream(_Stream):
         if not self.hash_inputs:
             return None
         if self._hashing is None:
-            self._hashing = _FileDigests(self.paths)
-        digests = self._hashing.result()
-        return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+            self._hashing = _FileDigests(self.paths, self.hash_inputs)
+        return _digest.combine(self._hashing.result(), self.hash_inputs)
 
 
 class _FileDigests:
-    """The sha256 of whole files, computed on a thread of their own from its own reading
-    (hashlib releases the GIL), beside the reader; a file whose size, modification time or inode
-    changed in the meantime is an error (the digest would not describe what was evaluated)."""
+    """The digests (algorithm ``alg``) of whole files, computed on a thread of their own from its
+    own reading (the hashes release the GIL), beside the reader; a file whose size, modification
+    time or inode changed in the meantime is an error (the digest would not describe what was
+    evaluated)."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], alg: str) -> None:
         import threading
 
-        self._paths, self._digests, self._error = list(paths), [], None
+        self._paths, self._alg, self._digests, self._error = list(paths), alg, [], None
         self._before = [_signature(p) for p in self._paths]
-        self._thread = threading.Thread(target=self._run, name="losscli-sha256", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="losscli-digest", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            self._digests = [_file_digest(p) for p in self._paths]
+            self._digests = [_digest.of_file(p, self._alg) for p in self._paths]
         except OSError as e:
             self._error = e
 
@@ -599,7 +600,7 @@ class _ArrayStream(_Stream):
     """NPY files (or NPZ members) in row blocks, views of memory-mapped windows: only the
     windows whose blocks are in flight are resident."""
 
-    def __init__(self, parts: list[_NpyPart], hash_inputs: bool, stdin: "_Pipe | None" = None) -> None:
+    def __init__(self, parts: list[_NpyPart], hash_inputs: str | None, stdin: "_Pipe | None" = None) -> None:
         self.parts = parts
         self.hash_inputs = hash_inputs
         self.stdin = stdin  # stdin, opened (its header read) when the input was
@@ -640,7 +641,7 @@ class _ArrayStream(_Stream):
         # The file (an NPY, or the NPZ archive holding the member) hashed from the start on a
         # thread reading it itself: with the pred and target files on two threads, a 1.6 GB pair
         # took 0.95 s where hashing the blocks this reader hands over took 1.06 s.
-        digests = _FileDigests([part.path]) if self.hash_inputs else None
+        digests = _FileDigests([part.path], self.hash_inputs) if self.hash_inputs else None
         tail = part.shape[1:]
         row_bytes = int(np.prod(tail, dtype=np.int64)) * part.dtype.itemsize
         n = part.shape[0]
@@ -648,7 +649,7 @@ class _ArrayStream(_Stream):
             if os.fstat(fh.fileno()).st_size < part.offset + n * row_bytes:
                 raise InputError(f"{part.where} is not a valid NPY file: it ends before its data ({part.shape} {part.dtype}).")
             # Windows of the file memory-mapped read-only, a few blocks each: no copy of the data
-            # (a 1.6 GB pair: 0.5 s -> 0.25 s without the sha256) and only the windows whose
+            # (a 1.6 GB pair: 0.5 s -> 0.25 s without the digest) and only the windows whose
             # blocks are still in use are resident (each is unmapped with its last block).
             per_window = max(1, ARRAY_WINDOW_BYTES // max(rows * row_bytes, 1)) * rows
             for w0 in range(0, n, per_window):
@@ -667,7 +668,7 @@ class _ArrayStream(_Stream):
         import zipfile
         tail = part.shape[1:]
         row_bytes = int(np.prod(tail, dtype=np.int64)) * part.dtype.itemsize
-        digests = _FileDigests([part.path]) if self.hash_inputs else None  # the archive, beside the reading
+        digests = _FileDigests([part.path], self.hash_inputs) if self.hash_inputs else None  # the archive, beside the reading
         try:
             with zipfile.ZipFile(part.path) as zf, zf.open(part.member) as fh:
                 _npy_header(fh)
@@ -685,7 +686,7 @@ class _ArrayStream(_Stream):
     def digest(self) -> str | None:
         if not self.hash_inputs:
             return None
-        return self.digests[0] if len(self.digests) == 1 else hashlib.sha256("".join(self.digests).encode()).hexdigest()
+        return _digest.combine(self.digests, self.hash_inputs)
 
 
 def _npy_header(fh) -> tuple[tuple[int, ...], bool, np.dtype] | None:
@@ -722,22 +723,17 @@ def _readinto(fh, view: memoryview) -> int:
     return got
 
 
-def _file_digest(path: str) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 class _AsyncHash:
-    """A sha256 computed in order on its own thread (hashlib releases the GIL), so that hashing
-    overlaps reading and evaluating; at most a few buffers wait (backpressure)."""
+    """A digest (algorithm ``alg``) computed in order on its own thread (the hashes release the
+    GIL), so that hashing overlaps reading and evaluating; at most a few buffers wait (backpressure)."""
 
-    def __init__(self) -> None:
+    def __init__(self, alg: str) -> None:
         import queue
         import threading
 
-        self._h = hashlib.sha256()
+        self._h = _digest.new(alg)
         self._queue: queue.Queue = queue.Queue(maxsize=4)
-        self._thread = threading.Thread(target=self._run, name="losscli-sha256", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="losscli-digest", daemon=True)
         self._thread.start()
 
     def update(self, data: Any) -> None:
@@ -779,9 +775,9 @@ class _Pipe:
 
     HEAD = 1 << 17  # bytes read to parse the header (an NPY 1.0 header is at most 64 KiB)
 
-    def __init__(self, path: str, compression: str | None, hash_inputs: bool) -> None:
+    def __init__(self, path: str, compression: str | None, hash_inputs: str | None) -> None:
         self.path, self.where = path, "<stdin>" if path == "-" else path
-        self.hash = _AsyncHash() if hash_inputs else None
+        self.hash = _AsyncHash(hash_inputs) if hash_inputs else None
         try:
             self.file = sys.stdin.buffer if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
         except OSError as e:
@@ -865,7 +861,7 @@ class _TableStream(_Stream):
     input (the glob) and the row across its files, as a whole-file read does.
     """
 
-    def __init__(self, paths: list[str], source: Any, *, header: bool | None, delimiter: str | None, hash_inputs: bool) -> None:
+    def __init__(self, paths: list[str], source: Any, *, header: bool | None, delimiter: str | None, hash_inputs: str | None) -> None:
         self.paths, self.source = paths, source
         self.fmt, self.compression = source.fmt, source.compression
         self.delimiter, self.hash_inputs = delimiter, hash_inputs
@@ -880,7 +876,7 @@ class _TableStream(_Stream):
         path = self.paths[index]
         self.where = "<stdin>" if path == "-" else path
         # the job hashing the file since the command started (losscli._prefetch), else a hash of the bytes read
-        self._hash = (_prefetch.claim(path) or _AsyncHash()) if self.hash_inputs else None
+        self._hash = (_prefetch.claim(path, self.hash_inputs) or _AsyncHash(self.hash_inputs)) if self.hash_inputs else None
         try:
             raw = sys.stdin.buffer if path == "-" else open(path, "rb", buffering=0)  # noqa: SIM115
         except OSError as e:
@@ -1023,7 +1019,7 @@ class _TableStream(_Stream):
     def digest(self) -> str | None:
         if not self.hash_inputs:
             return None
-        return self.digests[0] if len(self.digests) == 1 else hashlib.sha256("".join(self.digests).encode()).hexdigest()
+        return _digest.combine(self.digests, self.hash_inputs)
 
 
 def _work(data: bytes, fmt: str, columns: list[str], delimiter: str | None, header: bool, where: str, members):
@@ -1125,10 +1121,10 @@ def decompressed(raw: Any, compression: str, path: str) -> bytes:
     return out.getvalue()
 
 
-def read_compressed(path: str, compression: str, hash_inputs: bool) -> tuple[bytes, str | None]:
-    """A compressed file decompressed whole (``decompressed``) and the digest of its compressed
-    bytes, hashed as they are read: the compressed file is never held in memory."""
-    h = _AsyncHash() if hash_inputs else None
+def read_compressed(path: str, compression: str, alg: str | None) -> tuple[bytes, str | None]:
+    """A compressed file decompressed whole (``decompressed``) and the digest (algorithm ``alg``)
+    of its compressed bytes, hashed as they are read: the compressed file is never held in memory."""
+    h = _AsyncHash(alg) if alg else None
     try:
         with open(path, "rb", buffering=0) as fh:
             raw = _Hashing(fh, h)

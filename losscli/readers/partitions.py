@@ -33,7 +33,6 @@ from losscli.readers.chunks import (
     _ArrayStream,
     _Pipe,
     _chunk,
-    _file_digest,
     _keyed,
     _MemoryStream,
     _npy_header,
@@ -476,9 +475,11 @@ def _scan(path: str, target: int, first_min: int, min_records: int) -> list[tupl
 # ---------------------------------------------------------------------------- digests
 
 
-def digests(sources: list[Any]) -> list[str | None]:
-    """The sha256 of each source as a whole-file read reports it (of its file, or of its files'
-    digests for a glob); None for inputs read whole (their digest is already known)."""
+def digests(sources: list[Any], alg: str) -> list[str | None]:
+    """The digest (algorithm ``alg``) of each source as a whole-file read reports it (of its file,
+    or of its files' digests for a glob); None for inputs read whole (their digest is already known)."""
+    from losscli import _digest
+
     out: list[str | None] = []
     for s in sources:
         files = s.files()
@@ -486,26 +487,25 @@ def digests(sources: list[Any]) -> list[str | None]:
             out.append(None)
             continue
         try:
-            ds = [_file_digest(p) for p in files]
+            ds = [_digest.of_file(p, alg) for p in files]
         except OSError as e:
             raise InputError(f"Cannot read {e.filename}: {e.strerror or e}") from None
-        if len(ds) == 1:
-            out.append(ds[0])
-        else:
-            import hashlib
-
-            out.append(hashlib.sha256("".join(ds).encode()).hexdigest())
+        out.append(_digest.combine(ds, alg))
     return out
 
 
 def fill_digests(loaded: Any, streams: list[Any], values: list[str | None]) -> None:
     """Put the digests into the report's input info, where the lazy read left them empty."""
+    from losscli import _digest
+
     by_stream = {id(s): d for s, d in zip(streams, values) if s is not None}
     for s in streams:
         info = getattr(s, "info", None)
-        if info is not None and info.get("sha256", 0) is None:
-            info["sha256"] = by_stream[id(s)]
+        alg = _digest.key(info) if info is not None else None
+        if alg is not None and info[alg] is None:
+            info[alg] = by_stream[id(s)]
     for role, info in loaded.info.items():
         value = loaded.arrays.get(role)
-        if isinstance(value, Ref) and "sha256" in info and info["sha256"] is None:
-            info["sha256"] = by_stream.get(id(value.stream))
+        alg = _digest.key(info)
+        if isinstance(value, Ref) and alg is not None and info[alg] is None:
+            info[alg] = by_stream.get(id(value.stream))

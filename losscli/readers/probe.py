@@ -52,7 +52,7 @@ def _probe_npz(source: Any, *, header: bool | None, delimiter: str | None) -> di
 
     arrays = []
     for path in _expand(source):
-        data, _ = _open(path, source.compression, False, mmap_ok=False)
+        data, _ = _open(path, source.compression, None)
         with open_npz(data, source.where) as archive:
             keys = list(archive.files)
         for key in keys:

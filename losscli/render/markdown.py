@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from losscli._digest import ALGORITHMS
 from losscli.render.escape import code, json_text, md
 from losscli.render.json_report import arrow, config_note, fmt_number, md_note
 from losscli.report import gate_outcome as outcome, gate_tally as tally
@@ -163,8 +164,8 @@ def _details(report: Mapping[str, Any]) -> str:
         lines.append(f"- {code(e['label'])}: {code(e.get('signature', ''), table=False)}")
     for key, value in report.get("inputs", {}).items():
         if isinstance(value, dict) and "path" in value:
-            sha = value.get("sha256")
-            extra = f" sha256 {code(sha)}" if sha else ""
+            alg = next((k for k in ALGORITHMS if value.get(k)), None)  # the digest, named by its algorithm
+            extra = f" {alg} {code(value[alg])}" if alg else ""
             shape = f" shape [{', '.join(md(d) for d in value['shape'])}]" if isinstance(value.get("shape"), (list, tuple)) else ""
             names = value.get("columns") or []
             shown = ", ".join(map(code, names)) if len(names) <= 4 else f"{code(names[0])} .. {code(names[-1])} ({len(names)})"
