@@ -913,7 +913,10 @@ def _npy_array(kind: str, values: list) -> np.ndarray:
 
 
 def _text(value) -> str:
-    return str(value) if isinstance(value, int) else f"{value:.17g}"  # ints exactly, floats with 17 significant digits
+    if isinstance(value, int):
+        return str(value)  # exactly
+    text = f"{value:.17g}"  # 17 significant digits
+    return text if any(c in text for c in ".en") else text + ".0"  # written as a float: "-0" would be the integer 0, not -0.0
 
 
 def _write_every_format(files, pred: tuple[str, list], target: tuple[str, list]) -> list[list[str]]:
