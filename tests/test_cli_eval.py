@@ -360,7 +360,7 @@ def test_markdown_output(cli, files):
         "|---|---:|---:|---:|---:|---:|---:|---:|\n"
         "| `mse` ↓ | 3.375 | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |\n"
         "\n"
-        "pred: xy.csv:pred  target: xy.csv:target\n"
+        "pred: `xy.csv:pred`  target: `xy.csv:target`\n"
     )
 
 

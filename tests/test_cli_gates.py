@@ -193,7 +193,7 @@ def test_markdown_output_with_gates(cli, files):
         "| `mse` ↓ | 3.375 | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |\n"
         "| `mae` ↓ | 1.5 | 4 | 1.5 | 1.22474 | 0.612372 | 0.5 | 3 |\n"
         "\n"
-        "pred: xy.csv:pred  target: xy.csv:target\n"
+        "pred: `xy.csv:pred`  target: `xy.csv:target`\n"
         "\n"
         "| gate | value | threshold | result |\n"
         "|---|---:|---:|---|\n"

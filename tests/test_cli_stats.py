@@ -139,7 +139,7 @@ def test_group_by_two_columns_and_markdown(cli, files):
         "| 1 | v | `mae` ↓ | 2 | 1 | 2 |  |  | 2 | 2 |\n"
         "| 2 | u | `mae` ↓ | 3 | 1 | 3 |  |  | 3 | 3 |\n"
         "\n"
-        "pred: g2.csv:pred  target: g2.csv:target\n"
+        "pred: `g2.csv:pred`  target: `g2.csv:target`\n"
         "\n"
         "**Worst samples**\n"
         "\n"

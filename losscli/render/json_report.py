@@ -77,7 +77,7 @@ def to_markdown(report: Report, precision: int | None = 6) -> str:
     from losscli.render.markdown import warnings_markdown
 
     worst = worst_markdown(report, precision)
-    where = inputs_line(report.inputs, md)
+    where = inputs_line(report.inputs, lambda text: code(text, table=False))
     note = config_note(report.config)
     text = "\n".join([head, rule, *lines]) + "\n" + (f"\n{where}\n" if where else "")
     warned = warnings_markdown(report.warnings)
@@ -102,7 +102,8 @@ def _gates_markdown(report: Report, precision: int | None) -> str:
 def inputs_line(inputs: dict, escape: Callable[[object], str]) -> str:
     """Where pred and target were read, as ``pred: FILE:COLUMNS  target: FILE:COLUMNS`` (an
     array: ``FILE`` or ``FILE.npz:KEY``; many columns: ``first..last (N columns)``); file, key
-    and column names through ``escape`` (``losscli.render.escape``: they come from the data).
+    and column names come from the data: each role's ``FILE:COLUMNS`` goes through ``escape``
+    (``losscli.render.escape``) as one piece.
 
     >>> inputs_line({"pred": {"path": "p.csv", "columns": ["score"]}, "target": {"path": "y.npy"}}, str)
     'pred: p.csv:score  target: y.npy'
@@ -112,10 +113,10 @@ def inputs_line(inputs: dict, escape: Callable[[object], str]) -> str:
         info = inputs.get(role)
         if not isinstance(info, dict) or "path" not in info:
             continue
-        where = escape(info["path"]) + (f":{escape(info['key'])}" if info.get("key") else "")
-        names = [escape(n) for n in info.get("columns") or []]
+        where = str(info["path"]) + (f":{info['key']}" if info.get("key") else "")
+        names = [str(n) for n in info.get("columns") or []]
         shown = ",".join(names) if len(names) <= 4 else f"{names[0]}..{names[-1]} ({len(names)} columns)"
-        parts.append(f"{role}: {where}" + (f":{shown}" if names else ""))
+        parts.append(f"{role}: " + escape(where + (f":{shown}" if names else "")))
     return "  ".join(parts)
 
 
