@@ -164,6 +164,8 @@ def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
             return None
         if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and values.shape == (n,)):
             return None
+        if norm is not None and not np.all(norm):  # rows that are not samples (ignore_index): the exact path leaves them out
+            return None
         mom = moments(values)
         if mom is None:
             return None

@@ -28,7 +28,7 @@ import numpy as np
 
 from losscli.bootstrap import PoissonWeights, ReplicateSums, percentile_interval, replicate_values
 from losscli.errors import InputError, UsageError
-from losscli.reductions import Summary, _two_sum
+from losscli.reductions import Summary, _two_sum, live_rows
 from losscli.stats import CI_METHODS, RatioMoments, analytic_interval, ci_object
 
 MAX_N_BOOT = 100_000  # bootstrap replicates: each costs a row of weights per 256-row block and a sum per loss
@@ -226,20 +226,51 @@ class Cell:
 
 
 def group_codes(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple]]:
-    """Per-row group codes ``0..G-1`` and the G group keys (tuples of plain values, sorted)."""
+    """Per-row group codes ``0..G-1`` and the G group keys (tuples of plain values, sorted; a
+    missing value, NaN or None, is its own group with key None, shown as ``(missing)``: never
+    merged with the text "nan", never dropped)."""
     invs, uniqs = [], []
     for a in columns:
-        a = np.asarray(a)
-        if a.dtype.kind == "O":
-            a = a.astype(str)
-        u, inv = np.unique(a, return_inverse=True)
-        uniqs.append(u)
-        invs.append(inv.reshape(-1))
+        inv, keys = _column_codes(np.asarray(a))
+        uniqs.append(keys)
+        invs.append(inv)
     if len(invs) == 1:
-        return invs[0], [(_plain(v),) for v in uniqs[0]]
+        return invs[0], [(v,) for v in uniqs[0]]
     combos, codes = np.unique(np.stack(invs, axis=1), axis=0, return_inverse=True)
-    keys = [tuple(_plain(uniqs[j][c]) for j, c in enumerate(row)) for row in combos]
+    keys = [tuple(uniqs[j][c] for j, c in enumerate(row)) for row in combos]
     return codes.reshape(-1), keys
+
+
+def _column_codes(a: np.ndarray) -> tuple[np.ndarray, list]:
+    """Codes and plain keys of one group column, the missing key (None) last."""
+    a = a.reshape(-1)
+    if a.dtype.kind == "f":
+        miss = np.isnan(a)
+    elif a.dtype.kind in "mM":
+        miss = np.isnat(a)
+    elif a.dtype.kind == "O":
+        miss = np.fromiter((_missing(v) for v in a), bool, len(a))
+    else:
+        miss = np.zeros(len(a), bool)
+    present = a[~miss] if miss.any() else a
+    if present.dtype.kind == "O":
+        present = present.astype(str)
+    u, inv = np.unique(present, return_inverse=True)
+    keys = [_plain(v) for v in u]
+    if not miss.any():
+        return inv.reshape(-1), keys
+    codes = np.full(len(a), len(u), dtype=np.intp)
+    codes[~miss] = inv.reshape(-1)
+    return codes, keys + [None]
+
+
+def _missing(v: Any) -> bool:
+    """An empty cell as readers give it: None, a float NaN, pandas' NA or NaT."""
+    if v is None:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return bool(v != v)
+    return type(v).__name__ in ("NAType", "NaTType")
 
 
 class _SummaryTable:
@@ -292,8 +323,15 @@ class _SummaryTable:
 
 def _grouped(codes: np.ndarray, g: int, values, weights, norm, columns) -> tuple:
     """What ``Summary.of`` gives for the rows of each group ``0..g-1`` (``codes``: a group per
-    row), for all groups at once: (n, sums, comp, mean_l, m2, min, max) as arrays."""
+    row), for all groups at once: (n, sums, comp, mean_l, m2, min, max) as arrays; rows that are
+    not samples (``live_rows``) are left out, as ``Summary.of`` does."""
     values = np.asarray(values, dtype=np.float64)
+    live = live_rows(values, weights, norm)
+    if live is not None:
+        codes, values = codes[live], values[live]
+        weights = None if weights is None else np.asarray(weights)[live]
+        norm = None if norm is None else norm[live]
+        columns = None if columns is None else columns[live]
     n = np.bincount(codes, minlength=g)
     parts = [] if columns is None else [columns[:, j] for j in range(columns.shape[1])]
     if weights is None:
@@ -493,7 +531,14 @@ class Analysis:
         if self.options.bootstrap and m:
             self._bootstrap(start, n, keep, chunk, weights, codes, keys)
         for label, top in self.top.items():
-            top.update(chunk[label][0], rows, side.get(ID_KEY))
+            values, norm, _ = chunk[label]
+            live = live_rows(values, weights, norm)  # a row of weight (or normaliser) 0 is not a sample
+            ids = side.get(ID_KEY)
+            if live is not None:
+                values, top_rows, ids = values[live], rows[live], (None if ids is None else ids[live])
+            else:
+                top_rows = rows
+            top.update(values, top_rows, ids)
         if codes is not None and m:
             if self.options.ci == "analytic":
                 order = np.argsort(codes, kind="stable")
@@ -661,10 +706,10 @@ class Analysis:
 
     def group_keys(self) -> list[tuple]:
         """Group keys in sorted order (by their plain values; mixed types by their text)."""
-        try:
-            return sorted(self.groups)
+        try:  # the missing key (None) after every value
+            return sorted(self.groups, key=lambda k: tuple((v is None, 0 if v is None else v) for v in k))
         except TypeError:
-            return sorted(self.groups, key=lambda k: tuple(str(v) for v in k))
+            return sorted(self.groups, key=lambda k: tuple((v is None, str(v)) for v in k))
 
 
 def _kv(k: np.ndarray, vt: np.ndarray) -> np.ndarray:

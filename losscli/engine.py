@@ -17,7 +17,7 @@ import numpy as np
 
 from losscli import _blocked, _kinds
 from losscli._version import __version__
-from losscli.analysis import Analysis, AnalysisOptions
+from losscli.analysis import GROUP_PREFIX, Analysis, AnalysisOptions
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, shown
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
@@ -61,12 +61,14 @@ class Accumulator:
         self.losses = resolve_losses(losses)
         self.reduction = check_reduction(reduction)
         if self.reduction is Reduction.sum:  # rmse's sum would be the sum of its squared errors, under rmse's name
-            transformed = [b.label for b in self.losses if b.per_sample_name]
+            transformed = [b.label for b in self.losses if any(p.spec.finalize is not None for p in b.parts)]
             if transformed:
                 raise UsageError(
                     f"--reduction sum: the headline of {', '.join(transformed)} is a function of a mean (rmse: the root of the "
                     "mean squared error), which has no sum; use mse for the sum of squared errors, or --reduction mean."
                 )
+        if analysis is not None and analysis.ci == "analytic":
+            _check_analytic(self.losses)
         self.nan_policy = nan_policy
         self.sources = dict(sources or {})
         self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in _parts(b)]}
@@ -180,6 +182,8 @@ class Accumulator:
         bad = None  # rows with a NaN/inf, made on the first input that has one
         named = list(arrays.items()) + ([("weight", np.asarray(weights, dtype=np.float64))] if weights is not None else [])
         for key, a in named:
+            if key.startswith(GROUP_PREFIX):  # a missing group key is a group of its own (analysis.group_codes)
+                continue
             if a.dtype.kind not in "fc" or np.isfinite(a).all():  # the common case: one cheap pass
                 continue
             row_bad = ~np.isfinite(a) if a.ndim == 1 else ~np.isfinite(a.reshape(n, -1)).all(axis=1)
@@ -345,7 +349,11 @@ class Accumulator:
         """The result of one loss (``combined``: the value and terms of a combination)."""
         s = self.summaries[key] if group is None else self.analysis.groups[group].summaries[key]
         if s.norm_sum == 0:
-            what = "sample weights sum to 0" if s.weight_sum == 0 else "its normaliser sums to 0 (every target is ignore_index or has class weight 0)"
+            normalised = any(p.spec.normalizer is not None for p in loss.parts)
+            what = (
+                "sample weights sum to 0" if s.weight_sum == 0 and not normalised
+                else "its normaliser sums to 0 (every target is ignore_index or has class weight 0, or sample weight 0)"
+            )
             where = "" if group is None else f" in group {', '.join(map(shown, group))}"
             raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what}.")
         if not np.isfinite(s.norm_sum):  # finite weights whose sum overflows: the mean would be a silent nan
@@ -396,6 +404,18 @@ class Accumulator:
         parts += self.analysis_options.signature()
         parts += [f"v:{__version__}"]
         return "|".join(parts)
+
+
+def _check_analytic(losses: Sequence[BoundLoss | Combination]) -> None:
+    """``--ci analytic`` is the t interval of a mean (or of a ratio of means, or a monotone map of
+    one): a combination with a term that is none of these (rmse, a normalised loss) has none."""
+    for b in losses:
+        if isinstance(b, Combination) and not b.plain_mean:
+            term = next(p.label for p in b.parts if p.per_sample_name or p.spec.normalizer is not None)
+            raise UsageError(
+                f"--ci analytic: the headline of '{b.label}' is not the mean of its per-sample values (its term '{term}' is "
+                "a root of a mean or a ratio of sums), so it has no t interval; use --ci bootstrap."
+            )
 
 
 COMBINATION_REFERENCE = "weighted sum of its terms, coefficients not normalised (Keras loss_weights)"

@@ -110,6 +110,23 @@ def one_pass_m2(s: float, q: float, n: int) -> float | None:
     return m2 if q < math.inf and m2 * KAPPA_MAX >= q else None
 
 
+def live_rows(values: np.ndarray, weights: np.ndarray | None, norm: np.ndarray | None) -> np.ndarray | None:
+    """The rows that are samples of a loss's statistics (None: all of them). A row with sample
+    weight 0, or normaliser 0 (a target that is ``ignore_index`` or of class weight 0), adds
+    nothing to the headline ``Σwl / Σwm``: it is not counted in ``n``, ``min``, ``max``, the
+    Bessel factor of ``std`` or the worst rows. A non-finite value stays (it makes the headline
+    NaN under ``--nan-policy propagate``)."""
+    dead = None
+    if weights is not None and not weights.all():
+        dead = weights == 0
+    if norm is not None and not np.all(norm):
+        dead = (norm == 0) if dead is None else dead | (norm == 0)
+    if dead is None:
+        return None
+    dead &= np.isfinite(values)
+    return ~dead if dead.any() else None
+
+
 @dataclass
 class Summary:
     """Mergeable statistics of one loss's per-sample values (see the module docstring)."""
@@ -131,7 +148,14 @@ class Summary:
         columns: np.ndarray | None = None,
     ) -> "Summary":
         """Statistics of one chunk: per-sample ``values`` (N,), optional ``weights``, ``norm`` and
-        per-column values ``columns`` (N, D) of a loss with a per-column headline."""
+        per-column values ``columns`` (N, D) of a loss with a per-column headline. Rows that are
+        not samples (``live_rows``) are left out."""
+        live = live_rows(values, weights, norm)
+        if live is not None:
+            values = values[live]
+            weights = None if weights is None else weights[live]
+            norm = None if norm is None else norm[live]
+            columns = None if columns is None else columns[live]
         n = len(values)
         if n == 0:
             out = cls()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli.reductions import Summary
+from losscli.reductions import Summary, live_rows
 
 
 def std(summary: Summary) -> float | None:
@@ -31,11 +31,13 @@ def se(summary: Summary) -> float | None:
 
 
 def describe(summary: Summary) -> dict:
-    """``n, sum, mean, std, se, min, max`` of one loss (the report's statistics fields)."""
+    """``n, sum, mean, std, se, min, max`` of one loss's per-sample values (the report's statistics
+    fields): ``mean`` is theirs (``Σwl / Σw``), the headline itself unless the loss has a
+    normaliser other than 1 (class weights), whose rows then name the per-sample quantity."""
     return {
         "n": summary.n,
         "sum": summary.sum,
-        "mean": summary.mean,
+        "mean": summary.sum / summary.weight_sum if summary.weight_sum > 0 else summary.mean,
         "std": std(summary),
         "se": se(summary),
         "min": summary.min,
@@ -225,6 +227,9 @@ class RatioMoments:
 
     @classmethod
     def of(cls, values: np.ndarray, norm: np.ndarray, weights: np.ndarray | None = None) -> "RatioMoments":
+        live = live_rows(values, weights, norm)  # the rows Summary.of counts, so that the two agree
+        if live is not None:
+            values, norm, weights = values[live], norm[live], None if weights is None else weights[live]
         if len(values) == 0:
             return cls()
         w = np.ones(len(values)) if weights is None else weights
@@ -281,7 +286,7 @@ def analytic_interval(
     headline has no analytic interval. None when it is undefined (fewer than two rows, n_eff <= 1,
     a non-finite SE).
 
-    >>> from losscli.reductions import Summary
+    >>> from losscli.reductions import Summary, live_rows
     >>> s = Summary.of(np.array([1.0, 2.0, 3.0, 4.0]))
     >>> [round(x, 6) for x in analytic_interval(s, 0.95)]  # 2.5 ± 3.182446 · 0.645497
     [0.44574, 4.55426]

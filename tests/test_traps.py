@@ -1172,3 +1172,95 @@ def test_baseline_without_a_target_values_digest_is_exit_3_when_the_target_share
         "--baseline old.json: cannot check that it was scored on this target: it has no digest of its target values "
         "(made with --hash none or --engine dask, or by an older losscli) (rows match: 4); pass --baseline-other-target to accept it.",
     )
+
+
+# ---------------------------------------------------------------------------- #13.8 statistics follow-ups
+# Every CI and se on a headline row is an interval for the headline; rows that add nothing to the
+# headline (weight 0, ignore_index) are not samples; a missing group key is a group of its own.
+# Expected numbers: numpy on the rows by hand in each test (never the code under test).
+
+
+def _t975(df: int) -> float:
+    return {1: 12.706204736174704, 2: 4.302652729749464}[df]  # scipy.stats.t.ppf(0.975, df)
+
+
+def test_a_combination_with_a_root_or_ratio_term_has_no_analytic_ci(cli, files):
+    files.xy_csv()
+    message = ("--ci analytic: the headline of 'c' is not the mean of its per-sample values (its term 'rmse' is a root of a mean "
+               "or a ratio of sums), so it has no t interval; use --ci bootstrap.")
+    fails(cli("eval", "xy.csv", "-l", "c=1*rmse", "--ci", "analytic"), 2, message)
+    files.npy("x.npy", [[2.0, 1.0, 0.0], [0.5, 1.5, -1.0], [0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
+    files.npy("y.npy", [0, 1, 2, 0])
+    fails(cli("eval", "x.npy", "y.npy", "-l", "c=1*ce:ignore_index=2", "--ci", "analytic"), 2, message.replace("'rmse'", "'ce:ignore_index=2'"))
+    r = _report(cli("eval", "xy.csv", "-l", "c=2*mse+1*mae", "--ci", "analytic", "-f", "json"))["losses"][0]
+    v = 2 * (np.array(X) - Y) ** 2 + np.abs(np.array(X) - Y)  # a plain mean: its t interval stays
+    assert r["value"] == pytest.approx(v.mean()) and r["se"] == pytest.approx(v.std(ddof=1) / 2)
+    assert r["ci"]["low"] == pytest.approx(v.mean() - 3.182446305284263 * v.std(ddof=1) / 2)  # scipy t.ppf(0.975, 3)
+    assert "per_sample" not in r
+
+
+def test_class_weighted_losses_name_their_per_sample_statistics(cli, files):
+    x = np.array([[2.0, 1.0, 0.0], [0.5, 1.5, -1.0], [0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
+    y = np.array([0, 1, 2, 0])
+    files.npy("x.npy", x), files.npy("y.npy", y)
+    r = _report(cli("eval", "x.npy", "y.npy", "-l", "ce:weight=1;5;20", "-l", "c=1*ce:weight=1;5;20", "-f", "json"))
+    nll = -(x - np.log(np.exp(x).sum(axis=1, keepdims=True)))[np.arange(4), y]
+    w = np.array([1.0, 5.0, 20.0])[y]
+    ce, c = r["losses"]
+    assert ce["value"] == pytest.approx((w * nll).sum() / w.sum()) == pytest.approx(c["value"])
+    assert (ce["per_sample"], c["per_sample"]) == ("ce:weight=1;5;20.class_weighted", "c.weighted_sum")
+    for e in (ce, c):  # the statistics are those of the per-sample w_y * nll
+        assert e["mean"] == pytest.approx((w * nll).mean()) and e["std"] == pytest.approx((w * nll).std(ddof=1))
+
+
+def test_zero_weight_rows_are_not_samples(cli, files):
+    files.csv("a.csv", ["pred", "target", "w"], (1, 2, 1), (3, 5, 3))
+    files.csv("b.csv", ["pred", "target", "w"], (1, 2, 1), (3, 5, 3), *[(5, 5, 0)] * 6, (50, 0, 0))
+    sq, w = np.array([1.0, 4.0]), np.array([1.0, 3.0])
+    mean = (w * sq).sum() / w.sum()  # 3.25
+    std = math.sqrt((w * (sq - mean) ** 2).sum() / w.sum() * 2 / 1)  # Bessel over the 2 weighted rows
+    n_eff = w.sum() ** 2 / (w * w).sum()
+    for args in ([], ["--chunk-rows", "2"]):
+        a = _report(cli("eval", "a.csv", "-w", "w", "-l", "mse", "--ci", "analytic", "--top-k", "1", "-f", "json", *args))["losses"][0]
+        b = _report(cli("eval", "b.csv", "-w", "w", "-l", "mse", "--ci", "analytic", "--top-k", "1", "-f", "json", *args))["losses"][0]
+        assert b["value"] == pytest.approx(mean) and b["std"] == pytest.approx(std) and b["se"] == pytest.approx(std / math.sqrt(n_eff))
+        assert (b["n"], b["min"], b["max"], b["worst"][0]["row"], b["worst"][0]["value"]) == (2, 1.0, 4.0, 2, 4.0)
+        assert {k: b[k] for k in ("n", "mean", "std", "se", "min", "max", "ci")} == {k: a[k] for k in ("n", "mean", "std", "se", "min", "max", "ci")}
+
+
+def test_ignored_rows_are_not_samples(cli, files):
+    x = np.array([[2.0, 1.0, 0.0], [0.5, 1.5, -1.0], [0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
+    y = np.array([0, 1, 2, 0])
+    files.npy("x.npy", x), files.npy("y.npy", y)
+    nll = -(x - np.log(np.exp(x).sum(axis=1, keepdims=True)))[np.arange(4), y][[0, 1, 3]]  # row 3 is ignored
+    for extra in ([], ["--chunk-rows", "1"]):
+        r = _report(cli("eval", "x.npy", "y.npy", "-l", "ce:ignore_index=2", "--ci", "analytic", "--top-k", "4", "-f", "json", *extra))["losses"][0]
+        assert r["value"] == pytest.approx(nll.mean()) and r["mean"] == pytest.approx(nll.mean())
+        assert (r["n"], r["min"], r["std"]) == (3, pytest.approx(nll.min()), pytest.approx(nll.std(ddof=1)))
+        assert r["se"] == pytest.approx(nll.std(ddof=1) / math.sqrt(3))
+        assert r["ci"]["low"] == pytest.approx(nll.mean() - _t975(2) * nll.std(ddof=1) / math.sqrt(3))
+        assert sorted(e["row"] for e in r["worst"]) == [1, 2, 4]
+
+
+def test_zero_weight_rows_per_group_and_merged_shards(cli, files):
+    files.csv("b.csv", ["pred", "target", "w", "g"], (1, 2, 1, "a"), (3, 5, 3, "a"), (5, 5, 0, "a"), (7, 0, 0, "b"), (2, 0, 1, "b"))
+    r = _report(cli("eval", "b.csv", "-w", "w", "-g", "g", "-l", "mse", "-f", "json"))
+    a, b = (g["losses"][0] for g in r["groups"])
+    assert (a["n"], a["max"], b["n"], b["min"], b["max"]) == (2, 4.0, 1, 4.0, 4.0)
+    assert r["losses"][0]["n"] == 3 and r["losses"][0]["max"] == 4.0
+
+
+def test_a_missing_group_key_is_its_own_group(cli, files):
+    files.text("g.csv", "pred,target,g\n1,2,1\n3,5,\n5,5,1\n2,2,2\n4,0,2\n")
+    sq = (np.array([1, 3, 5, 2, 4.0]) - [2, 5, 5, 2, 0]) ** 2
+    for policy in ("error", "omit"):
+        r = _report(cli("eval", "g.csv", "-g", "g", "-l", "mse", "--nan-policy", policy, "-f", "json"))
+        assert r["losses"][0]["value"] == pytest.approx(sq.mean())  # 4.2: no row dropped from the overall row
+        keys = [(g["key"]["g"], g["losses"][0]["value"]) for g in r["groups"]]
+        assert keys == [(1.0, pytest.approx(sq[[0, 2]].mean())), (2.0, pytest.approx(sq[[3, 4]].mean())), (None, pytest.approx(sq[1]))]
+    out = ok(cli("eval", "g.csv", "-g", "g", "-l", "mse", "-f", "table"))
+    assert "(missing)" in out
+    files.text("t.jsonl", "\n".join(json.dumps(d) for d in [
+        {"pred": 3, "target": 5, "g": "nan"}, {"pred": 4, "target": 0, "g": None}, {"pred": 1, "target": 2, "g": "a"}]) + "\n")
+    r = _report(cli("eval", "t.jsonl", "-p", "pred", "-y", "target", "-g", "g", "-l", "mse", "-f", "json"))
+    assert [(g["key"]["g"], g["losses"][0]["value"]) for g in r["groups"]] == [("a", 1.0), ("nan", 4.0), (None, 16.0)]

@@ -171,8 +171,14 @@ class BoundLoss:
     def per_sample_name(self) -> str | None:
         """The name of a per-sample value when the headline is not their mean, or their sum, as
         such (rmse: ``rmse.sq_err``, the squared errors whose mean's root is the headline); None
-        when the per-sample values are the loss itself."""
-        return f"{self.label}.{self.spec.per_sample}" if self.spec.per_sample else None
+        when the per-sample values are the loss itself. With class weights (a normaliser other than
+        1) the headline is ``Σ w_y l / Σ w_y``, not the mean of the per-sample ``w_y l``: those are
+        ``LABEL.class_weighted``."""
+        if self.spec.per_sample:
+            return f"{self.label}.{self.spec.per_sample}"
+        if self.spec.normalizer is not None and self.params.get("weight") is not None:
+            return f"{self.label}.class_weighted"
+        return None
 
     @property
     def parts(self) -> tuple["BoundLoss", ...]:
@@ -211,8 +217,14 @@ class Combination:
     @property
     def per_sample_name(self) -> str | None:
         """``LABEL.weighted_sum`` when a term's headline is not the mean of its per-sample values
-        (rmse): the per-sample value ``Σ a_i l_i`` is then not what the headline averages."""
-        return f"{self.label}.weighted_sum" if any(b.per_sample_name for b in self.parts) else None
+        (rmse), or has a normaliser (class weights, ignore_index): the per-sample value ``Σ a_i l_i``
+        is then not what the headline averages."""
+        return f"{self.label}.weighted_sum" if not self.plain_mean else None
+
+    @property
+    def plain_mean(self) -> bool:
+        """Whether the headline ``Σ a_i value_i`` is the mean of the per-sample ``Σ a_i l_i``."""
+        return not any(b.per_sample_name or b.spec.normalizer is not None for b in self.parts)
 
 
 def register_loss(

@@ -40,6 +40,9 @@ def has_ci(report: Report) -> bool:
     return any(r.ci for r in report.losses)
 
 
+MISSING = "(missing)"  # the group of rows whose group cell is empty (key None, null in JSON)
+
+
 def group_names(report: Report) -> list[str]:
     return list(report.groups[0].key) if report.groups else []
 
@@ -51,7 +54,7 @@ def group_cells(key: Mapping[str, Any] | None, names: Sequence[str], first: bool
         return []
     if not first:
         return [""] * len(names)
-    return [ALL] + [""] * (len(names) - 1) if key is None else [str(key[n]) for n in names]
+    return [ALL] + [""] * (len(names) - 1) if key is None else [MISSING if key[n] is None else str(key[n]) for n in names]
 
 
 def display_rows(report: Report) -> list[tuple[Mapping[str, Any] | None, bool, str, str, dict[str, Any]]]:
