@@ -13,7 +13,8 @@ answer, and losses with a normaliser or a ``finalize`` (rmse) are compared on th
   ``p_holm``: Holm's step-down adjustment over the candidates of each loss;
 * ``wtl``: over samples, ``win`` when the candidate's per-sample loss is better than the
   base's (lower; higher for a higher-is-better entry), ``loss`` when worse, ``tie`` when equal
-  (exactly, in float64); weights are not applied to these counts;
+  (exactly, in float64); weights are not applied to these counts, but rows that are not samples
+  (sample weight 0, a target that is ``ignore_index`` or of class weight 0) are not counted;
 * ``rank``: 1 for the best value of each loss (ties share the better rank).
 
 NaN/inf inputs are errors here (``--nan-policy error``): dropping rows per system would break
@@ -33,6 +34,8 @@ from losscli.analysis import AnalysisOptions
 from losscli.bootstrap import holm, paired_p_value, percentile_interval
 from losscli.engine import Accumulator
 from losscli.errors import InputError
+from losscli.losses import Combination
+from losscli.reductions import live_rows
 from losscli.report import _json_value
 from losscli.stats import ci_object
 
@@ -48,6 +51,16 @@ def win_tie_loss(base: np.ndarray, cand: np.ndarray, direction: str) -> dict[str
     """
     d = cand - base if direction == "lower" else base - cand
     return {"win": int(np.count_nonzero(d < 0)), "tie": int(np.count_nonzero(d == 0)), "loss": int(np.count_nonzero(d > 0))}
+
+
+def _samples(loss: Any, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None, values: np.ndarray) -> Any:
+    """The rows that are samples of ``loss`` (``reductions.live_rows``; ``slice(None)``: all). The
+    normaliser is the base's: it depends on the target alone (ignore_index, class weights)."""
+    norm = None
+    if not isinstance(loss, Combination):
+        norm = loss.normalizer(*loss.role_arrays({k: np.asarray(v) for k, v in arrays.items()}))
+    live = live_rows(values, None if weights is None else np.asarray(weights, dtype=np.float64), norm)
+    return slice(None) if live is None else live
 
 
 def compare(
@@ -83,6 +96,7 @@ def compare(
         direction = results[0].direction
         rows_out = []
         p_values: list[float | None] = []
+        live = _samples(loss, systems[0][1], systems[0][2], values[0][label])
         for si, ((name, _, _), r) in enumerate(zip(systems, results)):
             row: dict[str, Any] = {"system": name, "role": "base" if si == 0 else "candidate", "rank": None, "value": r.value, "ci": r.ci}
             if si == 0:
@@ -99,7 +113,7 @@ def compare(
                     delta_ci=ci_object("bootstrap", ci_level, low, high),
                     p_value=p,
                     p_holm=None,
-                    wtl=win_tie_loss(values[0][label], values[si][label], direction),
+                    wtl=win_tie_loss(values[0][label][live], values[si][label][live], direction),
                 )
             rows_out.append(row)
         for row, q in zip(rows_out, holm(p_values)):

@@ -352,7 +352,7 @@ class Accumulator:
             normalised = any(p.spec.normalizer is not None for p in loss.parts)
             what = (
                 "sample weights sum to 0" if s.weight_sum == 0 and not normalised
-                else "its normaliser sums to 0 (every target is ignore_index or has class weight 0, or sample weight 0)"
+                else f"its normaliser sums to 0 (every target is ignore_index or has class weight 0{', or sample weight 0' if self.weighted else ''})"
             )
             where = "" if group is None else f" in group {', '.join(map(shown, group))}"
             raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what}.")

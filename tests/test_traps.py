@@ -1264,3 +1264,12 @@ def test_a_missing_group_key_is_its_own_group(cli, files):
         {"pred": 3, "target": 5, "g": "nan"}, {"pred": 4, "target": 0, "g": None}, {"pred": 1, "target": 2, "g": "a"}]) + "\n")
     r = _report(cli("eval", "t.jsonl", "-p", "pred", "-y", "target", "-g", "g", "-l", "mse", "-f", "json"))
     assert [(g["key"]["g"], g["losses"][0]["value"]) for g in r["groups"]] == [("a", 1.0), ("nan", 4.0), (None, 16.0)]
+
+
+def test_compare_counts_only_samples_in_win_tie_loss(cli, files):
+    # rows 3-4 have weight 0: of rows 1-2, cand wins on row 1 (|1-1| < |0-1|), loses on row 2 (by hand)
+    files.csv("t.csv", ["target", "w"], (1, 1), (2, 2), (5, 0), (7, 0))
+    files.csv("base.csv", ["pred"], (0,), (2,), (5,), (7,))
+    files.csv("cand.csv", ["pred"], (1,), (3,), (5,), (7,))
+    r = json.loads(ok(cli("compare", "-y", "t.csv", "--target-col", "target", "-w", "w", "base.csv", "cand.csv", "-l", "mae", "--n-boot", "10", "-f", "json")))
+    assert r["losses"][0]["systems"][1]["wtl"] == {"win": 1, "tie": 0, "loss": 1}

@@ -50,7 +50,9 @@ def test_ce_class_weights_enter_the_normaliser():
     x, y = np.vstack([X34, X34]), np.array([0, 1])
     r = evaluate(x, y, ["ce:weight=1;3"]).losses[0]
     assert r.sum == pytest.approx(math.log(4 / 3) + 3 * LN4, rel=1e-15)
-    assert r.mean == pytest.approx((math.log(4 / 3) + 3 * LN4) / 4, rel=1e-15)
+    assert r.value == pytest.approx((math.log(4 / 3) + 3 * LN4) / 4, rel=1e-15)
+    # the statistics are those of the per-sample w_y l, named so: their mean divides by the 2 rows
+    assert (r.per_sample, r.mean) == ("ce:weight=1;3.class_weighted", pytest.approx((math.log(4 / 3) + 3 * LN4) / 2, rel=1e-15))
 
 
 def test_ce_ignored_rows_are_zero_and_leave_the_mean():
@@ -78,11 +80,11 @@ def test_ce_semantics_4_2_values():
     y = np.array([0, 1, 2, -100])
     np.testing.assert_allclose(cl.cross_entropy(x, y), [0.4170300163, 0.220049523, 1.0986122887, 0.0], rtol=1e-9)
     assert evaluate(x, y, ["ce"]).losses[0].mean == pytest.approx(0.5785639427, rel=1e-9)
-    assert evaluate(x, y, ["ce:weight=1;2;3"]).losses[0].mean == pytest.approx(0.6921609881, rel=1e-9)
+    assert evaluate(x, y, ["ce:weight=1;2;3"]).losses[0].value == pytest.approx(0.6921609881, rel=1e-9)
     assert evaluate(x, y, ["ce:label_smoothing=0.1"]).losses[0].mean == pytest.approx(0.6574528315, rel=1e-9)
-    assert evaluate(x, y, ["ce:label_smoothing=0.1,weight=1;2;3"]).losses[0].mean == pytest.approx(0.7713568391, rel=1e-9)
+    assert evaluate(x, y, ["ce:label_smoothing=0.1,weight=1;2;3"]).losses[0].value == pytest.approx(0.7713568391, rel=1e-9)
     p = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.2, 0.3, 0.5]])
-    assert evaluate(x, p, ["ce:weight=1;2;3"]).losses[0].mean == pytest.approx(1.692822182, rel=1e-9)  # / N
+    assert evaluate(x, p, ["ce:weight=1;2;3"]).losses[0].value == pytest.approx(1.692822182, rel=1e-9)  # / N
 
 
 def test_ce_probability_targets_and_their_mean_divides_by_n():
@@ -146,8 +148,8 @@ def test_ce_weighted_mean_over_chunks_equals_one_pass():
     two = Accumulator(["ce:weight=1;3"])
     two.update({"pred": x[:2], "target": y[:2]})
     two.update({"pred": x[2:], "target": y[2:]})
-    assert two.compute().losses[0].mean == pytest.approx(one.compute().losses[0].mean, rel=1e-15)
-    assert one.compute().losses[0].mean == pytest.approx((math.log(4 / 3) + 6 * LN4) / 7, rel=1e-15)
+    assert two.compute().losses[0].value == pytest.approx(one.compute().losses[0].value, rel=1e-15)
+    assert one.compute().losses[0].value == pytest.approx((math.log(4 / 3) + 6 * LN4) / 7, rel=1e-15)
 
 
 def test_ce_errors():
