@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from losscli.errors import ShapeError, ValueDomainError
+from losscli.errors import ShapeError, ValueDomainError, number
 
 
 def as_float(x: np.ndarray, name: str) -> np.ndarray:
@@ -46,7 +46,7 @@ def check_values(ok: np.ndarray, x: np.ndarray, what: str, role: str) -> None:
     flat = np.flatnonzero(~rows(ok).all(axis=1)) if ok.ndim > 1 else np.flatnonzero(~ok)
     row = int(flat[0])
     bad = float(x[row]) if x.ndim == 1 else float(np.asarray(x[row])[~ok[row]].flat[0])
-    raise ValueDomainError(f"{role} {what}, got {bad:g}", row=row, role=role)
+    raise ValueDomainError(f"{role} {what}, got {number(bad)}", row=row, role=role)
 
 
 def row_mean(x: np.ndarray) -> np.ndarray:

@@ -38,6 +38,19 @@ def resolve_losses(specs: Sequence[str | BoundLoss]) -> list[BoundLoss]:
     return out
 
 
+def requested_twice(specs: Sequence[str]) -> tuple[str, str, str] | None:
+    """``(label, first spelling, second spelling)`` of the first loss that two ``-l`` specs ask
+    for (``mse`` and ``l2``, ``@regression`` and ``mse``), or None. ``resolve_losses`` runs such a
+    loss once; output with one line per loss (``-b``) must not then shift its lines."""
+    seen: dict[str, str] = {}
+    for text in specs:
+        for b in parse_spec(text):
+            if b.label in seen:
+                return b.label, seen[b.label], text
+            seen[b.label] = text
+    return None
+
+
 class Accumulator:
     """Streaming evaluation of several losses over chunks of rows.
 

@@ -19,6 +19,12 @@ def shown(value: object) -> str:
     return f"{text[:SHOWN_CHARS]!r}... ({len(text)} characters)"
 
 
+def number(value: float) -> str:
+    """A number from the data as an error line shows it: exactly (``repr``: ``1.0000001`` is not
+    shown as ``1``), an integral value without ``.0``."""
+    return str(int(value)) if value == value and abs(value) < 1e16 and float(value).is_integer() else repr(float(value))
+
+
 class LossCliError(Exception):
     """Base class of every error losscli reports to a user."""
 

@@ -1273,3 +1273,21 @@ def test_compare_counts_only_samples_in_win_tie_loss(cli, files):
     files.csv("cand.csv", ["pred"], (1,), (3,), (5,), (7,))
     r = json.loads(ok(cli("compare", "-y", "t.csv", "--target-col", "target", "-w", "w", "base.csv", "cand.csv", "-l", "mae", "--n-boot", "10", "-f", "json")))
     assert r["losses"][0]["systems"][1]["wtl"] == {"win": 1, "tie": 0, "loss": 1}
+
+
+@pytest.mark.parametrize(("specs", "first", "second", "label"), [
+    (["mse", "l2"], "mse", "l2", "mse"),
+    (["@regression", "mse"], "@regression", "mse", "mse"),
+    (["huber", "huber:delta=1"], "huber", "huber:delta=1", "huber"),
+])
+def test_score_only_refuses_a_loss_asked_for_twice(cli, files, specs, first, second, label):
+    files.xy_csv()
+    args = [a for s in specs for a in ("-l", s)]
+    message = f"-b/--score-only prints one line per loss, but '{label}' is asked for twice (-l {first} and -l {second}); pass it once."
+    fails(cli("eval", "xy.csv", *args, "-b"), 2, message)
+    assert ok(cli("eval", "xy.csv", "-l", "huber", "-l", "huber:delta=2", "-b")).count("\n") == 2  # two losses, two lines
+
+
+def test_a_label_off_an_integer_is_shown_exactly(cli, files):
+    files.text("p.csv", "pred,target\n0.2,0\n0.7,1.0000001\n")
+    fails(cli("eval", "p.csv", "-l", "bce"), 3, "bce: target (p.csv column 'target') must be in [0, 1], got 1.0000001 at row 2")

@@ -106,7 +106,7 @@ def eval_command(
         _prefetch.start([pred, target], hashing)
     from losscli import readers
     from losscli.cli import _extras, _gating
-    from losscli.engine import Accumulator, AnalysisOptions, resolve_losses
+    from losscli.engine import Accumulator, AnalysisOptions, requested_twice, resolve_losses
     from losscli.cli.merge import write_state
     from losscli.readers.chunks import iter_chunks
     from losscli.labels import LabelMap
@@ -120,6 +120,11 @@ def eval_command(
     if not loss:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     losses = resolve_losses(loss)
+    twice = requested_twice(loss) if score_only else None
+    if twice is not None:
+        raise UsageError(
+            f"-b/--score-only prints one line per loss, but '{twice[0]}' is asked for twice (-l {twice[1]} and -l {twice[2]}); pass it once."
+        )
     label_map = LabelMap.from_flags(classes, pos_label)
     AnalysisOptions(ci.value if ci else None, ci_level, n_boot, seed, top_k, (), row_offset)  # flag values checked before any file is read
     gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value, baseline_other_target)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from losscli.errors import SpecError, UnknownLossError, UsageError
+from losscli.errors import SpecError, UnknownLossError, UsageError, number
 
 FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan")
 POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
@@ -510,7 +510,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         if value in (math.inf, -math.inf):
             return "inf" if value > 0 else "-inf"
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+        return number(value)
     if isinstance(value, tuple):
         return ";".join(format_value(v) for v in value)
     return str(value)
