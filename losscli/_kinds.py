@@ -279,6 +279,36 @@ def logits_in_unit_interval(hint: str) -> KindCheck:
     )
 
 
+def probabilities_read_as_logits(roles: tuple[int, ...] = (0,), also: str = "") -> KindCheck:
+    """A warning when a loss whose inputs default to probabilities is given ``input=logits`` and
+    every value of its ``roles`` is in [0, 1] (softmax or sigmoid outputs, read again as
+    logits); ``also`` names the roles after the first in the message (" and of fake"). A warning, not an error: ``input=logits`` is already explicit, so no parameter is
+    left to acknowledge it with."""
+
+    def test(inputs: Sequence[np.ndarray]) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for r in roles:
+            got = unit_values(inputs, r)
+            if "unit" in got:
+                out["unit"] = out.get("unit", True) and got["unit"]
+            if got.get("seen"):
+                out["seen"] = True
+        return out
+
+    return KindCheck(
+        name="probabilities_as_logits",
+        level=WARNING,
+        role=roles[0],
+        flags={"unit": "all", "seen": "any"},
+        test=test,
+        message=(
+            "{label}: every value of {where}" + also + " is in [0, 1], but "
+            "input=logits applies the sigmoid or softmax to them again: if they are probabilities, pass input=probs."
+        ),
+        applies=lambda params, given: params.get("input") == "logits",
+    )
+
+
 SWAPPED_BINARY = KindCheck(
     name="swapped",
     level=WARNING,

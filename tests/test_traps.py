@@ -1291,3 +1291,21 @@ def test_score_only_refuses_a_loss_asked_for_twice(cli, files, specs, first, sec
 def test_a_label_off_an_integer_is_shown_exactly(cli, files):
     files.text("p.csv", "pred,target\n0.2,0\n0.7,1.0000001\n")
     fails(cli("eval", "p.csv", "-l", "bce"), 3, "bce: target (p.csv column 'target') must be in [0, 1], got 1.0000001 at row 2")
+
+
+def test_probabilities_scored_as_logits_warn(cli, files):
+    p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    files.npy("p.npy", p), files.npy("y.npy", [0, 1, 2])
+    r = cli("eval", "p.npy", "y.npy", "-l", "brier:input=logits", "-b")
+    warning = ("brier:input=logits: every value of pred (p.npy) is in [0, 1], but input=logits applies the sigmoid or softmax "
+               "to them again: if they are probabilities, pass input=probs.")
+    assert (r.exit_code, r.stderr) == (0, f"Warning: {warning}\n")
+    assert float(ok(cli("eval", "p.npy", "y.npy", "-l", "brier", "-b"))) == pytest.approx(((p - np.eye(3)) ** 2).sum(axis=1).mean())  # numpy Brier
+    files.csv("g.csv", ["real", "fake"], (0.9, 0.2), (0.8, 0.1))
+    r = _report(cli("eval", "g.csv", "-l", "gan_d:input=logits", "-f", "json"))
+    assert r["warnings"] == ["gan_d:input=logits: every value of real (g.csv column 'real') and of fake is in [0, 1], but input=logits "
+                             "applies the sigmoid or softmax to them again: if they are probabilities, pass input=probs."]
+    files.csv("g2.csv", ["real", "fake"], (2.5, -1.0), (0.8, 0.1))  # real logits: no warning
+    assert _report(cli("eval", "g2.csv", "-l", "gan_d:input=logits", "-f", "json"))["warnings"] == []
+    files.npy("m.npy", np.full((2, 2, 3, 3), 0.5)), files.npy("l.npy", np.zeros((2, 3, 3), dtype=int))
+    assert _report(cli("eval", "m.npy", "l.npy", "-l", "dice:input=logits", "-f", "json"))["warnings"][0].startswith("dice:input=logits: every value of pred (m.npy)")

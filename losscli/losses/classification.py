@@ -1019,7 +1019,7 @@ def multilabel_soft_margin(
     aliases=("brier_score", "brier_score_loss"),
     reference="sklearn.metrics.brier_score_loss",
     domains={"input": options("probs", "logits")},
-    checks=(_kinds.MIXED_NEGATIVE_LABELS,),
+    checks=(_kinds.MIXED_NEGATIVE_LABELS, _kinds.probabilities_read_as_logits()),
 )
 def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.ndarray:
     """Brier score ``sum_c (onehot_c - p_c)**2``, halved for 1-D probs or fewer than 3 classes.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from losscli import _kinds
 from losscli._checks import as_float, check_rank, check_same_shape, check_values
 from losscli.losses._registry import options, register_loss
 
@@ -59,6 +60,7 @@ def _log_one_minus_d(x: np.ndarray, input: str) -> np.ndarray:
     aliases=("gan_discriminator",),
     reference="pytorch/examples dcgan/main.py errD = BCELoss(D(x), 1) + BCELoss(D(G(z)), 0)",
     domains=_INPUTS,
+    checks=(_kinds.probabilities_read_as_logits((0, 1), " and of fake"),),
 )
 def gan_discriminator(real: np.ndarray, fake: np.ndarray, *, input: str = "probs") -> np.ndarray:
     """Discriminator loss ``-log D(x) - log(1 - D(G(z)))`` (each log clamped at -100 for probs).

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from losscli import _kinds
 from losscli._checks import as_float, check_values
 from losscli.errors import ShapeError
 from losscli.losses._registry import interval, options, register_loss
@@ -99,6 +100,7 @@ def _one_minus_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     reference="optax.losses.dice_loss(smooth=s/2, apply_softmax=False) on one class; "
     "Keras dice(axis=spatial) at s = 0 up to its 1e-7",
     domains={"smooth": interval(0.0), "input": _INPUT},
+    checks=(_kinds.probabilities_read_as_logits(),),
 )
 def dice(pred: np.ndarray, target: np.ndarray, *, smooth: float = 1.0, input: str = "probs") -> np.ndarray:
     """Soft Dice loss ``1 - (2I + s) / (P + T + s)`` per sample (mean over classes).
