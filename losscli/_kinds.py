@@ -281,18 +281,24 @@ def logits_in_unit_interval(hint: str) -> KindCheck:
 
 def probabilities_read_as_logits(roles: tuple[int, ...] = (0,), also: str = "") -> KindCheck:
     """A warning when a loss whose inputs default to probabilities is given ``input=logits`` and
-    every value of its ``roles`` is in [0, 1] (softmax or sigmoid outputs, read again as
-    logits); ``also`` names the roles after the first in the message (" and of fake"). A warning, not an error: ``input=logits`` is already explicit, so no parameter is
+    every value of its ``roles`` is in [0, 1], some strictly inside, and, with classes on axis 1
+    ((N, C) rows, (N, C, H, W) maps), they sum to 1 over the classes (softmax or sigmoid outputs,
+    read again as logits); ``also`` names the roles after the first in the message (" and of fake"). A warning, not an error: ``input=logits`` is already explicit, so no parameter is
     left to acknowledge it with."""
 
     def test(inputs: Sequence[np.ndarray]) -> dict[str, bool]:
         out: dict[str, bool] = {}
         for r in roles:
             got = unit_values(inputs, r)
+            x = np.asarray(inputs[r])
+            if got.get("unit") and x.ndim >= 2 and x.shape[1] >= 2:  # classes on axis 1: softmax rows sum to 1
+                sums = np.sum(x, axis=1, dtype=np.float64)
+                got["unit"] = bool(np.all(np.abs(sums[np.isfinite(sums)] - 1.0) <= PROB_TOL * x.shape[1]))
             if "unit" in got:
                 out["unit"] = out.get("unit", True) and got["unit"]
             if got.get("seen"):
-                out["seen"] = True
+                v = _finite(x)
+                out["seen"] = out.get("seen", False) or bool(np.any((v > 0) & (v < 1)))  # all-0 logits are logits
         return out
 
     return KindCheck(

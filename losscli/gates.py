@@ -256,6 +256,22 @@ def baseline_values(gates: Sequence[Gate], report: Mapping[str, Any], path: str,
 
 
 
+def other_settings(base: Mapping[str, Any], this: Mapping[str, Any], base_inputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> str | None:
+    """What a baseline report was scored with (its ``config``: ``base``) that makes its values
+    another quantity than this run's (``this``): sample weights on one side only, or another
+    ``nan_policy`` when either side dropped rows by it (``inputs.dropped.nan``). None: alike.
+    (A loss reduced otherwise is caught per loss by ``baseline_values``.)"""
+    parts = []
+    bw, tw = base.get("weighted"), this.get("weighted")
+    if isinstance(bw, bool) and isinstance(tw, bool) and bw != tw:
+        parts.append(f"it was scored {'with' if bw else 'without'} sample weights, this run {'with' if tw else 'without'}")
+    bn, tn = base.get("nan_policy"), this.get("nan_policy")
+    dropped = [d.get("nan") for d in (base_inputs.get("dropped"), inputs.get("dropped")) if isinstance(d, Mapping)]
+    if isinstance(bn, str) and isinstance(tn, str) and bn != tn and any(isinstance(n, int) and n > 0 for n in dropped):
+        parts.append(f"it has --nan-policy {bn}, this run {tn}, and rows were dropped by it")
+    return "; ".join(parts) or None
+
+
 def other_target(base: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
     """Whether a baseline report's ``inputs`` (``base``) and this run's (``this``) were scored on
     the same target: ``(difference, unchecked, hint)``, each None or one phrase.

@@ -1309,3 +1309,16 @@ def test_probabilities_scored_as_logits_warn(cli, files):
     assert _report(cli("eval", "g2.csv", "-l", "gan_d:input=logits", "-f", "json"))["warnings"] == []
     files.npy("m.npy", np.full((2, 2, 3, 3), 0.5)), files.npy("l.npy", np.zeros((2, 3, 3), dtype=int))
     assert _report(cli("eval", "m.npy", "l.npy", "-l", "dice:input=logits", "-f", "json"))["warnings"][0].startswith("dice:input=logits: every value of pred (m.npy)")
+
+
+def test_a_baseline_scored_with_weights_is_not_compared_with_an_unweighted_run(cli, files):
+    files.csv("b.csv", ["pred", "target", "w"], (1, 2, 1), (3, 5, 3), (5, 5, 6))
+    ok(cli("eval", "b.csv", "-w", "w", "-l", "mse", "--report", "base.json", "-f", "json"))  # 1.3: (1 + 3*4) / 10 by hand
+    message = ("--baseline base.json is not comparable: it was scored with sample weights, this run without. "
+               "Score both alike, or pass --baseline-other-target to accept it.")
+    fails(cli("eval", "b.csv", "-l", "mse", "--baseline", "base.json", "--fail-if", "mse<=base*2"), 3, message)
+    ok(cli("eval", "b.csv", "-l", "mse", "--report", "now.json", "-f", "json"))
+    fails(cli("gate", "now.json", "--baseline", "base.json", "--fail-if", "mse<=base*2"), 3, message)
+    r = cli("eval", "b.csv", "-l", "mse", "--baseline", "base.json", "--fail-if", "mse<=base*2", "--baseline-other-target", "-b")
+    assert (r.exit_code, r.stdout) == (0, f"{5 / 3!r}\n") and "it was scored with sample weights, this run without" in r.stderr
+    assert ok(cli("eval", "b.csv", "-w", "w", "-l", "mse", "--baseline", "base.json", "--fail-if", "mse<=base", "-b")) == "1.3\n"

@@ -35,6 +35,7 @@ class GatePlan:
     baseline_is_report: bool = False
     base_values: dict[str, float] = field(default_factory=dict)
     base_inputs: dict[str, Any] = field(default_factory=dict)  # a JSON baseline's inputs: its rows and target digests
+    base_config: dict[str, Any] = field(default_factory=dict)  # a JSON baseline's config: weighted, nan_policy
     other_target: bool = False  # --baseline-other-target: a JSON baseline scored on another target is accepted
     significant: bool = False
     alpha: float = 0.05
@@ -98,6 +99,7 @@ def plan(
             base_report = G.load_report(baseline, "Baseline report")
             out.base_values = G.baseline_values(parsed, base_report, baseline, reduction)
             out.base_inputs = base_report.get("inputs") if isinstance(base_report.get("inputs"), dict) else {}
+            out.base_config = base_report.get("config") if isinstance(base_report.get("config"), dict) else {}
         else:
             if other_target:
                 raise UsageError("--baseline-other-target accepts a JSON report scored on another target; a prediction-file --baseline is scored on this run's target.")
@@ -231,7 +233,10 @@ def complete(
         cfg.update(baseline=gp.baseline, fail_if=[g.expr for g in gp.gates] + [e["expr"] for e in gp.skipped])
         if gp.significant:
             cfg.update(significant=True, alpha=gp.alpha, seed=gp.seed)
-    other = same_target(gp.baseline, gp.base_inputs, report.to_dict()["inputs"], gp.other_target) if gp is not None and gp.baseline_is_report else None
+    other = (
+        same_target(gp.baseline, gp.base_inputs, report.to_dict()["inputs"], gp.other_target, gp.base_config, report.config)
+        if gp is not None and gp.baseline_is_report else None
+    )
     if other is not None:
         cfg["baseline_other_target"] = other
     report = dataclasses.replace(report, config=cfg)
@@ -250,9 +255,10 @@ def complete(
     return dataclasses.replace(report, gates=tuple(note_other_target(report.gates, other)), warnings=warnings)
 
 
-def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool) -> str | None:
+def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool, base_config: Any = None, config: Any = None) -> str | None:
     """Check that the JSON baseline ``baseline`` (its report's ``base_inputs``) was scored on the
-    rows and target of ``inputs`` (``gates.other_target``).
+    rows and target of ``inputs`` (``gates.other_target``), and, given the two reports' configs,
+    alike (``gates.other_settings``: sample weights, a NaN policy that dropped rows).
 
     A difference, or a target that cannot be checked, is exit 3 with one line, unless ``accept``
     (``--baseline-other-target``): then what differs is returned (for the report's config and
@@ -260,6 +266,12 @@ def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool) -> s
     """
     base_inputs = base_inputs if isinstance(base_inputs, Mapping) else {}
     inputs = inputs if isinstance(inputs, Mapping) else {}
+    settings = G.other_settings(base_config, config, base_inputs, inputs) if isinstance(base_config, Mapping) and isinstance(config, Mapping) else None
+    if settings is not None:
+        if not accept:
+            raise InputError(f"--baseline {baseline} is not comparable: {settings}. Score both alike, or pass --baseline-other-target to accept it.")
+        print(f"Warning: {other_target_warning(baseline, settings)}", file=sys.stderr)
+        return settings
     difference, unchecked, hint = G.other_target(base_inputs, inputs)
     if difference is None and unchecked is None:
         return None

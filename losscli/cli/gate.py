@@ -72,7 +72,7 @@ def gate_command(
     other = None
     if baseline is not None:
         old = G.load_report(baseline, "Baseline report")
-        other = _gating.same_target(baseline, old.get("inputs"), data.get("inputs"), baseline_other_target)
+        other = _gating.same_target(baseline, old.get("inputs"), data.get("inputs"), baseline_other_target, old.get("config"), data.get("config"))
         reductions = G.report_values(data, "reduction")
         for g in parsed:  # each gate against the baseline reduced like the report
             if g.relative:
