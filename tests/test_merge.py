@@ -222,9 +222,9 @@ def _tamper(cli, files, state: dict, edit) -> object:
         (lambda s: s["tool"].update(version="99.0"), "'tool.version' is '99.0', this losscli is 0.1.0: evaluate every shard with one version."),
         (lambda s: s["summaries"].pop("rmse"), "'summaries.rmse' is missing."),  # was exit 4 (KeyError)
         (lambda s: s["summaries"]["rmse"].update(sums=[1.0]), "'summaries.rmse.sums' has 1 values; a summary has 4 and one per column."),  # was exit 4 (IndexError)
-        (lambda s: s.update(rows=8), "'summaries.rmse.n' is 7, but 8 rows were kept."),
+        (lambda s: s.update(rows=6), "'summaries.rmse.n' is 7, but 6 rows were kept."),  # weighted: n counts rows of weight > 0, at most those kept
         (lambda s: s["analysis"]["overall"]["boot"]["t"]["sums"].pop(), "'analysis.overall.boot.t.sums' must be 4 replicates (n_boot) of 2 sums."),
-        (lambda s: s["analysis"]["groups"][0]["summaries"]["rmse"].update(n=1), "'analysis.groups[0].summaries.rmse.n' is 1, but 3 rows were kept."),
+        (lambda s: s["analysis"]["groups"][0]["summaries"]["rmse"].update(n=4), "'analysis.groups[0].summaries.rmse.n' is 4, but 3 rows were kept."),
         (lambda s: s.update(losses=["mse", "nope"]), "'losses' is not valid: Unknown loss 'nope'. Run 'losscli list' to see available losses."),
         (lambda s: s.update(weighted="yes"), "'weighted' must be true or false, got 'yes'."),
     ],

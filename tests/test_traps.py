@@ -1322,3 +1322,16 @@ def test_a_baseline_scored_with_weights_is_not_compared_with_an_unweighted_run(c
     r = cli("eval", "b.csv", "-l", "mse", "--baseline", "base.json", "--fail-if", "mse<=base*2", "--baseline-other-target", "-b")
     assert (r.exit_code, r.stdout) == (0, f"{5 / 3!r}\n") and "it was scored with sample weights, this run without" in r.stderr
     assert ok(cli("eval", "b.csv", "-w", "w", "-l", "mse", "--baseline", "base.json", "--fail-if", "mse<=base", "-b")) == "1.3\n"
+
+
+def test_zero_weight_rows_are_not_samples_in_merged_shards(cli, files):
+    # each shard holds a zero-weight row: merged, the statistics are those of the 2 weighted rows
+    files.csv("s1.csv", ["pred", "target", "w"], (1, 2, 1), (5, 5, 0))
+    files.csv("s2.csv", ["pred", "target", "w"], (3, 5, 3), (50, 0, 0))
+    ok(cli("eval", "s1.csv", "-w", "w", "-l", "mse", "--emit-state", "a.json", "-f", "json"))
+    ok(cli("eval", "s2.csv", "-w", "w", "-l", "mse", "--emit-state", "b.json", "-f", "json", "--row-offset", "2"))
+    r = _report(cli("merge", "a.json", "b.json", "-f", "json"))["losses"][0]
+    sq, w = np.array([1.0, 4.0]), np.array([1.0, 3.0])
+    mean = (w * sq).sum() / w.sum()
+    assert (r["n"], r["max"], r["value"]) == (2, 4.0, pytest.approx(mean))
+    assert r["std"] == pytest.approx(math.sqrt((w * (sq - mean) ** 2).sum() / w.sum() * 2))

@@ -83,19 +83,23 @@ def _state(s: Mapping[str, Any]) -> None:
     columns.update({b.label: False for b in acc.losses if b.label not in columns})  # a combination's own sum
     finite = s["nan_policy"] != "propagate"
     summaries = _dict(s, "summaries", tuple(acc.summaries))
+    # rows of weight or normaliser 0 are not samples (reductions.live_rows): n may be below the rows kept
+    loose = {key for b in acc.losses for key, _, part in _parts(b) if part.spec.normalizer is not None or s["weighted"]}
+    loose |= {b.label for b in acc.losses} if s["weighted"] else set()
     widths = {}
     for key in acc.summaries:
-        widths[key] = _summary(summaries[key], f"summaries.{key}", rows - dropped, s["weighted"], finite, columns[key])
+        widths[key] = _summary(summaries[key], f"summaries.{key}", rows - dropped, s["weighted"], finite, columns[key], exact=key not in loose)
     _inputs(s)
     if "analysis" in s:
-        _analysis(s["analysis"], [b.label for b in acc.losses], widths, rows, dropped, start, s["weighted"], finite)
+        _analysis(s["analysis"], [b.label for b in acc.losses], widths, rows, dropped, start, s["weighted"], finite, loose)
 
 
-def _summary(d: Any, where: str, n_kept: int | None, weighted: bool, finite: bool, columns: bool, width: int | None = None) -> int:
-    """Check one ``Summary`` state; its width (the length of ``sums``)."""
+def _summary(d: Any, where: str, n_kept: int | None, weighted: bool, finite: bool, columns: bool, width: int | None = None, *, exact: bool = True) -> int:
+    """Check one ``Summary`` state; its width (the length of ``sums``). ``exact``: its ``n`` is the
+    rows kept (else at most those: rows of weight or normaliser 0 are not counted)."""
     d = _dict_at(d, where, _SUMMARY)
     n = _count(d, "n", where)
-    if n_kept is not None and n != n_kept:
+    if n_kept is not None and (n > n_kept or (exact and n != n_kept)):
         raise _Bad(f"{where}.n", f"is {n}, but {n_kept} rows were kept")
     sums, comp = _numbers(d["sums"], f"{where}.sums", finite), _numbers(d["comp"], f"{where}.comp", finite)
     if len(sums) < 4 or (not columns and len(sums) != 4):
@@ -133,7 +137,7 @@ def _inputs(s: Mapping[str, Any]) -> None:
                 raise _Bad(f"inputs.{role}.{alg}", "must be a hex digest")
 
 
-def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, dropped: int, start: int, weighted: bool, finite: bool) -> None:
+def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, dropped: int, start: int, weighted: bool, finite: bool, loose: set[str] = frozenset()) -> None:
     from losscli.analysis import AnalysisOptions
 
     a = _dict_at(a, "analysis", ("options", "ranges", "overall", "groups", "top"))
@@ -174,7 +178,7 @@ def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, drop
         seen.add(repr(key))
         n = _count(g, "rows", where)
         kept += n
-        _cell(g, where, {k: n for k in widths}, tuple(widths) if options.bootstrap else (), options.n_boot, widths, weighted, finite)
+        _cell(g, where, {k: n for k in widths}, tuple(widths) if options.bootstrap else (), options.n_boot, widths, weighted, finite, loose)
     if options.group_by and kept != rows - dropped:
         raise _Bad("analysis.groups", f"count {kept} rows, but {rows - dropped} were kept")
     top = a["top"]
@@ -190,14 +194,14 @@ def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, drop
             raise _Bad(f"{where}.ids", "must be null or one id per value")
 
 
-def _cell(c: Any, where: str, counts: dict[str, int], boot_keys: Sequence[str], n_boot: int, widths: dict[str, int], weighted: bool, finite: bool) -> None:
+def _cell(c: Any, where: str, counts: dict[str, int], boot_keys: Sequence[str], n_boot: int, widths: dict[str, int], weighted: bool, finite: bool, loose: set[str] = frozenset()) -> None:
     """An analysis cell: its summaries (``counts``: key -> n, the keys it must have), ratio
     moments and bootstrap replicate sums (``boot_keys``: the keys it must have)."""
     c = _dict_at(c, where, _CELL)
     _count(c, "rows", where)
     summaries = _dict_at(c["summaries"], f"{where}.summaries", tuple(counts))
     for key, n in counts.items():
-        _summary(summaries[key], f"{where}.summaries.{key}", n, weighted, finite, widths[key] > 4, widths[key])
+        _summary(summaries[key], f"{where}.summaries.{key}", n, weighted, finite, widths[key] > 4, widths[key], exact=key not in loose)
     ratio = c["ratio"]
     if not isinstance(ratio, dict) or not set(ratio) <= set(widths):
         raise _Bad(f"{where}.ratio", "must map loss keys to ratio moments")
