@@ -34,7 +34,6 @@ from losscli.analysis import AnalysisOptions
 from losscli.bootstrap import holm, paired_p_value, percentile_interval
 from losscli.engine import Accumulator
 from losscli.errors import InputError
-from losscli.losses import Combination
 from losscli.reductions import live_rows
 from losscli.report import _json_value
 from losscli.stats import ci_object
@@ -57,7 +56,7 @@ def _samples(loss: Any, arrays: Mapping[str, np.ndarray], weights: np.ndarray | 
     """The rows that are samples of ``loss`` (``reductions.live_rows``; ``slice(None)``: all). The
     normaliser is the base's: it depends on the target alone (ignore_index, class weights)."""
     norm = None
-    if not isinstance(loss, Combination):
+    if hasattr(loss, "normalizer"):  # a bound loss (a combination's per-sample sum has no normaliser)
         norm = loss.normalizer(*loss.role_arrays({k: np.asarray(v) for k, v in arrays.items()}))
     live = live_rows(values, None if weights is None else np.asarray(weights, dtype=np.float64), norm)
     return slice(None) if live is None else live

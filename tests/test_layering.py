@@ -24,7 +24,7 @@ ALLOWED = {
     "report": set(),
     "bootstrap": {"reductions"},  # Poisson bootstrap weights, replicate sums, paired p-value, Holm
     "analysis": {"bootstrap", "reductions", "stats", "errors"},  # CI state, groups, top-k (mergeable)
-    "comparison": {"engine", "analysis", "bootstrap", "stats", "report", "errors", "_version"},  # losscli compare
+    "comparison": {"engine", "analysis", "bootstrap", "stats", "reductions", "report", "errors", "_version"},  # losscli compare
     "_blocked": {"losses", "reductions", "_threads", "_kernels"},  # the engine's fast path: blocks on two threads; _kernels: the compiled one-pass kernels (C, no imports)
     "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_blocked"},
     "engine_dask": {"engine", "readers", "errors", "_digest"},  # --engine dask: Accumulator states over partitions, merged
