@@ -383,3 +383,16 @@ def test_a_scheduler_killed_mid_run_is_exit_3(cli, data, monkeypatch):
     assert (r.exit_code, r.stdout, r.stderr.count("\n")) == (3, "", 1)
     assert r.stderr.startswith("Error: The Dask cluster failed during the evaluation: ")
     assert r.stderr.endswith(". Check the scheduler and its workers, then run again.\n")
+
+
+def test_zero_weights_and_missing_group_keys_give_the_local_report(cli, data, scheduler, tmp_path):
+    # rows of weight 0 are not samples (n counts the others) and an empty group cell is a group of its own
+    w = data["w"].copy()
+    w[::4] = 0.0
+    g = data["g"].astype(object)
+    g[1::7] = None
+    cols = {**data, "w": w, "g": g}
+    pq.write_table(pa.table(cols), tmp_path / "t0.parquet", row_group_size=45)
+    local, dask = both(cli, scheduler, "t0.parquet", *STATS, "--chunk-rows", "100", *LOSSES)
+    assert all(x["n"] == int(np.count_nonzero(w)) for x in dask["losses"])
+    assert [grp["key"] for grp in dask["groups"]][-1] == {"g": None}
