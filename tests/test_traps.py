@@ -1335,3 +1335,93 @@ def test_zero_weight_rows_are_not_samples_in_merged_shards(cli, files):
     mean = (w * sq).sum() / w.sum()
     assert (r["n"], r["max"], r["value"]) == (2, 4.0, pytest.approx(mean))
     assert r["std"] == pytest.approx(math.sqrt((w * (sq - mean) ** 2).sum() / w.sum() * 2))
+
+
+# ---------------------------------------------------------------------------- #13.1 follow-ups
+# Every table that carries the id column is checked (or joined) like TARGET: compare's systems, a
+# prediction-file --baseline, --input tables; id names match case-insensitively, pandas' Parquet
+# index is an id; weight-like columns are never guessed; -w in both tables is the user's choice.
+# Expected values: by hand on the rows paired by id (each comment says how).
+
+
+def _abcd(files):
+    """t.csv ids a-d with targets 1-4; base.csv predicts 1.5,2,3,4 in that order; cand.csv the
+    same ids reversed, predicting 4,3,2 and 1.1 for a. By id: base mse 0.25/4 = 0.0625, cand
+    0.01/4 = 0.0025 (hand); by position cand would be (4-1)^2.. = 4.8525."""
+    files.csv("t.csv", ["id", "target"], ("a", 1), ("b", 2), ("c", 3), ("d", 4))
+    files.csv("base.csv", ["id", "pred"], ("a", 1.5), ("b", 2), ("c", 3), ("d", 4))
+    files.csv("cand.csv", ["id", "pred"], ("d", 4), ("c", 3), ("b", 2), ("a", 1.1))
+
+
+def test_compare_checks_each_systems_ids_and_joins_them(cli, files):
+    _abcd(files)
+    fails(cli("compare", "-y", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json"), 3,
+          "Rows are paired by position, but row 1 has id 'd' in cand.csv and 'a' in t.csv; pass --align join to pair them by id.")  # fmt: skip
+    result = cli("compare", "-y", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json", "--align", "join")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["losses"][0]["systems"]
+    assert [r["value"] for r in rows] == pytest.approx([0.0625, 0.0025])
+    assert rows[1]["wtl"] == {"win": 1, "tie": 3, "loss": 0}  # row a better (0.01 < 0.25), b-d equal: rows paired by id
+
+
+def test_a_baseline_file_is_checked_by_id(cli, files):
+    _abcd(files)
+    fails(cli("eval", "base.csv", "t.csv", "-l", "mse", "--baseline", "cand.csv", "--fail-if", "mse<=base"), 3,
+          "The baseline's rows are paired by position, but row 1 has id 'd' in cand.csv and 'a' in t.csv; sort the baseline's rows like t.csv.")  # fmt: skip
+    files.csv("cand.csv", ["ID", "pred"], ("a", 1.1), ("b", 2), ("c", 3), ("d", 4))  # in order (and 'ID' is 'id'): 0.0025 < 0.0625 fails the gate
+    assert cli("eval", "base.csv", "t.csv", "-l", "mse", "--baseline", "cand.csv", "--fail-if", "mse<=base").exit_code == 1
+
+
+def test_input_tables_are_checked_and_joined_by_id(cli, files):
+    # by id: (p, t, var) = (1,1,0.5), (2,3,1), (3,5,4); gaussian_nll = mean of 0.5*(log v + (p-t)^2/v)
+    expected = np.mean(0.5 * (np.log([0.5, 1, 4]) + np.array([0, 1, 4]) / [0.5, 1, 4]))
+    files.csv("g.csv", ["id", "pred", "target"], ("a", 1, 1), ("b", 2, 3), ("c", 3, 5))
+    files.csv("v.csv", ["id", "var"], ("c", 4), ("b", 1), ("a", 0.5))
+    fails(cli("eval", "g.csv", "-l", "gaussian_nll", "--id-col", "id", "--input", "var=v.csv:var"), 3,
+          "Rows are paired by position, but row 1 has id 'a' in g.csv and 'c' in v.csv; pass --align join to pair them by id.")  # fmt: skip
+    files.csv("p.csv", ["id", "pred"], ("a", 1), ("b", 2), ("c", 3))
+    files.csv("t.csv", ["id", "target", "var"], ("c", 5, 4), ("a", 1, 0.5), ("b", 3, 1))
+    for extra in (["--input", "var=t.csv:var"], []):  # a 'var' column of the TARGET table is recognised too
+        assert float(ok(cli("eval", "p.csv", "t.csv", "--align", "join", "-l", "gaussian_nll", "-b", *extra))) == pytest.approx(expected)
+    fails(cli("eval", "p.csv", "t.csv", "-l", "gaussian_nll", "-b"), 3,
+          "Rows are paired by position, but row 1 has id 'a' in p.csv and 'c' in t.csv; pass --align join to pair them by id.")  # fmt: skip
+
+
+def test_id_names_match_case_insensitively(cli, files):
+    files.csv("p.csv", ["id", "pred"], ("a", 1.5), ("b", 2), ("c", 3), ("d", 4))
+    files.csv("t.csv", ["ID", "target"], ("d", 4), ("c", 3), ("b", 2), ("a", 1))
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse"), 3,
+          "Rows are paired by position, but row 1 has id 'a' in p.csv and 'd' in t.csv; pass --align join to pair them by id.")  # fmt: skip
+    assert ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-b", "--align", "join")) == "0.0625\n"  # 0.5^2 / 4 (hand)
+
+
+def test_the_pandas_index_of_a_parquet_file_is_an_id(cli, files):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    pd.DataFrame({"pred": [1.0, 2.0, 3.0]}, index=[10, 20, 30]).to_parquet(files.root / "only.parquet")
+    fails(cli("eval", "only.parquet", "-l", "mse"), 2,
+          "Cannot tell which columns of only.parquet to use; columns: pred, __index_level_0__ "
+          "(id-like, never guessed: __index_level_0__). Pass -y/--target-col.")  # fmt: skip
+    pd.DataFrame({"pred": [4.0, 1.0]}, index=[13, 12]).to_parquet(files.root / "p.parquet")
+    pd.DataFrame({"target": [1.1, 4.1]}, index=[12, 13]).to_parquet(files.root / "t.parquet")
+    assert cli("eval", "p.parquet", "t.parquet", "-l", "mse").exit_code == 3  # index 13 vs 12 in row 1
+    assert float(ok(cli("eval", "p.parquet", "t.parquet", "-l", "mse", "-b", "--align", "join"))) == pytest.approx(0.01)  # 0.1^2 on both rows
+
+
+def test_weight_like_columns_are_never_guessed(cli, files):
+    files.csv("w.csv", ["y_true", "sample_weight"], (1, 2), (0, 1))
+    fails(cli("eval", "w.csv", "-l", "mse"), 2,
+          "Cannot tell which columns of w.csv to use; columns: y_true, sample_weight (weight-like, never guessed: sample_weight). Pass -p/--pred-col.")  # fmt: skip
+
+
+def test_a_weight_column_in_both_tables_is_chosen_by_the_user(cli, files):
+    files.csv("p.csv", ["id", "pred", "w"], ("a", 1, 1), ("b", 2, 1), ("c", 3, 1))
+    files.csv("t.csv", ["id", "target", "w"], ("a", 2, 1), ("b", 2, 0), ("c", 5, 3))
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "w"), 2,
+          "-w/--weight-col 'w': both p.csv and t.csv have it (with different values); pass -w pred:w or -w target:w to choose.")  # fmt: skip
+    # squared errors 1, 0, 4: TARGET's weights 1, 0, 3 give 13/4 = 3.25; PRED's 1, 1, 1 give 5/3 (hand)
+    result = cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "target:w", "-f", "table")
+    assert result.exit_code == 0 and "3.25" in result.stdout and "weight: t.csv:w" in result.stdout, result.stderr
+    assert float(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "pred:w", "-b"))) == pytest.approx(5 / 3)
+    files.csv("t.csv", ["id", "target", "w"], ("a", 2, 1), ("b", 2, 1), ("c", 5, 1))  # the same weights: no doubt
+    assert float(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "w", "-b"))) == pytest.approx(5 / 3)

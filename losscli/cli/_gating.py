@@ -189,6 +189,7 @@ def evaluate_baseline(
         raise UsageError("A prediction-file --baseline replaces PRED, but this evaluation takes its predictions from --input/--col.")
     base = readers.load_inputs(gp.baseline, None, roles=[["pred"]], **read_options)
     print_notes(base.notes)
+    _check_ids(base, loaded, gp.baseline)
     arrays = dict(loaded.arrays)
     arrays["pred"] = base.arrays["pred"]
     weights = loaded.weights
@@ -209,6 +210,28 @@ def evaluate_baseline(
             full[label] = out
         values = full
     return acc.compute(), values
+
+
+def _check_ids(base: Any, loaded: Any, where: str) -> None:
+    """The baseline's rows pair with this evaluation's by position: where the baseline and
+    TARGET (or PRED) have an id column of the same name (case-insensitive), the ids must agree
+    row by row (``readers.pairing``); ``--align join`` does not apply to a baseline."""
+    from losscli.readers import pairing
+
+    mine = base.keys.get("pred", {})
+    for side in ("target", "pred"):
+        for name, ids in loaded.keys.get(side, {}).items():
+            other = next((v for k, v in mine.items() if k.lower() == name.lower()), None)
+            if other is None:
+                continue
+            row = pairing.first_difference(other, ids)
+            if row is not None:
+                there = loaded.sources.get(side, side).split(" column ")[0]
+                raise InputError(
+                    f"The baseline's rows are paired by position, but row {row + 1} has {name} {pairing.show(other[row])} in {where} "
+                    f"and {pairing.show(ids[row])} in {there}; sort the baseline's rows like {there}."
+                )
+            return
 
 
 def complete(

@@ -15,7 +15,7 @@ import typer
 
 from losscli._atomic import atomic_write, check_distinct
 from losscli.cli import _stats_options as so
-from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes
+from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, Align, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes
 from losscli.errors import UsageError
 from losscli.render.escape import json_text
 
@@ -49,6 +49,7 @@ def compare_command(
     delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
     hash_algorithm: Annotated[Optional[HashAlgorithm], typer.Option("--hash", help=HASH_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     no_hash: Annotated[bool, typer.Option("--no-hash", help=NO_HASH_HELP, rich_help_panel=INPUT)] = False,
+    align: Annotated[Align, typer.Option("--align", help="position: pair each system's rows with TARGET's in order (their ids, if both have an id column, must agree); join: pair them by id (every id once in each file), rows in BASE's order.", rich_help_panel=INPUT)] = Align.position,
     reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean or sum.")] = Reduction.mean,
     ci_level: so.CILevel = 0.95,
     n_boot: so.NBoot = 1000,
@@ -60,6 +61,7 @@ def compare_command(
     """Compare prediction files on one target: value, CI, delta vs BASE, paired p-value (Holm), win/tie/loss."""
     from losscli import readers
     from losscli.comparison import compare
+    from losscli.readers import pairing
     from losscli.engine import AnalysisOptions, resolve_losses
 
     check_distinct([("-o", output)], [*systems, target])
@@ -82,8 +84,12 @@ def compare_command(
             readers.load_inputs(
                 path, target, roles=roles, pred_col=pred_col, target_col=target_col, weight_col=weight_col,
                 pred_key=pred_key, target_key=target_key, header=header, delimiter=delimiter, hash_inputs=hashing,
+                align=align.value,
             )
         )
+        pairing.check_block(dict(loaded[-1].pairs), 0)  # in memory: the ids of the system and TARGET agree row by row
+        if align is Align.join and len(loaded) > 1:  # every system's rows in BASE's order: samples paired across systems
+            pairing.reorder(loaded[-1], loaded[0].ids)
         print_notes([n for n in loaded[-1].notes if len(loaded) == 1 or n not in loaded[0].notes])  # TARGET's once
     inputs = {
         "target": loaded[0].info.get("target", {"path": target}),

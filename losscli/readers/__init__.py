@@ -90,6 +90,7 @@ class Loaded:
     dropped: dict[str, int] = field(default_factory=dict)  # rows dropped by --align join --missing omit, by reason
     raw: frozenset = frozenset()  # roles whose table column is taken as it is (labels for --classes/--pos-label)
     notes: list[str] = field(default_factory=list)  # lines for stderr: what was decided from the data (a table without header)
+    keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # "pred"/"target" -> {id column name: ids} of in-memory tables (a --baseline is checked against them)
 
 
 def load_inputs(
@@ -149,16 +150,20 @@ def load_inputs(
     out = Loaded(arrays={}, raw=frozenset(raw_roles))
     pdata = _Input.read(parse_source(pred), pred_key, **opts) if pred is not None else None
     tdata = _Input.read(parse_source(target), target_key, **opts) if target is not None else None
-    for role, text in (inputs or {}).items():
-        _read_role(role, text, out, opts)
-    paired = _pair(pdata, tdata, out, id_col, align, missing)
+    given = {role: _read_role(role, text, opts) for role, text in (inputs or {}).items()}
+    paired = _pair(pdata, tdata, [data for data, _ in given.values()], out, id_col, align, missing)
+    for side, data in zip(POSITIONAL, (pdata, tdata)):
+        if data is not None and data.table is not None and not lazy:
+            out.keys[side] = {c: data.table.take_ids(i) for i, c in enumerate(data.table.columns) if cols.id_like(c) or c == id_col}
     out.notes += [n for d in (pdata, tdata) if d is not None for n in d.notes]
+    for role, (data, sel) in given.items():
+        _take_role(role, data, sel, out)
     tables = [d for d in (pdata, tdata) if d is not None and d.table is not None]
-    taken = _extras(tables, out, weight_col, id_col)
+    taken = _extras(tables, out, weight_col, id_col, (pdata, tdata))
     for data, pos in paired:
         taken[id(data)].add(pos)
     if group_col is not None:
-        _group_columns(tables, out, group_col, taken)
+        _group_columns(tables, out, group_col, taken, (pdata, tdata))
     ptable = pdata if pdata is not None and pdata.table is not None else None
     for role, sel in (role_cols or {}).items():
         if ptable is None:
@@ -167,13 +172,18 @@ def load_inputs(
         ptable.take(positions, role, out)
         taken[id(ptable)] |= set(positions)
     wanted = list(dict.fromkeys(r for loss in roles for r in loss))
-    if ptable is not None:
-        for role in wanted:
-            if role not in out.arrays and role not in POSITIONAL:
-                found = cols.recognise(ptable.table.columns, (role,), (role + "_*",))
-                if len(found) == 1:
-                    ptable.take(found[0], role, out)
-                    taken[id(ptable)] |= set(found[0])
+    for role in wanted:  # a column named like the role, in the PRED table or the TARGET table
+        if role not in out.arrays and role not in POSITIONAL:
+            hits = [(d, f[0]) for d in tables for f in [cols.recognise(d.table.columns, (role,), (role + "_*",))] if len(f) == 1]
+            if len(hits) > 1:
+                raise UsageError(
+                    f"Both {hits[0][0].source.where} and {hits[1][0].source.where} have a '{role}' column; "
+                    f"pass --input {role}=FILE:COLUMN to choose."
+                )
+            if hits:
+                (data, found), = hits
+                data.take(found, role, out)
+                taken[id(data)] |= set(found)
     need = [i for i in (0, 1) if any(len(loss) > i and loss[i] not in out.arrays for loss in roles)]
     missing = list(dict.fromkeys(loss[i] for loss in roles for i in need if len(loss) > i and loss[i] not in out.arrays))
     if pdata is None and any(r not in POSITIONAL for r in missing):  # name the roles, e.g. --input positive=PATH
@@ -215,66 +225,150 @@ def _positional(pdata, tdata, out: Loaded, need: list[int], taken: dict, pred_co
             data.take(positions, role, out)
 
 
-def _pair(pdata, tdata, out: Loaded, id_col: str | None, align: str, missing: str) -> list[tuple["_Input", int]]:
-    """Pair the rows of the PRED and TARGET tables by their id columns: the ids to check row by
-    row into ``out.pairs``, or (``--align join``) both tables reordered to PRED's ids. Returns
-    the (input, position) of every id column used."""
+def _pair(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, align: str, missing: str) -> list[tuple["_Input", int]]:
+    """Pair the rows of the tables by their id columns: the ids to check row by row into
+    ``out.pairs``, or (``--align join``) every table reordered to PRED's ids. ``extra``: the
+    ``--input`` inputs, whose tables are paired like TARGET (with PRED, or with TARGET when PRED shares no id
+    column with them). Returns the (input, position) of every id column used."""
     both = all(d is not None and d.table is not None for d in (pdata, tdata))
-    if not both:
-        if align == "join":
-            raise UsageError("--align join pairs the rows of two tables by id: pass PRED and TARGET as tables that both have the id column.")
-        return []
-    pcols, tcols = pdata.table.columns, tdata.table.columns
-    pw, tw = pdata.source.where, tdata.source.where
-    found = []
-    if id_col is not None and _has(pdata, id_col) and _has(tdata, id_col):
-        (p,), (t,) = (_single(cols.select(d.table.columns, id_col, d.source.where), "--id-col", id_col) for d in (pdata, tdata))
-        found = [(p, t)]
-    elif id_col is None or align != "join":  # the id-like columns both share (a join uses --id-col alone when given)
-        found = [(i, tcols.index(c)) for i, c in enumerate(pcols) if cols.id_like(c) and c in tcols]
     if align == "join":
-        if not found:
+        if not both:
+            raise UsageError("--align join pairs the rows of two tables by id: pass PRED and TARGET as tables that both have the id column.")
+        return _join(pdata, tdata, extra, out, id_col, missing)
+    used: list[tuple[_Input, int]] = []
+    refs = [d for d in (pdata, tdata) if d is not None and d.table is not None]
+    for data in ([tdata] if both else []) + [d for d in extra if d.table is not None]:
+        for ref in refs:
+            found = [] if ref is data else _shared_ids(ref, data, id_col, align)
+            if found:
+                break
+        for p, t in found:
+            name, pw, tw = ref.table.columns[p], ref.source.where, data.source.where
+            out.pairs[pairing.pair_key("pred", name, pw, tw)] = ref.table.take_ids(p)
+            out.pairs[pairing.pair_key("target", name, pw, tw)] = data.table.take_ids(t)
+            used += [(ref, p), (data, t)]
+    return used
+
+
+def _shared_ids(a: "_Input", b: "_Input", id_col: str | None, align: str) -> list[tuple[int, int]]:
+    """Positions ``(in a, in b)`` of the id columns two tables share: ``id_col`` when both have
+    it, else (unless a join was given ``id_col``) the id-like columns named alike in both.
+    Id names are compared case-insensitively (``id`` and ``ID`` are one id column)."""
+    if id_col is not None:
+        pa, pb = _id_position(a, id_col), _id_position(b, id_col)
+        if pa is not None and pb is not None:
+            return [(pa, pb)]
+        if align == "join":  # a join uses --id-col alone when given
+            return []
+    low = [c.lower() for c in b.table.columns]
+    return [(i, low.index(c.lower())) for i, c in enumerate(a.table.columns) if cols.id_like(c) and c.lower() in low]
+
+
+def _id_position(data: "_Input", sel: str) -> int | None:
+    """The position of the id column ``sel`` in a table (an exact selection, else the one column
+    whose name matches case-insensitively), or None."""
+    if _has(data, sel):
+        return _single(cols.select(data.table.columns, sel, data.source.where), "--id-col", sel)[0]
+    hits = [i for i, c in enumerate(data.table.columns) if c.lower() == sel.lower()]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _join(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, missing: str) -> list[tuple["_Input", int]]:
+    """``--align join``: TARGET's rows, then those of every ``--input`` table with the id
+    column, reordered to PRED's ids (PRED's order kept; with ``--missing omit`` the rows without
+    exactly one partner in any of them are dropped from all)."""
+    from losscli.readers.chunks import LazyTable
+
+    pw = pdata.source.where
+    joined: list[tuple[_Input, int]] = []
+    for data in [tdata] + [d for d in extra if d.table is not None]:
+        found = _shared_ids(pdata, data, id_col, "join")
+        tw = data.source.where
+        if data is tdata and not found:
             what = f"'{id_col}'" if id_col is not None else "id-like"
             raise UsageError(f"--align join needs an id column in both tables, but {pw} and {tw} share no {what} column; pass --id-col NAME.")
         if len(found) > 1:
-            names = ", ".join(pcols[i] for i, _ in found)
+            names = ", ".join(pdata.table.columns[i] for i, _ in found)
             raise UsageError(f"--align join: {pw} and {tw} share several id columns ({names}); pass --id-col NAME to choose.")
-        from losscli.readers.chunks import LazyTable
-
-        if isinstance(pdata.table, LazyTable) or isinstance(tdata.table, LazyTable):
+        if not found:
+            continue
+        if isinstance(pdata.table, LazyTable) or isinstance(data.table, LazyTable):
             raise UsageError("--align join reads both tables into memory; it cannot be combined with streaming (--chunk-rows, --engine dask).")
-        (p, t), name = found[0], pcols[found[0][0]]
-        prows, trows, out.dropped = pairing.join(pdata.table.take_ids(p), tdata.table.take_ids(t), name, pw, tw, missing == "omit")
-        pdata.table, tdata.table = pdata.table.rows(prows), tdata.table.rows(trows)
-        if id_col is None:  # per-sample output and --top-k show the ids the rows were joined by
-            out.ids, out.id_name = pdata.table.take_ids(p), name
-    else:
-        for p, t in found:
-            name = pcols[p]
-            out.pairs[pairing.pair_key("pred", name, pw, tw)] = pdata.table.take_ids(p)
-            out.pairs[pairing.pair_key("target", name, pw, tw)] = tdata.table.take_ids(t)
-    return [(d, pos) for p, t in found for d, pos in ((pdata, p), (tdata, t))]
+        (p, t), name = found[0], pdata.table.columns[found[0][0]]
+        prows, trows, dropped = pairing.join(pdata.table.take_ids(p), data.table.take_ids(t), name, pw, tw, missing == "omit")
+        for k, v in dropped.items():
+            out.dropped[k] = out.dropped.get(k, 0) + v
+        pdata.table = pdata.table.rows(prows)
+        for d, _ in joined:
+            if d is not pdata:
+                d.table = d.table.rows(prows)
+        data.table = data.table.rows(trows)
+        joined += [(pdata, p), (data, t)] if not joined else [(data, t)]
+    if sum(out.dropped.values()):
+        rest = [d.source.where for d in extra if all(d is not j for j, _ in joined)]
+        if rest:
+            raise UsageError(f"--missing omit dropped rows, but {rest[0]} has no id column to drop them by; give it the id column or drop --missing omit.")
+    (_, p) = joined[0]
+    if id_col is None:  # per-sample output and --top-k show the ids the rows were joined by
+        out.ids, out.id_name = pdata.table.take_ids(p), pdata.table.columns[p]
+    return joined
 
 
-def _extras(tables: list["_Input"], out: Loaded, weight_col: str | None, id_col: str | None) -> dict[int, set[int]]:
-    """Select the weight and id columns from the first table that has them."""
+def _extras(tables: list["_Input"], out: Loaded, weight_col: str | None, id_col: str | None, sides: tuple) -> dict[int, set[int]]:
+    """Select the weight and id columns from the table that has them (``_owner``)."""
     taken: dict[int, set[int]] = defaultdict(set)
     for flag, value in (("-w/--weight-col", weight_col), ("--id-col", id_col)):
         if value is None:
             continue
-        if not tables:
+        if flag == "--id-col":  # the ids of both tables are checked or joined (_pair): PRED's are shown
+            owner = next((d for d in tables if _has(d, value)), tables[0]) if tables else None
+        else:
+            owner, value = _owner(tables, value, flag, sides)
+        if owner is None:
             raise UsageError(f"{flag} selects a column of a table, but no input is a table.")
-        owner = next((d for d in tables if _has(d, value)), tables[0])  # tables[0] raises the missing-column error
         taken[id(owner)] |= owner.extras(out, value if flag.startswith("-w") else None, value if flag == "--id-col" else None)
     return taken
 
 
-def _group_columns(tables: list["_Input"], out: Loaded, sel: str, taken: dict[int, set[int]]) -> None:
-    """``-g/--group-by SEL``: the selected columns (as they are: strings or numbers) of the
-    first table that has them."""
+def _owner(tables: list["_Input"], sel: str, flag: str, sides: tuple) -> tuple["_Input | None", str]:
+    """The table a ``-w``/``-g`` selection reads, and the selection: ``pred:SEL`` or
+    ``target:SEL`` name the table (unless SEL with its prefix is a column); otherwise the one
+    table that has the columns. When PRED and TARGET both have them, their values must be the
+    same (read in memory), else it is a usage error: the choice is the user's."""
     if not tables:
+        return None, sel
+    side, _, rest = sel.partition(":")
+    if side in POSITIONAL and rest and not any(_has(d, sel) for d in tables):
+        data = sides[POSITIONAL.index(side)]
+        if data is None or data.table is None:
+            raise UsageError(f"{flag} {sel}: the {side.upper()} input is not a table.")
+        return data, rest
+    having = [d for d in tables if _has(d, sel)]
+    if len(having) < 2:
+        return (having or tables)[0], sel  # tables[0] raises the missing-column error
+    from losscli.readers.chunks import LazyTable
+
+    a, b = having
+    same = not any(isinstance(d.table, LazyTable) for d in having) and all(
+        len(a.table) == len(b.table) and pairing.first_difference(a.table.take_ids(i), b.table.take_ids(j)) is None
+        for i, j in zip(cols.select(a.table.columns, sel, a.source.where), cols.select(b.table.columns, sel, b.source.where))
+    )
+    if not same:
+        short = flag.split("/")[0]
+        why = "not compared when streamed" if any(isinstance(d.table, LazyTable) for d in having) else "with different values"
+        raise UsageError(
+            f"{flag} '{sel}': both {a.source.where} and {b.source.where} have it ({why}); "
+            f"pass {short} pred:{sel} or {short} target:{sel} to choose."
+        )
+    return a, sel
+
+
+def _group_columns(tables: list["_Input"], out: Loaded, sel: str, taken: dict[int, set[int]], sides: tuple) -> None:
+    """``-g/--group-by SEL``: the selected columns (as they are: strings or numbers) of the
+    table that has them (``_owner``)."""
+    owner, sel = _owner(tables, sel, "-g/--group-by", sides)
+    if owner is None:
         raise UsageError("-g/--group-by selects columns of a table, but no input is a table.")
-    owner = next((d for d in tables if _has(d, sel)), tables[0])  # tables[0] raises the missing-column error
     for pos in cols.select(owner.table.columns, sel, owner.source.where):
         name = owner.table.columns[pos]
         out.groups[name] = owner.table.take_ids(pos)
@@ -282,10 +376,15 @@ def _group_columns(tables: list["_Input"], out: Loaded, sel: str, taken: dict[in
         taken[id(owner)].add(pos)
 
 
-def _read_role(role: str, text: str, out: Loaded, opts: dict) -> None:
-    """``--input ROLE=PATH[:FORMAT][:SEL]``: a whole array, or columns of a table."""
+def _read_role(role: str, text: str, opts: dict) -> tuple["_Input", str | None]:
+    """``--input ROLE=PATH[:FORMAT][:SEL]`` read: the input and its selection."""
     source, sel = _split_selection(text)
-    data = _Input.read(source, None, **opts)
+    return _Input.read(source, None, **opts), sel
+
+
+def _take_role(role: str, data: "_Input", sel: str | None, out: Loaded) -> None:
+    """The array of an ``--input`` role: a whole array, or columns of a table."""
+    source = data.source
     out.notes += data.notes
     if data.table is None:
         out.arrays[role] = _array_columns(data.array, sel, source.where) if sel else data.array
@@ -398,6 +497,7 @@ class _Input:
             (w,) = _single(cols.select(self.table.columns, weight_col, self.source.where), "-w/--weight-col", weight_col)
             out.weights = self.table.take([w], "weight").astype(np.float64)
             out.sources["weight"] = f"{self.source.where} column '{self.table.columns[w]}'"
+            out.info["weight"] = {"path": self.source.where, "columns": [self.table.columns[w]]}
             taken.add(w)
         if id_col is not None:
             (i,) = _single(cols.select(self.table.columns, id_col, self.source.where), "--id-col", id_col)

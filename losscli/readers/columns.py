@@ -25,7 +25,13 @@ ID_NAMES = (
     "id", "ids", "idx", "index", "row", "row_id", "key", "name", "uuid", "uid", "guid", "sample_id",
     "time", "date", "datetime", "timestamp",
 )  # fmt: skip
-ID_GLOBS = ("*_id", "*_ids", "*_idx", "*_key", "*_name", "*_uuid", "*_at", "*_time", "*_date", "*_timestamp", "timestamp*", "unnamed: *")
+ID_GLOBS = (
+    "*_id", "*_ids", "*_idx", "*_key", "*_name", "*_uuid", "*_at", "*_time", "*_date", "*_timestamp", "timestamp*", "unnamed: *",
+    "__index_level_*__",  # the index pandas' to_parquet writes as a column
+)  # fmt: skip
+# Weight-like columns are never guessed as pred or target either (they are used only with -w).
+WEIGHT_NAMES = ("weight", "weights", "w", "sample_weight", "sample_weights")
+WEIGHT_GLOBS = ("*_weight", "*_weights")
 
 # The widest table losscli reads: a header of millions of columns would make a column object of
 # each (a 2M-column header took 3.5 GB) before any selection; it is refused (exit 3) first.
@@ -113,14 +119,29 @@ def id_like(name: str) -> bool:
     return low in ID_NAMES or any(fnmatch.fnmatchcase(low, g) for g in ID_GLOBS)
 
 
+def weight_like(name: str) -> bool:
+    """Whether a column name reads as sample weights (never guessed as pred/target).
+
+    >>> [weight_like(n) for n in ("w", "Sample_Weight", "class_weights", "pred", "weighted_pred")]
+    [True, True, True, False, False]
+    """
+    low = name.lower()
+    return low in WEIGHT_NAMES or any(fnmatch.fnmatchcase(low, g) for g in WEIGHT_GLOBS)
+
+
+def never_guessed(name: str) -> bool:
+    """Id-like and weight-like columns: automatic resolution never makes them pred or target."""
+    return id_like(name) or weight_like(name)
+
+
 def named(columns: list[str], role: str) -> list[list[int]]:
     """Candidate selections for ``pred`` or ``target`` by name (case-insensitive; id-like
     columns never): each recognised name alone, and each glob's matches together."""
     names, globs = (PRED_NAMES, PRED_GLOBS) if role == "pred" else (TARGET_NAMES, ())
     low = [c.lower() for c in columns]
-    found = [[i] for i, c in enumerate(low) if c in names and not id_like(c)]
+    found = [[i] for i, c in enumerate(low) if c in names and not never_guessed(c)]
     for g in globs:
-        hits = [i for i, c in enumerate(low) if fnmatch.fnmatchcase(c, g) and not id_like(c)]
+        hits = [i for i, c in enumerate(low) if fnmatch.fnmatchcase(c, g) and not never_guessed(c)]
         if hits:
             found.append(hits)
     return found
@@ -133,11 +154,11 @@ def auto_roles(
     holding both) and of ``losscli inspect``.
 
     Recognised names come first (``PRED_NAMES``, ``TARGET_NAMES``); otherwise the free columns
-    (not ``taken`` by -w/--id-col/-g, not id-like) decide: exactly two are ``pred, target`` in
+    (not ``taken`` by -w/--id-col/-g, not id- or weight-like) decide: exactly two are ``pred, target`` in
     that order, and one left beside a recognised or given role takes the other. Anything else is
     a usage error listing the columns and the flags to pass.
     """
-    free = [i for i in range(len(columns)) if i not in taken and not id_like(columns[i])]
+    free = [i for i in range(len(columns)) if i not in taken and not never_guessed(columns[i])]
     if pred is None:
         pred = _one(named(columns, "pred"), "prediction", "-p/--pred-col", columns, where)
     if target is None:
@@ -157,20 +178,23 @@ def auto_roles(
 
 def auto_single(columns: list[str], taken: set[int], role: str, where: str) -> list[int]:
     """The one column of a table that holds only ``role`` (a separate PRED or TARGET file): a
-    recognised name, else the one free column (not taken, not id-like)."""
+    recognised name, else the one free column (not taken, not id- or weight-like)."""
     flag = "-p/--pred-col" if role == "pred" else "-y/--target-col"
     found = _one(named(columns, role), role, flag, columns, where)
     if found is not None:
         return found
-    free = [i for i in range(len(columns)) if i not in taken and not id_like(columns[i])]
+    free = [i for i in range(len(columns)) if i not in taken and not never_guessed(columns[i])]
     if len(free) == 1:
         return free
     raise UsageError(f"Cannot tell which column of {where} holds the {role}; columns: {describe(columns)}{_skipped(columns)}. Pass {flag}.")
 
 
 def _skipped(columns: list[str]) -> str:
-    ids = [c for c in columns if id_like(c)]
-    return f" (id-like, never guessed: {describe(ids)})" if ids else ""
+    out = ""
+    for what, like in (("id", id_like), ("weight", weight_like)):
+        names = [c for c in columns if like(c)]
+        out += f" ({what}-like, never guessed: {describe(names)})" if names else ""
+    return out
 
 
 def _one(found: list[list[int]], what: str, flag: str, columns: list[str], where: str) -> list[int] | None:

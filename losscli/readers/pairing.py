@@ -115,6 +115,17 @@ def join(pred_ids: np.ndarray, target_ids: np.ndarray, name: str, pwhere: str, t
     return pred_rows, target_rows, {"id_unmatched": unmatched, "id_duplicate": dup}
 
 
+def reorder(loaded: Any, like: np.ndarray) -> None:
+    """Put the rows of a joined ``readers.Loaded`` (its ``ids`` hold each row's id) in the order
+    of the ids ``like``, the same ids in another order (``compare --align join``: every system
+    in BASE's order)."""
+    _, rows, _ = join(np.asarray(like), np.asarray(loaded.ids), loaded.id_name, "BASE", "this system", False)
+    n = len(rows)
+    loaded.arrays = {k: np.asarray(v)[rows] if np.ndim(v) and len(v) == n else v for k, v in loaded.arrays.items()}
+    loaded.weights = None if loaded.weights is None else np.asarray(loaded.weights)[rows]
+    loaded.ids = np.asarray(loaded.ids)[rows]
+
+
 def _values(ids: np.ndarray, where: str, name: str) -> list[Any]:
     values = np.asarray(ids).tolist()
     for row, x in enumerate(values):

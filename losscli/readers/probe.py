@@ -22,8 +22,6 @@ from losscli.errors import InputError, TooLargeError, UsageError
 from losscli.readers import _Input, parse_source
 from losscli.readers import columns as cols
 
-WEIGHT_NAMES = ("weight", "weights", "w", "sample_weight")
-
 
 def probe(text: str, *, header: bool | None = None, delimiter: str | None = None) -> dict[str, Any]:
     """Describe one input (``path``, ``path:fmt``, ``file.npz[:key]``, ``-``) as a dict (with
@@ -108,7 +106,7 @@ def _guess_roles(names: list[str], numeric: list[int], columns: list[dict[str, A
             continue
         if cols.id_like(name):
             roles[name] = "id"
-        elif name.lower() in WEIGHT_NAMES and columns[i]["numeric"]:
+        elif cols.weight_like(name) and columns[i]["numeric"]:
             roles[name] = "weight"
     return roles
 

@@ -100,7 +100,7 @@ def _gates_markdown(report: Report, precision: int | None) -> str:
 
 
 def inputs_line(inputs: dict, escape: Callable[[object], str]) -> str:
-    """Where pred and target were read, as ``pred: FILE:COLUMNS  target: FILE:COLUMNS`` (an
+    """Where pred and target (and -w weights) were read, as ``pred: FILE:COLUMNS  target: FILE:COLUMNS`` (an
     array: ``FILE`` or ``FILE.npz:KEY``; many columns: ``first..last (N columns)``); file, key
     and column names come from the data: each role's ``FILE:COLUMNS`` goes through ``escape``
     (``losscli.render.escape``) as one piece.
@@ -109,7 +109,7 @@ def inputs_line(inputs: dict, escape: Callable[[object], str]) -> str:
     'pred: p.csv:score  target: y.npy'
     """
     parts = []
-    for role in ("pred", "target"):
+    for role in ("pred", "target", "weight"):
         info = inputs.get(role)
         if not isinstance(info, dict) or "path" not in info:
             continue
