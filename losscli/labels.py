@@ -99,6 +99,15 @@ class LabelMap:
                 "give one label per column, in the order of pred's columns."
             )
 
+    def check_order(self, suffixes: list[str] | None) -> None:
+        """Refuse pred columns named for the classes (``suffixes``: what tells their names apart,
+        e.g. ``cat, dog, bird`` of ``logit_cat, logit_dog, logit_bird``) in another order than
+        ``--classes``: column k is scored as class k."""
+        if self.classes is None or not suffixes or list(suffixes) == list(self.classes) or sorted(suffixes) != sorted(self.classes):
+            return
+        order = ",".join(suffixes)
+        raise UsageError(f"pred's columns are named for the classes in the order {_show(order)}, but --classes lists {_show(','.join(self.classes))}: pass --classes {order}, or -p with the columns in --classes order.")
+
     def apply(self, values: Any, first_row: int = 0) -> np.ndarray:
         """The target chunk whose first row is data row ``first_row + 1``, as class indices or 0/1
         (float64; NaN where a cell is missing)."""

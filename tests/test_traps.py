@@ -1425,3 +1425,92 @@ def test_a_weight_column_in_both_tables_is_chosen_by_the_user(cli, files):
     assert float(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "pred:w", "-b"))) == pytest.approx(5 / 3)
     files.csv("t.csv", ["id", "target", "w"], ("a", 2, 1), ("b", 2, 1), ("c", 5, 1))  # the same weights: no doubt
     assert float(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "w", "-b"))) == pytest.approx(5 / 3)
+
+
+# ---------------------------------------------------------------------------- #13 column selection follow-ups
+# Columns are taken in the order the user meant: a glob's matches by the number that tells their
+# names apart (logit_2 before logit_10), a name range p0-p9 means exactly p0..p9, digits are names
+# or indices (never both), pred/target/--classes named alike in other orders stop (exit 2).
+# Expected values: numpy over the columns in the intended order (``_ce`` above).
+
+
+def _sorted_logits(files, k=12, n=5):
+    """c.jsonl written with sorted keys (logit_0, logit_1, logit_10, logit_11, logit_2, ...) and
+    c.csv with the same columns p0.. in that order: logits (n, k) and labels 0..k-1."""
+    rng = np.random.default_rng(8)
+    logits, labels = rng.normal(size=(n, k)), np.array([1, 0, 9, 2, 5])[:n]
+    rows = [{**{f"logit_{j}": float(logits[i, j]) for j in range(k)}, "label": int(labels[i])} for i in range(n)]
+    files.text("c.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    names = sorted(f"p{j}" for j in range(k))
+    files.csv("c.csv", ["label", *names], *[(int(labels[i]), *(float(logits[i, int(c[1:])]) for c in names)) for i in range(n)])
+    return logits, labels
+
+
+def test_glob_matches_are_taken_in_numeric_order(cli, files):
+    logits, labels = _sorted_logits(files)
+    expected = _ce(logits, labels)  # numpy, columns in class order 0..11
+    for args in (["c.jsonl"], ["c.jsonl", "--chunk-rows", "2"], ["c.csv", "-p", "p*", "-y", "label"], ["c.csv", "-p", "p*", "-y", "label", "--engine", "dask"]):
+        report = json.loads(ok(cli("eval", *args, "-l", "ce", "-f", "json")))
+        assert report["losses"][0]["value"] == pytest.approx(expected, rel=1e-14), args
+    assert json.loads(ok(cli("eval", "c.jsonl", "-l", "ce", "-f", "json")))["inputs"]["pred"]["columns"] == [f"logit_{j}" for j in range(12)]
+    files.csv("w.csv", ["prob_dog", "prob_cat", "t_dog", "t_cat"], (0.25, 0.75, 0, 1))  # names told apart by words: file order
+    assert ok(cli("eval", "w.csv", "-p", "prob_*", "-y", "t_*", "-l", "mse", "-b")) == "0.0625\n"  # (0.25^2 + 0.25^2) / 2
+
+
+def test_a_numbered_name_range_means_exactly_those_names(cli, files):
+    _sorted_logits(files)
+    report = json.loads(ok(cli("eval", "c.csv", "-p", "p2-p11", "-y", "label", "-l", "ce", "-f", "json")))
+    assert report["inputs"]["pred"]["columns"] == [f"p{j}" for j in range(2, 12)]  # in header order, p2..p9 alone
+    fails(cli("eval", "c.csv", "-p", "p0-p12", "-y", "label", "-l", "ce"), 3,
+          "Column 'p0-p12' not found in c.csv; columns: label, p0, p1, p10, p11, p2, p3, p4, p5, p6, p7, p8, p9.")  # fmt: skip
+    files.csv("g.csv", ["p1", "p3", "y"], (1, 2, 3))
+    fails(cli("eval", "g.csv", "-p", "p1-p3", "-y", "y", "-l", "mse"), 3, "Column range 'p1-p3' names p2, not in g.csv; columns: p1, p3, y.")
+
+
+def test_pred_and_target_columns_named_alike_in_another_order_stop(cli, files):
+    files.csv("mo.csv", ["p_a", "p_b", "t_b", "t_a"], (1, 10, 10, 1), (2, 20, 20, 2))
+    message = ("pred columns 'p_a,p_b' of mo.csv and target columns 't_b,t_a' of mo.csv name the same suffixes in another order; "
+               "list them in the same order with -p and -y.")  # fmt: skip
+    fails(cli("eval", "mo.csv", "-p", "p_*", "-y", "t_*", "-l", "mse"), 2, message)
+    assert ok(cli("eval", "mo.csv", "-p", "p_a,p_b", "-y", "t_a,t_b", "-l", "mse", "-b")) == "0.0\n"  # paired by name: all equal
+    files.csv("p.csv", ["p_a", "p_b"], (1, 10))
+    files.csv("t.csv", ["t_b", "t_a"], (10, 1))
+    fails(cli("eval", "p.csv", "t.csv", "-p", "p_*", "-y", "t_*", "-l", "mse"), 2, message.replace("of mo.csv and", "of p.csv and").replace("of mo.csv name", "of t.csv name"))
+
+
+def test_classes_in_another_order_than_the_columns_named_for_them_stop(cli, files):
+    files.csv("k.csv", ["logit_cat", "logit_dog", "logit_bird", "label"], (1.0, 2.0, 3.0, "cat"), (0.0, 1.0, 0.0, "bird"))
+    fails(cli("eval", "k.csv", "-l", "ce", "--classes", "bird,cat,dog"), 2,
+          "pred's columns are named for the classes in the order 'cat,dog,bird', but --classes lists 'bird,cat,dog': "
+          "pass --classes cat,dog,bird, or -p with the columns in --classes order.")  # fmt: skip
+    logits = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]])
+    assert float(ok(cli("eval", "k.csv", "-l", "ce", "--classes", "cat,dog,bird", "-b"))) == pytest.approx(_ce(logits, np.array([0, 2])), rel=1e-14)
+
+
+def test_digits_select_names_or_indices_never_both(cli, files):
+    logits = np.array([[2.0, 1.0, 0.0], [0.5, 0.5, 3.0], [1.0, 2.0, 1.0]])
+    files.csv("mix.csv", ["0", "1", "2", "label"], *[(*row, y) for row, y in zip(logits, [0, 2, 1])])
+    expected = _ce(logits, np.array([0, 2, 1]))  # numpy, the three logit columns
+    for sel in ("1-3", "1,2,3", "0-2", "0,[1],2"):  # 3 names no column: indices; 0 is no index: names
+        assert float(ok(cli("eval", "mix.csv", "-p", sel, "-y", "label", "-l", "ce", "-b"))) == pytest.approx(expected, rel=1e-14), sel
+    fails(cli("eval", "mix.csv", "-p", "1,2", "-y", "label", "-l", "ce"), 2,
+          "Column selection '1,2' is ambiguous in mix.csv: '1' names column 2 but is also the 1-based index of column '0'; "
+          "pass '[1]' for the column named 1, or the names of the columns you mean.")  # fmt: skip
+    files.csv("m2.csv", ["0", "b", "label"], (1.0, 2.0, 0))
+    fails(cli("eval", "m2.csv", "-p", "0,2", "-y", "label", "-l", "ce"), 2,
+          "Column selection '0,2' reads some digits as column names and others as 1-based indices in m2.csv; select by names.")  # fmt: skip
+
+
+def test_unsigned_ids_past_int64_are_kept_exactly(cli, files):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    ids = [2**63 + 1, 2**63 + 2, 2**63 + 3]  # one float64 for all three: rounding them would merge the groups
+    pq.write_table(pa.table({"sample_id": pa.array(ids, type=pa.uint64()), "pred": [1.0, 2.0, 3.0], "target": [1.0, 2.0, 4.0]}), "c.parquet")
+    groups = json.loads(ok(cli("eval", "c.parquet", "-g", "sample_id", "-l", "mse", "-f", "json")))["groups"]
+    assert [(g["key"]["sample_id"], g["losses"][0]["value"]) for g in groups] == [(ids[0], 0.0), (ids[1], 0.0), (ids[2], 1.0)]
+    ok(cli("eval", "c.parquet", "--id-col", "sample_id", "-l", "mse", "--per-sample", "o.csv", "-b"))
+    assert files.root.joinpath("o.csv").read_text() == "".join(f"{i},{v}\n" for i, v in [("sample_id", "mse"), (ids[0], 0.0), (ids[1], 0.0), (ids[2], 1.0)])
+    files.csv("w.csv", ["id", "pred", "target"], (2**64 - 1, 1, 2), (5, 2, 2))
+    ok(cli("eval", "w.csv", "--id-col", "id", "-l", "mse", "--per-sample", "o.parquet", "-b"))
+    assert pq.read_table("o.parquet").column("id").to_pylist() == [2**64 - 1, 5]  # not wrapped to -1

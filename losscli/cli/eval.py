@@ -43,7 +43,7 @@ def eval_command(
     loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False)] = [],  # noqa: B006
     role_inputs: Annotated[list[str], typer.Option("--input", help="ROLE=PATH[:SEL]: fill a loss input (e.g. anchor, var, z_j) from a file or its columns; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
     role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of the PRED table; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
-    pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob or comma list.", rich_help_panel=INPUT)] = None,
+    pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob (numbered matches in numeric order: p2 before p10) or comma list.", rich_help_panel=INPUT)] = None,
     target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s), as -p.", rich_help_panel=INPUT)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (finite, >= 0).", rich_help_panel=INPUT)] = None,
     id_col: Annotated[Optional[str], typer.Option("--id-col", help="Id column, copied into --per-sample output. When PRED and TARGET tables both have it (or both have a column named like an id: id, sample_id, ...), their ids must agree row by row.", rich_help_panel=INPUT)] = None,
@@ -253,6 +253,10 @@ def _map_labels(label_map, loaded) -> bool:
     columns = loaded.info.get("pred", {}).get("columns")
     width = len(columns) if columns else (1 if getattr(pred, "ndim", 0) == 1 else pred.shape[1] if getattr(pred, "ndim", 0) == 2 else None)
     label_map.check_width(width)
+    if columns and len(columns) > 1:
+        from losscli.readers.columns import distinct
+
+        label_map.check_order(distinct(columns))
     if not isinstance(loaded.arrays["target"], np.ndarray):
         return True
     loaded.arrays["target"] = label_map.apply(loaded.arrays["target"])

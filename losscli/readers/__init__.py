@@ -208,6 +208,7 @@ def _positional(pdata, tdata, out: Loaded, need: list[int], taken: dict, pred_co
         p = cols.select(table.columns, pred_col, where) if pred_col else None
         t = cols.select(table.columns, target_col, where) if target_col else None
         p, t = cols.auto_roles(table.columns, taken[id(pdata)], p, t, where)
+        cols.check_pairing([table.columns[i] for i in p], [table.columns[i] for i in t], where, where)
         pdata.take(p, POSITIONAL[0], out)
         pdata.take(t, POSITIONAL[1], out)
         return
@@ -223,6 +224,9 @@ def _positional(pdata, tdata, out: Loaded, need: list[int], taken: dict, pred_co
                 data.table.columns, taken[id(data)], role, where
             )
             data.take(positions, role, out)
+    names = [out.info.get(role, {}).get("columns") for role in POSITIONAL[:2]]
+    if all(names) and tdata is not None:
+        cols.check_pairing(names[0], names[1], pdata.source.where, tdata.source.where)
 
 
 def _pair(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, align: str, missing: str) -> list[tuple["_Input", int]]:

@@ -6,10 +6,12 @@ Pure Python; no pandas. A selection resolves to positions in a header.
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 
 import numpy as np
 
-from losscli.errors import InputError, UsageError
+from losscli.errors import InputError, UsageError, shown
 
 # Automatic role resolution (``auto_roles``, ``auto_single``; ``losscli inspect`` shows the same).
 # Names are compared case-insensitively; two columns that both match are an error, never a pick.
@@ -48,40 +50,133 @@ def select(columns: list[str], sel: str, where: str) -> list[int]:
     """Positions of the columns ``sel`` names in ``columns`` (in selection order, no repeats).
 
     ``sel`` is a comma list of items; each item is an exact name, a 1-based index, a range
-    ``a-b`` of names or indices (inclusive, in header order) or an fnmatch glob. A missing
-    column is an ``InputError`` naming ``where`` and listing the columns.
+    ``a-b`` of names or indices (inclusive, in header order; ``p0-p9``, bounds that share a
+    prefix before a number, means exactly the names p0, p1, ..., p9) or an fnmatch glob (its
+    matches in natural order of their names: ``logit_2`` before ``logit_10``). A missing
+    column is an ``InputError`` naming ``where`` and listing the columns. Digits are names or
+    indices, never both: a digit that names another column than its index, or digits read
+    partly as names and partly as indices, are a ``UsageError``.
     """
+    items = [s.strip() for s in sel.split(",")]
+    if any(not item for item in items):
+        raise UsageError(f"Empty item in column selection '{sel}'.")
+    digits = _digits_as(columns, items, sel, where)
     out: list[int] = []
-    for item in (s.strip() for s in sel.split(",")):
-        if not item:
-            raise UsageError(f"Empty item in column selection '{sel}'.")
-        for pos in _item(columns, item, where):
+    for item in items:
+        for pos in _item(columns, item, where, digits):
             if pos not in out:
                 out.append(pos)
     return out
 
 
-def _item(columns: list[str], item: str, where: str) -> list[int]:
-    if item in columns:
+def _item(columns: list[str], item: str, where: str, digits: str = "name") -> list[int]:
+    if item in columns and not (item.isdigit() and digits == "index"):
         return [columns.index(item)]
     if item.isdigit():
         return [_index(columns, int(item), where)]
     if any(ch in item for ch in "*?["):
-        hits = [i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, item)]
+        hits = natural([i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, item)], columns)
         if not hits:
             raise InputError(f"No column matches '{item}' in {where}; columns: {describe(columns)}.")
         return hits
     for cut in (i for i, ch in enumerate(item) if ch == "-" and 0 < i < len(item) - 1):
-        lo, hi = _bound(columns, item[:cut]), _bound(columns, item[cut + 1 :])
+        lo, hi = _bound(columns, item[:cut], digits), _bound(columns, item[cut + 1 :], digits)
         if lo is not None and hi is not None:
+            series = _numbered(item[:cut], item[cut + 1 :]) if not item[:cut].isdigit() else None
+            if series is not None:
+                absent = [n for n in series if n not in columns]
+                if absent:
+                    raise InputError(f"Column range '{item}' names {', '.join(absent[:5])}, not in {where}; columns: {describe(columns)}.")
+                return [columns.index(n) for n in series]
             if hi < lo:
                 raise UsageError(f"Column range '{item}' runs backwards in {where}.")
             return list(range(lo, hi + 1))
     raise InputError(f"Column '{item}' not found in {where}; columns: {describe(columns)}.")
 
 
-def _bound(columns: list[str], text: str) -> int | None:
-    if text in columns:
+_SUFFIX = re.compile(r"(.*?)(\d+)")
+
+
+def _numbered(lo: str, hi: str) -> list[str] | None:
+    """The names of a range ``p0-p9`` whose bounds share a prefix before a number (zero-padded
+    alike when the bounds are: ``p08-p10``), ascending; None for other bounds.
+
+    >>> _numbered("p0", "p3"), _numbered("x_08", "x_10"), _numbered("a", "c")
+    (['p0', 'p1', 'p2', 'p3'], ['x_08', 'x_09', 'x_10'], None)
+    """
+    a, b = _SUFFIX.fullmatch(lo), _SUFFIX.fullmatch(hi)
+    if a is None or b is None or a[1] != b[1] or int(a[2]) > int(b[2]):
+        return None
+    width = len(a[2]) if a[2].startswith("0") and len(a[2]) == len(b[2]) else 0
+    return [f"{a[1]}{str(k).zfill(width)}" for k in range(int(a[2]), int(b[2]) + 1)]
+
+
+def _digits_as(columns: list[str], items: list[str], sel: str, where: str) -> str:
+    """How the digits of a selection (items, range bounds) read: ``"name"`` when every one names
+    a column, else ``"index"`` (1-based); all one way, never some as names and some as indices.
+    Digits that read both ways, as different columns, are a ``UsageError``."""
+    digits = [d for item in items for d in _digit_parts(item)]
+    names = all(d in columns for d in digits)
+    indices = all(1 <= int(d) <= len(columns) for d in digits)
+    differ = [d for d in digits if d in columns and columns.index(d) != int(d) - 1]
+    if names and indices and differ:
+        d = differ[0]
+        raise UsageError(
+            f"Column selection '{sel}' is ambiguous in {where}: '{d}' names column {columns.index(d) + 1} but is also the "
+            f"1-based index of column {shown(columns[int(d) - 1])}; pass '[{d[0]}]{d[1:]}' for the column named {d}, or the names of the columns you mean."
+        )
+    if not names and not indices and any(d in columns for d in digits) and any(d not in columns and 1 <= int(d) <= len(columns) for d in digits):
+        raise UsageError(f"Column selection '{sel}' reads some digits as column names and others as 1-based indices in {where}; select by names.")
+    return "name" if names else "index"
+
+
+def _digit_parts(item: str) -> list[str]:
+    if item.isdigit():
+        return [item]
+    lo, dash, hi = item.partition("-")
+    return [p for p in (lo, hi) if p.isdigit()] if dash and not any(ch in item for ch in "*?[") else []
+
+
+def natural(positions: list[int], columns: list[str]) -> list[int]:
+    """``positions`` in the order of the numbers that tell their names apart (``p2`` before
+    ``p10``), when a number is all that does; else as they are (file order).
+
+    >>> natural([0, 1, 2], ["p10", "p2", "p1"]), natural([0, 1], ["prob_dog", "prob_cat"])
+    ([2, 1, 0], [0, 1])
+    """
+    parts = distinct([columns[i] for i in positions])
+    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+        return positions
+    return [pos for _, pos in sorted(zip((int(p) for p in parts), positions))]
+
+
+def distinct(names: list[str]) -> list[str]:
+    """What tells ``names`` apart: each without the prefix and suffix all share (never cutting
+    into a number: ``logit_1, logit_10`` differ by ``1, 10``).
+
+    >>> distinct(["logit_cat", "logit_dog"]), distinct(["p1_a", "p10_a", "p2_a"]), distinct(["p"])
+    (['cat', 'dog'], ['1', '10', '2'], ['p'])
+    """
+    if len(names) < 2:
+        return list(names)
+    head = len(os.path.commonprefix(names).rstrip("0123456789"))
+    tail = len(os.path.commonprefix([n[::-1] for n in names]).rstrip("0123456789"))
+    return [n[head : max(head, len(n) - tail)] for n in names]
+
+
+def check_pairing(pred: list[str], target: list[str], pwhere: str, twhere: str) -> None:
+    """Refuse pred and target columns whose names end alike but in another order (``p_a,p_b``
+    against ``t_b,t_a``): pairing them by position would score p_a against t_b."""
+    ps, ts = distinct(pred), distinct(target)
+    if len(ps) > 1 and ps != ts and sorted(ps) == sorted(ts):
+        raise UsageError(
+            f"pred columns {shown(','.join(pred))} of {pwhere} and target columns {shown(','.join(target))} of {twhere} "
+            "name the same suffixes in another order; list them in the same order with -p and -y."
+        )
+
+
+def _bound(columns: list[str], text: str, digits: str) -> int | None:
+    if text in columns and not (text.isdigit() and digits == "index"):
         return columns.index(text)
     if text.isdigit() and 1 <= int(text) <= len(columns):
         return int(text) - 1
@@ -103,7 +198,7 @@ def recognise(columns: list[str], names: tuple[str, ...], globs: tuple[str, ...]
     """Candidate selections: each recognised name alone, and each glob's matches together."""
     found = [[columns.index(n)] for n in names if n in columns]
     for g in globs:
-        hits = [i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, g)]
+        hits = natural([i for i, c in enumerate(columns) if fnmatch.fnmatchcase(c, g)], columns)
         if hits:
             found.append(hits)
     return found
@@ -141,7 +236,7 @@ def named(columns: list[str], role: str) -> list[list[int]]:
     low = [c.lower() for c in columns]
     found = [[i] for i, c in enumerate(low) if c in names and not never_guessed(c)]
     for g in globs:
-        hits = [i for i, c in enumerate(low) if fnmatch.fnmatchcase(c, g) and not never_guessed(c)]
+        hits = natural([i for i, c in enumerate(low) if fnmatch.fnmatchcase(c, g) and not never_guessed(c)], columns)
         if hits:
             found.append(hits)
     return found

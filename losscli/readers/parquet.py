@@ -90,6 +90,10 @@ class ArrowTable:
         import pyarrow as pa
 
         col = self._column(position)
+        if pa.types.is_uint64(col.type) and not col.null_count and _past_int64(col):  # ids read exactly, never rounded to floats
+            return _to_numpy(col, np.uint64)
+        if pa.types.is_uint64(col.type) and _past_int64(col):
+            return _to_numpy(col)  # Python ints (None for nulls)
         if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
             return _numbers(col, self._name(position), "id", self.where)
         return _to_numpy(col)
@@ -123,6 +127,14 @@ class ArrowTable:
     def dtype_name(self, pos: int) -> str:
         """The column's Arrow type (``losscli inspect``)."""
         return str(self.data.column(self._index[pos]).type)
+
+
+def _past_int64(col: Any) -> bool:
+    """Whether an unsigned column holds a value past int64's range."""
+    import pyarrow.compute as pc
+
+    top = pc.max(col).as_py()
+    return top is not None and top > np.iinfo(np.int64).max
 
 
 def _is_list(pa: Any, typ: Any) -> bool:

@@ -230,6 +230,8 @@ class _ParquetWriter:
         pa = self.pa
         if ids is None:
             return pa.nulls(n)
+        if ids.dtype.kind == "u" and ids.size and ids.max() > np.iinfo(np.int64).max:  # past int64: as they are, never wrapped
+            return self._numbers(ids)
         if ids.dtype.kind in "iuf":
             return self._numbers(ids.astype(np.float64 if ids.dtype.kind == "f" else np.int64))
         try:
