@@ -845,8 +845,8 @@ def test_an_integer_too_large_for_float64_among_text_cells_is_named(cli, files):
 def test_an_integer_too_large_for_float64_among_floats_is_named_not_read_as_inf(cli, files, extra):
     # pandas parses the column as floats and the integer as inf: its text says it was no inf
     big = "9" * 309
-    files.text("f.csv", f"pred,target\n1,1.5\n\n2,2.5\n3,3.5\n4,{big}\n5,inf\n")
-    fails(cli("eval", "f.csv", "-l", "mse", *extra), 3, "Integer of 309 digits in f.csv, column 'target' (target), row 4: too large for a 64-bit float.")
+    files.text("f.csv", f"pred,target\n1,1.5\n\n2,2.5\n3,3.5\n4,{big}\n5,inf\n")  # the blank line is row 2 (a row of empty cells)
+    fails(cli("eval", "f.csv", "-l", "mse", *extra), 3, "Integer of 309 digits in f.csv, column 'target' (target), row 5: too large for a 64-bit float.")
 
 
 def test_an_integer_too_large_for_float64_in_the_second_file_of_a_glob_is_named(cli, files):
@@ -1514,3 +1514,78 @@ def test_unsigned_ids_past_int64_are_kept_exactly(cli, files):
     files.csv("w.csv", ["id", "pred", "target"], (2**64 - 1, 1, 2), (5, 2, 2))
     ok(cli("eval", "w.csv", "--id-col", "id", "-l", "mse", "--per-sample", "o.parquet", "-b"))
     assert pq.read_table("o.parquet").column("id").to_pylist() == [2**64 - 1, 5]  # not wrapped to -1
+
+
+# Blank lines: a blank line among the rows is a row of empty cells (in a one-column table, an empty
+# cell): skipping it paired every later row with the wrong one. Blank lines at the start and the
+# end of a file are no rows. p.csv 1, _, 3, 4 against t.csv 1, 2, _, 4: MSE 0 over rows 1 and 4 (by hand).
+
+
+@pytest.mark.parametrize("how", [[], ["--chunk-rows", "1"], ["--engine", "dask"]])
+def test_a_blank_line_is_an_empty_cell_not_a_skipped_row(cli, files, how):
+    files.text("p.csv", "pred\n1\n\n3\n4\n")
+    files.text("t.csv", "target\n1\n2\n\n4\n\n\n")  # the blank lines at the end are no rows
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", *how), 3,
+          "nan in pred (p.csv column 'pred') at row 2; use --nan-policy omit to drop such rows or propagate to keep them.")  # fmt: skip
+    assert ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-b", "--nan-policy", "omit", *how)) == "0.0\n"
+    files.text("xy.csv", "\n\npred,target\n1,1\n\n2,4\n\n")  # two columns: the blank line is a row of two empty cells
+    fails(cli("eval", "xy.csv", "-l", "mse", *how), 3,
+          "nan in pred (xy.csv column 'pred') at row 2; use --nan-policy omit to drop such rows or propagate to keep them.")  # fmt: skip
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "-b", "--nan-policy", "omit", *how)) == "2.0\n"  # (0 + 4) / 2
+
+
+def test_a_blank_line_in_a_later_streamed_piece_keeps_its_row(cli, files):
+    rows = [f"{i},{i}" for i in range(20000)]  # pred = target: MSE 0 over every row but the blank one
+    files.text("big.csv", "pred,target\n" + "\n".join(rows[:15000] + [""] + rows[15000:]) + "\n\n")
+    for how in (["--chunk-rows", "1000"], ["--engine", "dask", "--chunk-rows", "1000"]):
+        fails(cli("eval", "big.csv", "-l", "mse", *how), 3,
+              "nan in pred (big.csv column 'pred') at row 15001; use --nan-policy omit to drop such rows or propagate to keep them.")  # fmt: skip
+        assert json.loads(ok(cli("eval", "big.csv", "-l", "mse", "--nan-policy", "omit", "-f", "json", *how)))["inputs"]["rows_used"] == 20000
+
+
+def test_a_blank_line_is_a_row_on_stdin(cli, files):
+    files.text("t.csv", "target\n1\n2\n\n4\n")
+    fails(cli("eval", "-", "t.csv", "-l", "mse", input="pred\n1\n\n3\n4\n"), 3,
+          "nan in pred (<stdin> column 'pred') at row 2; use --nan-policy omit to drop such rows or propagate to keep them.")  # fmt: skip
+
+
+# Duplicate column names: pandas renamed a second 'pred' to 'pred.1' (the first one was scored),
+# JSON kept the last: every format now refuses them.
+
+
+def test_duplicate_column_names_are_refused_in_every_format(cli, files):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    files.text("d.csv", "pred,target,pred\n1,1,5\n2,2,7\n")
+    files.text("s.csv", "pred,target, pred\n1,1,5\n")  # the same name once its spaces are gone
+    files.text("d.jsonl", '{"pred":1,"target":1,"pred":5}\n{"pred":2,"target":2,"pred":7}\n')
+    pq.write_table(pa.Table.from_arrays([pa.array([1.0]), pa.array([1.0]), pa.array([5.0])], names=["pred", "target", "pred"]), "d.parquet")
+    for name in ("d.csv", "s.csv", "d.jsonl", "d.parquet"):
+        for how in ([], ["--chunk-rows", "1"]):
+            fails(cli("eval", name, "-l", "mse", *how), 3, f"{name} has 2 columns named 'pred': column names must be distinct.")
+    fails(cli("eval", "-", "-l", "mse", input="pred,target,pred\n1,1,5\n"), 3, "<stdin> has 2 columns named 'pred': column names must be distinct.")
+    files.text("ok.csv", "pred,target,pred.1\n1,1,5\n")  # a name that only looks like pandas' renaming
+    assert ok(cli("eval", "ok.csv", "-p", "pred", "-y", "target", "-l", "mse", "-b")) == "0.0\n"
+
+
+def test_spaces_around_header_names_are_not_part_of_them(cli, files):
+    files.text("ws.csv", "pred, target\n1, 2\n3, 3\n")
+    assert ok(cli("eval", "ws.csv", "-l", "mse", "-b")) == "0.5\n"  # (1 + 0) / 2
+    assert ok(cli("eval", "ws.csv", "-l", "mse", "-b", "--chunk-rows", "1")) == "0.5\n"
+
+
+def test_a_headerless_file_among_headed_ones_is_named_as_such(cli, files):
+    (files.root / "m").mkdir()
+    files.text("m/a.csv", "pred,target\n1,2\n3,3\n")
+    files.text("m/b.csv", "1,5\n")
+    message = "m/b.csv has no header row (its first line is numbers), but m/a.csv has one (pred, target): give every file the same header."
+    for how in ([], ["--chunk-rows", "1"], ["--engine", "dask"]):
+        fails(cli("eval", "m/*.csv", "-l", "mse", *how), 3, message)
+
+
+def test_a_comment_header_is_named_in_the_ragged_row_error(cli, files):
+    np.savetxt(files.root / "sv.txt", np.array([[1.0, 2.0], [3.0, 4.0]]), header="pred target")  # '# pred target'
+    fails(cli("eval", "sv.txt", "-l", "mse"), 3,
+          "sv.txt: row 1 has 2 fields, expected 3 as in the header; the header starts with '#' (a comment line, as np.savetxt writes it): "
+          "remove its '#' (or the whole line).")  # fmt: skip

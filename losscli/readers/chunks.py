@@ -916,7 +916,7 @@ class _TableStream(_Stream):
             data, more = self._cut(want, min_lines=1 if self._header is False else 2, first=True)
             data = bytes(data)
             try:
-                table = read_table(data, self.fmt, self.where, header=self._header, delimiter=self.delimiter)
+                table = read_table(data, self.fmt, self.where, header=self._header, delimiter=self.delimiter, ends_file=not more)
             except InputError as e:
                 if more and "has no data rows" in str(e):  # blank lines after the header: read on
                     self._carry = data + self._carry
@@ -971,14 +971,16 @@ class _TableStream(_Stream):
         from losscli import _threads
         from losscli.readers.tabular import piece_table
 
-        columns, base = self.columns, 0
+        columns, base, headed = self.columns, 0, self.header
         want = max(MIN_PIECE, int(rows * self.bytes_per_row))
         pool = _threads.shared()
         for index in range(len(self.paths)):
             if index:
                 self._open_file(index)
                 if self._first.columns != columns:
-                    raise InputError(f"{self.where} has columns {self._first.columns}, but {self.paths[0]} has {columns}.")
+                    from losscli.readers.tabular import shard_differs
+
+                    raise shard_differs(self.where, self._first.columns, self._first.header or not headed, self.paths[0], columns)
             first, self._first = self._first, None
             in_file = len(first)
             first.where, first.offset = self.source.where, base
@@ -1012,7 +1014,10 @@ class _TableStream(_Stream):
         """Cut the next piece and parse it on a worker; whether more follows."""
         data, more = self._cut(want)
         if data:
-            pending.append((pool.submit(_work, data, *job), data, self._consumed))
+            from losscli.readers.tabular import trim_blank_tail
+
+            piece = data if more else trim_blank_tail(bytes(data))  # blank lines at the end are no rows
+            pending.append((pool.submit(_work, piece, *job), piece, self._consumed))
             self._consume(data)
         return more
 

@@ -189,6 +189,16 @@ def _index(columns: list[str], i: int, where: str) -> int:
     return i - 1
 
 
+def distinct_names(columns: list[str], where: str) -> list[str]:
+    """``columns``, or an error when a name repeats (formats disagree on which of two columns a
+    name means: pandas renames the second, JSON keeps the last, pyarrow refuses)."""
+    if len(set(columns)) != len(columns):
+        seen: set[str] = set()
+        twice = next(c for c in columns if c in seen or seen.add(c))
+        raise InputError(f"{where} has {columns.count(twice)} columns named {shown(twice)}: column names must be distinct.")
+    return columns
+
+
 def describe(columns: list[str]) -> str:
     shown = ", ".join(columns[:20])
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > 20 else "")

@@ -220,7 +220,7 @@ def metadata(path: str) -> tuple[list[str], list[int]]:
     pf = open_file(path, path)
     try:
         meta = pf.metadata
-        return _distinct(list(pf.schema_arrow.names), path), [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        return cols.distinct_names(list(pf.schema_arrow.names), path), [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     finally:
         _close(pf)
 
@@ -234,7 +234,7 @@ def read_parquet(data: Any, where: str) -> ArrowTable:
         _close(pf)
     if table.num_rows == 0:
         raise InputError(f"{where} has no data rows.")
-    return ArrowTable(table, _distinct(table.column_names, where), where)
+    return ArrowTable(table, cols.distinct_names(table.column_names, where), where)
 
 
 def read_rows(path: str, columns: list[str], positions: list[int], groups: list[int], where: str, offset: int = 0) -> ArrowTable:
@@ -280,15 +280,6 @@ def concat(tables: list[ArrowTable], where: str) -> ArrowTable:
     except pa.ArrowException as e:
         raise InputError(f"The files of {where} do not have the same column types: {_first_line(e)}") from None
     return ArrowTable(data, first, where)
-
-
-def _distinct(columns: list[str], where: str) -> list[str]:
-    """``columns``, or an error when a name repeats (pyarrow reads columns by name)."""
-    if len(set(columns)) != len(columns):
-        seen: set[str] = set()
-        twice = next(c for c in columns if c in seen or seen.add(c))
-        raise InputError(f"{where} has {columns.count(twice)} columns named '{twice}': column names must be distinct.")
-    return columns
 
 
 def _wanted(columns: list[str], positions: list[int]) -> tuple[list[str], list[int]]:

@@ -225,7 +225,7 @@ class CsvSource:
     def read_unit(self, i: int, in_file: int, base: int) -> Any:
         """Unit ``i`` parsed: a ``Table`` whose errors name rows ``in_file`` (of its file) and
         ``base`` (of the input) onwards, as the streamed reader's pieces do."""
-        from losscli.readers.tabular import parse_piece, piece_table, read_table
+        from losscli.readers.tabular import parse_piece, piece_table, read_table, separator, shard_differs, trim_blank_tail
 
         u = self.units[i]
         path, name = self.paths[u.file], self.names[u.file]
@@ -238,10 +238,18 @@ class CsvSource:
                     data = fh.read(u.stop - u.start)
             except OSError as e:
                 raise InputError(f"Cannot read {name}: {e.strerror or e}") from None
+        last = u.whole or i + 1 == len(self.units) or self.units[i + 1].file != u.file
+        if last:
+            data = trim_blank_tail(bytes(data))  # blank lines at the end of a file are no rows
         if u.first or u.whole:
-            table = read_table(data, self.fmt, name, header=self.header, delimiter=self.delimiter)
+            try:
+                table = read_table(data, self.fmt, name, header=self.header, delimiter=self.delimiter, ends_file=last)
+            except InputError as e:  # a headerless file among headed ones: its one line read as a header
+                if u.file and self.header and "has no data rows" in str(e):
+                    raise shard_differs(name, [], True, self.names[0], self.columns, data, separator(self.fmt, self.delimiter)) from None
+                raise
             if table.columns != self.columns:
-                raise InputError(f"{name} has columns {table.columns}, but {self.names[0]} has {self.columns}.")
+                raise shard_differs(name, table.columns, True, self.names[0], self.columns, data if self.header else None, separator(self.fmt, self.delimiter))
         else:
             parsed = parse_piece(data, self.fmt, ncols=len(self.columns), delimiter=self.delimiter)
             table = piece_table(

@@ -172,10 +172,17 @@ _INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 
 
 def read_table(
-    data: Any, fmt: str, where: str, *, header: bool | None = None, delimiter: str | None = None, compression: str | None = None
+    data: Any, fmt: str, where: str, *, header: bool | None = None, delimiter: str | None = None, compression: str | None = None,
+    ends_file: bool = True,
 ) -> Table:
     """Parse ``data`` (a path or bytes) as a table of format ``fmt``. ``header``: whether the
-    first line holds column names; None: unless it is all numbers (``header_of``)."""
+    first line holds column names; None: unless it is all numbers (``header_of``).
+
+    A blank line among the rows is a row of empty cells (NaN: in a one-column table it is an
+    empty cell, and skipping it would pair every later row with the wrong one); blank lines
+    before the first line and, when ``data`` ``ends_file``, after the last one are no rows."""
+    if isinstance(data, (bytes, bytearray, memoryview)) and ends_file and fmt != "jsonl":
+        data = trim_blank_tail(bytes(data))
     source = data
     if isinstance(data, bytes):
         data = io.BytesIO(data)
@@ -183,7 +190,7 @@ def read_table(
     note = None
     try:
         if fmt == "jsonl":
-            frame = _read_jsonl(data, compression)
+            frame = _read_jsonl(data, compression, where)
         else:
             sep = separator(fmt, delimiter)
             if header is None and isinstance(source, str) and not os.path.isfile(source):  # a pipe: read once, then look at its first line
@@ -199,6 +206,8 @@ def read_table(
                 index_col=False,  # never take column 1 as the index when rows are longer than the header
                 keep_default_na=False,
                 na_values=_NA,
+                skip_blank_lines=False,
+                skiprows=_leading_blank_lines(source),
                 encoding="utf-8-sig",
                 compression=compression or "infer",
                 low_memory=False,
@@ -222,12 +231,78 @@ def read_table(
         raise cols.too_wide(where)
     if header is False:
         frame.columns = [str(i + 1) for i in range(frame.shape[1])]
+    elif sep is not None:
+        frame.columns = _header_names([str(c) for c in frame.columns], source, sep, where)
+    if sep is not None and ends_file and not isinstance(source, bytes) and len(frame) and frame.iloc[-1].isna().all():
+        frame = frame.iloc[: len(frame) - _trailing_blank_lines(source, compression)]
     if len(frame) == 0:
         raise InputError(f"{where} has no data rows.")
     if sep is not None:
         check_short_rows(frame, source, sep, where, header=bool(header))
     texts = [(0, source, options)] if sep is not None else None
     return Table(frame, where, header=header is not False, note=note, texts=texts)
+
+
+def _header_names(names: list[str], source: Any, sep: str, where: str) -> list[str]:
+    """The column names of a text table's header without surrounding spaces (``pred, target``
+    names ``target``), refused when a name repeats: pandas would rename a second ``pred`` to
+    ``pred.1``, so such a name sends us back to the header's own text."""
+    names = [n.strip() for n in names]
+    mangled = any(_MANGLED.fullmatch(n) and _MANGLED.fullmatch(n)[1] in names for n in names)
+    if mangled and (isinstance(source, (bytes, bytearray)) or (isinstance(source, str) and os.path.isfile(source))):
+        raw = [c.strip() for c in _first_record(source, sep)]
+        if len(raw) == len(names):
+            cols.distinct_names(raw, where)
+    return cols.distinct_names(names, where)
+
+
+_MANGLED = re.compile(r"(.+)\.\d+")
+
+
+def trim_blank_tail(data: bytes) -> bytes:
+    """``data`` without the blank lines after its last line (they are no rows).
+
+    >>> trim_blank_tail(b"a\\n1\\n\\n \\n"), trim_blank_tail(b"a\\n1 \\n"), trim_blank_tail(b"a\\n1")
+    (b'a\\n1\\n', b'a\\n1 \\n', b'a\\n1')
+    """
+    end = data.find(b"\n", len(data.rstrip()))
+    return data if end < 0 else data[: end + 1]
+
+
+_EDGE_BYTES = 1 << 16  # how far blank lines at the start or end of a file are looked for
+
+
+def _leading_blank_lines(source: Any) -> int:
+    """Blank lines before the first line of ``source`` (a path or bytes; 0 for a pipe): pandas,
+    which keeps blank lines as rows, is told to skip them."""
+    if isinstance(source, (bytes, bytearray)):
+        head = bytes(source[:_EDGE_BYTES])
+    elif isinstance(source, str) and os.path.isfile(source):
+        try:
+            with _text(source) as fh:
+                head = fh.read(_EDGE_BYTES).encode("utf-8", "replace")
+        except (OSError, UnicodeDecodeError):
+            return 0
+    else:
+        return 0
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    lines = head.split(b"\n")
+    return next((i for i, line in enumerate(lines[:-1]) if line.strip()), 0)
+
+
+def _trailing_blank_lines(source: Any, compression: str | None) -> int:
+    """Blank lines after the last line of the file ``source`` (read again only when the table's
+    last row is empty: they are no rows)."""
+    from pandas.io.common import get_handle
+
+    tail = b""
+    try:
+        with get_handle(source, "rb", compression=compression or "infer", is_text=False) as handle:
+            while block := handle.handle.read(1 << 20):
+                tail = (tail + block)[-_EDGE_BYTES:]
+    except (OSError, EOFError, ValueError):
+        return 0
+    return tail.count(b"\n") - trim_blank_tail(tail).count(b"\n")
 
 
 def separator(fmt: str, delimiter: str | None) -> str:
@@ -288,13 +363,25 @@ _FIRST_LINE_BYTES = 1 << 16  # enough of the first line to see a number that is 
 def header_of(source: Any, sep: str, where: str) -> tuple[bool, str | None]:
     """(whether the first line of ``source`` holds column names, a note when it does not)."""
     cells = _first_record(source, sep)
-    if not cells or not all(_NUMBER.fullmatch(c) for c in cells):
+    if not _numbers(cells):
         return True, None
     if [c.strip() for c in cells] == [str(i) for i in range(len(cells))]:
         shown = ",".join(cells) if len(cells) <= 4 else f"0,1,..,{len(cells) - 1}"
         raise UsageError(f"Cannot tell whether the first line of {where} ({shown}) is column names or data: pass --header or --no-header.")
     named = "its column is 1" if len(cells) == 1 else f"columns are 1..{len(cells)}"
     return False, f"{where} has no header row (its first line is numbers): {named}; pass --header if that line names them."
+
+
+def _numbers(cells: list[str]) -> bool:
+    return bool(cells) and all(_NUMBER.fullmatch(c) for c in cells)
+
+
+def shard_differs(where: str, columns: list[str], headed: bool, first: str, first_columns: list[str], source: Any = None, sep: str | None = None) -> InputError:
+    """The error for a file of a glob whose columns are not those of the ``first`` file: said as a
+    missing header when its first line is numbers (``headed`` False, or ``source`` shows it)."""
+    if not headed or (source is not None and sep is not None and _numbers(_first_record(source, sep))):
+        return InputError(f"{where} has no header row (its first line is numbers), but {first} has one ({cols.describe(first_columns)}): give every file the same header.")
+    return InputError(f"{where} has columns {columns}, but {first} has {first_columns}.")
 
 
 def _read_all(path: str) -> bytes:
@@ -327,12 +414,13 @@ def _first_record(source: Any, sep: str) -> list[str]:
     return []
 
 
-def _read_jsonl(data: Any, compression: str | None) -> pd.DataFrame:
+def _read_jsonl(data: Any, compression: str | None, where: str) -> pd.DataFrame:
     """JSON Lines with every number read exactly: pandas' JSON parser with ``precise_float`` (its
     default parser misreads about one 17-digit value in five by an ulp or more) and no type
     conversion (``dtype=False``: no column is ever read as dates, whatever its name), and Python's
     ``json`` for the files it refuses (``_JSON_REFUSALS``: subnormal numbers, integers past
     the 64-bit ranges)."""
+    _first_keys_distinct(data, compression, where)
     try:
         return pd.read_json(data, lines=True, compression=compression or "infer", precise_float=True, **_JSON_OPTIONS)
     except ValueError as e:
@@ -345,6 +433,26 @@ def _read_jsonl(data: Any, compression: str | None) -> pd.DataFrame:
     with get_handle(data, "r", compression=compression or "infer", encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle.handle if line.strip()]
     return pd.DataFrame.from_records(records)
+
+
+def _first_keys_distinct(data: Any, compression: str | None, where: str) -> None:
+    """Refuse a first JSON line whose object names a key twice (pandas, like ``json``, keeps the
+    last value silently). Only the first line is read again (a pipe is not)."""
+    from pandas.io.common import get_handle
+
+    if not isinstance(data, io.BytesIO) and not (isinstance(data, str) and os.path.isfile(data)):
+        return
+    keys: list[str] = []
+    try:
+        with get_handle(data, "r", compression=compression or "infer", encoding="utf-8") as handle:
+            line = next((line for line in handle.handle if line.strip()), "")
+            json.loads(line, object_pairs_hook=lambda pairs: keys.__setitem__(slice(None), [k for k, _ in pairs]))  # the outermost object comes last
+    except (ValueError, OSError, EOFError, RecursionError):
+        return  # the read itself reports it
+    finally:
+        if isinstance(data, io.BytesIO):
+            data.seek(0)
+    cols.distinct_names(keys, where)
 
 
 _JSON_REFUSALS = ("Range error", "Value is too big", "Value is too small")
@@ -401,20 +509,23 @@ def _first_ragged(
     count is not ``expected`` (None: the first record's count, the header's when ``header``),
     named as row ``offset + row``; None if every row fits or the text cannot be split."""
     records = (line.split() for line in text) if sep == r"\s+" else csv.reader(text, delimiter=sep)
-    row, last = 0, max(rows) if rows else None
+    row, last, comment = 0, max(rows) if rows else None, ""
     try:
         for fields in records:
             if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank lines are skipped, as pandas does
+                row += expected is not None  # a blank line: a row of empty cells, after the first line
+                continue
             if expected is None:
                 expected = len(fields)
                 if header:
+                    if fields[0].lstrip().startswith("#"):  # np.savetxt(header=...) writes '# a b'
+                        comment = "; the header starts with '#' (a comment line, as np.savetxt writes it): remove its '#' (or the whole line)"
                     continue
             row += 1
             if len(fields) != expected and (rows is None or row in rows):
                 s = "" if len(fields) == 1 else "s"
                 like = "the header" if header else "row 1"
-                return InputError(f"{where}: row {offset + row} has {len(fields)} field{s}, expected {expected} as in {like}.")
+                return InputError(f"{where}: row {offset + row} has {len(fields)} field{s}, expected {expected} as in {like}{comment}.")
             if last is not None and row >= last:
                 break
     except (csv.Error, UnicodeDecodeError):
@@ -435,7 +546,7 @@ def concat(tables: list[Table], where: str) -> Table:
     first = tables[0].columns
     for t in tables[1:]:
         if t.columns != first:
-            raise InputError(f"{t.where} has columns {t.columns}, but {tables[0].where} has {first}.")
+            raise shard_differs(t.where, t.columns, t.header or not tables[0].header, tables[0].where, first)
     texts, first = [], 0
     for t in tables:
         texts += [(first + f, s, o) for f, s, o in t.texts]
@@ -487,6 +598,7 @@ def _piece_options(sep: str, ncols: int) -> dict[str, Any]:
         index_col=False,
         keep_default_na=False,
         na_values=_NA,
+        skip_blank_lines=False,  # a blank line is a row of empty cells (read_table)
         encoding="utf-8",
         low_memory=False,
     )
