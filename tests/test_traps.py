@@ -1571,8 +1571,10 @@ def test_duplicate_column_names_are_refused_in_every_format(cli, files):
 
 def test_spaces_around_header_names_are_not_part_of_them(cli, files):
     files.text("ws.csv", "pred, target\n1, 2\n3, 3\n")
-    assert ok(cli("eval", "ws.csv", "-l", "mse", "-b")) == "0.5\n"  # (1 + 0) / 2
-    assert ok(cli("eval", "ws.csv", "-l", "mse", "-b", "--chunk-rows", "1")) == "0.5\n"
+    assert ok(cli("eval", "ws.csv", "-p", "pred", "-y", "target", "-l", "mse", "-b")) == "0.5\n"  # (1 + 0) / 2
+    assert ok(cli("eval", "ws.csv", "-y", "target", "-l", "mse", "-b", "--chunk-rows", "1")) == "0.5\n"
+    report = json.loads(ok(cli("eval", "ws.csv", "-l", "mse", "-f", "json")))
+    assert report["inputs"]["target"]["columns"] == ["target"]
 
 
 def test_a_headerless_file_among_headed_ones_is_named_as_such(cli, files):
