@@ -290,7 +290,7 @@ def other_target(base: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[str 
     if not isinstance(tb, Mapping):
         return None, "it has no target input", None
     pairs = [(tb.get("values_digest"), tt.get("values_digest"), "target values")]
-    if _own_file(base) and _own_file(this):  # a file's digest is the target's only when no other role shares it
+    if own_file(base) and own_file(this):  # a file's digest is the target's only when no other role shares it
         pairs.append((tb, tt, f"target file ({tb.get('path')} vs {tt.get('path')})"))
     for b, t, what in pairs:
         if not isinstance(b, Mapping) or not isinstance(t, Mapping):
@@ -309,8 +309,9 @@ def other_target(base: Mapping[str, Any], this: Mapping[str, Any]) -> tuple[str 
     return None, "it has no digest of its target values (made with --hash none or --engine dask, or by an older losscli)", None
 
 
-def _own_file(inputs: Mapping[str, Any]) -> bool:
-    """Whether the target came from a file that no other input role was read from."""
+def own_file(inputs: Mapping[str, Any]) -> bool:
+    """Whether the target came from a file that no other input role was read from (then the
+    file's digest names the target, and a run needs no digest of the target's values)."""
     target = inputs.get("target")
     path = target.get("path") if isinstance(target, Mapping) else None
     return path is not None and not any(

@@ -1096,11 +1096,18 @@ def test_baseline_other_target_needs_a_json_baseline(cli, files):
 
 def test_target_values_digest_does_not_depend_on_format_or_chunking(cli, files):
     files.xy_csv()
-    files.npy("x.npy", X)
-    files.npy("y.npy", np.array(Y, dtype=np.float32))  # exact in float32: the same values
+    np.savez(files.root / "xy.npz", x=np.array(X), y=np.array(Y, dtype=np.float32))  # exact in float32: the same values
     a = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))["inputs"]["target"]["values_digest"]
-    b = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "1"))["inputs"]["target"]["values_digest"]
+    b = _report(cli("eval", "xy.npz:x", "xy.npz:y", "-l", "mse", "-f", "json", "--chunk-rows", "1"))["inputs"]["target"]["values_digest"]
     assert a == b == {"blake3": blake3.blake3(b"()" + np.array(Y, dtype="<f8").tobytes()).hexdigest()}
+
+
+def test_a_target_file_of_its_own_is_named_by_its_file_digest_alone(cli, files):
+    # no second hash of the same bytes: the file's digest already names the target
+    files.xy_npy()
+    target = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json"))["inputs"]["target"]
+    assert "values_digest" not in target
+    assert target["blake3"] == blake3.blake3((files.root / "y.npy").read_bytes()).hexdigest()
 
 
 def _state(cli, name: str, out: str, *flags) -> None:

@@ -106,6 +106,7 @@ def eval_command(
         _prefetch.start([pred, target], hashing)
     from losscli import readers
     from losscli.cli import _extras, _gating
+    from losscli.gates import own_file
     from losscli.engine import Accumulator, AnalysisOptions, requested_twice, resolve_losses
     from losscli.cli.merge import write_state
     from losscli.readers.chunks import iter_chunks
@@ -179,8 +180,9 @@ def eval_command(
     parts = []
     bar = _extras.progress(stream, loaded, [pred, target, *(v.partition("=")[2] for v in role_inputs)])  # stderr, terminals only
     # the digest of the target's values (the report's inputs.target.values_digest): what a later
-    # --baseline REPORT is checked against, whatever file held the target
-    values_digest = _digest.ValuesDigest(hashing) if hashing != HashAlgorithm.none.value and engine is Engine.local and "target" in loaded.info else None
+    # --baseline REPORT is checked against when the target shares its file with other columns
+    # (a file of its own is named by its digest: hashing its values again would cost a second hash)
+    values_digest = _digest.ValuesDigest(hashing) if hashing != HashAlgorithm.none.value and engine is Engine.local and "target" in loaded.info and not own_file(loaded.info) else None
     with sink as out, bar:
         if engine is Engine.dask:  # partitions evaluated on a Dask cluster, their states merged into acc in order
             from losscli import engine_dask
