@@ -1550,6 +1550,14 @@ def test_a_blank_line_in_a_later_streamed_piece_keeps_its_row(cli, files):
         assert json.loads(ok(cli("eval", "big.csv", "-l", "mse", "--nan-policy", "omit", "-f", "json", *how)))["inputs"]["rows_used"] == 20000
 
 
+def test_many_blank_lines_at_the_end_are_no_rows(cli, files):
+    files.text("p.csv", "pred,target\n1,1\n2,4\n" + "\n" * 100_000)  # more than any tail window
+    with gzip.open(files.root / "p.csv.gz", "wt") as fh:
+        fh.write((files.root / "p.csv").read_text())
+    for name in ("p.csv", "p.csv.gz"):
+        assert ok(cli("eval", name, "-l", "mse", "-b")) == "2.0\n", name  # (0 + 4) / 2
+
+
 def test_a_blank_line_is_a_row_on_stdin(cli, files):
     files.text("t.csv", "target\n1\n2\n\n4\n")
     fails(cli("eval", "-", "t.csv", "-l", "mse", input="pred\n1\n\n3\n4\n"), 3,

@@ -269,7 +269,7 @@ def trim_blank_tail(data: bytes) -> bytes:
     return data if end < 0 else data[: end + 1]
 
 
-_EDGE_BYTES = 1 << 16  # how far blank lines at the start or end of a file are looked for
+_EDGE_BYTES = 1 << 16  # how far blank lines at the start of a file are looked for
 
 
 def _leading_blank_lines(source: Any) -> int:
@@ -292,17 +292,18 @@ def _leading_blank_lines(source: Any) -> int:
 
 def _trailing_blank_lines(source: Any, compression: str | None) -> int:
     """Blank lines after the last line of the file ``source`` (read again only when the table's
-    last row is empty: they are no rows)."""
+    last row is empty: they are no rows), counted as the file is read, a block at a time."""
     from pandas.io.common import get_handle
 
-    tail = b""
+    after = 0  # newlines after the last character that is not a space
     try:
         with get_handle(source, "rb", compression=compression or "infer", is_text=False) as handle:
             while block := handle.handle.read(1 << 20):
-                tail = (tail + block)[-_EDGE_BYTES:]
+                kept = len(block.rstrip())
+                after = block.count(b"\n", kept) if kept else after + block.count(b"\n")
     except (OSError, EOFError, ValueError):
         return 0
-    return tail.count(b"\n") - trim_blank_tail(tail).count(b"\n")
+    return max(after - 1, 0)  # the first ends the last line
 
 
 def separator(fmt: str, delimiter: str | None) -> str:
