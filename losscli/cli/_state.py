@@ -187,7 +187,7 @@ def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, drop
     for label, t in top.items():
         where = f"analysis.top.{label}"
         t = _dict_at(t, where, ("values", "rows", "ids"))
-        values = _numbers(t["values"], f"{where}.values", False)
+        values = _numbers(t["values"], f"{where}.values", finite)  # per-sample values: finite unless --nan-policy propagate
         if not isinstance(t["rows"], list) or not all(_is_int(r) and r >= 0 for r in t["rows"]) or len(t["rows"]) != len(values):
             raise _Bad(f"{where}.rows", "must be one row number (>= 0) per value")
         if t["ids"] is not None and (not isinstance(t["ids"], list) or len(t["ids"]) != len(values)):
