@@ -1434,6 +1434,41 @@ def test_a_weight_column_in_both_tables_is_chosen_by_the_user(cli, files):
     assert float(ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-w", "w", "-b"))) == pytest.approx(5 / 3)
 
 
+def test_ids_are_compared_and_written_as_the_files_text(cli, files):
+    # 1.1 and 1.10 are two ids (they parse to one number); by id the rows pair exactly: mse 0 (hand)
+    files.csv("p.csv", ["id", "pred"], ("1.1", 1), ("1.10", 2), ("1.2", 3))
+    files.csv("t.csv", ["id", "target"], ("1.10", 2), ("1.1", 1), ("1.2", 3))
+    message = "Rows are paired by position, but row 1 has id 1.1 in p.csv and 1.10 in t.csv; pass --align join to pair them by id."
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse"), 3, message)
+    fails(cli("eval", "p.csv", "t.csv", "-l", "mse", "--chunk-rows", "1"), 3, message)
+    assert ok(cli("eval", "p.csv", "t.csv", "-l", "mse", "-b", "--align", "join")) == "0.0\n"
+    # JSON strings stay strings: 20-digit ids are not rounded into one float
+    files.text("p.jsonl", '{"id": "98765432109876543210", "pred": 1}\n{"id": "98765432109876543211", "pred": 2}\n')
+    files.text("t.jsonl", '{"id": "98765432109876543211", "target": 2}\n{"id": "98765432109876543210", "target": 1}\n')
+    assert cli("eval", "p.jsonl", "t.jsonl", "-l", "mse").exit_code == 3
+    assert ok(cli("eval", "p.jsonl", "t.jsonl", "-l", "mse", "-b", "--align", "join")) == "0.0\n"
+    # the first real difference is named (5, 6 agree as text; 7 and 7x do not)
+    files.csv("a.csv", ["id", "pred"], (5, 1), (6, 2), (7, 3))
+    files.csv("b.csv", ["id", "target"], (5, 1), (6, 2), ("7x", 3))
+    fails(cli("eval", "a.csv", "b.csv", "-l", "mse"), 3,
+          "Rows are paired by position, but row 3 has id 7 in a.csv and '7x' in b.csv; pass --align join to pair them by id.")  # fmt: skip
+    # leading zeros are kept in --per-sample output (squared errors 0 and 1, by hand)
+    files.csv("z.csv", ["id", "pred", "target"], ("00012", 1, 1), ("007", 2, 3))
+    ok(cli("eval", "z.csv", "-l", "mse", "--id-col", "id", "--per-sample", "ps.csv"))
+    assert (files.root / "ps.csv").read_text() == "id,mse\n00012,0.0\n007,1.0\n"
+
+
+def test_parquet_integer_ids_pair_with_the_same_integers_in_a_csv(cli, files):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": pa.array([12, 13], pa.int64()), "pred": [1.0, 2.0]}), files.root / "p.parquet")
+    files.csv("t.csv", ["id", "target"], (12, 1.5), (13, 2.0))
+    assert ok(cli("eval", "p.parquet", "t.csv", "-l", "mse", "-b")) == "0.125\n"  # 0.5^2 / 2 (hand)
+    files.csv("t.csv", ["id", "target"], (13, 2.0), (12, 1.5))
+    assert ok(cli("eval", "p.parquet", "t.csv", "-l", "mse", "-b", "--align", "join")) == "0.125\n"
+
+
 # ---------------------------------------------------------------------------- #13 column selection follow-ups
 # Columns are taken in the order the user meant: a glob's matches by the number that tells their
 # names apart (logit_2 before logit_10), a name range p0-p9 means exactly p0..p9, digits are names

@@ -220,10 +220,11 @@ def _check_ids(base: Any, loaded: Any, where: str) -> None:
 
     mine = base.keys.get("pred", {})
     for side in ("target", "pred"):
-        for name, ids in loaded.keys.get(side, {}).items():
+        for name, read in loaded.keys.get(side, {}).items():
             other = next((v for k, v in mine.items() if k.lower() == name.lower()), None)
             if other is None:
                 continue
+            other, ids = other(), read()
             row = pairing.first_difference(other, ids)
             if row is not None:
                 there = loaded.sources.get(side, side).split(" column ")[0]

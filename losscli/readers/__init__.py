@@ -6,6 +6,7 @@ read (``readers.tabular``), so NPY evaluations never import it.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -90,7 +91,7 @@ class Loaded:
     dropped: dict[str, int] = field(default_factory=dict)  # rows dropped by --align join --missing omit, by reason
     raw: frozenset = frozenset()  # roles whose table column is taken as it is (labels for --classes/--pos-label)
     notes: list[str] = field(default_factory=list)  # lines for stderr: what was decided from the data (a table without header)
-    keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # "pred"/"target" -> {id column name: ids} of in-memory tables (a --baseline is checked against them)
+    keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # "pred"/"target" -> {id column name: its ids, read when called} of in-memory tables (a --baseline is checked against them)
 
 
 def load_inputs(
@@ -154,7 +155,7 @@ def load_inputs(
     paired = _pair(pdata, tdata, [data for data, _ in given.values()], out, id_col, align, missing)
     for side, data in zip(POSITIONAL, (pdata, tdata)):
         if data is not None and data.table is not None and not lazy:
-            out.keys[side] = {c: data.table.take_ids(i) for i, c in enumerate(data.table.columns) if cols.id_like(c) or c == id_col}
+            out.keys[side] = {c: functools.partial(data.table.take_keys, i) for i, c in enumerate(data.table.columns) if cols.id_like(c) or c == id_col}
     out.notes += [n for d in (pdata, tdata) if d is not None for n in d.notes]
     for role, (data, sel) in given.items():
         _take_role(role, data, sel, out)
@@ -248,8 +249,8 @@ def _pair(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, 
                 break
         for p, t in found:
             name, pw, tw = ref.table.columns[p], ref.source.where, data.source.where
-            out.pairs[pairing.pair_key("pred", name, pw, tw)] = ref.table.take_ids(p)
-            out.pairs[pairing.pair_key("target", name, pw, tw)] = data.table.take_ids(t)
+            out.pairs[pairing.pair_key("pred", name, pw, tw)] = ref.table.take_keys(p)
+            out.pairs[pairing.pair_key("target", name, pw, tw)] = data.table.take_keys(t)
             used += [(ref, p), (data, t)]
     return used
 
@@ -299,7 +300,7 @@ def _join(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, 
         if isinstance(pdata.table, LazyTable) or isinstance(data.table, LazyTable):
             raise UsageError("--align join reads both tables into memory; it cannot be combined with streaming (--chunk-rows, --engine dask).")
         (p, t), name = found[0], pdata.table.columns[found[0][0]]
-        prows, trows, dropped = pairing.join(pdata.table.take_ids(p), data.table.take_ids(t), name, pw, tw, missing == "omit")
+        prows, trows, dropped = pairing.join(pdata.table.take_keys(p), data.table.take_keys(t), name, pw, tw, missing == "omit")
         for k, v in dropped.items():
             out.dropped[k] = out.dropped.get(k, 0) + v
         pdata.table = pdata.table.rows(prows)
@@ -314,7 +315,7 @@ def _join(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, 
             raise UsageError(f"--missing omit dropped rows, but {rest[0]} has no id column to drop them by; give it the id column or drop --missing omit.")
     (_, p) = joined[0]
     if id_col is None:  # per-sample output and --top-k show the ids the rows were joined by
-        out.ids, out.id_name = pdata.table.take_ids(p), pdata.table.columns[p]
+        out.ids, out.id_name = pdata.table.take_keys(p), pdata.table.columns[p]
     return joined
 
 
@@ -505,7 +506,7 @@ class _Input:
             taken.add(w)
         if id_col is not None:
             (i,) = _single(cols.select(self.table.columns, id_col, self.source.where), "--id-col", id_col)
-            out.ids, out.id_name = self.table.take_ids(i), self.table.columns[i]
+            out.ids, out.id_name = self.table.take_keys(i), self.table.columns[i]
             taken.add(i)
         return taken
 

@@ -168,6 +168,8 @@ class Ref:
             out = piece.take(*self.arg)
         elif self.op == "ids":
             out = piece.take_ids(self.arg)
+        elif self.op == "keys":
+            out = piece.take_keys(self.arg)
         elif self.op == "index":
             out = piece[self.arg]
         else:
@@ -187,6 +189,9 @@ class LazyTable:
 
     def take_ids(self, position: int) -> Ref:
         return Ref(self.stream, "ids", position)
+
+    def take_keys(self, position: int) -> Ref:
+        return Ref(self.stream, "keys", position)
 
 
 class LazyArray(Ref):
@@ -535,7 +540,7 @@ class _ParquetStream(_Stream):
         for _, ref in members:
             if ref.op == "take":
                 positions.update(ref.arg[0])
-            elif ref.op == "ids":
+            elif ref.op in ("ids", "keys"):
                 positions.add(ref.arg)
         return self._pieces(rows, sorted(positions), members)
 

@@ -10,12 +10,15 @@ partitions), and the first row whose ids differ is an ``InputError`` with the hi
 ``--align join`` reads both tables whole and reorders the TARGET table's rows to the PRED table's
 ids (the PRED file's row order is kept). Ids missing on either side, repeated ids and empty ids
 are an error, or with ``--missing omit`` their rows are dropped and counted (``DROPPED_KEYS``).
-Numpy only; ids are compared as Python values (``1`` and ``1.0`` are the same id, ``"1"`` is not).
+Numpy only; ids are compared as the file's text (``take_keys`` of the readers: ``007`` is not
+``7``, ``1.10`` is not ``1.1``; a Parquet integer is its decimal text, so it pairs with the same
+integer in a CSV).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -25,6 +28,7 @@ from losscli.errors import InputError
 
 PAIR = "\0pair\0"  # prefix of the chunk keys that carry ids to check (never a role or column key)
 SHOWN = 3  # ids shown in a message
+_NUMBER = re.compile(r"[+-]?(\d{1,40}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,4})?")  # shown unquoted
 
 
 def pair_key(side: str, name: str, pred_where: str, target_where: str) -> str:
@@ -77,6 +81,8 @@ def show(value: Any) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, str):
+        if _NUMBER.fullmatch(value):  # a number's text as written (1.10, 007)
+            return value
         return repr(value if len(value) <= 40 else value[:40] + "...")
     if isinstance(value, float) and value.is_integer():
         return str(int(value)) if abs(value) < 2**53 else repr(value)

@@ -98,6 +98,16 @@ class ArrowTable:
             return _numbers(col, self._name(position), "id", self.where)
         return _to_numpy(col)
 
+    def take_keys(self, position: int) -> np.ndarray:
+        """An id column as text (``tabular.key_text`` of each typed value: integers in decimal,
+        so they pair with the same integers written in a CSV; None for null)."""
+        from losscli.readers.tabular import key_text
+
+        values = self._column(position).to_pylist()
+        out = np.empty(len(values), dtype=object)
+        out[:] = [None if v is None or (isinstance(v, float) and v != v) else key_text(v) for v in values]
+        return out
+
     def _numeric(self, pos: int, role: str) -> np.ndarray:
         return _numbers(self._column(pos), self._name(pos), role, self.where)
 

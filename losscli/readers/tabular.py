@@ -47,8 +47,10 @@ class Table:
         self.columns = [str(c) for c in frame.columns]
         self.header = header
         self.note = note
-        # where the cells' text can be read again: (first row of the frame, source, read_csv options)
+        # where the cells' text can be read again: (first row of the frame, source, read_csv
+        # options; None for JSON Lines)
         self.texts = texts or []
+        self.parent: tuple[Table, np.ndarray] | None = None  # rows() of this table: its keys are the parent's
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -71,9 +73,47 @@ class Table:
                 )
         return out
 
+    def take_keys(self, position: int) -> np.ndarray:
+        """An id column as the file's text (an object array of str, None for an empty cell): ids
+        are compared and written as written, so ``007`` is not ``7``, ``1.10`` not ``1.1`` and
+        ``98765432109876543210`` keeps its digits. CSV/TSV/TXT: the cells' text (numeric columns
+        read again as text); JSON Lines: a JSON string as it is, a JSON number as its JSON text."""
+        if self.parent is not None:
+            table, index = self.parent
+            return table.take_keys(position)[index]
+        col = self.frame.iloc[:, position]
+        jsonl = bool(self.texts) and self.texts[0][2] is None
+        if jsonl:
+            self.take_ids(position)  # a JSON object or list is an error
+        texts = self._column_texts(position) if jsonl or col.dtype.kind in "iufbc" else None
+        if texts is None:
+            texts = [None if v is None or (isinstance(v, float) and v != v) else key_text(v) for v in self.take_ids(position).tolist()]
+        out = np.empty(len(texts), dtype=object)
+        out[:] = texts
+        return out
+
+    def _column_texts(self, pos: int) -> list | None:
+        """The text of every cell of column ``pos``, parsed again from the source (None when it
+        cannot be read again: a pipe)."""
+        out: list = []
+        name = self.columns[pos]
+        for first, source, options in self.texts:
+            data = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
+            try:
+                if options is None:
+                    out += _json_texts(data, name)
+                else:
+                    column = pd.read_csv(data, **options, usecols=[pos], dtype=str).iloc[:, 0]
+                    out += [None if isinstance(v, float) else v for v in column.tolist()]
+            except Exception:  # noqa: BLE001 - a source read once (a pipe): the parsed values
+                return None
+        return out if len(out) == len(self.frame) else None
+
     def rows(self, index: np.ndarray) -> "Table":
         """The rows at ``index`` (0-based), in that order (``--align join``)."""
-        return Table(self.frame.iloc[index].reset_index(drop=True), self.where)
+        out = Table(self.frame.iloc[index].reset_index(drop=True), self.where)
+        out.parent = (self, np.asarray(index))
+        return out
 
     def _numeric(self, pos: int, role: str) -> np.ndarray:
         col = self.frame.iloc[:, pos]
@@ -122,7 +162,7 @@ class Table:
         out = []
         for row in rows:
             first, source, options = next(((f, s, o) for f, s, o in reversed(self.texts) if f <= row), (None, None, None))
-            if source is None:
+            if source is None or options is None:
                 return None
             try:
                 data = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
@@ -147,6 +187,31 @@ class Table:
 
 
 _INT64_MAX = np.iinfo(np.int64).max
+
+
+def key_text(value: Any) -> str:
+    """The text of an id value that has no text of its own (a Parquet or parsed value):
+    integers in decimal, integral floats as integers (``12.0`` is ``12``), other floats as
+    Python writes them, text as it is."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def _json_texts(data: Any, name: str) -> list:
+    """The values of key ``name`` in each JSON line of ``data``: strings as they are, numbers as
+    their JSON text (None where the key is missing or null)."""
+    handle = open(data, "rb") if isinstance(data, str) else data
+    with handle:
+        out = []
+        for line in handle:
+            if line.strip():
+                record = json.loads(line, parse_int=str, parse_float=str, parse_constant=str)
+                value = record.get(name) if isinstance(record, dict) else None
+                out.append(None if value is None else value if isinstance(value, str) else json.dumps(value))
+        return out
 
 
 def _first_bool(values: np.ndarray) -> int | None:
@@ -239,7 +304,7 @@ def read_table(
         raise InputError(f"{where} has no data rows.")
     if sep is not None:
         check_short_rows(frame, source, sep, where, header=bool(header))
-    texts = [(0, source, options)] if sep is not None else None
+    texts = [(0, source, options if sep is not None else None)]
     return Table(frame, where, header=header is not False, note=note, texts=texts)
 
 
