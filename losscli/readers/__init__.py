@@ -315,7 +315,7 @@ def _join(pdata, tdata, extra: list["_Input"], out: Loaded, id_col: str | None, 
             raise UsageError(f"--missing omit dropped rows, but {rest[0]} has no id column to drop them by; give it the id column or drop --missing omit.")
     (_, p) = joined[0]
     if id_col is None:  # per-sample output and --top-k show the ids the rows were joined by
-        out.ids, out.id_name = pdata.table.take_keys(p), pdata.table.columns[p]
+        out.ids, out.id_name = pdata.table.take_shown(p), pdata.table.columns[p]
     return joined
 
 
@@ -506,7 +506,7 @@ class _Input:
             taken.add(w)
         if id_col is not None:
             (i,) = _single(cols.select(self.table.columns, id_col, self.source.where), "--id-col", id_col)
-            out.ids, out.id_name = self.table.take_keys(i), self.table.columns[i]
+            out.ids, out.id_name = self.table.take_shown(i), self.table.columns[i]
             taken.add(i)
         return taken
 

@@ -193,6 +193,9 @@ class LazyTable:
     def take_keys(self, position: int) -> Ref:
         return Ref(self.stream, "keys", position)
 
+    def take_shown(self, position: int) -> Ref:
+        return self.take_ids(position) if isinstance(self.stream, _ParquetStream) else self.take_keys(position)
+
 
 class LazyArray(Ref):
     """A streamed array: its shape and dtype; ``a[:, j]`` and ``a[:, [i, j]]`` give ``Ref``s."""

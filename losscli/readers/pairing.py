@@ -76,6 +76,17 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and value != value)
 
 
+def key_text(value: Any) -> str:
+    """The text of an id value that has no text of its own (a Parquet or parsed value):
+    integers in decimal, integral floats as integers (``12.0`` is ``12``), other floats as
+    Python writes them, text as it is."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
 def show(value: Any) -> str:
     """An id for a message: numbers as written, text quoted (and cut)."""
     if isinstance(value, np.generic):

@@ -23,6 +23,7 @@ import numpy as np
 
 from losscli.errors import InputError
 from losscli.readers import columns as cols
+from losscli.readers import pairing
 from losscli.readers.columns import stack
 
 INSTALL = "pip install 'losscli[parquet]'"
@@ -99,14 +100,16 @@ class ArrowTable:
         return _to_numpy(col)
 
     def take_keys(self, position: int) -> np.ndarray:
-        """An id column as text (``tabular.key_text`` of each typed value: integers in decimal,
+        """An id column as text (``pairing.key_text`` of each typed value: integers in decimal,
         so they pair with the same integers written in a CSV; None for null)."""
-        from losscli.readers.tabular import key_text
-
         values = self._column(position).to_pylist()
         out = np.empty(len(values), dtype=object)
-        out[:] = [None if v is None or (isinstance(v, float) and v != v) else key_text(v) for v in values]
+        out[:] = [None if v is None or (isinstance(v, float) and v != v) else pairing.key_text(v) for v in values]
         return out
+
+    def take_shown(self, position: int) -> np.ndarray:
+        """Ids as output shows them (--per-sample, --top-k): the typed values."""
+        return self.take_ids(position)
 
     def _numeric(self, pos: int, role: str) -> np.ndarray:
         return _numbers(self._column(pos), self._name(pos), role, self.where)

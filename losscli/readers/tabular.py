@@ -26,6 +26,7 @@ import pandas as pd
 
 from losscli.errors import InputError, TooLargeError, UsageError, shown
 from losscli.readers import columns as cols
+from losscli.readers import pairing
 from losscli.readers.columns import stack
 
 _NA = ["", "nan", "NaN"]
@@ -87,10 +88,14 @@ class Table:
             self.take_ids(position)  # a JSON object or list is an error
         texts = self._column_texts(position) if jsonl or col.dtype.kind in "iufbc" else None
         if texts is None:
-            texts = [None if v is None or (isinstance(v, float) and v != v) else key_text(v) for v in self.take_ids(position).tolist()]
+            texts = [None if v is None or (isinstance(v, float) and v != v) else pairing.key_text(v) for v in self.take_ids(position).tolist()]
         out = np.empty(len(texts), dtype=object)
         out[:] = texts
         return out
+
+    def take_shown(self, position: int) -> np.ndarray:
+        """Ids as output shows them (--per-sample, --top-k): as written."""
+        return self.take_keys(position)
 
     def _column_texts(self, pos: int) -> list | None:
         """The text of every cell of column ``pos``, parsed again from the source (None when it
@@ -187,17 +192,6 @@ class Table:
 
 
 _INT64_MAX = np.iinfo(np.int64).max
-
-
-def key_text(value: Any) -> str:
-    """The text of an id value that has no text of its own (a Parquet or parsed value):
-    integers in decimal, integral floats as integers (``12.0`` is ``12``), other floats as
-    Python writes them, text as it is."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value if isinstance(value, str) else str(value)
 
 
 def _json_texts(data: Any, name: str) -> list:
