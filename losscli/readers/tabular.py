@@ -102,16 +102,20 @@ class Table:
         cannot be read again: a pipe)."""
         out: list = []
         name = self.columns[pos]
-        for first, source, options in self.texts:
+        ends = [f for f, _, _ in self.texts[1:]] + [len(self.frame)]
+        for (first, source, options), end in zip(self.texts, ends):
             data = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray, memoryview)) else source
             try:
                 if options is None:
-                    out += _json_texts(data, name)
+                    part = _json_texts(data, name)
                 else:
                     column = pd.read_csv(data, **options, usecols=[pos], dtype=str).iloc[:, 0]
-                    out += [None if isinstance(v, float) else v for v in column.tolist()]
+                    part = [None if isinstance(v, float) else v for v in column.tolist()]
             except Exception:  # noqa: BLE001 - a source read once (a pipe): the parsed values
                 return None
+            if len(part) < end - first:
+                return None
+            out += part[: end - first]  # blank lines after the last row are no rows (read_table)
         return out if len(out) == len(self.frame) else None
 
     def rows(self, index: np.ndarray) -> "Table":
