@@ -170,6 +170,8 @@ class Ref:
             out = piece.take_ids(self.arg)
         elif self.op == "keys":
             out = piece.take_keys(self.arg)
+        elif self.op == "shown":
+            out = piece.take_shown(self.arg)
         elif self.op == "index":
             out = piece[self.arg]
         else:
@@ -194,7 +196,7 @@ class LazyTable:
         return Ref(self.stream, "keys", position)
 
     def take_shown(self, position: int) -> Ref:
-        return self.take_ids(position) if isinstance(self.stream, _ParquetStream) else self.take_keys(position)
+        return Ref(self.stream, "shown", position)
 
 
 class LazyArray(Ref):
@@ -543,7 +545,7 @@ class _ParquetStream(_Stream):
         for _, ref in members:
             if ref.op == "take":
                 positions.update(ref.arg[0])
-            elif ref.op in ("ids", "keys"):
+            elif ref.op in ("ids", "keys", "shown"):
                 positions.add(ref.arg)
         return self._pieces(rows, sorted(positions), members)
 

@@ -396,7 +396,7 @@ def plan(loaded: Any, chunk_rows: int | None = None) -> tuple[Plan, list[Any]]:
             wanted: set[int] = set()
             for _, j, ref in members:
                 if j == i and ref is not None:
-                    wanted.update(ref.arg[0] if ref.op == "take" else [ref.arg] if ref.op in ("ids", "keys") else [])
+                    wanted.update(ref.arg[0] if ref.op == "take" else [ref.arg] if ref.op in ("ids", "keys", "shown") else [])
             source.positions = sorted(wanted)
     return Plan(sources, members), streams
 

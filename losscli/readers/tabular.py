@@ -94,8 +94,13 @@ class Table:
         return out
 
     def take_shown(self, position: int) -> np.ndarray:
-        """Ids as output shows them (--per-sample, --top-k): as written."""
-        return self.take_keys(position)
+        """Ids as output shows them (--per-sample, --top-k): as written; an integer column whose
+        every cell is written as its number (no ``007``) as the integers (numbers in JSON and
+        Parquet output)."""
+        keys, values = self.take_keys(position), self.take_ids(position)
+        if values.dtype.kind in "iu" and keys.tolist() == [str(v) for v in values.tolist()]:
+            return values
+        return keys
 
     def _column_texts(self, pos: int) -> list | None:
         """The text of every cell of column ``pos``, parsed again from the source (None when it
