@@ -9,9 +9,10 @@ hashes its inputs: BLAKE3 by default, losscli/_digest.py) and with ``--no-hash``
 Read the two ratios with two facts in mind. The baseline's time is bimodal on the 2-core machine:
 0.35 s when its 800 MB temporary ``a - b`` gets transparent huge pages, 1.3-2 s when it does not
 (memory fragmented by what ran before; sys time then dominates). And the digest of 1.6 GB costs
-CPU: sha256 1.03 s (1.56 GB/s, SHA-NI), BLAKE3 (the default since) ~0.8 s at the ~2 GB/s measured on
-400 MB (losscli/_digest.py); with the two files hashed on two threads that is ~0.4 s of wall time at
-best, so against the fast baseline the default run may still miss 1.5x, where ``--no-hash`` meets it.
+CPU: sha256 1.03 s (1.56 GB/s, SHA-NI), BLAKE3 (the default since) ~0.5 s on one thread per file
+(0.25 s per 800 MB alone, losscli/_digest.py); beside the evaluation on two cores it added 0.37-0.44 s
+of wall time (2026-12-06: 1.11-1.20 s against 0.74-0.76 s with ``--no-hash``), so against the fast
+baseline (1.5 x 0.35 s = 0.53 s) the default run misses 1.5x, where ``--no-hash`` meets it.
 
     .venv/bin/python benchmarks/bench_npy.py          # SIZE=0.1 for 10M rows
 """

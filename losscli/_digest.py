@@ -2,13 +2,14 @@
 streamed bytes), with the algorithm chosen by ``--hash``.
 
 BLAKE3 (the ``blake3`` package) is the default: a cryptographic hash that is faster than
-sha256 here and runs on several threads. Measured on a 400 MB file in the page cache, on two
-cores: sha256 1335 MB/s; BLAKE3 on one thread 1729 MB/s (16 MB reads) and 1977 MB/s
-(``update_mmap``); on ``AUTO`` threads 1818 MB/s (16 MB reads), 1971 MB/s (1 MB reads) and
-2212 MB/s (``update_mmap``). Every BLAKE3 hash runs on ``AUTO`` threads. Whole files are read in
-1 MB steps into one buffer, not by ``update_mmap``: the map makes the whole file resident until
-the hash ends (a streamed 1.6 GB input would count its size in RSS, against the bounded memory
-of streaming), for ~10% more speed.
+sha256 here. Measured on an 800 MB file in the page cache, on two cores: sha256 0.81 s, BLAKE3
+on one thread 0.25 s. Every BLAKE3 hash runs on one thread: the hashes run beside the readers and
+the evaluation (and a pred/target pair is hashed on two threads), so more threads only compete for
+the two cores. The 10M-row CSV benchmark took 1.79 s with ``AUTO`` threads and 1.30-1.53 s with
+one (pandas' read_csv 1.45-1.69 s in the same runs); the 1.6 GB NPY pair 1.11 s and 1.20 s.
+Whole files are read in 1 MB steps into one buffer, not by ``update_mmap``: the map makes the
+whole file resident until the hash ends (a streamed 1.6 GB input would count its size in RSS,
+against the bounded memory of streaming).
 
 A report's input names its digest by the algorithm: ``{"blake3": HEX}`` or ``{"sha256": HEX}``.
 A glob's digest is the digest of its files' hex digests joined in order (one file: its own).
@@ -46,7 +47,7 @@ def new(alg: str) -> Any:
     if alg == "blake3":
         import blake3
 
-        return blake3.blake3(max_threads=blake3.blake3.AUTO)
+        return blake3.blake3()  # one thread: see the module docstring
     return hashlib.new(alg)
 
 
