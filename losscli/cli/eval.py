@@ -96,10 +96,11 @@ def eval_command(
 
     pred, target = stdin_path(pred), stdin_path(target)
     role_paths = [v.partition("=")[2] for v in role_inputs]
+    paths = [pred, target, *role_paths]  # every input path as given (None where absent)
     _trace.expect(report=report_path, gh_summary=gh_summary, options=ctx.params,
                   inputs={"pred": pred, "target": target, "inputs": role_paths, "baseline": baseline, "config": config_path})
     outputs = [("-o", output), ("--report", report_path), ("--per-sample", per_sample_path), ("--emit-state", emit_state), ("--plot", plot_path)]
-    check_distinct(outputs, [pred, target, *role_paths, baseline, config_path])  # before anything is read (the prefetch below reads)
+    check_distinct(outputs, [*paths, baseline, config_path])  # before anything is read (the prefetch below reads)
     _prefetch.clear()
     hashing = hash_setting(hash_algorithm, no_hash)
     if hashing != HashAlgorithm.none.value and engine is Engine.local:  # big inputs hashed while the modules below load
@@ -137,12 +138,12 @@ def eval_command(
     if engine is Engine.dask:
         from losscli.engine_dask import check_usage
 
-        check_usage(losses, gate_plan=gate_plan, paths=[pred, target, *(v.partition("=")[2] for v in role_inputs)], scheduler=scheduler)
+        check_usage(losses, gate_plan=gate_plan, paths=paths, scheduler=scheduler)
         if label_map is not None:
             raise UsageError(f"{label_map.flag} is not supported with --engine dask yet; map the labels with --engine local.")
     elif scheduler is not None:
         raise UsageError("--scheduler is the address of a Dask scheduler: pass --engine dask too.")
-    stream = engine is Engine.dask or align is not Align.join and _streaming(chunk_rows, [pred, target, *(v.partition("=")[2] for v in role_inputs)], losses, gate_plan)
+    stream = engine is Engine.dask or align is not Align.join and _streaming(chunk_rows, paths, losses, gate_plan)
     loaded = readers.load_inputs(
         pred,
         target,
@@ -178,7 +179,7 @@ def eval_command(
     # per-sample values of all rows only where a flag needs them (the engine makes none otherwise)
     keep_values = hist or plot_path is not None or (gate_plan is not None and gate_plan.significant)
     parts = []
-    bar = _extras.progress(stream, loaded, [pred, target, *(v.partition("=")[2] for v in role_inputs)])  # stderr, terminals only
+    bar = _extras.progress(stream, loaded, paths)  # stderr, terminals only
     # the digest of the target's values (the report's inputs.target.values_digest): what a later
     # --baseline REPORT is checked against when the target shares its file with other columns
     # (a file of its own is named by its digest: hashing its values again would cost a second hash)
