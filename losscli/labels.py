@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError, UsageError
+from losscli.errors import InputError, UsageError, number
 
 
 def _number(text: str) -> float | None:
@@ -48,9 +48,7 @@ def _key(value: Any) -> Any:
 
 
 def _show(key: Any) -> str:
-    if isinstance(key, float):
-        return str(int(key)) if key.is_integer() and abs(key) < 1e16 else repr(key)
-    return repr(key)
+    return number(key) if isinstance(key, float) else repr(key)
 
 
 @dataclass
