@@ -180,3 +180,17 @@ def test_permutations_shrink_on_long_inputs():
     assert G.permutations_for(1000) == 9999
     assert G.permutations_for(10**6) == 999
     assert G.permutations_for(50_000) == 4000
+
+
+def test_gating_plan_takes_plain_values():
+    # losscli.gating needs no command-line context: the gates of the flags and of a config file
+    # given as plain values; a config gate on a loss the command line did not choose is skipped
+    from losscli.engine import resolve_losses
+    from losscli.gating import GateOptions, plan
+
+    options = GateOptions(fail_if=("mse<=1",), config_gates=("mae<=2",), config_where="'fail_if' in cfg.toml", losses_chosen=True)
+    gp = plan(options, resolve_losses(["mse"]), "mean")
+    assert [g.expr for g in gp.gates] == ["mse<=1"]
+    assert [e["expr"] for e in gp.skipped] == ["mae<=2"]
+    with pytest.raises(UsageError, match="--alpha is the level of --significant"):
+        plan(GateOptions(fail_if=("mse<=1",), alpha_given=True), resolve_losses(["mse"]), "mean")

@@ -29,11 +29,14 @@ ALLOWED = {
     "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_blocked"},
     "engine_dask": {"engine", "readers", "errors", "_digest"},  # --engine dask: Accumulator states over partitions, merged
     "gates": {"losses", "errors", "_jsonfile", "report", "_digest"},  # gate grammar, matching, paired test (numpy, lazily)
+    "gating": {"gates", "errors", "readers"},  # gates of the command line and the config, matched to the losses (no Typer)
+    "state": {"engine", "analysis", "errors", "_atomic", "_digest", "_jsonfile", "_version", "render"},  # --emit-state files: written, read back, checked
+    "run": {"engine", "engine_dask", "gating", "state", "readers", "labels", "analysis", "report", "errors", "_digest", "_prefetch", "losses"},  # the pipeline: request -> run -> Report
     "config": {"errors"},  # TOML config files (stdlib tomllib)
     "labels": {"errors"},  # --classes / --pos-label: target labels to class indices or 0/1
     "readers": {"readers", "errors", "_threads", "_prefetch", "_digest"},
     "render": {"render", "report", "_atomic", "errors", "_digest"},
-    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile", "_digest"},
+    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile", "_digest", "gating", "state", "run"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }

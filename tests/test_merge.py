@@ -161,7 +161,7 @@ def test_states_of_losses_that_compare_rows_do_not_merge(cli, files):
 
 
 # ---------------------------------------------------------------------------- validated states
-# A state is checked field by field before it is merged (losscli/cli/_state.py): a tampered or
+# A state is checked field by field before it is merged (losscli/state.py): a tampered or
 # malformed state is exit 3 naming the file and the field, never exit 4, never a report made of
 # impossible numbers.
 

@@ -96,12 +96,12 @@ def test_a_signal_between_renames_finds_all_outputs(cli, files, monkeypatch, sig
 def test_a_signal_before_the_renames_leaves_no_output(cli, files, monkeypatch, sig):
     # the report, the per-sample values and the state are complete temporary files when -o is
     # being written: the signal removes all of them
-    import losscli.cli.eval as eval_cmd
+    from losscli.cli import _output
 
     def interrupted(*args, **kwargs):
         os.kill(os.getpid(), sig)
 
-    monkeypatch.setattr(eval_cmd, "_emit", interrupted)
+    monkeypatch.setattr(_output, "emit_report", interrupted)
     x, y = files.xy_npy()
     r = cli("eval", x, y, "-l", "mse", *OUTPUTS)
     assert r.exit_code == 128 + sig

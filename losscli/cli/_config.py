@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from losscli import config
+from losscli.gating import GateOptions
 from losscli.errors import UsageError
 
 _META = "losscli.config"
@@ -136,3 +137,27 @@ def echo(ctx: typer.Context, **effective: Any) -> dict[str, Any]:
     out["sources"] = sources
     return out
 
+
+
+def gate_options(ctx: typer.Context) -> GateOptions:
+    """The gate flags of the running command and the config file's gates, as plain values."""
+    p = ctx.params
+    cfg = file_config(ctx)
+    mode = getattr(p.get("gate_mode"), "value", p.get("gate_mode")) or "fail"
+    mode_where = where(ctx, "gate_mode", "--gate-mode")
+    seed = p.get("seed")
+    return GateOptions(
+        fail_if=() if source(ctx, "fail_if") == "DEFAULT_MAP" else tuple(p.get("fail_if") or ()),  # the file's: config_gates
+        fail_if_where=where(ctx, "fail_if", "--fail-if"),
+        config_gates=tuple(cfg.values.get("fail_if", ())),
+        config_where=f"'fail_if' in {cfg.where}",
+        losses_chosen=source(ctx, "loss") in ("COMMANDLINE", "ENVIRONMENT"),
+        baseline=p.get("baseline"),
+        significant=bool(p.get("significant")),
+        alpha=p.get("alpha", 0.05),
+        alpha_given=source(ctx, "alpha") == "COMMANDLINE",
+        mode=mode,
+        mode_from="--gate-mode warn" if mode_where == "--gate-mode" else f"warn set by {mode_where}",
+        other_target=bool(p.get("baseline_other_target")),
+        seed=seed if isinstance(seed, int) else 0,
+    )

@@ -40,20 +40,10 @@ def progress(stream: bool, loaded: Any, paths: list[str | None]) -> Any:
 def warn(warnings: Any) -> None:
     """A report's warnings (inputs of a suspicious kind, ``losscli._kinds``), one
     ``Warning: ...`` line each on stderr (control characters escaped, as in errors)."""
-    from losscli.cli import _one_line
+    from losscli.render.escape import line
 
     for text in warnings:
-        print(f"Warning: {_one_line(text)}", file=sys.stderr)
-
-
-def print_warnings(console: Any, report: Any) -> None:
-    """The warnings under the table (plain text: never read as rich markup)."""
-    from rich.text import Text
-
-    from losscli.cli import _one_line
-
-    for text in report.warnings:
-        console.print(Text(f"warning: {_one_line(text)}", style="yellow"), crop=False, soft_wrap=True)
+        print(f"Warning: {line(text.strip())}", file=sys.stderr)
 
 
 def after_report(

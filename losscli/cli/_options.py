@@ -59,9 +59,6 @@ def print_notes(notes: list[str]) -> None:
         print(f"Note: {note}", file=sys.stderr)
 
 
-SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".md": "md", ".txt": "table"}
-
-
 _STDIN_FORMAT = re.compile(r"-:[A-Za-z0-9.]+")
 _STDIN_ALIAS = "\0stdin"  # cannot occur in a real argument (argv strings end at NUL)
 

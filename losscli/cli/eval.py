@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-import sys
 import time
 from typing import Annotated, Optional
 
 import typer
 
-from losscli._atomic import atomic_write, commit
 from losscli.cli import _config
 from losscli.cli import _stats_options as so
-from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, SUFFIX_FORMATS, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, stdin_path
+from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -106,17 +103,19 @@ def eval_command(
     if hashing != HashAlgorithm.none.value and engine is Engine.local:  # big inputs hashed while the modules below load
         _prefetch.start([pred, target], hashing)
     from losscli import readers
-    from losscli.cli import _extras, _gating
+    from losscli import gating, run
+    from losscli.cli import _extras, _output
     from losscli.gates import own_file
     from losscli.engine import Accumulator, AnalysisOptions, requested_twice, resolve_losses
-    from losscli.cli.merge import write_state
+    from losscli.state import write_state
     from losscli.readers.chunks import iter_chunks
     from losscli.labels import LabelMap
-    from losscli.render import json_report, per_sample
+    from losscli.render import per_sample
 
     start = time.perf_counter()
-    fmt_source = ctx.get_parameter_source("fmt")
-    fmt_name = _output_format(fmt, output, score_only, reduction, from_env=fmt_source is not None and fmt_source.name in ("ENVIRONMENT", "DEFAULT_MAP"))
+    if score_only and reduction is Reduction.none:
+        raise UsageError("-b/--score-only prints headline values, but --reduction none has none.")
+    fmt_name = _output.choose_format(fmt, output, score_only=score_only, standing=_output.from_env(ctx))
     if per_sample_path is not None:
         per_sample.check_path(per_sample_path)
     if not loss:
@@ -129,7 +128,7 @@ def eval_command(
         )
     label_map = LabelMap.from_flags(classes, pos_label)
     AnalysisOptions(ci.value if ci else None, ci_level, n_boot, seed, top_k, (), row_offset)  # flag values checked before any file is read
-    gate_plan = _gating.plan(ctx, fail_if, baseline, significant, alpha, gate_mode.value, losses, reduction.value, baseline_other_target)
+    gate_plan = gating.plan(_config.gate_options(ctx), losses, reduction.value)
     if plot_path is not None:
         from losscli.render.plot import check as check_plot
 
@@ -209,26 +208,22 @@ def eval_command(
     values = _joined(parts, labels) if keep_values else None
     if emit_state is not None:
         write_state(emit_state, acc, loaded.info)
-    report = _gating.complete(
-        ctx, report, gate_plan, values=values, loaded=loaded, losses=acc.losses, fmt_name=fmt_name,
-        acc_options={"reduction": reduction.value, "nan_policy": nan_policy.value},
-        read_options={"pred_col": pred_col, "pred_key": pred_key, "header": header, "delimiter": delimiter, "hash_inputs": hashing},
-    )
-    if report_path is not None:
-        with atomic_write(report_path) as fh:
-            fh.write(json_report.to_json(report))
+    base = None
+    if gate_plan is not None and gate_plan.baseline is not None and not gate_plan.baseline_is_report:
+        base = run.evaluate_baseline(
+            gate_plan, loaded, acc.losses, {"reduction": reduction.value, "nan_policy": nan_policy.value},
+            {"pred_col": pred_col, "pred_key": pred_key, "header": header, "delimiter": delimiter, "hash_inputs": hashing},
+            values, notes=print_notes,
+        )
+    report = gating.complete(report, gate_plan, echo=_config.echo(ctx, format=fmt_name), values=values, baseline=base, weights=loaded.weights)
     if plot_path is not None and values is not None:
         from losscli.render.plot import plot
 
         plot(plot_path, report.to_dict()["losses"], values)
-    if output is not None:
-        _emit(report, fmt_name, output, precision)
-    commit()  # every output file in place at once, before anything is printed
-    if output is None:
-        _emit(report, fmt_name, output, precision)
+    _output.publish(report, fmt_name, output, precision, report_path)
     _extras.after_report(report, values, hist=hist, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
     if gate_plan is not None:
-        raise typer.Exit(_gating.finish(report.gates, gate_plan.mode, _gating.mode_source(ctx)))
+        raise typer.Exit(_output.finish(report.gates, gate_plan.mode, gate_plan.mode_from))
 
 
 def _check_align(align: Align, engine: Engine, chunk_rows: int | None, gate_plan) -> None:
@@ -310,80 +305,3 @@ def _role_map(items: list[str], flag: str, form: str, losses) -> dict[str, str]:
             raise UsageError(f"{flag} {role}=... is given twice.")
         out[role] = value
     return out
-
-
-def _output_format(fmt: OutputFormat, output: str | None, score_only: bool, reduction: Reduction, *, from_env: bool = False) -> str:
-    """The output format, checking flag combinations before any file is read.
-
-    Flags win over ``LOSSCLI_FORMAT`` (``from_env``): ``-b`` and the suffix of ``-o`` override it.
-    """
-    if score_only:
-        if fmt is not OutputFormat.auto and not from_env:
-            raise UsageError("Use just one of -b/--score-only and -f/--format.")
-        if reduction is Reduction.none:
-            raise UsageError("-b/--score-only prints headline values, but --reduction none has none.")
-        return "bare"
-    if fmt is not OutputFormat.auto and not from_env:
-        return fmt.value
-    if output is not None:
-        suffix = os.path.splitext(output)[1].lower()
-        if suffix in SUFFIX_FORMATS:
-            return SUFFIX_FORMATS[suffix]
-        if fmt is OutputFormat.auto:
-            known = ", ".join(SUFFIX_FORMATS)
-            raise UsageError(f"Cannot tell the format of -o {output} from its suffix ({known}); pass -f.")
-    if fmt is not OutputFormat.auto:
-        return fmt.value
-    return "table" if sys.stdout.isatty() else "json"
-
-
-def _emit(report, fmt_name: str, output: str | None, precision: int) -> None:
-    from losscli.render import json_report
-
-    if fmt_name == "table":
-        from rich.console import Console
-
-        from losscli.render.rich_table import print_config_note, print_table, table
-
-        from losscli.cli._extras import print_warnings
-        from losscli.cli._gating import print_gates
-
-        if output is None:
-            console = Console()
-            print_table(console, table(report, precision))
-            print_config_note(console, report)
-            _print_worst(console, report, precision)
-            print_gates(console, report, precision)
-            print_warnings(console, report)
-            return
-        with atomic_write(output) as fh:
-            console = Console(file=fh, width=120, no_color=True, force_terminal=False)
-            print_table(console, table(report, precision))
-            print_config_note(console, report)
-            _print_worst(console, report, precision)
-            print_gates(console, report, precision)
-            print_warnings(console, report)
-        return
-    text = {
-        "bare": json_report.score_only,
-        "json": json_report.to_json,
-        "jsonl": json_report.to_jsonl,
-        "csv": lambda r: json_report.to_csv(r, precision),
-        "md": lambda r: json_report.to_markdown(r, precision),
-    }[fmt_name](report)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        with atomic_write(output) as fh:
-            fh.write(text)
-
-
-def _print_worst(console, report, precision: int) -> None:
-    """``--top-k``: the worst samples under the table."""
-    from losscli.render.breakdown import worst_table
-    from losscli.render.rich_table import print_table
-
-    t = worst_table(report, precision)
-    if t is not None:
-        console.print()
-        print_table(console, t)

@@ -51,7 +51,8 @@ def gate_command(
 ) -> None:
     """Gate an existing JSON report: exit 1 when a gate fails."""
     from losscli import gates as G
-    from losscli.cli import _extras, _gating, _trace
+    from losscli import gating as _gating
+    from losscli.cli import _extras, _output, _trace
 
     _trace.expect(report=write_report, gh_summary=gh_summary, inputs={"report": report_path, "baseline": baseline, "config": config_path}, options=ctx.params)
     check_distinct([("--report", write_report)], [report_path, baseline, config_path])
@@ -65,7 +66,7 @@ def gate_command(
         raise UsageError("--baseline-other-target accepts a --baseline scored on another target; pass --baseline OLD.json.")
     data = G.load_report(report_path)
     values = G.report_values(data)
-    parsed, skipped = _gating.gates_in_force(ctx, fail_if, list(values), baseline=baseline)
+    parsed, skipped = _gating.gates_in_force(_config.gate_options(ctx), list(values))
     if baseline is not None and not any(g.relative for g in parsed):
         raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
     base: dict[str, float] = {}
@@ -123,7 +124,8 @@ def gate_command(
             console.print(terminal(note), markup=False, highlight=False, soft_wrap=True)
     if gh_summary:
         _extras.write_summary(data, precision)
-    raise typer.Exit(_gating.finish(entries, gate_mode.value, _gating.mode_source(ctx)))
+    options = _config.gate_options(ctx)
+    raise typer.Exit(_output.finish(entries, options.mode, options.mode_from))
 
 
 def _format(fmt: OutputFormat, ctx: typer.Context) -> str:

@@ -1,4 +1,5 @@
-"""Shard states (``losscli eval --emit-state``) checked before ``losscli merge`` trusts them.
+"""Shard states (``losscli eval --emit-state``): written (``write_state``), read back and checked
+(``read_state``) before ``losscli merge`` trusts them.
 
 A state is data like any input: it may come from another machine, be hand-edited or be
 truncated. ``validate`` checks every field the merge reads against what ``Accumulator.state()``
@@ -17,13 +18,19 @@ numbers.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from losscli._atomic import atomic_write
 from losscli._digest import ALGORITHMS as DIGESTS
+from losscli._jsonfile import read_json
 from losscli._version import __version__
 from losscli.errors import InputError, LossCliError
+from losscli.render.escape import json_text
+
+SCHEMA = "losscli.state/1"
 
 _SUMMARY = ("n", "sums", "comp", "mean_l", "m2", "min", "max")
 _CELL = ("rows", "summaries", "ratio", "boot")
@@ -37,6 +44,35 @@ class _Bad(Exception):
     def __init__(self, field: str, why: str) -> None:
         super().__init__(field, why)
         self.field, self.why = field, why
+
+
+def write_state(path: str, acc: Any, inputs: dict[str, Any]) -> None:
+    """``--emit-state``: the accumulator's state (with the tool and the inputs, for provenance),
+    written atomically. Floats are written exactly (repr); infinities as JSON ``Infinity``."""
+    state = dict(acc.state())
+    state["tool"] = {"name": "losscli", "version": __version__}
+    state["inputs"] = inputs
+    with atomic_write(path) as fh:
+        fh.write(json_text(json.dumps(state)))
+        fh.write("\n")
+
+
+def read_state(path: str) -> dict[str, Any]:
+    """A state file as a dict, or exit 3 saying why it is not one (``validate``)."""
+    state = read_json(
+        path,
+        missing=f"File not found: {path}",
+        invalid=lambda e: f"{path} is not a losscli state (invalid JSON: {e}); write one with 'losscli eval --emit-state'.",
+    )
+    if not isinstance(state, dict) or "schema" not in state:
+        raise InputError(f"{path} is not a losscli state (no 'schema'); write one with 'losscli eval --emit-state'.")
+    if state["schema"] != SCHEMA:
+        raise InputError(f"{path} has schema {state['schema']!r}; this losscli {__version__} reads {SCHEMA!r}.")
+    missing = [k for k in ("losses", "reduction", "nan_policy", "rows", "dropped", "weighted", "summaries") if k not in state]
+    if missing:
+        raise InputError(f"{path} is not a valid losscli state: it has no {', '.join(repr(k) for k in missing)}.")
+    validate(path, state)
+    return state
 
 
 def validate(path: str, state: Mapping[str, Any]) -> None:
@@ -162,7 +198,14 @@ def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, drop
         raise _Bad("analysis.ranges", f"do not cover the {rows} rows from row {start}")
     boot_keys = tuple(widths) if options.bootstrap and rows > dropped else ()
     _cell(a["overall"], "analysis.overall", {}, boot_keys, options.n_boot, widths, weighted, finite)
-    groups = a["groups"]
+    kept = _groups(a["groups"], options, widths, weighted, finite, loose)
+    if options.group_by and kept != rows - dropped:
+        raise _Bad("analysis.groups", f"count {kept} rows, but {rows - dropped} were kept")
+    _top(a["top"], labels if options.top_k else [], finite)
+
+
+def _groups(groups: Any, options: Any, widths: dict[str, int], weighted: bool, finite: bool, loose: set[str]) -> int:
+    """Check the groups of an analysis state; the rows they count."""
     if not isinstance(groups, list):
         raise _Bad("analysis.groups", "must be a list")
     if groups and not options.group_by:
@@ -179,10 +222,12 @@ def _analysis(a: Any, labels: list[str], widths: dict[str, int], rows: int, drop
         n = _count(g, "rows", where)
         kept += n
         _cell(g, where, {k: n for k in widths}, tuple(widths) if options.bootstrap else (), options.n_boot, widths, weighted, finite, loose)
-    if options.group_by and kept != rows - dropped:
-        raise _Bad("analysis.groups", f"count {kept} rows, but {rows - dropped} were kept")
-    top = a["top"]
-    if not isinstance(top, dict) or sorted(top) != (sorted(labels) if options.top_k else []):
+    return kept
+
+
+def _top(top: Any, labels: list[str], finite: bool) -> None:
+    """Check the worst rows (``--top-k``) of an analysis state: one entry per loss of ``labels``."""
+    if not isinstance(top, dict) or sorted(top) != sorted(labels):
         raise _Bad("analysis.top", "must hold the worst rows of each loss (with --top-k), else nothing")
     for label, t in top.items():
         where = f"analysis.top.{label}"
@@ -297,7 +342,6 @@ def overlaps(loaded: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
     over the same rows), or when two states cover some of the same rows of one input (a file
     digest they share): merging either would count those rows twice. States over different
     files may number their rows alike (no --row-offset): only the same input is refused."""
-    import json
     import os
 
     seen: list[tuple[str, str, int, int, dict]] = []
