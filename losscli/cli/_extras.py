@@ -71,7 +71,7 @@ def print_histograms(console: Any, report: Any, values: Mapping[str, Any], preci
 
     for r in report.losses:
         console.print()
-        console.print(histogram(r.per_sample or r.label, r.direction, values[r.label], precision=min(precision, 4)), crop=False, soft_wrap=True)
+        console.print(histogram(r.per_sample or r.label, r.direction, values[r.label], precision=min(precision, 4), fit=console.width), overflow="fold")
 
 
 def write_summary(report: Mapping[str, Any], precision: int) -> None:

@@ -121,7 +121,7 @@ def gate_command(
         print_table(console, gates_table(entries, precision, gate_mode.value))
         note = config_note(data.get("config") or {})
         if note:
-            console.print(terminal(note), markup=False, highlight=False, soft_wrap=True)
+            console.print(terminal(note), markup=False, highlight=False, overflow="fold")
     if gh_summary:
         _extras.write_summary(data, precision)
     options = _config.gate_options(ctx)

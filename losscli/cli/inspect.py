@@ -108,7 +108,7 @@ def _print_tables(found: list[dict[str, Any]]) -> None:
                 else:
                     t.add_row(Text(terminal(c["name"])), c["dtype"] + " (text)", "", "", "", "", c["role"] or "")
             print_table(console, t)
-            console.print(Text(f"guessed roles: {terminal(f['guess'])}"), highlight=False, soft_wrap=True)
+            console.print(Text(f"guessed roles: {terminal(f['guess'])}"), highlight=False, overflow="fold")
         else:
             arrays = f.get("arrays") or [dict(f, key=f.get("key"))]
             t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)

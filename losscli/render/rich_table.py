@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci
 from losscli.render.escape import terminal
+from losscli.render.fit import print_fitted
 from losscli.render.json_report import STAT_FIELDS, arrow, config_note, fmt_number, inputs_line
 from losscli.report import Report
 
@@ -18,7 +18,8 @@ def table(report: Report, precision: int = 6) -> Table:
     """One row per loss: label with its direction arrow, headline value and statistics.
 
     The ``mean`` column is left out when it repeats ``value`` on every row (the JSON report
-    always has it). Cells never wrap or truncate: a narrow terminal scrolls instead. The caption
+    always has it). Numbers never wrap or truncate (``print_table`` splits a table wider than the
+    terminal by columns). The caption
     counts the rows and says where pred and target were read (``json_report.inputs_line``).
     """
     used = report.rows_used
@@ -46,10 +47,9 @@ def print_config_note(console: Console, report: Report) -> None:
     """Under the table: the settings that came from a config file (nothing without one)."""
     note = config_note(report.config)
     if note:
-        console.print(terminal(note), markup=False, highlight=False, soft_wrap=True)
+        console.print(terminal(note), markup=False, highlight=False, overflow="fold")
 
 
 def print_table(console: Console, t: Table) -> None:
-    """Print ``t`` at its natural width even on a narrower terminal: numbers are never cut."""
-    console.width = max(console.width, Measurement.get(console, console.options.update_width(10_000), t).maximum)
-    console.print(t, crop=False)
+    """Print ``t`` within the terminal's width, numbers never cut (``losscli.render.fit``)."""
+    print_fitted(console, t)

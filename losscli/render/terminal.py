@@ -22,6 +22,7 @@ from losscli.render.json_report import arrow, fmt_number
 BLOCKS = " ▏▎▍▌▋▊▉█"
 DEFAULT_BINS = 10
 BAR_WIDTH = 40
+MIN_BAR_WIDTH = 8
 
 
 def gates_table(entries: Sequence[Mapping[str, Any]], precision: int = 6, mode: str = "fail") -> Table:
@@ -52,8 +53,9 @@ def gates_table(entries: Sequence[Mapping[str, Any]], precision: int = 6, mode: 
     return t
 
 
-def histogram(label: str, direction: str, values: np.ndarray, *, bins: int = DEFAULT_BINS, width: int = BAR_WIDTH, precision: int = 3) -> Text:
-    """A horizontal histogram of one loss's per-sample values.
+def histogram(label: str, direction: str, values: np.ndarray, *, bins: int = DEFAULT_BINS, width: int = BAR_WIDTH, precision: int = 3, fit: int | None = None) -> Text:
+    """A horizontal histogram of one loss's per-sample values; with ``fit`` (the terminal's width)
+    the bars are shortened so that every line fits, down to ``MIN_BAR_WIDTH``.
 
     >>> print(histogram("mae", "lower", np.array([0.5, 2.0, 0.5, 3.0]), bins=2, width=8).plain)
     mae ↓  per-sample histogram, 4 rows
@@ -79,6 +81,8 @@ def histogram(label: str, direction: str, values: np.ndarray, *, bins: int = DEF
     ]
     pad = max(len(n) for n in names)
     top = int(counts.max())
+    if fit is not None:  # "  " interval "  " bar " " count
+        width = max(MIN_BAR_WIDTH, min(width, fit - pad - 5 - len(str(top))))
     for name, c in zip(names, counts):
         out.append("\n  " + name.ljust(pad) + "  ")
         out.append(_bar(int(c), top, width), style="cyan")
