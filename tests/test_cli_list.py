@@ -101,3 +101,30 @@ def test_table(cli):
     assert rows["huber"] == ["huber", "HuberLoss, huber_loss", "regression", "pred:values, target:values", "delta=1", "↓", "torch.nn.functional.huber_loss"]
     count = len(listing(cli, "--family", "regression")["losses"])
     assert lines[-1].strip() == f"{count} losses. Presets: " + ", ".join("@" + p for p in sorted(presets()))
+
+
+@pytest.mark.parametrize(
+    ("width", "huber"),
+    [(80, "huber ↓ pred target delta=1"), (40, "huber ↓ pred targe…")],  # 40: cut at the edge (2+22+5 columns before the inputs)
+)
+def test_narrow_terminal_lists_one_line_per_loss(cli, width, huber):
+    """The 7-column table does not fit: a header, a line per family, one line per loss (name,
+    direction, input roles, parameters: cut with … at the edge), the caption."""
+    entries = listing(cli)["losses"]
+    result = cli("list", "-f", "table", env={"COLUMNS": str(width)})
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    families = list(dict.fromkeys(e["family"] for e in entries))
+    assert max(len(line) for line in lines) <= width
+    assert lines[0].split()[:2] == ["name", "inputs"]
+    body = lines[1 : 1 + len(entries) + len(families)]
+    assert [line for line in body if not line.startswith("  ")] == families
+    loss_lines = [line.split() for line in body if line.startswith("  ")]
+    assert [cells[:2] for cells in loss_lines] == [[e["name"], "↓" if e["direction"] == "lower" else "↑"] for e in entries]
+    assert " ".join(loss_lines[names({"losses": entries}).index("huber")]) == huber
+    assert " ".join(lines[1 + len(body) :]).startswith(f"{len(entries)} losses. Presets: @")
+
+
+def test_the_full_table_when_it_fits(cli):
+    lines = cli("list", "-f", "table", env={"COLUMNS": "300"}).stdout.splitlines()
+    assert [c.strip() for c in lines[1].strip("┃").split("┃")] == ["name", "aliases", "family", "inputs", "params", "dir", "reference"]

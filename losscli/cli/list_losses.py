@@ -1,10 +1,17 @@
-"""``losscli list``: the registered losses."""
+"""``losscli list``: the registered losses.
+
+On a terminal the table has one row per loss: name, aliases, family, inputs, parameters,
+direction and reference. When that table would break words to fit the terminal, the list is compact
+instead: one line per loss (name, direction, input roles, parameters; cut with ``…`` at the
+terminal's edge) under a line per family; ``losscli describe NAME`` shows one loss in full and
+``-f json`` everything.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -12,6 +19,8 @@ from losscli.cli._options import ListFormat
 from losscli.errors import UsageError
 
 app = typer.Typer()
+
+FULL_COLUMNS = ("name", "aliases", "family", "inputs", "params", "dir", "reference")
 
 
 @app.command("list")
@@ -21,42 +30,84 @@ def list_command(
     fmt: Annotated[Optional[ListFormat], typer.Option("-f", "--format", help="table (default on a terminal) or json.")] = None,
 ) -> None:
     """List registered losses: name, aliases, family, inputs, parameters, direction, reference."""
-    from losscli.losses import FAMILIES, format_value, list_losses, presets
+    from losscli.losses import FAMILIES, list_losses, presets
 
     if family is not None and family not in FAMILIES:
         raise UsageError(f"Unknown family '{family}'. Expected one of: {', '.join(FAMILIES)}.")
-    specs = list_losses(pattern, family)
-    rows = [
-        {
-            "name": s.name,
-            "aliases": list(s.aliases),
-            "family": s.family,
-            "inputs": [f"{r.name}:{r.kind}" for r in s.roles],
-            "params": {p.name: format_value(p.default) for p in s.params},
-            "direction": s.direction,
-            "reference": s.reference,
-            "summary": s.summary,
-        }
-        for s in specs
-    ]
-    use_json = fmt is ListFormat.json or (fmt is None and not sys.stdout.isatty())
-    if use_json:
-        sys.stdout.write(json.dumps({"losses": rows, "presets": {"@" + k: list(v) for k, v in presets().items()}}, indent=2) + "\n")
+    rows = [entry(s) for s in list_losses(pattern, family)]
+    preset_names = {"@" + k: list(v) for k, v in presets().items()}
+    if fmt is ListFormat.json or (fmt is None and not sys.stdout.isatty()):
+        sys.stdout.write(json.dumps({"losses": rows, "presets": preset_names}, indent=2) + "\n")
         return
+    print_listing(rows, sorted(preset_names))
+
+
+def entry(spec: Any) -> dict[str, Any]:
+    """One loss as listed (the JSON entry)."""
+    from losscli.losses import format_value
+
+    return {
+        "name": spec.name,
+        "aliases": list(spec.aliases),
+        "family": spec.family,
+        "inputs": [f"{r.name}:{r.kind}" for r in spec.roles],
+        "params": {p.name: format_value(p.default) for p in spec.params},
+        "direction": spec.direction,
+        "reference": spec.reference,
+        "summary": spec.summary,
+    }
+
+
+def print_listing(rows: list[dict[str, Any]], preset_names: list[str]) -> None:
+    """The full table when it fits the terminal without breaking a word, else the compact list."""
     from rich.console import Console
+
+    from losscli.render.fit import unbroken_width
+
+    console = Console()
+    caption = f"{len(rows)} losses. Presets: " + ", ".join(preset_names)
+    table = full_table(rows, caption)
+    if unbroken_width(console, table) <= console.width:
+        console.print(table)
+        return
+    for line in compact_lines(rows):
+        console.print(line, no_wrap=True, overflow="ellipsis", highlight=False, markup=False)
+    console.print(caption + ". One loss in full: losscli describe NAME", style="table.caption", highlight=False, markup=False)
+
+
+def full_table(rows: list[dict[str, Any]], caption: str) -> Any:
     from rich.table import Table
 
-    t = Table(caption=f"{len(rows)} losses. Presets: " + ", ".join("@" + k for k in sorted(presets())), caption_justify="left")
-    for col in ("name", "aliases", "family", "inputs", "params", "dir", "reference"):
+    t = Table(caption=caption, caption_justify="left")
+    for col in FULL_COLUMNS:
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(
-            r["name"],
-            ", ".join(r["aliases"]),
-            r["family"],
-            ", ".join(r["inputs"]),
-            ", ".join(f"{k}={v}" for k, v in r["params"].items()),
-            "↓" if r["direction"] == "lower" else "↑",
-            r["reference"],
-        )
-    Console().print(t)
+        params = ", ".join(f"{k}={v}" for k, v in r["params"].items())
+        t.add_row(r["name"], ", ".join(r["aliases"]), r["family"], ", ".join(r["inputs"]), params, arrow(r), r["reference"])
+    return t
+
+
+def compact_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """A header, then one line per loss (name, direction, input roles, parameters) under a line
+    naming its family.
+
+    >>> rows = [{"name": "huber", "family": "regression", "direction": "lower", "inputs": ["pred:values", "target:values"], "params": {"delta": "1"}}]
+    >>> print("\\n".join(compact_lines(rows)))
+      name     inputs       params
+    regression
+      huber  ↓  pred target  delta=1
+    """
+    roles = [" ".join(i.partition(":")[0] for i in r["inputs"]) for r in rows]
+    name_w, roles_w = max((len(r["name"]) for r in rows), default=4), max(map(len, roles), default=6)
+    lines, family = [f"  {'name':<{name_w}}     {'inputs':<{roles_w}}  params"], None
+    for r, inputs in zip(rows, roles):
+        if r["family"] != family:
+            family = r["family"]
+            lines.append(family)
+        params = " ".join(f"{k}={v}" for k, v in r["params"].items())
+        lines.append(f"  {r['name']:<{name_w}}  {arrow(r)}  {inputs:<{roles_w}}  {params}".rstrip())
+    return lines
+
+
+def arrow(row: dict[str, Any]) -> str:
+    return "↓" if row["direction"] == "lower" else "↑"
