@@ -15,6 +15,7 @@ import typer
 
 from losscli._atomic import atomic_write, check_distinct
 from losscli.cli import _stats_options as so
+from losscli.cli._complete import complete_loss
 from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, Align, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes
 from losscli.errors import UsageError
 from losscli.render.escape import json_text
@@ -39,7 +40,7 @@ SUFFIXES = {".json": "json", ".md": "md", ".txt": "table"}
 def compare_command(
     systems: Annotated[list[str], typer.Argument(metavar="BASE CAND...", help="Prediction files: the base, then one or more candidates (formats as for eval).", show_default=False)],
     target: Annotated[str, typer.Option("-y", "--target", metavar="TARGET", help="The target file every system is scored against.", rich_help_panel=INPUT, show_default=False)],
-    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable.", show_default=False)] = [],  # noqa: B006
+    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable.", show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s) of each system's table.", rich_help_panel=INPUT)] = None,
     target_col: Annotated[Optional[str], typer.Option("--target-col", help="Target column(s) of the TARGET table.", rich_help_panel=INPUT)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (of a table input).", rich_help_panel=INPUT)] = None,
