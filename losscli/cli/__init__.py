@@ -22,6 +22,7 @@ from losscli.cli import _encoding, compare, describe, eval as eval_cmd, gate, in
 from losscli.cli._app import App
 from losscli.cli._config import install_envvars
 from losscli.cli._options import protect_stdin
+from losscli.cli._usage import explain
 from losscli.errors import LossCliError
 
 EXIT_CODES_HELP = (
@@ -73,7 +74,7 @@ class _Group(TyperGroup):
                             print(e.format_message())
                         code = 2
                     elif hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
-                        code, message = _error(e.format_message(), 2 if e.exit_code == 2 else e.exit_code)
+                        code, message = _error(explain(e.format_message(), argv), 2 if e.exit_code == 2 else e.exit_code)
                     else:
                         if verbose:
                             traceback.print_exc()
