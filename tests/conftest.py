@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import pathlib
 
+import functools
+
 import numpy as np
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from losscli.cli import app
 
-# Hypothesis profiles: "ci" (the default: bounded, the whole suite's fuzzing stays well under a
-# minute) and "long" (`make fuzz`: HYPOTHESIS_PROFILE=long, many more examples per property).
+# typer's CliRunner.invoke builds the click command of the whole app at every call (each
+# command's options, their annotations evaluated again): ~0.1 s of every in-process run, more
+# than a small evaluation takes. The app does not change during the suite: built once per app.
+typer.testing._get_command = functools.cache(typer.testing._get_command)
+
+# Hypothesis profiles: "ci" (the default: 50 examples per property, the whole suite's fuzzing a
+# few seconds; each run draws new examples) and "long" (`make fuzz`: HYPOTHESIS_PROFILE=long,
+# 5000 examples per property).
 # Tests that set max_examples themselves keep it; the fuzz tests (test_fuzz.py) take the profile's.
 import os as _os
 
 from hypothesis import HealthCheck as _HealthCheck, settings as _settings
 
 _QUIET = [_HealthCheck.function_scoped_fixture, _HealthCheck.too_slow, _HealthCheck.data_too_large]
-_settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=_QUIET, print_blob=True)
+_settings.register_profile("ci", max_examples=50, deadline=None, suppress_health_check=_QUIET, print_blob=True)
 _settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=_QUIET, print_blob=True)
 _settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
