@@ -30,9 +30,10 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py
 
-# make bench: the SPEC.md 11 benchmarks; each generates its data in a temporary directory, runs
-# losscli and its baseline in the same run and prints ratio= lines and peak RSS. The data sizes
-# are SPEC.md's (10M-row CSV, 100M-row NPY pair: minutes); `make bench SIZE=0.1` scales them down.
+# make bench: the benchmarks of the performance targets (README.md, "Performance"); each
+# generates its data in a temporary directory, runs losscli and its baseline in the same run and
+# prints ratio= lines and peak RSS. The data sizes are the targets' (10M-row CSV, 100M-row NPY
+# pair: minutes); `make bench SIZE=0.1` scales them down.
 bench: compile
 	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_startup.py
 	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_kernels.py

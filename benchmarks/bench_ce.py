@@ -1,14 +1,14 @@
 """Cross-entropy over 1M x 10 float32 logits: losscli against torch.nn.functional.cross_entropy.
 
-SPEC.md 11: compute only, <= 2x torch. losscli's side is what the engine does per chunk: the
+Target: compute only, <= 2x torch. losscli's side is what the engine does per chunk: the
 per-sample values, the normaliser and the reduction into a ``Summary`` (mean = sum / sum of
 normalisers). torch's side is ``cross_entropy(logits, labels)`` (mean) on tensors that share the
 arrays' memory. Best of 5, interleaved, in the same run; prints ``ratio=``. Also prints the whole
 ``Accumulator.update`` + ``compute`` (with the NaN check of the inputs) for information.
 
-Needs torch: run with the golden venv (losscli is imported from this checkout):
+Needs torch: run with a Python that has it (losscli is imported from this checkout):
 
-    /work/golden-venv/bin/python benchmarks/bench_ce.py [--rows 1000000] [--classes 10]
+    python benchmarks/bench_ce.py [--rows 1000000] [--classes 10]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Elementwise losses in process: the engine's whole path against ``np.dot(a, b)``.
 
-SPEC.md 11: blocked evaluation (cache-sized blocks, no full-size temporaries); MSE and MAE
+Target: blocked evaluation (cache-sized blocks, no full-size temporaries); MSE and MAE
 <= 2.5x ``np.dot(a, b)`` on the same in-memory float64 arrays, Huber and Smooth L1 <= 4.5x.
 losscli's side is what ``losscli eval`` does with arrays in memory when no per-sample output is
 asked for: ``Accumulator.update(..., per_sample=False)`` (NaN checks of the inputs, the loss,

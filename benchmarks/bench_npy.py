@@ -1,6 +1,6 @@
 """100M-row float64 NPY pair (2 x 800 MB), MSE end to end: losscli against mmap + ``np.dot``.
 
-SPEC.md 11: <= 1.5x a ``python -c`` that ``np.load``s both files memory-mapped and calls
+Target: <= 1.5x a ``python -c`` that ``np.load``s both files memory-mapped and calls
 ``np.dot`` on the difference, in the same run; peak RSS <= 64 MB whatever N (losscli streams
 inputs over 16 MB automatically, mapping a few MB of each file at a time). Prints times,
 peak RSS (``os.wait4`` of each child) and ``ratio=`` lines, for the default evaluation (which

@@ -4,7 +4,7 @@ losscli (row groups streamed by pyarrow, the file hashed beside the reading) aga
 hand-written ``pyarrow.parquet.read_table`` + numpy script (and the same with ``pyarrow.compute``
 instead of numpy, which spares pyarrow's import of pandas), in the same run; also losscli without
 the input hash and with ``--engine dask`` (a local cluster started by the command). There is no
-SPEC.md 11 target for Parquet: the ``ratio=`` lines say how close losscli comes to the reader it
+target for Parquet: the ``ratio=`` lines say how close losscli comes to the reader it
 is built on, and the peak RSS (``os.wait4`` of each child) that streaming keeps bounded while the
 baseline holds both columns. Runs every command interleaved (median of ``REPEATS``, 3).
 

@@ -1,6 +1,6 @@
 """Start-up time of `losscli --help` and of a 10-row NPY evaluation against `python -c "import numpy"`.
 
-SPEC.md 11: both <= 1.6x the baseline. Runs the three commands interleaved, 21 times each, in the
+Target: both <= 1.6x the baseline. Runs the three commands interleaved, 21 times each, in the
 same run, and prints the medians and `ratio=` lines. Uses the `losscli` next to this Python.
 Children run without ``PYTHONDONTWRITEBYTECODE``, as an installed losscli would (its modules
 compiled), after one untimed run of each command (as ``_bench.compare``).

@@ -1,6 +1,6 @@
 """Configuration files: ``[tool.losscli]`` in ``./pyproject.toml`` or ``--config FILE`` (TOML).
 
-Precedence (SPEC.md 9): command-line flags > ``LOSSCLI_*`` environment variables > the config
+Precedence: command-line flags > ``LOSSCLI_*`` environment variables > the config
 file > built-in defaults. This module reads and validates the file; ``losscli.cli._config``
 feeds it to the commands (as click's ``default_map``, which sits exactly between the environment
 and the defaults) and echoes the effective configuration into ``report.config``.

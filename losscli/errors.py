@@ -1,4 +1,5 @@
-"""Exceptions of losscli; each carries the exit code the CLI maps it to (SPEC.md 8).
+"""Exceptions of losscli; each carries the exit code the CLI maps it to: 2 usage error,
+3 could not evaluate, 4 a bug (the table is in README.md, "Exit codes").
 
 Library layers raise these and never print or exit; ``losscli.cli`` turns them into one
 ``Error: ...`` line on stderr and the exit code.

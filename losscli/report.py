@@ -1,7 +1,7 @@
 """The evaluation result: frozen ``LossResult``/``Report`` dataclasses and the JSON report.
 
 ``Report.to_dict()`` is the only source of the JSON report (schema ``losscli.report/1``,
-SPEC.md 6.1); every renderer reads the same object.
+its fields in README.md); every renderer reads the same object.
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ class RatioMoments:
 
 
 def ci_object(method: str, level: float, low: float | None, high: float | None) -> dict:
-    """The report's ``ci`` object (SPEC.md 6.1)."""
+    """The report's ``ci`` object: ``{"method", "level", "low", "high"}``."""
     return {"method": method, "level": level, "low": low, "high": high}
 
 

@@ -1,6 +1,6 @@
 """The corpus of bad inputs (``tests/data/bad/``, written by ``make_bad.py``) through the CLI.
 
-Each case asserts the exit code (2 usage, 3 could not evaluate: SPEC.md 8), the exact one-line
+Each case asserts the exit code (2 usage, 3 could not evaluate), the exact one-line
 ``Error: ...`` on stderr, an empty stdout, that none of the requested outputs (``-o``,
 ``--report``, ``--per-sample``) nor a temporary file was left behind (``--report`` holds the error
 report: ``status: "error"``, the exit code and the same line), and that nothing was ever

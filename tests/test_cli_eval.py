@@ -226,7 +226,7 @@ def test_unwritable_output(cli, files):
     fails(cli("eval", "xy.csv", "-l", "mse", "--report", "out.json"), 3, "Cannot write out.json: it is a directory.")
 
 
-# ---------------------------------------------------------------------------- the JSON report (SPEC.md 6.1)
+# ---------------------------------------------------------------------------- the JSON report
 
 
 def test_json_report_fields_and_hand_computed_values(cli, files):

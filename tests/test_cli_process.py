@@ -1,5 +1,5 @@
 """The installed program in real processes: the console script, ``python -m losscli``, lazy
-imports (SPEC.md 10, 11) and a closed stdout (SPEC.md 6: ``| head`` exits quietly)."""
+imports (``import losscli`` loads no typer, rich or pandas) and a closed stdout (``| head`` exits quietly)."""
 
 from __future__ import annotations
 

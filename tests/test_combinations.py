@@ -1,4 +1,4 @@
-"""Weighted combinations ``NAME=a*SPEC+b*SPEC`` (LOSSES.md, last section; Keras ``loss_weights``).
+"""Weighted combinations ``NAME=a*SPEC+b*SPEC`` (Keras ``loss_weights``).
 
 Expected numbers are hand-computed from the tiny inputs written next to them.
 """

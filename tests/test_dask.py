@@ -1,4 +1,4 @@
-"""``--engine dask`` (SPEC.md 13; issue 7): the report of the in-process engine, on a local cluster.
+"""``--engine dask`` (issue 7): the report of the in-process engine, on a local cluster.
 
 Each case runs the same evaluation with ``--engine local`` and ``--engine dask`` and compares every
 number of the report: values, sums, means, CIs and group results to 1e-12 relative; ``n``,

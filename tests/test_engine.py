@@ -14,7 +14,7 @@ Y = np.array([0.0, 1.0, 2.5, 0.0])
 
 
 def test_evaluate_matches_hand_computed_values():
-    # loss-semantics.md 4.1 (torch): mse 3.375, l1 1.5; huber delta=2 per-sample [0.125, 2, 0.125, 4]
+    # torch run values: mse 3.375, l1 1.5; huber delta=2 per-sample [0.125, 2, 0.125, 4]
     r = evaluate(X, Y, ["mse", "mae", "huber:delta=2"])
     assert [x.value for x in r.losses] == [3.375, 1.5, 1.5625]
     assert r.result("huber:delta=2").sum == 6.25

@@ -2,7 +2,7 @@
 --per-sample`, compared with the reference's values (tests/golden/*.json, made by the
 tests/golden/golden_*.py scripts with torch / torchvision / scikit-learn; see their README).
 
-float64 cases must agree to rtol 1e-12, float32 cases to 1e-6 (LOSSES.md).
+float64 cases must agree to rtol 1e-12, float32 cases to 1e-6.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""Interrupts and write failures (SPEC.md 6, 12): SIGINT exits 130 leaving no output and no
+"""Interrupts and write failures: SIGINT exits 130 leaving no output and no
 temporary file; an unwritable path, a full device or a file-size limit is exit 3 with one clear
 line, and nothing partial is left. (A closed stdout is covered by test_cli_process.py.)
 """

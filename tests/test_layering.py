@@ -1,4 +1,4 @@
-"""The import rules of STYLE.md section 4, enforced by parsing every module's imports."""
+"""The import rules of ARCHITECTURE.md, enforced by parsing every module's imports."""
 
 import ast
 import pathlib

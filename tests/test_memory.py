@@ -1,4 +1,4 @@
-"""Bounded memory (SPEC.md 11): a streamed evaluation's peak RSS does not grow with the input.
+"""Bounded memory: a streamed evaluation's peak RSS does not grow with the input.
 
 A 20M-row float64 NPY pair (2 x 160 MB) is evaluated by the installed ``losscli`` in a child
 process; its peak resident set (``ru_maxrss`` of the children) must stay under 100 MB, far below

@@ -1,4 +1,4 @@
-"""``eval --emit-state`` and ``losscli merge`` (SPEC.md 13): shards merged give one run's report.
+"""``eval --emit-state`` and ``losscli merge``: shards merged give one run's report.
 
 A table is split into 3 shards; each is evaluated with --emit-state; merging the states gives the
 values of one run over the whole table (1e-12 relative), the same n, min and max, and the same

@@ -1,4 +1,4 @@
-"""Parquet input and output (SPEC.md 3.1, 6; issue 7): pyarrow reads, streamed row groups,
+"""Parquet input and output (issue 7): pyarrow reads, streamed row groups,
 strict numbers, globs of shards and ``--per-sample out.parquet``.
 
 Every Parquet evaluation is checked against the same rows as a CSV or NPY evaluation (the

@@ -1,4 +1,4 @@
-"""Readers: files to arrays (SPEC.md 3.1, 3.2, 12): formats, column selection, strict parsing,
+"""Readers: files to arrays: formats, column selection, strict parsing,
 corrupt inputs, stdin, globs and hashes."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def test_column_selection_on_a_2d_npy(files):
     assert str(e.value) == "A column selection on v.npy needs a 2-D array, got shape (2,)."
 
 
-# ---------------------------------------------------------------------------- auto-detection (SPEC.md 3.2)
+# ---------------------------------------------------------------------------- auto-detection
 
 
 @pytest.mark.parametrize(

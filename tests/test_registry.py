@@ -96,7 +96,7 @@ def test_domains_and_param_types():
 
 def test_bound_loss_is_callable_on_arrays():
     (b,) = parse_spec("huber:delta=2")
-    # hand-computed: d = [0.5, -2, -0.5, 3] -> [0.125, 2, 0.125, 4] (loss-semantics.md 4.1)
+    # hand-computed: d = [0.5, -2, -0.5, 3] -> [0.125, 2, 0.125, 4] (torch huber_loss gives the same)
     got = b(np.array([0.5, -1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.5, 0.0]))
     np.testing.assert_allclose(got, [0.125, 2.0, 0.125, 4.0], rtol=0, atol=0)
     assert b.normalizer(np.zeros(2), np.zeros(2)) is None

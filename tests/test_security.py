@@ -1,4 +1,4 @@
-"""Security guarantees (SPEC.md 12, SECURITY.md): never unpickle, never eval, never touch the
+"""Security guarantees (SECURITY.md): never unpickle, never eval, never touch the
 network, write outputs only through exclusive temporary files beside the destination, and
 refuse NPZ members whose header would make numpy allocate more than the member holds.
 

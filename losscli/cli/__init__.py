@@ -1,5 +1,5 @@
 """The ``losscli`` command: Typer commands assembled here, and the one place where errors
-become an ``Error: ...`` line on stderr and an exit code (SPEC.md 8)."""
+become an ``Error: ...`` line on stderr and an exit code (README.md, "Exit codes")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Segmentation overlap losses: per-sample dice, jaccard and tversky on masks.
 
-Notation (LOSSES.md): ``I = sum(p t)``, ``P = sum(p)``, ``T = sum(t)`` over each sample's pixels,
+Notation: ``I = sum(p t)``, ``P = sum(p)``, ``T = sum(t)`` over each sample's pixels,
 per class; the per-sample loss is the mean of the per-class losses.
 
 Shapes (``pred``, ``target``):

@@ -1,4 +1,5 @@
-"""Column selection (SPEC.md 3.2): names, 1-based indices, ranges, globs and comma lists.
+"""Column selection: names, 1-based indices, ranges, globs and comma lists (the rules for
+users: README.md, "How rows and columns are chosen").
 
 Pure Python; no pandas. A selection resolves to positions in a header.
 """

@@ -1,6 +1,6 @@
 """Confidence intervals, groups and worst samples in the text outputs (table, CSV, Markdown).
 
-The JSON report carries them as ``ci``, ``groups`` and ``worst`` (SPEC.md 6.1); these helpers
+The JSON report carries them as ``ci``, ``groups`` and ``worst``; these helpers
 give the other formats the same content:
 
 * a ``CI`` cell ``[low, high]`` after the value (CSV: ``ci_low``/``ci_high`` columns);

@@ -1,4 +1,4 @@
-"""A progress bar on stderr for large inputs (SPEC.md 6): shown only when stderr is a terminal
+"""A progress bar on stderr for large inputs: shown only when stderr is a terminal
 and the input is at least ``THRESHOLD`` bytes; otherwise every call is a no-op, so the chunk
 loop can call it unconditionally::
 
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
-THRESHOLD = 50 * 1024 * 1024  # bytes (SPEC.md 6: "inputs over ~50 MB")
+THRESHOLD = 50 * 1024 * 1024  # bytes: inputs of ~50 MB or more get a bar
 
 
 def total_size(paths: Iterable[str]) -> int:

@@ -90,7 +90,7 @@ def random_boxes(n: int, scale: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     pred, target = random_boxes(24)
-    # Named geometries, rows b1 -> b2 (loss-semantics.md 4.6 and more).
+    # Named geometries, rows b1 -> b2.
     special_p = np.array(
         [
             [0.0, 0.0, 2.0, 2.0],  # identical: 2.5e-8, not 0 (iou = 4/(4 + 1e-7))

@@ -2,7 +2,7 @@
 
 Run once in a scratch environment with torch, torchvision and scikit-learn (never at test time):
 
-    /work/golden-venv/bin/python tests/golden/golden_classification.py
+    python tests/golden/golden_classification.py
 
 It writes golden_classification.json (and golden_classification.npz for the big C = 10000 case)
 next to itself; tests/test_golden.py drives every case through the CLI. Per-sample values are the

@@ -13,7 +13,7 @@ References:
   per-anchor loop over the 2N views, written from the SimCLR definition (Chen et al. 2020, eq. 1)
   with optax's cosine (squared norms clipped at finfo(float64).eps), and cross-checked against a
   second formulation (torch cross_entropy over the masked similarity matrix) and against the
-  value in shared/reference/loss-semantics.md 4.7 (0.2964603, optax = pytorch-metric-learning).
+  value of runs of optax ntxent and pytorch-metric-learning NTXentLoss(temperature=0.5) (0.2964603).
 
 float32 cases hold float32-exact inputs (the test casts them to float32) and the reference runs in
 float64 on those values, as losscli computes float32 inputs in float64; torch's own float32
@@ -225,7 +225,7 @@ def main() -> None:
     # ------------------------------------------------------------------ ntxent
     E_i, E_j = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.9, 0.1], [0.1, 0.9]])
     per, mean = ntxent_reference(E_i, E_j, 0.5)
-    assert abs(mean - 0.2964603) < 1e-7, mean  # loss-semantics.md 4.7: optax = PML at tau 0.5
+    assert abs(mean - 0.2964603) < 1e-7, mean  # optax = pytorch-metric-learning at tau 0.5 (runs)
     ntxent_case("ntxent_semantics_4_7", "ntxent", E_i, E_j, 0.5)
     zi, zj = RNG.normal(0, 1, (7, 5)), RNG.normal(0, 1, (7, 5))
     zj = zi + 0.3 * zj  # correlated views

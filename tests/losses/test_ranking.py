@@ -3,7 +3,7 @@ trio per loss, loop reference implementations of the vectorised code, and CLI ro
 
 Reference values from torch / optax are in tests/golden/golden_ranking.json (test_golden.py);
 the numbers here are worked out by hand (each says how) or quoted from
-shared/reference/loss-semantics.md (section 4.5 / 4.7, "run" values of torch and optax).
+runs of torch and optax (named at each value).
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def test_cli_bad_label_is_exit_3_naming_file_and_row(cli, files):
 
 
 def test_cli_table_columns_named_like_the_roles(cli, files):
-    # pairs.csv-style table: x1, x2, y recognised by name; values from loss-semantics 4.5
+    # pairs.csv-style table: x1, x2, y recognised by name; values of torch margin_ranking_loss (run)
     files.csv("pairs.csv", ["x1", "x2", "y"], (1, 0, 1), (1, 2, 1), (0, 0, -1))
     result = cli("eval", "pairs.csv", "-l", "margin_ranking:margin=0.5", "-b")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "0.6666666666666666\n", "")  # mean(0, 1.5, 0.5)
@@ -339,7 +339,7 @@ def test_describe_triplet_shows_roles_and_a_runnable_example(cli, files):
     files.npy("POSITIVE.npy", a([1, 0]))
     files.npy("NEGATIVE.npy", a([0.5, 0]))
     run = cli(*shlex.split(example)[1:], "-l", "triplet:eps=0", "-b")
-    # two -l: triplet (eps 1e-6) then triplet:eps=0 (1.5, loss-semantics 4.7)
+    # two -l: triplet (eps 1e-6) then triplet:eps=0 (1.5, torch triplet_margin_loss run)
     assert run.exit_code == 0, run.stderr
     first, second = (float(v) for v in run.stdout.split())
     assert second == 1.5 and first == pytest.approx(1.5, abs=1e-5)

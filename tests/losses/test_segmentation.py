@@ -2,7 +2,7 @@
 logits, errors through the CLI. Golden values against the written-out references are in
 tests/golden/golden_segmentation.json (tests/test_golden.py).
 
-The running example (SMP's binary example, loss-semantics.md 4.8): one 2x2 image
+The running example (segmentation_models_pytorch's binary example): one 2x2 image
 p = [[0.9, 0.1], [0.8, 0.2]], t = [[1, 0], [1, 0]], so I = 0.9 + 0.8 = 1.7, P = 2.0, T = 2:
   dice s=0: 1 - 2*1.7/(2 + 2) = 0.15;  dice s=1: 1 - (3.4 + 1)/(4 + 1) = 0.12
   jaccard s=0: 1 - 1.7/(2 + 2 - 1.7) = 0.6/2.3 = 0.26086956...

@@ -1,6 +1,6 @@
 """Golden values for losscli.stats (Student t) and the analytic confidence intervals.
 
-Run with the golden venv (scipy, mpmath):  /work/golden-venv/bin/python tests/golden/stats/golden_stats.py
+Run in a scratch environment with scipy and mpmath:  python tests/golden/stats/golden_stats.py
 Writes tests/golden/stats/golden_stats.json next to this script. Kept in a subdirectory so that
 tests/test_golden.py (which drives loss cases from tests/golden/*.json) does not read it.
 
