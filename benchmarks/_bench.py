@@ -23,7 +23,7 @@ PYTHON = sys.executable
 LOSSCLI = os.path.join(os.path.dirname(sys.executable), "losscli")
 
 
-AUTO_STREAM_MB = 16  # losscli.readers.chunks.AUTO_STREAM_BYTES (not imported: this process stays small)
+AUTO_STREAM_MB = 16  # losscli.readers.stream.sizing.AUTO_STREAM_BYTES (not imported: this process stays small)
 
 
 def how_read(size: int) -> str:

@@ -41,7 +41,7 @@ POLARS = PANDAS.replace("pandas as pd", "polars as pl").replace("pd.read_csv", "
 # time is compared with (target: <= 1.5x) (losscli itself streams inputs over 16 MB).
 WHOLE = (
     "import sys\n"
-    "import losscli.readers.chunks as c\n"
+    "import losscli.readers.stream.sizing as c\n"
     "c.AUTO_STREAM_BYTES = 1 << 62\n"
     "from losscli.cli import app\n"
     "sys.argv[0] = 'losscli'\n"

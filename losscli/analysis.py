@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,9 +33,23 @@ from losscli.stats import CI_METHODS, RatioMoments, analytic_interval, ci_object
 
 MAX_N_BOOT = 100_000  # bootstrap replicates: each costs a row of weights per 256-row block and a sum per loss
 MAX_ROW_OFFSET = 2**53 - 1  # row numbers stay exact in float64 and in JSON states
-GROUP_PREFIX = "@group:"  # side arrays passed to Accumulator.update with the role arrays
 MAX_GROUPS = 100_000  # default of --max-groups: an id column given to -g must not exhaust memory
-ID_KEY = "@id"
+
+
+class Side(NamedTuple):
+    """The key of a per-row array that rides along with the role arrays through
+    ``Accumulator.update`` (sliced and filtered with them) and comes back to the analysis: the
+    ids (``kind`` "ids", for --top-k) or a group column (``kind`` "group", ``name``: its name).
+    ``str`` is how errors name it (and its key in the accumulator's sources)."""
+
+    kind: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return "id column" if self.kind == "ids" else f"group column {self.name}"
+
+
+IDS = Side("ids")
 
 
 @dataclass(frozen=True)
@@ -496,11 +510,11 @@ class Analysis:
         role arrays and hands them back here."""
         out = {}
         if self.options.top_k and ids is not None:
-            out[ID_KEY] = np.asarray(ids)
+            out[IDS] = np.asarray(ids)
         for name in self.options.group_by:
             if groups is None or name not in groups:
                 raise UsageError(f"--group-by {name}: no such group column was given to the accumulator.")
-            out[GROUP_PREFIX + name] = np.asarray(groups[name])
+            out[Side("group", name)] = np.asarray(groups[name])
         return out
 
     def update(
@@ -521,7 +535,7 @@ class Analysis:
         rows = start + (np.arange(n) if keep is None else np.flatnonzero(keep))
         m = len(rows)
         if self.options.group_by:
-            codes, keys = group_codes([side[GROUP_PREFIX + g] for g in self.options.group_by]) if m else (np.zeros(0, np.intp), [])
+            codes, keys = group_codes([side[Side("group", g)] for g in self.options.group_by]) if m else (np.zeros(0, np.intp), [])
         else:
             codes, keys = None, []
         if codes is not None and m:  # first: the --max-groups check comes before any group state is made
@@ -533,7 +547,7 @@ class Analysis:
         for label, top in self.top.items():
             values, norm, _ = chunk[label]
             live = live_rows(values, weights, norm)  # a row of weight (or normaliser) 0 is not a sample
-            ids = side.get(ID_KEY)
+            ids = side.get(IDS)
             if live is not None:
                 values, top_rows, ids = values[live], rows[live], (None if ids is None else ids[live])
             else:

@@ -17,7 +17,7 @@ import numpy as np
 
 from losscli import _blocked, _kinds
 from losscli._version import __version__
-from losscli.analysis import GROUP_PREFIX, Analysis, AnalysisOptions
+from losscli.analysis import Analysis, AnalysisOptions, Side
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, shown
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
@@ -153,7 +153,7 @@ class Accumulator:
         if keep is not None:
             arrays = {k: v[keep] for k, v in arrays.items()}
             weights = weights[keep] if weights is not None else None
-        side = {k: arrays.pop(k) for k in [k for k in arrays if k.startswith("@")]}  # id/group columns (analysis)
+        side = {k: arrays.pop(k) for k in [k for k in arrays if isinstance(k, Side)]}  # id/group columns (analysis)
         chunk: dict[str, tuple] = {}  # summary key -> (values, norm, columns), for the analysis
         per_sample: dict[str, np.ndarray] = {}
         for loss in self.losses:
@@ -195,7 +195,7 @@ class Accumulator:
         bad = None  # rows with a NaN/inf, made on the first input that has one
         named = list(arrays.items()) + ([("weight", np.asarray(weights, dtype=np.float64))] if weights is not None else [])
         for key, a in named:
-            if key.startswith(GROUP_PREFIX):  # a missing group key is a group of its own (analysis.group_codes)
+            if isinstance(key, Side) and key.kind == "group":  # a missing group key is a group of its own (analysis.group_codes)
                 continue
             if a.dtype.kind not in "fc" or np.isfinite(a).all():  # the common case: one cheap pass
                 continue
@@ -252,7 +252,8 @@ class Accumulator:
             )
         return values, norm, columns
 
-    def _where(self, key: str, what: str | None = None, source: str | None = None) -> str:
+    def _where(self, key: Any, what: str | None = None, source: str | None = None) -> str:
+        key = str(key)  # a role's name, or an id or group column (analysis.Side)
         src = self.sources.get(source or key)
         if what is not None:
             return what.replace(key, f"{key} ({src})", 1) if src else what

@@ -103,7 +103,7 @@ def evaluate(
         if unknown:  # one CSV input and no statistic that numbers rows: its units from row 0
             parts = [("unit", u) for u in range(len(plan.sources[0].units))]
         else:
-            plan.check_rows(loaded.sources)
+            plan.check_rows()
             parts = [("rows", lo, hi) for lo, hi in plan.partitions(chunk_rows)]
         shared = _on_cluster(client.scatter, job, hash=False)
         futures = [_on_cluster(client.submit, _task, shared, part, pure=False) for part in parts]

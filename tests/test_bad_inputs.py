@@ -282,7 +282,7 @@ def test_decompressed_data_is_held_once():
     import io
     import tracemalloc
 
-    from losscli.readers.chunks import decompressed
+    from losscli.readers.stream import decompressed
 
     size = 32 << 20  # large beside the fixed read buffers (1 MB each)
     raw = gzip.compress(bytes(size), mtime=0)

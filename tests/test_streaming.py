@@ -20,7 +20,11 @@ import losscli.engine as engine
 from losscli.engine import Accumulator
 from losscli.errors import InputError
 from losscli.readers import load_inputs
-from losscli.readers import chunks
+from losscli.readers import input as readers_input
+from losscli.readers import stream
+from losscli.readers.stream import csv as csv_stream
+from losscli.readers.stream import files as stream_files
+from losscli.readers.stream import sizing
 
 LOSSES = ["mse", "mae", "huber:delta=0.5", "smooth_l1", "log_cosh", "rmse"]
 STATS = ("value", "sum", "mean", "std", "se")
@@ -149,8 +153,8 @@ CSV_ARGS = ("-p", "pred", "-y", "target", "-w", "w", "--id-col", "id", "--nan-po
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Cut tables into pieces of a few rows (the defaults are megabytes)."""
-    monkeypatch.setattr(chunks, "FIRST_PIECE", 300)
-    monkeypatch.setattr(chunks, "MIN_PIECE", 1)
+    monkeypatch.setattr(csv_stream, "FIRST_PIECE", 300)
+    monkeypatch.setattr(csv_stream, "MIN_PIECE", 1)
 
 
 @settings(max_examples=12)
@@ -258,6 +262,15 @@ def test_inputs_of_different_lengths(cli, files):
     both_fail(cli, ["p.npy", "y.npy", "-l", "mse"], 3, "Inputs have different numbers of rows: pred (p.npy) has 1000, target (y.npy) has 1001.")
 
 
+def test_a_group_column_of_another_length_is_named_alike_whole_and_streamed(cli, files, small_pieces):
+    # the group column travels beside the roles (a typed key, not a prefixed name): read whole
+    # (the engine checks the lengths) or streamed (the readers do), it is named the same way
+    files.npy("p.npy", np.zeros(1000))
+    files.csv("y.csv", ["target", "g"], *[[1.0, 2]] * 990)
+    message = "Inputs have different numbers of rows: pred (p.npy) has 1000, target (y.csv column 'target') has 990, group column g (y.csv column 'g') has 990."
+    both_fail(cli, ["p.npy", "y.csv", "-l", "mse", "-g", "g"], 3, message)
+
+
 def test_a_csv_shorter_than_an_npy(cli, files, small_pieces):
     files.npy("p.npy", np.zeros(1000))
     files.csv("y.csv", ["target"], *[[1.0]] * 990)
@@ -272,25 +285,25 @@ def test_a_csv_shorter_than_an_npy(cli, files, small_pieces):
 def test_large_inputs_stream_automatically(cli, files, monkeypatch):
     path = write_table(files)
     seen = []
-    real = chunks.read_lazy
+    real = readers_input.open_lazy
 
     def spy(*args, **kwargs):
-        seen.append(args[1].path)
+        seen.append(args[0].path)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(chunks, "read_lazy", spy)
+    monkeypatch.setattr(readers_input, "open_lazy", spy)
     run_json(cli, path, *CSV_ARGS)
     assert seen == []  # small: read whole
-    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 1000)
+    monkeypatch.setattr(sizing, "AUTO_STREAM_BYTES", 1000)
     run_json(cli, path, *CSV_ARGS)
     assert seen == [path]
     files.npy("p.npy", np.zeros(3000))
     files.npy("y.npy", np.zeros(3000))
     seen.clear()
     run_json(cli, "p.npy", "y.npy", "-l", "mse")  # 48 kB: over AUTO_STREAM_BYTES
-    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 40_000)
+    monkeypatch.setattr(sizing, "AUTO_STREAM_BYTES", 40_000)
     run_json(cli, "p.npy", "y.npy", "-l", "mse")  # 48 kB in all (24 kB each): over
-    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 1 << 30)
+    monkeypatch.setattr(sizing, "AUTO_STREAM_BYTES", 1 << 30)
     run_json(cli, "p.npy", "y.npy", "-l", "mse")  # under
     assert seen == ["p.npy", "y.npy", "p.npy", "y.npy"]
 
@@ -298,38 +311,55 @@ def test_large_inputs_stream_automatically(cli, files, monkeypatch):
 def test_input_bytes_counts_files_and_globs(files):
     files.bytes("a.npy", b"x" * 10)
     files.bytes("b.npy", b"x" * 5)
-    assert chunks.input_bytes(["a.npy", "*.npy", "-", "missing.csv", "a.npy:npy"]) == 10 + 15 + 10
+    assert stream.input_bytes(["a.npy", "*.npy", "-", "missing.csv", "a.npy:npy"]) == 10 + 15 + 10
 
 
 def test_lazy_inputs_select_like_whole_ones(files, small_pieces):
     path = write_table(files)
-    lazy = load_inputs(path, None, pred_col="pred", target_col="target", weight_col="w", id_col="id", lazy=True)
-    whole = load_inputs(path, None, pred_col="pred", target_col="target", weight_col="w", id_col="id")
-    assert isinstance(lazy.arrays["pred"], chunks.Ref)
-    got = list(chunks.iter_chunks(lazy, 300))
+    opts = dict(pred_col="pred", target_col="target", weight_col="w", id_col="id", group_col="w")
+    lazy = load_inputs(path, None, **opts, lazy=True)
+    whole = load_inputs(path, None, **opts)
+    assert isinstance(lazy.arrays["pred"], stream.Ref)
+    got = list(stream.iter_chunks(lazy, 300))
     assert len(got) > 3 and sum(c.rows for c in got) == N  # pieces of about 300 rows
     assert [c.first_row for c in got] == list(np.cumsum([0] + [c.rows for c in got[:-1]]))
     np.testing.assert_array_equal(np.concatenate([c.arrays["pred"] for c in got]), whole.arrays["pred"])
     np.testing.assert_array_equal(np.concatenate([c.weights for c in got]), whole.weights)
     assert np.concatenate([c.ids for c in got]).tolist() == whole.ids.tolist()
+    assert all(list(c.groups) == ["w"] for c in got)  # the group column, under its name
+    np.testing.assert_array_equal(np.concatenate([c.groups["w"] for c in got]), whole.groups["w"])
     assert lazy.info == whole.info and lazy.sources == whole.sources
+
+
+def test_every_source_of_pieces_is_a_stream(files):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files.npy("p.npy", np.arange(5.0))
+    files.text("t.csv", "pred,target\n1,2\n")
+    pq.write_table(pa.table({"pred": [1.0], "target": [2.0]}), files.root / "t.parquet")
+    opened = [load_inputs(*names, lazy=True).arrays["pred"].stream for names in (("p.npy", "p.npy"), ("t.csv",), ("t.parquet",))]
+    assert [type(s).__name__ for s in opened] == ["ArrayStream", "CsvStream", "ParquetStream"]
+    for s in [*opened, stream.MemoryStream(np.arange(3.0))]:
+        assert isinstance(s, stream.Stream), type(s)  # pieces, selected, digest, row_bytes, tabular, info
+    assert not isinstance(np.arange(3.0), stream.Stream)
 
 
 def test_whole_inputs_are_one_chunk_without_a_copy(files):
     files.npy("p.npy", np.arange(5.0))
     files.npy("y.npy", np.arange(5.0))
     loaded = load_inputs("p.npy", "y.npy")
-    (chunk,) = chunks.iter_chunks(loaded)
+    (chunk,) = stream.iter_chunks(loaded)
     assert chunk.arrays["pred"] is loaded.arrays["pred"]
 
 
 def test_record_boundaries_respect_quotes():
     text = b'a,b\n"x\ny",1\n"p""\nq",2\nz,3\n'
-    cut = chunks._boundary(text, 5)
+    cut = csv_stream.boundary(text, 5)
     assert text[:cut] == b'a,b\n"x\ny",1\n'
-    cut = chunks._boundary(text, 13)
+    cut = csv_stream.boundary(text, 13)
     assert text[:cut] == b'a,b\n"x\ny",1\n"p""\nq",2\n'
-    assert chunks._boundary(b"no newline", 1) is None
+    assert csv_stream.boundary(b"no newline", 1) is None
 
 
 def test_a_bad_utf8_byte_in_a_late_piece_names_its_offset(cli, files, small_pieces):
@@ -356,7 +386,7 @@ def test_losses_that_compare_rows_are_never_chunked(cli, files, monkeypatch):
     r = cli("eval", *args, "--chunk-rows", 50)
     assert (r.exit_code, r.stderr) == (2, "Error: --chunk-rows: ntxent compares each row with every other row, so it needs all rows at once; drop --chunk-rows.\n")
     whole = run_json(cli, *args)
-    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 0)  # large input: still read and evaluated whole
+    monkeypatch.setattr(sizing, "AUTO_STREAM_BYTES", 0)  # large input: still read and evaluated whole
     monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 16)
     assert run_json(cli, *args)["losses"] == whole["losses"]
 
@@ -368,7 +398,7 @@ def test_array_digests_come_from_their_own_reading_and_catch_a_changed_file(cli,
     import hashlib
     import os
 
-    monkeypatch.setattr(chunks, "AUTO_STREAM_BYTES", 0)
+    monkeypatch.setattr(sizing, "AUTO_STREAM_BYTES", 0)
     rng = np.random.default_rng(2)
     files.npy("p.npy", rng.normal(size=5000))
     files.npy("y.npy", rng.normal(size=5000))
@@ -378,7 +408,7 @@ def test_array_digests_come_from_their_own_reading_and_catch_a_changed_file(cli,
     assert report["inputs"]["target"]["blake3"] == blake3.blake3((files.root / "y.npy").read_bytes()).hexdigest()
     report = run_json(cli, "a.npz:pred", "a.npz:target", "-l", "mse", "--chunk-rows", "700")
     assert report["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / "a.npz").read_bytes()).hexdigest()
-    digests = chunks._FileDigests([str(files.root / "p.npy")], "blake3")
+    digests = stream_files.FileDigests([str(files.root / "p.npy")], "blake3")
     os.utime(files.root / "p.npy", ns=(1, 1))  # the modification time changes under the reader
     with pytest.raises(InputError, match="p.npy changed while it was read"):
         digests.result()
@@ -393,7 +423,7 @@ def test_the_benchmarks_know_the_streaming_threshold():
     spec = importlib.util.spec_from_file_location("_bench", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.AUTO_STREAM_MB << 20 == chunks.AUTO_STREAM_BYTES
+    assert bench.AUTO_STREAM_MB << 20 == sizing.AUTO_STREAM_BYTES
 
 
 def test_stdin_and_compressed_inputs_are_always_streamed(files):
@@ -401,6 +431,6 @@ def test_stdin_and_compressed_inputs_are_always_streamed(files):
     # cannot rest on the size on disk, so they are streamed whatever it is
     files.text("small.csv", "pred,target\n1,2\n")
     files.bytes("small.csv.gz", gzip.compress(b"pred,target\n1,2\n", mtime=0))
-    assert not chunks.should_stream(["small.csv"])
-    assert chunks.should_stream(["small.csv.gz"])
-    assert chunks.should_stream(["-"]) and chunks.should_stream(["-:npy"]) and chunks.should_stream(["small.csv", "-:tsv"])
+    assert not stream.should_stream(["small.csv"])
+    assert stream.should_stream(["small.csv.gz"])
+    assert stream.should_stream(["-"]) and stream.should_stream(["-:npy"]) and stream.should_stream(["small.csv", "-:tsv"])

@@ -578,14 +578,14 @@ def test_labels_with_the_dask_engine_are_a_usage_error(cli, files):
 
 
 def test_stdin_csv_is_streamed_with_the_digest_of_its_bytes(cli, files, monkeypatch):
-    from losscli.readers import chunks
+    from losscli.readers.stream import csv as csv_stream
 
     rows = "".join(f"{i / 7},{i % 3}\n" for i in range(300))
     text = "pred,target\n" + rows
     files.text("xy.csv", text)
     opened = []
-    real = chunks._TableStream.__init__
-    monkeypatch.setattr(chunks._TableStream, "__init__", lambda self, paths, *a, **k: (opened.append(paths), real(self, paths, *a, **k))[1])
+    real = csv_stream.CsvStream.__init__
+    monkeypatch.setattr(csv_stream.CsvStream, "__init__", lambda self, paths, *a, **k: (opened.append(paths), real(self, paths, *a, **k))[1])
     piped = _report(cli("eval", "-", "-l", "mse", "-f", "json", "--chunk-rows", "7", input=text))
     assert opened == [["-"]]  # the streamed reader took stdin (not a whole read)
     opened.clear()
@@ -602,11 +602,11 @@ def test_stdin_csv_is_streamed_with_the_digest_of_its_bytes(cli, files, monkeypa
 
 
 def test_stdin_npy_is_streamed_in_blocks(cli, files, monkeypatch):
-    from losscli.readers import chunks
+    from losscli.readers.stream import npy as npy_stream
 
     sizes = []
-    real = chunks._Pipe.readinto
-    monkeypatch.setattr(chunks._Pipe, "readinto", lambda self, view: (sizes.append(len(view)), real(self, view))[1])
+    real = npy_stream.Pipe.readinto
+    monkeypatch.setattr(npy_stream.Pipe, "readinto", lambda self, view: (sizes.append(len(view)), real(self, view))[1])
     x = np.arange(10.0) / 4
     y = np.ones(10)
     files.npy("y.npy", y)
@@ -747,7 +747,7 @@ def _read(path: str, header: bool | None = None, chunk: int | None = None) -> li
     """pred and target as the readers give them to the engine (streamed in chunks of ``chunk``
     rows when given), as float64: what every loss computes on."""
     from losscli.readers import load_inputs
-    from losscli.readers.chunks import iter_chunks
+    from losscli.readers.stream import iter_chunks
 
     loaded = load_inputs(path, header=header, hash_inputs=False, lazy=chunk is not None)
     parts = list(iter_chunks(loaded, chunk))

@@ -25,7 +25,7 @@ def progress(stream: bool, loaded: Any, paths: list[str | None]) -> Any:
 
     if not stream:
         return ByteProgress(0, size=0)
-    from losscli.readers.chunks import input_bytes
+    from losscli.readers.stream import input_bytes
 
     total = None
     for a in loaded.arrays.values():

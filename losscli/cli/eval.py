@@ -109,7 +109,7 @@ def eval_command(
     from losscli.gates import own_file
     from losscli.engine import Accumulator, AnalysisOptions, requested_twice, resolve_losses
     from losscli.state import write_state
-    from losscli.readers.chunks import iter_chunks
+    from losscli.readers.stream import iter_chunks
     from losscli.labels import LabelMap
     from losscli.render import per_sample
 
@@ -263,11 +263,11 @@ def _map_labels(label_map, loaded) -> bool:
 
 
 def _streaming(chunk_rows: int | None, paths: list[str | None], losses, gate_plan) -> bool:
-    """Whether to stream: with --chunk-rows, or for large inputs (``chunks.should_stream``); never
+    """Whether to stream: with --chunk-rows, or for large inputs (``readers.stream.should_stream``); never
     for losses that compare rows with each other, nor with a prediction-file --baseline (both
     need every row at once)."""
     from losscli.engine import rowwise
-    from losscli.readers.chunks import should_stream
+    from losscli.readers.stream import should_stream
 
     whole = [b.label for b in losses if not rowwise(b)]
     base_file = gate_plan is not None and gate_plan.baseline is not None and not gate_plan.baseline_is_report

@@ -15,7 +15,7 @@ from losscli.errors import InputError, UsageError
 
 
 # numpy parses an NPY header with tokenize and ast.literal_eval: garbage there raises these.
-_HEADER_ERRORS = (SyntaxError, tokenize.TokenError, MemoryError)
+HEADER_ERRORS = (SyntaxError, tokenize.TokenError, MemoryError)
 
 
 def read_npy(data: Any, where: str) -> np.ndarray:
@@ -32,7 +32,7 @@ def read_npy(data: Any, where: str) -> np.ndarray:
         raise InputError(f"{where} is not a valid NPY file (it starts like a zip archive).") from None
     except (OSError, EOFError) as e:
         raise InputError(f"{where} is not a valid NPY file: {e}") from None
-    except _HEADER_ERRORS:
+    except HEADER_ERRORS:
         raise InputError(f"{where} is not a valid NPY file: its header is corrupt.") from None
     if isinstance(arr, np.lib.npyio.NpzFile):
         raise InputError(f"{where} is an NPZ archive; name it .npz or add ':npz'.")
@@ -49,7 +49,7 @@ def open_npz(data: Any, where: str) -> Any:
         raise _load_error(e, where, "NPZ archive") from None
     except (OSError, EOFError, zipfile.BadZipFile) as e:
         raise InputError(f"{where} is not a valid NPZ archive: {e}") from None
-    except _HEADER_ERRORS:  # NPY magic with a corrupt header: numpy tried to read it as NPY
+    except HEADER_ERRORS:  # NPY magic with a corrupt header: numpy tried to read it as NPY
         raise InputError(f"{where} is not an NPZ archive.") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise InputError(f"{where} is not an NPZ archive.")
@@ -73,7 +73,7 @@ def read_npz(data: Any, key: str | None, where: str) -> tuple[np.ndarray, str]:
             raise _load_error(e, f"{where}:{key}", "array") from None
         except (OSError, EOFError, zipfile.BadZipFile) as e:
             raise InputError(f"{where}:{key} is not a valid array: {e}") from None
-        except _HEADER_ERRORS:
+        except HEADER_ERRORS:
             raise InputError(f"{where}:{key} is not a valid array: its NPY header is corrupt.") from None
     if not isinstance(arr, np.ndarray):  # numpy returns a member without the NPY magic as raw bytes
         raise InputError(f"{where}:{key} is not an NPY array (every member of an NPZ must be an .npy file).")
@@ -117,14 +117,14 @@ def _declared(fp) -> tuple[tuple[int, ...], np.dtype, int] | None:
             shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
         else:
             return None
-    except (ValueError, OSError, EOFError, TypeError, *_HEADER_ERRORS):
+    except (ValueError, OSError, EOFError, TypeError, *HEADER_ERRORS):
         return None
     if dtype.hasobject:
         return None
     return tuple(int(n) for n in shape), dtype, fp.tell() - start
 
 
-def _truncated(where: str, shape: tuple[int, ...], dtype: np.dtype, nbytes: int, available: int) -> InputError:
+def truncated(where: str, shape: tuple[int, ...], dtype: np.dtype, nbytes: int, available: int) -> InputError:
     return InputError(
         f"{where} is truncated or corrupt: its header declares shape {shape} of {dtype} "
         f"({nbytes} bytes of data) but {max(available, 0)} bytes follow."
@@ -157,7 +157,7 @@ def _check_npy_size(data: Any, where: str) -> None:
         shape, dtype, header = declared
         nbytes = math.prod(shape) * dtype.itemsize
         if nbytes > size - header:
-            raise _truncated(where, shape, dtype, nbytes, size - header)
+            raise truncated(where, shape, dtype, nbytes, size - header)
 
 
 def _check_member_size(archive: Any, key: str, where: str) -> None:
@@ -175,7 +175,7 @@ def _check_member_size(archive: Any, key: str, where: str) -> None:
     shape, dtype, header = declared
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes > info.file_size - header:
-        raise _truncated(where, shape, dtype, nbytes, info.file_size - header)
+        raise truncated(where, shape, dtype, nbytes, info.file_size - header)
     cap = max_member_bytes()
     if nbytes > cap:
         raise InputError(

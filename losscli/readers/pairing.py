@@ -2,9 +2,9 @@
 
 When PRED and TARGET are two tables that both have the id column (``--id-col NAME``, or columns
 both name like an id: ``columns.id_like``), their rows are paired by position only if their ids
-agree row by row. The ids ride along with the role arrays as extra keys of the chunks
-(``pair_key``; ``readers.chunks`` checks them in every chunk, streamed, in memory or on Dask
-partitions), and the first row whose ids differ is an ``InputError`` with the hint
+agree row by row. The ids ride along with the role arrays (keyed by a ``Pair``, which carries
+what the error names; ``readers.stream`` checks them in every chunk, streamed, in memory or on
+Dask partitions), and the first row whose ids differ is an ``InputError`` with the hint
 ``--align join``.
 
 ``--align join`` reads both tables whole and reorders the TARGET table's rows to the PRED table's
@@ -17,42 +17,40 @@ integer in a CSV).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from losscli.errors import InputError
 
-PAIR = "\0pair\0"  # prefix of the chunk keys that carry ids to check (never a role or column key)
 SHOWN = 3  # ids shown in a message
 _NUMBER = re.compile(r"[+-]?(\d{1,40}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,4})?")  # shown unquoted
 
 
-def pair_key(side: str, name: str, pred_where: str, target_where: str) -> str:
-    """The chunk key of the ``side`` ("pred"/"target") ids of one paired column: it carries what
-    the error names, so a chunk read anywhere (a Dask worker) can be checked on its own."""
-    return PAIR + side + "\0" + json.dumps([name, pred_where, target_where])
+class Pair(NamedTuple):
+    """The ids of one side (``pred``/``target``) of one paired id column, and what the error
+    names, so that a chunk read anywhere (a Dask worker) can be checked on its own."""
+
+    side: str
+    name: str
+    pred_where: str
+    target_where: str
 
 
-def check_block(block: dict[str, Any], first: int) -> None:
-    """Pop the id keys of ``block`` (rows ``first ..`` of the inputs) and raise at the first row
-    whose ids differ (both empty counts as agreeing)."""
-    keys = [k for k in block if k.startswith(PAIR)]
-    ids = {k: block.pop(k) for k in keys}
-    for key, pred in ids.items():
-        side, _, desc = key[len(PAIR) :].partition("\0")
-        if side != "pred":
+def check_block(pairs: dict[Pair, Any], first: int) -> None:
+    """Raise at the first row (of rows ``first ..`` of the inputs) whose paired ids differ
+    (both empty counts as agreeing)."""
+    for key, pred in pairs.items():
+        if key.side != "pred":
             continue
-        target = ids[PAIR + "target\0" + desc]
+        target = pairs[key._replace(side="target")]
         row = first_difference(np.asarray(pred), np.asarray(target))
         if row is not None:
-            name, pwhere, twhere = json.loads(desc)
             raise InputError(
-                f"Rows are paired by position, but row {first + row + 1} has {name} {show(pred[row])} in {pwhere} "
-                f"and {show(target[row])} in {twhere}; pass --align join to pair them by id."
+                f"Rows are paired by position, but row {first + row + 1} has {key.name} {show(pred[row])} in {key.pred_where} "
+                f"and {show(target[row])} in {key.target_where}; pass --align join to pair them by id."
             )
 
 

@@ -2,7 +2,7 @@
 
 An ``ArrowTable`` has the interface of ``tabular.Table`` (``columns``, ``len``, ``take``,
 ``take_ids``), so column selection (``readers.columns``) and the lazy ``Ref``s of
-``readers.chunks`` work on it unchanged. Numbers are strict, as for CSV:
+``readers.stream`` work on it unchanged. Numbers are strict, as for CSV:
 
 - integer columns give int64; when they hold nulls or values past int64 they give float64, each
   value rounded to the nearest float64 as numpy rounds it (``np.float64(np.int64(v))``, also past

@@ -1,6 +1,6 @@
 """Row ranges of streamed inputs, each read on its own: the partitions of ``--engine dask``.
 
-``plan(loaded)`` describes the lazy inputs of ``load_inputs(..., lazy=True)`` (``readers.chunks``)
+``plan(loaded)`` describes the lazy inputs of ``load_inputs(..., lazy=True)`` (``readers.stream``)
 as picklable sources that any process seeing the same files can read, by absolute path:
 
 - ``NpySource``: NPY files and NPZ members, any row range (seek and ``readinto``; a compressed file or
@@ -26,22 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError, ShapeError
-from losscli.readers.chunks import (
-    Chunk,
-    Ref,
-    _ArrayStream,
-    _Pipe,
-    _chunk,
-    _keyed,
-    _MemoryStream,
-    _npy_header,
-    _NpyPart,
-    _ParquetStream,
-    _readinto,
-    _TableStream,
-)
-from losscli.readers.pairing import PAIR
+from losscli.errors import InputError
+from losscli.readers.stream import align
+from losscli.readers.stream.base import Chunk, Column, MemoryStream, Ref, positions
+from losscli.readers.stream.csv import CsvStream
+from losscli.readers.stream.files import cannot_read, decompressed, readinto
+from losscli.readers.stream.npy import ArrayStream, NpyPart, Pipe, npy_header
+from losscli.readers.stream.parquet import ParquetStream
 
 PARTITION_BYTES = 32 << 20  # input bytes per partition by default (CSV text, NPY data, Parquet values)
 _SCAN = 4 << 20  # bytes per read when a CSV file is scanned for record boundaries
@@ -54,7 +45,7 @@ _SCAN = 4 << 20  # bytes per read when a CSV file is scanned for record boundari
 class NpySource:
     """NPY files or NPZ members (the files of a glob, in order), any row range."""
 
-    parts: list[_NpyPart]
+    parts: list[NpyPart]
 
     @property
     def rows(self) -> int:
@@ -78,33 +69,33 @@ class NpySource:
             base += n
         return out
 
-    def _range(self, part: _NpyPart, a: int, b: int) -> np.ndarray:
+    def _range(self, part: NpyPart, a: int, b: int) -> np.ndarray:
         tail = part.shape[1:]
         block = np.empty((b - a, *tail), dtype=part.dtype)
         view = memoryview(block).cast("B") if block.size else memoryview(b"")
         row_bytes = len(view) // max(b - a, 1)
         try:
             if part.compression is not None:  # decompressed from its start
-                pipe = _Pipe(part.path, part.compression, False)
+                pipe = Pipe(part.path, part.compression, False)
                 pipe.skip(part.offset + a * row_bytes)
                 got = pipe.readinto(view)
                 pipe.close(drain=False)
             elif part.member is None:
                 with open(part.path, "rb", buffering=0) as fh:
                     fh.seek(part.offset + a * row_bytes)
-                    got = _readinto(fh, view)
+                    got = readinto(fh, view)
             else:
                 import zipfile
 
                 with zipfile.ZipFile(part.path) as zf, zf.open(part.member) as fh:
-                    _npy_header(fh)
+                    npy_header(fh)
                     skip = a * row_bytes
                     while skip:  # a compressed member is read from its start
                         data = fh.read(min(skip, 1 << 20))
                         if not data:
                             break
                         skip -= len(data)
-                    got = _readinto(fh, view)
+                    got = readinto(fh, view)
         except OSError as e:
             raise InputError(f"Cannot read {part.where}: {e.strerror or e}") from None
         if got != len(view):
@@ -186,7 +177,7 @@ class CsvSource:
     header: bool
     delimiter: str | None
     columns: list[str]
-    bytes_per_row: float
+    row_bytes: float  # of text per row, in the first piece
     units: list[CsvUnit] = field(default_factory=list)
     counts: list[int] | None = None  # rows of each unit, once counted
 
@@ -284,13 +275,11 @@ class MemorySource:
 
 def _decompressed(path: str, name: str, compression: str) -> bytes:
     """A compressed file's text, through the streamed reader's (capped) decompressor."""
-    from losscli.readers.chunks import decompressed
-
     try:
         with open(path, "rb", buffering=0) as raw:
             return decompressed(raw, compression, name)
     except OSError as e:
-        raise InputError(f"Cannot read {name}: {e.strerror or e}") from None
+        raise cannot_read(name, e) from None
 
 
 def _slice_table(table: Any, a: int, b: int) -> Any:
@@ -307,11 +296,12 @@ def _slice_table(table: Any, a: int, b: int) -> Any:
 @dataclass
 class Plan:
     """Every input of an evaluation as sources, and what ``load_inputs`` selected from each:
-    ``members`` are (key, source index, selection); keys as in ``chunks._keyed`` (role names,
-    and the weight, id and group columns)."""
+    ``members`` are (column, source index, selection), columns as ``stream.keyed`` gives them
+    (roles, and the weight, id and group columns); ``described``: how errors name them."""
 
     sources: list[Any]
-    members: list[tuple[str, int, Ref | None]]
+    members: list[tuple[Column, int, Ref | None]]
+    described: dict[Column, str] = field(default_factory=dict)
 
     def unknown(self) -> list[int]:
         """The sources whose row counts are not known yet (CSV before counting)."""
@@ -327,30 +317,24 @@ class Plan:
         return self._chunk({source: [self.sources[source].read_unit(unit, in_file, base)]}, base)
 
     def _chunk(self, pieces: dict[int, list[Any]], first: int) -> Chunk:
-        block: dict[str, np.ndarray] = {}
+        block: dict[Column, np.ndarray] = {}
         for key, i, ref in self.members:
             got = [p if ref is None else ref.get(p) for p in pieces[i]]
             block[key] = got[0] if len(got) == 1 else np.concatenate(got) if got else np.zeros(0)
-        return _chunk(block, first)
+        return Chunk.of(block, first)
 
-    def check_rows(self, names: dict[str, str]) -> int:
+    def check_rows(self) -> int:
         """The common row count of the inputs, or the whole-read error naming each count."""
-        counts = {key: self.sources[i].rows for key, i, _ in self.members if not key.startswith(PAIR)}  # ids: their tables' counts
-        if len(set(counts.values())) > 1:
-            labels = {"\0weight": "weight", "\0ids": "id column"}
-            where = []
-            for key, n in counts.items():
-                name = labels.get(key, key.replace("\0group:", "group column "))
-                src = names.get(name if not key.startswith("\0group:") else "@group:" + key[len("\0group:") :])
-                where.append(f"{name} ({src}) has {n}" if src else f"{name} has {n}")
-            raise ShapeError(f"Inputs have different numbers of rows: {', '.join(where)}.")
-        return next(iter(counts.values()), 0)
+        counts = {key: self.sources[i].rows for key, i, _ in self.members}
+        if len({n for k, n in counts.items() if k.kind != "pair"}) > 1:  # ids: their tables' counts
+            raise align.row_counts_error(counts, self.described)
+        return next((n for k, n in counts.items() if k.kind != "pair"), 0)
 
     def partitions(self, chunk_rows: int | None) -> list[tuple[int, int]]:
         """Row ranges ``[lo, hi)`` covering every row: a CSV input's units, else a Parquet
         input's row groups (grouped to about ``chunk_rows`` rows), else ranges of ``chunk_rows``
         (by default about ``PARTITION_BYTES`` of input each)."""
-        total = self.check_rows({})
+        total = self.check_rows()
         csv = [s for s in self.sources if isinstance(s, CsvSource)]
         if csv:
             bounds = csv[0].unit_bounds()
@@ -358,15 +342,18 @@ class Plan:
             row_bytes = sum(getattr(s, "row_bytes", 8) for s in self.sources)
             target = chunk_rows or max(1, PARTITION_BYTES // max(row_bytes, 1))
             pq = [s for s in self.sources if isinstance(s, ParquetSource)]
-            bounds = [0]
-            if pq:
-                for b in pq[0].group_bounds()[1:]:
-                    if b - bounds[-1] >= target or b == total:
-                        bounds.append(b)
-            else:
-                bounds += list(range(target, total, target)) + [total]
+            bounds = _group_bounds(pq[0], target, total) if pq else [0, *range(target, total, target), total]
         bounds = sorted(set(bounds) | {total})
         return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _group_bounds(source: "ParquetSource", target: int, total: int) -> list[int]:
+    """Row numbers where partitions of whole row groups of about ``target`` rows start."""
+    bounds = [0]
+    for b in source.group_bounds()[1:]:
+        if b - bounds[-1] >= target or b == total:
+            bounds.append(b)
+    return bounds
 
 
 def plan(loaded: Any, chunk_rows: int | None = None) -> tuple[Plan, list[Any]]:
@@ -376,8 +363,8 @@ def plan(loaded: Any, chunk_rows: int | None = None) -> tuple[Plan, list[Any]]:
     sources: list[Any] = []
     streams: list[Any] = []
     index: dict[int, int] = {}
-    members: list[tuple[str, int, Ref | None]] = []
-    for key, value in _keyed(loaded):
+    members: list[tuple[Column, int, Ref | None]] = []
+    for key, value in align.keyed(loaded):
         if isinstance(value, Ref):
             stream = value.stream
             if id(stream) not in index:
@@ -387,55 +374,44 @@ def plan(loaded: Any, chunk_rows: int | None = None) -> tuple[Plan, list[Any]]:
             ref = Ref(None, value.op, value.arg, value.cast)  # picklable: the stream stays here
             members.append((key, index[id(stream)], ref))
         else:
-            array = np.asarray(value)
-            sources.append(MemorySource(array))
+            sources.append(MemorySource(np.asarray(value)))
             streams.append(None)
             members.append((key, len(sources) - 1, None))
     for i, source in enumerate(sources):
         if isinstance(source, ParquetSource):
-            wanted: set[int] = set()
-            for _, j, ref in members:
-                if j == i and ref is not None:
-                    wanted.update(ref.arg[0] if ref.op == "take" else [ref.arg] if ref.op in ("ids", "keys", "shown") else [])
-            source.positions = sorted(wanted)
-    return Plan(sources, members), streams
+            source.positions = positions((k, ref) for k, j, ref in members if j == i)
+    described = {key: align.describe(key, loaded) for key, _, _ in members}
+    return Plan(sources, members, described), streams
 
 
 def _source(stream: Any, chunk_rows: int | None) -> Any:
-    if isinstance(stream, _ArrayStream):
-        parts = [_NpyPart(os.path.abspath(p.path), p.where, p.shape, p.dtype, p.offset, p.key, p.member, p.compression) for p in stream.parts]
+    if isinstance(stream, ArrayStream):
+        parts = [NpyPart(os.path.abspath(p.path), p.where, p.shape, p.dtype, p.offset, p.key, p.member, p.compression) for p in stream.parts]
         return NpySource(parts)
-    if isinstance(stream, _ParquetStream):
+    if isinstance(stream, ParquetStream):
         return ParquetSource([os.path.abspath(p) for p in stream.paths], list(stream.paths), stream.columns, stream.row_groups, [])
-    if isinstance(stream, _TableStream):
-        first_bytes = stream._consumed  # the first piece the stream parsed (header and data rows)
-        _release(stream)
-        target = max(1, int(chunk_rows * stream.bytes_per_row)) if chunk_rows else PARTITION_BYTES
-        source = CsvSource(
-            [os.path.abspath(p) for p in stream.paths], list(stream.paths), stream.source.where, stream.fmt,
-            stream.compression, stream.header, stream.delimiter, list(stream.columns), stream.bytes_per_row,
-        )  # fmt: skip
-        for f, path in enumerate(stream.paths):
-            if stream.compression is not None:
-                source.units.append(CsvUnit(f, 0, 0, 0, True, whole=True))
-                continue
-            for k, (start, stop, lines) in enumerate(_scan(path, target, first_bytes if f == 0 else 0, 2 if stream.header else 1)):
-                source.units.append(CsvUnit(f, start, stop, lines, first=k == 0))
-        return source
-    if isinstance(stream, _MemoryStream):
+    if isinstance(stream, CsvStream):
+        return _csv_source(stream, chunk_rows)
+    if isinstance(stream, MemoryStream):
         return MemorySource(stream.array)
     raise InputError(f"--engine dask cannot read this input ({type(stream).__name__}).")
 
 
-def _release(stream: _TableStream) -> None:
-    """Close the file the lazy stream opened for its header (the plan reads by path)."""
-    try:
-        if stream.paths[0] != "-":
-            stream._file.close()
-        if stream._hash is not None:
-            stream._hash.hexdigest()  # ends its thread
-    except (AttributeError, OSError):
-        pass
+def _csv_source(stream: CsvStream, chunk_rows: int | None) -> "CsvSource":
+    """The units of a CSV input: byte ranges of each file (a compressed file is one unit)."""
+    stream.release()  # the plan reads by path
+    target = max(1, int(chunk_rows * stream.row_bytes)) if chunk_rows else PARTITION_BYTES
+    source = CsvSource(
+        [os.path.abspath(p) for p in stream.paths], list(stream.paths), stream.source.where, stream.fmt,
+        stream.compression, stream.first_header, stream.delimiter, list(stream.columns), stream.row_bytes,
+    )  # fmt: skip
+    for f, path in enumerate(stream.paths):
+        if stream.compression is not None:
+            source.units.append(CsvUnit(f, 0, 0, 0, True, whole=True))
+            continue
+        for k, (start, stop, lines) in enumerate(_scan(path, target, stream.first_bytes if f == 0 else 0, 2 if stream.first_header else 1)):
+            source.units.append(CsvUnit(f, start, stop, lines, first=k == 0))
+    return source
 
 
 def _scan(path: str, target: int, first_min: int, min_records: int) -> list[tuple[int, int, int]]:
@@ -504,16 +480,5 @@ def digests(sources: list[Any], alg: str) -> list[str | None]:
 
 def fill_digests(loaded: Any, streams: list[Any], values: list[str | None]) -> None:
     """Put the digests into the report's input info, where the lazy read left them empty."""
-    from losscli import _digest
-
     by_stream = {id(s): d for s, d in zip(streams, values) if s is not None}
-    for s in streams:
-        info = getattr(s, "info", None)
-        alg = _digest.key(info) if info is not None else None
-        if alg is not None and info[alg] is None:
-            info[alg] = by_stream[id(s)]
-    for role, info in loaded.info.items():
-        value = loaded.arrays.get(role)
-        alg = _digest.key(info)
-        if isinstance(value, Ref) and alg is not None and info[alg] is None:
-            info[alg] = by_stream.get(id(value.stream))
+    align.fill_digests(loaded, [s for s in streams if s is not None], by_stream)

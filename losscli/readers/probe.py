@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputError, TooLargeError, UsageError
-from losscli.readers import _Input, parse_source
 from losscli.readers import columns as cols
+from losscli.readers.arrays import open_npz, read_npz
+from losscli.readers.input import Input, open_data
+from losscli.readers.sources import expand, parse_source
 
 
 def probe(text: str, *, header: bool | None = None, delimiter: str | None = None) -> dict[str, Any]:
@@ -29,7 +31,7 @@ def probe(text: str, *, header: bool | None = None, delimiter: str | None = None
     source = parse_source(text)
     if source.fmt == "npz" and source.key is None:
         return _probe_npz(source, header=header, delimiter=delimiter)
-    data = _Input.read(source, source.key, header=header, delimiter=delimiter, hash_inputs=False)
+    data = Input.read(source, source.key, header=header, delimiter=delimiter, hash_inputs=False)
     out: dict[str, Any] = {"path": source.where, "format": source.fmt}
     if data.table is not None:
         out.update(_table(data.table, source.where))
@@ -45,12 +47,9 @@ def probe(text: str, *, header: bool | None = None, delimiter: str | None = None
 
 def _probe_npz(source: Any, *, header: bool | None, delimiter: str | None) -> dict[str, Any]:
     """Every array of an NPZ archive."""
-    from losscli.readers import _expand, _open
-    from losscli.readers.arrays import open_npz, read_npz
-
     arrays = []
-    for path in _expand(source):
-        data, _ = _open(path, source.compression, None)
+    for path in expand(source):
+        data, _ = open_data(path, source.compression, None)
         with open_npz(data, source.where) as archive:
             keys = list(archive.files)
         for key in keys:
