@@ -17,7 +17,6 @@ import io
 import json
 import os
 import re
-import threading
 import warnings
 from typing import Any
 
@@ -251,64 +250,83 @@ def read_table(
     before the first line and, when ``data`` ``ends_file``, after the last one are no rows."""
     if isinstance(data, (bytes, bytearray, memoryview)) and ends_file and fmt != "jsonl":
         data = trim_blank_tail(bytes(data))
-    source = data
-    if isinstance(data, bytes):
-        data = io.BytesIO(data)
-    sep = None
+    sep, note, options = None, None, None
+    if fmt != "jsonl":
+        sep = separator(fmt, delimiter)
+        data, header, note = _text_source(data, fmt, sep, where, header)
+        options = _table_options(data, sep, header, compression)
+    frame = _parse_table(data, fmt, where, sep, header, compression, options)
+    if frame.shape[1] > cols.MAX_COLUMNS:  # JSONL: keys are only known once parsed
+        raise cols.too_wide(where)
+    if header is False:
+        frame.columns = [str(i + 1) for i in range(frame.shape[1])]
+    elif sep is not None:
+        frame.columns = _header_names([str(c) for c in frame.columns], data, sep, where)
+    if sep is not None and ends_file and not isinstance(data, bytes) and len(frame) and frame.iloc[-1].isna().all():
+        frame = frame.iloc[: len(frame) - _trailing_blank_lines(data, compression)]
+    if len(frame) == 0:
+        raise InputError(f"{where} has no data rows.")
+    if sep is not None:
+        check_short_rows(frame, data, sep, where, header=bool(header))
+    return Table(frame, where, header=header is not False, note=note, texts=[(0, data, options)])
+
+
+def _text_source(data: Any, fmt: str, sep: str, where: str, header: bool | None) -> tuple[Any, bool | None, str | None]:
+    """(the text table's data, whether it has a header, the note when that was decided from its
+    first line). A pipe whose first line must be looked at is read whole first; a first line
+    wider than ``MAX_COLUMNS`` is refused before pandas makes a column of each field."""
+    if header is None and isinstance(data, str) and not os.path.isfile(data):  # a pipe: read once, then look at its first line
+        try:
+            data = _read_all(data)
+        except OSError as e:
+            raise InputError(f"Cannot read {where} as {fmt.upper()}: {_first_line(e)}") from None
+    if first_line_fields(data, sep, cols.MAX_COLUMNS) > cols.MAX_COLUMNS:
+        raise cols.too_wide(where)
     note = None
+    if header is None:
+        header, note = header_of(data, sep, where)
+    return data, header, note
+
+
+def _table_options(data: Any, sep: str, header: bool, compression: str | None) -> dict[str, Any]:
+    """``read_csv``'s options for a whole text table (kept with the table: cells are read again
+    as text from them, ``Table.take_keys``)."""
+    return dict(
+        sep=sep,
+        header=0 if header else None,
+        index_col=False,  # never take column 1 as the index when rows are longer than the header
+        keep_default_na=False,
+        na_values=_NA,
+        skip_blank_lines=False,
+        skiprows=_leading_blank_lines(data),
+        encoding="utf-8-sig",
+        compression=compression or "infer",
+        low_memory=False,
+    )
+
+
+def _parse_table(data: Any, fmt: str, where: str, sep: str | None, header: bool | None, compression: str | None, options: dict | None) -> pd.DataFrame:
+    """The frame of a whole table (``options``: ``read_csv``'s; None for JSON Lines), or the
+    ``InputError`` that says why it cannot be read."""
     try:
         if fmt == "jsonl":
-            frame = _read_jsonl(data, compression, where)
-        else:
-            sep = separator(fmt, delimiter)
-            if header is None and isinstance(source, str) and not os.path.isfile(source):  # a pipe: read once, then look at its first line
-                source = _read_all(source)
-                data = io.BytesIO(source)
-            if first_line_fields(source, sep, cols.MAX_COLUMNS) > cols.MAX_COLUMNS:
-                raise cols.too_wide(where)
-            if header is None:
-                header, note = header_of(source, sep, where)
-            options = dict(
-                sep=sep,
-                header=0 if header else None,
-                index_col=False,  # never take column 1 as the index when rows are longer than the header
-                keep_default_na=False,
-                na_values=_NA,
-                skip_blank_lines=False,
-                skiprows=_leading_blank_lines(source),
-                encoding="utf-8-sig",
-                compression=compression or "infer",
-                low_memory=False,
-            )
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                frame = pd.read_csv(data, **options)
-            if any(RAGGED_WARNING in str(w.message) for w in caught):  # index_col=False cut long rows
-                raise ragged_error(source, sep, where, header=header) or InputError(f"{where} has rows longer than its header.")
+            return _read_jsonl(io.BytesIO(data) if isinstance(data, bytes) else data, compression, where)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, **options)
+        if any(RAGGED_WARNING in str(w.message) for w in caught):  # index_col=False cut long rows
+            raise ragged_error(data, sep, where, header=header) or InputError(f"{where} has rows longer than its header.")
+        return frame
     except pd.errors.EmptyDataError:
         raise InputError(f"{where} is empty.") from None
     except pd.errors.ParserError as e:
-        raise ragged_error(source, sep, where, header=bool(header)) or InputError(
+        raise ragged_error(data, sep, where, header=bool(header)) or InputError(
             f"{where} is not a well-formed {fmt.upper()} table: {_first_line(e)}"
         ) from None
     except UnicodeDecodeError as e:
         raise InputError(f"{where} is not UTF-8 text (byte {e.start}: {e.reason}).") from None
     except (ValueError, OSError, EOFError) as e:
         raise InputError(f"Cannot read {where} as {fmt.upper()}: {_first_line(e)}") from None
-    if frame.shape[1] > cols.MAX_COLUMNS:  # JSONL: keys are only known once parsed
-        raise cols.too_wide(where)
-    if header is False:
-        frame.columns = [str(i + 1) for i in range(frame.shape[1])]
-    elif sep is not None:
-        frame.columns = _header_names([str(c) for c in frame.columns], source, sep, where)
-    if sep is not None and ends_file and not isinstance(source, bytes) and len(frame) and frame.iloc[-1].isna().all():
-        frame = frame.iloc[: len(frame) - _trailing_blank_lines(source, compression)]
-    if len(frame) == 0:
-        raise InputError(f"{where} has no data rows.")
-    if sep is not None:
-        check_short_rows(frame, source, sep, where, header=bool(header))
-    texts = [(0, source, options if sep is not None else None)]
-    return Table(frame, where, header=header is not False, note=note, texts=texts)
 
 
 def _header_names(names: list[str], source: Any, sep: str, where: str) -> list[str]:
@@ -629,7 +647,7 @@ def _first_line(e: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------- streamed pieces
-# A streamed file (readers/chunks.py) is cut at record boundaries into pieces of bytes: the
+# A streamed file (readers/stream/csv.py) is cut at record boundaries into pieces of bytes: the
 # first piece (header included) is parsed by read_table, every later one by parse_piece (safe to
 # run on worker threads: the C parser releases the GIL) and then checked by piece_table, in
 # order, once the rows and lines before the piece are known, so that errors name absolute rows.
@@ -639,24 +657,21 @@ def parse_piece(data: bytes, fmt: str, *, ncols: int, delimiter: str | None) -> 
     """Parse a headerless piece with read_table's options: (frame, error, ragged).
 
     Thread-safe (no ``warnings.catch_warnings``): the one row pandas would silently cut, a
-    first row longer than the header, is looked for first (then ``ragged`` is True).
+    first row longer than the header, is looked for first (then ``ragged`` is True). pandas'
+    public ``read_csv`` on the piece's bytes: measured against pyarrow's CSV readers and pandas'
+    own chunked reader on a 2M-row file, it is the fastest public reader of pieces here (README,
+    Performance).
     """
     sep = separator(fmt, delimiter)
     if _first_row_fields(data, sep) > ncols:
         return None, None, True
     try:
-        frame = _reused_parse(data, sep, ncols) if len(sep) == 1 and _reuse_ok(data, sep, ncols) else None
-        if frame is None:
-            frame = _read_piece(data, sep, ncols)
+        frame = pd.read_csv(io.BytesIO(data), **_piece_options(sep, ncols))
     except pd.errors.EmptyDataError:  # only blank lines
         frame = pd.DataFrame({i: np.empty(0) for i in range(ncols)})
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         return None, e, False
     return frame, None, False
-
-
-def _read_piece(data: bytes, sep: str, ncols: int) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), **_piece_options(sep, ncols))
 
 
 def _piece_options(sep: str, ncols: int) -> dict[str, Any]:
@@ -671,59 +686,6 @@ def _piece_options(sep: str, ncols: int) -> dict[str, Any]:
         encoding="utf-8",
         low_memory=False,
     )
-
-
-# pandas >= 3.1 can refill one C parser with a new buffer (``TextReader.load_buffer``, what its own
-# parallel read_csv does): a third less CPU per piece than a new read_csv. It is a private API, so
-# it is used only where it exists and only after it parsed a first piece exactly as read_csv did.
-_local = threading.local()
-_reuse_state: dict[str, bool] = {}
-
-
-def _reuse_ok(data: bytes, sep: str, ncols: int) -> bool:
-    if "ok" not in _reuse_state:
-        with _reuse_lock:
-            if "ok" not in _reuse_state:
-                try:
-                    head = bytes(data[: 1 << 16])  # a sample: complete records of the first 64 kB
-                    sample = head[: head.rfind(b"\n") + 1] or head
-                    fast, slow = _reused_parse(sample, sep, ncols), _read_piece(sample, sep, ncols)
-                    _reuse_state["ok"] = fast is not None and _same_frame(fast, slow)
-                except Exception:  # noqa: BLE001 - any doubt: the public path
-                    _reuse_state["ok"] = False
-                    _local.__dict__.clear()
-    return _reuse_state["ok"]
-
-
-_reuse_lock = threading.Lock()
-
-
-def _reused_parse(data: bytes, sep: str, ncols: int) -> pd.DataFrame | None:
-    """``data`` parsed by this thread's reusable C parser (None where pandas has none)."""
-    from pandas._libs.parsers import TextReader
-
-    if not hasattr(TextReader, "load_buffer"):
-        return None
-    readers = _local.__dict__.setdefault("readers", {})
-    reader = readers.pop((sep, ncols), None)  # taken out while in use: an error leaves it out
-    if reader is None:
-        from pandas.io.parsers.readers import TextFileReader
-
-        options = _piece_options(sep, ncols)
-        options.pop("sep")
-        reader = TextFileReader(io.BytesIO(b""), engine="c", delimiter=sep, **options)
-        reader._engine._reader.trim_after_read = False
-    reader._engine._reader.load_buffer(memoryview(data), strip_bom=False)
-    reader._engine._first_chunk = True
-    _, _, columns = reader._engine.read()
-    readers[(sep, ncols)] = reader
-    return pd.DataFrame({i: columns[i] for i in range(ncols)}, copy=False)
-
-
-def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    if a.shape != b.shape or list(a.dtypes) != list(b.dtypes):
-        return False
-    return all(np.array_equal(a[c].to_numpy(), b[c].to_numpy(), equal_nan=a[c].dtype.kind == "f") for c in a.columns)
 
 
 def _first_row_fields(data: bytes, sep: str) -> int:
