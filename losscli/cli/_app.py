@@ -1,12 +1,12 @@
 """The root ``Typer`` of the command: ``app()`` builds only the command it runs.
 
 typer turns every command's signature into click options when the app is called (~15 ms for all
-seven commands, a tenth of the start-up of a small evaluation, whose target is 1.6x ``import numpy``). A run of one command
-needs only that one: ``App.__call__`` hands typer the command named on the line and nothing
-else. The help of the root, shell completion, ``--version`` and unknown names (click suggests
-the close ones) see every command, as do callers of ``typer.main.get_command(app)`` (the tests'
-``CliRunner``). The annotations of the command run are evaluated once beforehand
-(``_resolve_annotations``).
+seven commands, a tenth of the start-up of a small evaluation, whose target is 1.6x ``import
+numpy``). A run of one command needs only that one: ``App.__call__`` hands typer the command
+named on the line and nothing else. The help of the root, shell completion, ``--version`` and
+unknown names (click suggests the close ones) see every command, as do callers of
+``typer.main.get_command(app)`` (the tests' ``CliRunner``). The annotations of the command run
+are evaluated once beforehand (``_resolve_annotations``).
 """
 
 from __future__ import annotations

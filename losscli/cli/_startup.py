@@ -1,7 +1,7 @@
 """Start-up settings of the ``losscli`` command, applied before numpy, typer or rich load.
 
-The start-up target: ``losscli --help`` and a 10-row evaluation within 1.6x ``python -c "import numpy"``
-(README.md, "Performance"; measured by benchmarks/bench_startup.py).
+The start-up target: ``losscli --help`` and a 10-row evaluation within 1.6x
+``python -c "import numpy"`` (README.md, "Performance"; measured by benchmarks/bench_startup.py).
 
 - ``OPENBLAS_NUM_THREADS=1`` unless the user set it: losscli runs its own threads (the engine's
   blocks, ``losscli._blocked``; the readers' parse workers) and calls BLAS only on vectors too

@@ -20,9 +20,10 @@ definition, in a different form from losscli's ``I, P, T`` sums:
 Activations: ``torch.sigmoid`` (one channel) and ``torch.softmax(dim=1)`` (C channels).
 
 The one rule that is not a library's: with ``smooth = 0`` a ``0/0`` ratio (nothing predicted and
-nothing to find) is a loss of 0 (losscli's rule, documented in losscli/losses/segmentation.py). For jaccard the case ``jaccard_empty_target`` (T = 0,
-P > 0) follows the formula (loss 1) where SMP's empty-class mask would give 0: its expected values
-come from the definition, not from the SMP code (reference says so).
+nothing to find) is a loss of 0 (losscli's rule, documented in losscli/losses/segmentation.py).
+For jaccard the case ``jaccard_empty_target`` (T = 0, P > 0) follows the formula (loss 1) where
+SMP's empty-class mask would give 0: its expected values come from the definition, not from the
+SMP code (reference says so).
 """
 
 from __future__ import annotations
