@@ -306,3 +306,41 @@ def test_mutated_states_give_the_same_numbers_or_exit_3_never_4(cli, files, data
 
 
 _STATE_CACHE: list = []
+
+
+@pytest.fixture
+def two_states(cli, files) -> list[str]:
+    """The running example (conftest X, Y) as two shards: mse over all four rows is 3.375
+    (mean of the squared errors 0.25, 4, 0.25, 9, hand-computed)."""
+    files.text("p0.csv", "pred,target\n0.5,0\n-1,1\n")
+    files.text("p1.csv", "pred,target\n2,2.5\n3,0\n")
+    run(cli, "eval", "p0.csv", "-l", "mse", "--emit-state", "s0.json", "-f", "json")
+    run(cli, "eval", "p1.csv", "-l", "mse", "--row-offset", "2", "--emit-state", "s1.json", "-f", "json")
+    return ["s0.json", "s1.json"]
+
+
+def test_merge_gates_the_merged_values(cli, two_states):
+    passed = cli("merge", *two_states, "--fail-if", "mse<4", "-f", "json")
+    assert (passed.exit_code, passed.stderr) == (0, "")
+    data = json.loads(passed.stdout)
+    assert data["status"] == "pass"
+    assert [(g["expr"], g["value"], g["threshold"], g["passed"]) for g in data["gates"]] == [("mse<4", 3.375, 4.0, True)]
+    failed = cli("merge", *two_states, "--fail-if", "mse<3", "--report", "r.json", "-f", "json")
+    assert failed.exit_code == 1
+    assert failed.stderr == "Gate failed: mse<3: mse is 3.375, threshold 3.0\n"
+    with open("r.json", encoding="utf-8") as fh:
+        assert json.load(fh)["status"] == "fail"  # the report is written on a failed gate too
+
+
+def test_merge_gate_mode_warn_exits_0(cli, two_states):
+    r = cli("merge", *two_states, "--fail-if", "mse<3", "--gate-mode", "warn", "-b")
+    assert (r.exit_code, r.stdout) == (0, "3.375\n")
+    assert r.stderr == "Warning: gate failed (--gate-mode warn): mse<3: mse is 3.375, threshold 3.0\n"
+
+
+def test_merge_gate_errors(cli, two_states):
+    from conftest import fails
+
+    fails(cli("merge", *two_states, "--fail-if", "mse<=base*1.02"), 2,
+          "--fail-if 'mse<=base*1.02' compares with base, but 'losscli merge' has no baseline: gate its JSON report with 'losscli gate REPORT --baseline OLD.json'.")
+    fails(cli("merge", *two_states, "--fail-if", "mae<3"), 2, "--fail-if 'mae<3' names loss 'mae', which is not computed; computed: mse. Add -l mae or gate one of those.")

@@ -20,7 +20,8 @@ import typer
 from losscli.state import overlaps, read_state
 from losscli._atomic import check_distinct
 from losscli.cli import _output
-from losscli.cli._options import OutputFormat
+from losscli.cli._gate_flags import FailIf, Mode, gate_options
+from losscli.cli._options import GateMode, OutputFormat
 from losscli.errors import InputError, UsageError
 
 app = typer.Typer()
@@ -35,6 +36,8 @@ Examples:
   losscli merge s1.json s2.json s3.json -f table
 
   losscli merge states/*.json -o report.json
+
+  losscli merge states/*.json --fail-if 'mse<=0.02'
 """
 
 
@@ -46,12 +49,16 @@ def merge_command(
     report_path: _out.report = None,
     score_only: _out.score_only = False,
     precision: _out.precision = 6,
+    fail_if: FailIf = [],  # noqa: B006
+    gate_mode: Mode = GateMode.fail,
 ) -> None:
     """Merge the states of shards into the report of one run over all of them."""
+    from losscli import gating
     from losscli.cli import _extras, _trace
 
     _trace.expect(report=report_path, inputs={"states": states}, options={"format": fmt, "output": output, "score_only": score_only, "precision": precision})
     check_distinct([("-o", output), ("--report", report_path)], states)
+    gates = gate_options(fail_if, gate_mode, "merge")
     start = time.perf_counter()
     loaded = [(path, read_state(path)) for path in states]
     if score_only and loaded[0][1].get("reduction") == "none":
@@ -59,10 +66,15 @@ def merge_command(
     fmt_name = _output.choose_format(fmt, output, command="merge", score_only=score_only)
     check_compatible(loaded)
     acc = merged(loaded)
+    gate_plan = gating.plan(gates, acc.losses, loaded[0][1]["reduction"])
     inputs = {"states": [{"path": path, "rows": state["rows"], "inputs": state.get("inputs", {})} for path, state in loaded]}
     report = acc.compute(inputs=inputs, config={"merged_states": len(loaded)}, seconds=time.perf_counter() - start)
+    if gate_plan is not None:
+        report = gating.complete(report, gate_plan, echo={"gate_mode": gate_plan.mode})
     _extras.warn(report.warnings)
     _output.publish(report, fmt_name, output, precision, report_path)
+    if gate_plan is not None:
+        raise typer.Exit(_output.finish(report.gates, gate_plan.mode, gate_plan.mode_from))
 
 
 def check_compatible(loaded: list[tuple[str, dict[str, Any]]]) -> None:
