@@ -89,11 +89,11 @@ def test_unknown_family_is_a_usage_error(cli):
 def test_bad_format_is_a_usage_error(cli):
     result = cli("list", "-f", "csv")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "Error: Invalid value for '-f' / '--format': 'csv' is not one of 'table', 'json'.\n"
+    assert result.stderr == "Error: 'losscli list' writes table, json, not csv.\n"
 
 
 def test_table(cli):
-    result = cli("list", "--family", "regression", "-f", "table")
+    result = cli("list", "--family", "regression", "-f", "table", env={"COLUMNS": "300"})  # wide enough: no cell wraps
     assert (result.exit_code, result.stderr) == (0, "")
     lines = result.stdout.splitlines()
     assert [c.strip() for c in lines[1].strip("┃").split("┃")] == ["name", "aliases", "family", "inputs", "params", "dir", "reference"]
@@ -126,5 +126,15 @@ def test_narrow_terminal_lists_one_line_per_loss(cli, width, huber):
 
 
 def test_the_full_table_when_it_fits(cli):
-    lines = cli("list", "-f", "table", env={"COLUMNS": "300"}).stdout.splitlines()
+    lines = cli("list", "-f", "table", env={"COLUMNS": "400"}).stdout.splitlines()
     assert [c.strip() for c in lines[1].strip("┃").split("┃")] == ["name", "aliases", "family", "inputs", "params", "dir", "reference"]
+
+
+def test_output_options_as_every_command(cli, files):
+    """-o FILE takes its format from the suffix; LOSSCLI_FORMAT is a standing default that a
+    format list cannot write (csv) leaves alone."""
+    assert cli("list", "mse", "-o", "l.json").exit_code == 0
+    assert names(json.loads((files.root / "l.json").read_text(encoding="utf-8"))) == ["mse"]
+    assert cli("list", "mse", "-o", "l.txt").exit_code == 0  # a table 120 columns wide: the compact list
+    assert (files.root / "l.txt").read_text(encoding="utf-8").splitlines()[1:3] == ["regression", "  mse  ↓  pred target"]
+    assert names(json.loads(cli("list", "mse", env={"LOSSCLI_FORMAT": "csv"}).stdout)) == ["mse"]

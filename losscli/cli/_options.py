@@ -23,11 +23,6 @@ class Reduction(str, enum.Enum):
     none = "none"
 
 
-class ListFormat(str, enum.Enum):
-    table = "table"
-    json = "json"
-
-
 class NanPolicy(str, enum.Enum):
     error = "error"
     omit = "omit"

@@ -9,25 +9,21 @@ it) and then one ``Error:`` line on stderr.
 
 from __future__ import annotations
 
-import enum
 import json
 import sys
 from typing import Annotated, Any, Optional
 
 import typer
 
-from losscli.cli._options import HEADER_HELP, print_notes, stdin_path
+from losscli._atomic import check_distinct
+from losscli.cli import _output
+from losscli.cli._options import HEADER_HELP, OutputFormat, print_notes, stdin_path
 from losscli.errors import InputError
 from losscli.render.escape import json_text, terminal
 
 app = typer.Typer()
-
-
-class InspectFormat(str, enum.Enum):
-    auto = "auto"
-    table = "table"
-    json = "json"
-
+FORMATS = ("table", "json")
+_out = _output.options(FORMATS, panel=None)
 
 EXAMPLES = """
 Examples:
@@ -40,8 +36,10 @@ Examples:
 
 @app.command("inspect", epilog=EXAMPLES)
 def inspect_command(
+    ctx: typer.Context,
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Input files as for eval (PATH[:FORMAT], FILE.npz[:KEY], globs, - for stdin).", show_default=False)],
-    fmt: Annotated[InspectFormat, typer.Option("-f", "--format", help="auto = a table on a terminal, JSON otherwise.")] = InspectFormat.auto,
+    fmt: _out.format = OutputFormat.auto,
+    output: _out.output = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, show_default=False)] = None,
     delimiter: Annotated[str | None, typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).")] = None,
 ) -> None:
@@ -49,16 +47,14 @@ def inspect_command(
     from losscli.readers.probe import probe
 
     paths = [stdin_path(f) for f in files]
+    check_distinct([("-o", output)], paths)
+    fmt_name = _output.choose_format(fmt, output, command="inspect", formats=FORMATS, standing=_output.from_env(ctx))
     found = [probe(p, header=header, delimiter=delimiter) for p in paths]
     print_notes([n for f in found for n in f.pop("notes", [])])
     problems = [p for f in found for p in f["problems"]]
     problems += _row_mismatch(found)
     doc = {"schema": "losscli.inspect/1", "files": found, "problems": problems}
-    name = fmt.value if fmt is not InspectFormat.auto else ("table" if sys.stdout.isatty() else "json")
-    if name == "json":
-        sys.stdout.write(json_text(json.dumps(doc, indent=2, allow_nan=False)) + "\n")
-    else:
-        _print_tables(found)
+    _output.emit(fmt_name, output, lambda _: json_text(json.dumps(doc, indent=2, allow_nan=False)) + "\n", lambda console: _print_tables(console, found))
     if problems:
         more = f" ({len(problems) - 1} more problem{'s' if len(problems) > 2 else ''} in the output)" if len(problems) > 1 else ""
         sys.stdout.flush()
@@ -80,16 +76,14 @@ def _row_mismatch(found: list[dict[str, Any]]) -> list[str]:
     return [f"The files have different numbers of rows: {desc}."]
 
 
-def _print_tables(found: list[dict[str, Any]]) -> None:
+def _print_tables(console: Any, found: list[dict[str, Any]]) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from losscli.render.json_report import fmt_number
     from losscli.render.rich_table import print_table
 
-    console = Console()
     for i, f in enumerate(found):
         if i:
             console.print()

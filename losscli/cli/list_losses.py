@@ -1,7 +1,7 @@
 """``losscli list``: the registered losses.
 
 On a terminal the table has one row per loss: name, aliases, family, inputs, parameters,
-direction and reference. When that table would break words to fit the terminal, the list is compact
+direction and reference. When that table is wider than the terminal, the list is compact
 instead: one line per loss (name, direction, input roles, parameters; cut with ``…`` at the
 terminal's edge) under a line per family; ``losscli describe NAME`` shows one loss in full and
 ``-f json`` everything.
@@ -10,36 +10,39 @@ terminal's edge) under a line per family; ``losscli describe NAME`` shows one lo
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any, Optional
 
 import typer
 
-from losscli.cli._options import ListFormat
+from losscli.cli import _output
+from losscli.cli._options import OutputFormat
 from losscli.errors import UsageError
 
 app = typer.Typer()
+FORMATS = ("table", "json")
+_out = _output.options(FORMATS, panel=None)
 
 FULL_COLUMNS = ("name", "aliases", "family", "inputs", "params", "dir", "reference")
 
 
 @app.command("list")
 def list_command(
+    ctx: typer.Context,
     pattern: Annotated[Optional[str], typer.Argument(help="Glob on names and aliases, e.g. '*hinge*'.", show_default=False)] = None,
     family: Annotated[Optional[str], typer.Option("--family", help="Only this family (regression, classification, ranking, segmentation, boxes, gan).")] = None,
-    fmt: Annotated[Optional[ListFormat], typer.Option("-f", "--format", help="table (default on a terminal) or json.")] = None,
+    fmt: _out.format = OutputFormat.auto,
+    output: _out.output = None,
 ) -> None:
     """List registered losses: name, aliases, family, inputs, parameters, direction, reference."""
     from losscli.losses import FAMILIES, list_losses, presets
 
     if family is not None and family not in FAMILIES:
         raise UsageError(f"Unknown family '{family}'. Expected one of: {', '.join(FAMILIES)}.")
+    fmt_name = _output.choose_format(fmt, output, command="list", formats=FORMATS, standing=_output.from_env(ctx))
     rows = [entry(s) for s in list_losses(pattern, family)]
     preset_names = {"@" + k: list(v) for k, v in presets().items()}
-    if fmt is ListFormat.json or (fmt is None and not sys.stdout.isatty()):
-        sys.stdout.write(json.dumps({"losses": rows, "presets": preset_names}, indent=2) + "\n")
-        return
-    print_listing(rows, sorted(preset_names))
+    doc = {"losses": rows, "presets": preset_names}
+    _output.emit(fmt_name, output, lambda _: json.dumps(doc, indent=2) + "\n", lambda console: print_listing(console, rows, sorted(preset_names)))
 
 
 def entry(spec: Any) -> dict[str, Any]:
@@ -58,16 +61,13 @@ def entry(spec: Any) -> dict[str, Any]:
     }
 
 
-def print_listing(rows: list[dict[str, Any]], preset_names: list[str]) -> None:
-    """The full table when it fits the terminal without breaking a word, else the compact list."""
-    from rich.console import Console
+def print_listing(console: Any, rows: list[dict[str, Any]], preset_names: list[str]) -> None:
+    """The full table when it fits the terminal (no cell wraps), else the compact list."""
+    from losscli.render.fit import natural_width
 
-    from losscli.render.fit import unbroken_width
-
-    console = Console()
     caption = f"{len(rows)} losses. Presets: " + ", ".join(preset_names)
     table = full_table(rows, caption)
-    if unbroken_width(console, table) <= console.width:
+    if natural_width(console, table) <= console.width:
         console.print(table)
         return
     for line in compact_lines(rows):

@@ -54,11 +54,6 @@ def natural_width(console: Console, t: Table) -> int:
     return Measurement.get(console, console.options.update_width(10_000), t).maximum
 
 
-def unbroken_width(console: Console, t: Table) -> int:
-    """The narrowest ``t`` can be without breaking a word of a cell."""
-    return Measurement.get(console, console.options.update_width(10_000), t).minimum
-
-
 def _key_columns(columns: list[Column]) -> list[Column]:
     """The leading columns that are not right-justified (the first one at least, never all)."""
     n = next((i for i, c in enumerate(columns) if c.justify == "right"), len(columns))
