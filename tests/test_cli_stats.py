@@ -178,7 +178,7 @@ def systems(files):
 
 
 def test_compare_end_to_end_json(cli, systems):
-    r = json.loads(ok(cli("compare", "-y", "target.csv", "base.csv", "better.csv", "noisy.csv", "-l", "mse", "-l", "mae", "-f", "json", "--no-hash")))
+    r = json.loads(ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "noisy.csv", "-l", "mse", "-l", "mae", "-f", "json", "--no-hash")))
     assert r["schema"] == "losscli.compare/1"
     assert r["inputs"]["rows"] == systems and [s["name"] for s in r["inputs"]["systems"]] == ["base.csv", "better.csv", "noisy.csv"]
     assert r["config"]["n_boot"] == 1000 and r["config"]["seed"] == 0 and r["config"]["adjust"] == "holm"
@@ -197,20 +197,20 @@ def test_compare_end_to_end_json(cli, systems):
 
 
 def test_compare_end_to_end_markdown_and_table(cli, systems):
-    md = ok(cli("compare", "-y", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "md", "--n-boot", "200"))
+    md = ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "md", "--n-boot", "200"))
     head = md.splitlines()
     assert head[0] == f"**rmse ↓**  ({systems} rows; 95% CIs; paired bootstrap, 200 replicates, seed 0; Holm over candidates)"
     assert head[2] == "| system | rank | value | CI | delta | delta CI | p | p (Holm) | win/tie/loss |"
     assert head[4].startswith("| base.csv (base) | 2 | ") and head[5].startswith("| better.csv | 1 | ")
-    table = ok(cli("compare", "-y", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "table", "--n-boot", "200"))
+    table = ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "table", "--n-boot", "200"))
     assert "base.csv (base)" in table and "win/tie/loss" in table
 
 
 def test_compare_errors(cli, systems):
-    fails(cli("compare", "-y", "target.csv", "base.csv", "-l", "mse"), 2, "compare needs a BASE and at least one candidate prediction file.")
-    fails(cli("compare", "-y", "target.csv", "base.csv", "base.csv", "-l", "mse"), 2, "A prediction file is given twice; each system must be a different file.")
-    fails(cli("compare", "-y", "target.csv", "base.csv", "better.csv"), 2, "No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
-    fails(cli("compare", "-y", "target.csv", "base.csv", "nope.csv", "-l", "mse"), 3, "File not found: nope.csv")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "-l", "mse"), 2, "compare needs a BASE and at least one candidate prediction file.")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "base.csv", "-l", "mse"), 2, "A prediction file is given twice; each system must be a different file.")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "better.csv"), 2, "No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "nope.csv", "-l", "mse"), 3, "File not found: nope.csv")
 
 
 # ---------------------------------------------------------------------------- streaming and shards

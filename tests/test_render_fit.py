@@ -71,7 +71,7 @@ def test_every_command_table_fits_the_terminal(cli, files, width):
     assert ok.exit_code == 0
     commands = [
         ["eval", "xy.csv", "-l", "mse", "-l", "huber:delta=0.5", "-l", "rmse", "--ci", "bootstrap", "--top-k", "2", "--hist", "--fail-if", "mse<9", "-f", "table"],
-        ["compare", "-y", "t.npy", "a.npy", "b.npy", "-l", "mse", "-l", "mae", "-f", "table"],
+        ["compare", "-t", "t.npy", "a.npy", "b.npy", "-l", "mse", "-l", "mae", "-f", "table"],
         ["inspect", "xy.csv", "a.npy", "-f", "table"],
         ["gate", "r.json", "--fail-if", "mse<=base*1.01", "--baseline", "r.json", "-f", "table"],
     ]

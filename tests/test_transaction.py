@@ -77,7 +77,7 @@ def test_merge_gate_and_compare_refuse_to_overwrite_their_inputs(cli, files):
     assert cli("eval", x, y, "-l", "mse", "--report", "r.json", "--emit-state", "s.json", "-f", "json").exit_code == 0
     fails(cli("merge", "s.json", "--report", "s.json"), 2, "--report s.json is the input s.json: writing it would replace the file being read; write the output elsewhere.")
     fails(cli("gate", "r.json", "--fail-if", "mse<=4", "--report", "r.json"), 2, "--report r.json is the input r.json: writing it would replace the file being read; write the output elsewhere.")
-    fails(cli("compare", "-y", y, x, y, "-l", "mse", "-o", "x.npy", "-f", "json"), 2, "-o x.npy is the input x.npy: writing it would replace the file being read; write the output elsewhere.")
+    fails(cli("compare", "-t", y, x, y, "-l", "mse", "-o", "x.npy", "-f", "json"), 2, "-o x.npy is the input x.npy: writing it would replace the file being read; write the output elsewhere.")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])

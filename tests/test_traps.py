@@ -426,12 +426,12 @@ def test_compare_names_the_system_a_warning_is_about(cli, files):
     files.csv("t.csv", ["target"], (0.3,), (0.6,), (0.9,))
     files.csv("a.csv", ["pred"], (1,), (0,), (1,))
     files.csv("b.csv", ["pred"], (0.5,), (0.5,), (0.5,))
-    result = cli("compare", "-y", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "json", "--n-boot", "20")
+    result = cli("compare", "-t", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "json", "--n-boot", "20")
     line = ("a.csv: bce: every prediction in pred (a.csv column 'pred') is exactly 0 or 1 and some targets are fractional: "
             "are -p/--pred-col and -y/--target-col swapped?")
     assert result.stderr == f"Warning: {line}\n"
     assert _report(result)["warnings"] == [line]
-    md = cli("compare", "-y", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "md", "--n-boot", "20").stdout
+    md = cli("compare", "-t", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "md", "--n-boot", "20").stdout
     assert "**Warnings**\n\n- ⚠️ a.csv: bce: every prediction" in md
 
 
@@ -1278,7 +1278,7 @@ def test_compare_counts_only_samples_in_win_tie_loss(cli, files):
     files.csv("t.csv", ["target", "w"], (1, 1), (2, 2), (5, 0), (7, 0))
     files.csv("base.csv", ["pred"], (0,), (2,), (5,), (7,))
     files.csv("cand.csv", ["pred"], (1,), (3,), (5,), (7,))
-    r = json.loads(ok(cli("compare", "-y", "t.csv", "--target-col", "target", "-w", "w", "base.csv", "cand.csv", "-l", "mae", "--n-boot", "10", "-f", "json")))
+    r = json.loads(ok(cli("compare", "-t", "t.csv", "-y", "target", "-w", "w", "base.csv", "cand.csv", "-l", "mae", "--n-boot", "10", "-f", "json")))
     assert r["losses"][0]["systems"][1]["wtl"] == {"win": 1, "tie": 0, "loss": 1}
 
 
@@ -1362,9 +1362,9 @@ def _abcd(files):
 
 def test_compare_checks_each_systems_ids_and_joins_them(cli, files):
     _abcd(files)
-    fails(cli("compare", "-y", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json"), 3,
+    fails(cli("compare", "-t", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json"), 3,
           "Rows are paired by position, but row 1 has id 'd' in cand.csv and 'a' in t.csv; pass --align join to pair them by id.")  # fmt: skip
-    result = cli("compare", "-y", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json", "--align", "join")
+    result = cli("compare", "-t", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json", "--align", "join")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["losses"][0]["systems"]
     assert [r["value"] for r in rows] == pytest.approx([0.0625, 0.0025])

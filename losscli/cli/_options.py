@@ -104,3 +104,25 @@ def hash_setting(algorithm: "HashAlgorithm | None", no_hash: bool) -> str:
     if no_hash:
         return HashAlgorithm.none.value
     return (algorithm or HashAlgorithm.blake3).value
+
+
+INPUT_HELP = "ROLE=PATH[:SEL]: fill a loss input (e.g. anchor, var, z_j) from a file or its columns; repeatable."
+
+
+def role_map(items: list[str], flag: str, form: str, known: list[str] | None = None) -> dict[str, str]:
+    """Repeated ``ROLE=VALUE`` flags (``--input``, ``--col``) as a mapping; with ``known`` (the
+    roles of the requested losses), a role no loss has is a usage error."""
+    from losscli.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in items:
+        role, eq, value = item.partition("=")
+        role = role.strip()
+        if not eq or not role or not value:
+            raise UsageError(f"{flag} '{item}' is not {form}.")
+        if known is not None and role not in known:
+            raise UsageError(f"{flag} {role}=...: no requested loss has an input '{role}'; their inputs are {', '.join(known)}.")
+        if role in out:
+            raise UsageError(f"{flag} {role}=... is given twice.")
+        out[role] = value
+    return out

@@ -1,48 +1,54 @@
-"""``losscli compare -y TARGET BASE CAND... -l SPEC``: rank prediction files on one target.
+"""``losscli compare -t TARGET BASE CAND... -l SPEC``: rank prediction files on one target.
 
 Per loss and system: value and bootstrap CI; for each candidate the delta vs BASE with its CI,
 the paired bootstrap p-value, Holm's adjustment over the candidates and win/tie/loss counts
 over samples (``losscli.comparison``). Table, JSON (schema ``losscli.compare/1``) or Markdown.
+
+The flags mean what they mean in ``eval``: ``-p/-y/-w`` select the prediction, target and
+weight columns, ``--input ROLE=PATH[:SEL]`` and ``--col ROLE=SEL`` fill the other inputs of a
+loss (the same for every system). The target file is ``-t/--target``; ``-y FILE`` without
+``-t`` is the older spelling of ``-t FILE`` and still works.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from losscli._atomic import atomic_write, check_distinct
+from losscli._atomic import check_distinct
+from losscli.cli import _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
-from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, Align, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, NO_HASH_HELP, Align, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map
 from losscli.errors import UsageError
-from losscli.render.escape import json_text
 
 app = typer.Typer()
 
-INPUT, OUTPUT = "Input", "Output"
+INPUT = "Input"
+FORMATS = ("table", "json", "md")
+_out = _output.options(FORMATS)
 
 EXAMPLES = """
 Examples:
 
-  losscli compare -y y.npy base.npy cand_a.npy cand_b.npy -l mse -l mae
+  losscli compare -t y.npy base.npy cand_a.npy cand_b.npy -l mse -l mae
 
-  losscli compare -y labels.csv --target-col label old.csv new.csv -p 'logit_*' -l ce -f md
+  losscli compare -t labels.csv -y label old.csv new.csv -p 'logit_*' -l ce -f md
 """
-
-FORMATS = {"table", "json", "md"}
-SUFFIXES = {".json": "json", ".md": "md", ".txt": "table"}
 
 
 @app.command("compare", epilog=EXAMPLES)
 def compare_command(
+    ctx: typer.Context,
     systems: Annotated[list[str], typer.Argument(metavar="BASE CAND...", help="Prediction files: the base, then one or more candidates (formats as for eval).", show_default=False)],
-    target: Annotated[str, typer.Option("-y", "--target", metavar="TARGET", help="The target file every system is scored against.", rich_help_panel=INPUT, show_default=False)],
+    target: Annotated[Optional[str], typer.Option("-t", "--target", metavar="FILE", help="The target file every system is scored against.", rich_help_panel=INPUT, show_default=False)] = None,
     loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable.", show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
-    pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s) of each system's table.", rich_help_panel=INPUT)] = None,
-    target_col: Annotated[Optional[str], typer.Option("--target-col", help="Target column(s) of the TARGET table.", rich_help_panel=INPUT)] = None,
+    role_inputs: Annotated[list[str], typer.Option("--input", help=INPUT_HELP, rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
+    role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of each system's table; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
+    pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s) of each system's table, as in eval.", rich_help_panel=INPUT)] = None,
+    target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s) of the TARGET table, as in eval.", rich_help_panel=INPUT)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (of a table input).", rich_help_panel=INPUT)] = None,
     pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of NPZ systems.", rich_help_panel=INPUT)] = None,
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
@@ -55,101 +61,119 @@ def compare_command(
     ci_level: so.CILevel = 0.95,
     n_boot: so.NBoot = 1000,
     seed: so.Seed = 0,
-    fmt: Annotated[OutputFormat, typer.Option("-f", "--format", envvar="LOSSCLI_FORMAT", help="auto (a table on a terminal, JSON otherwise), table, json or md.", rich_help_panel=OUTPUT)] = OutputFormat.auto,
-    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the output to FILE (format from its suffix unless -f).", rich_help_panel=OUTPUT)] = None,
-    precision: Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits in table and md output.", rich_help_panel=OUTPUT)] = 6,
+    fmt: _out.format = OutputFormat.auto,
+    output: _out.output = None,
+    report_path: _out.report = None,
+    precision: _out.precision = 6,
 ) -> None:
     """Compare prediction files on one target: value, CI, delta vs BASE, paired p-value (Holm), win/tie/loss."""
-    from losscli import readers
+    f = {k: v for k, v in locals().items() if k != "ctx"}  # the flags, converted (ctx.params holds enums' text)
+    from losscli.cli._extras import warn
     from losscli.comparison import compare
-    from losscli.readers import pairing
-    from losscli.engine import AnalysisOptions, resolve_losses
 
-    check_distinct([("-o", output)], [*systems, target])
-    fmt_name = _format(fmt, output)
-    hashing = hash_setting(hash_algorithm, no_hash)
-    if len(systems) < 2:
-        raise UsageError("compare needs a BASE and at least one candidate prediction file.")
-    if len(set(systems)) != len(systems):
-        raise UsageError("A prediction file is given twice; each system must be a different file.")
-    if not loss:
-        raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
-    if reduction is Reduction.none:
-        raise UsageError("compare ranks headline values; --reduction none has none (use mean or sum).")
-    AnalysisOptions("bootstrap", ci_level, n_boot, seed)  # flag values checked before any file is read
-    losses = resolve_losses(loss)
-    roles = [[r.name for r in part.spec.roles] for b in losses for part in b.parts]
-    loaded = []
-    for path in systems:
-        loaded.append(
-            readers.load_inputs(
-                path, target, roles=roles, pred_col=pred_col, target_col=target_col, weight_col=weight_col,
-                pred_key=pred_key, target_key=target_key, header=header, delimiter=delimiter, hash_inputs=hashing,
-                align=align.value,
-            )
-        )
-        pairing.check_block(dict(loaded[-1].pairs), 0)  # in memory: the ids of the system and TARGET agree row by row
-        if align is Align.join and len(loaded) > 1:  # every system's rows in BASE's order: samples paired across systems
-            pairing.reorder(loaded[-1], loaded[0].ids)
-        print_notes([n for n in loaded[-1].notes if len(loaded) == 1 or n not in loaded[0].notes])  # TARGET's once
+    target, f["target_col"] = target_file(target, target_col, role_inputs)
+    check_distinct([("-o", output), ("--report", report_path)], [*systems, target, *(v.partition("=")[2] for v in role_inputs)])
+    fmt_name = _output.choose_format(fmt, output, command="compare", formats=FORMATS, standing=_output.from_env(ctx))
+    losses = check_request(f)
+    loaded = load_systems(f, target, losses)
     inputs = {
         "target": loaded[0].info.get("target", {"path": target}),
         "systems": [{"name": name, **ld.info.get("pred", {"path": name})} for name, ld in zip(systems, loaded)],
     }
     report = compare(
-        [(name, ld.arrays, ld.weights) for name, ld in zip(systems, loaded)],
-        losses,
-        reduction=reduction.value,
-        ci_level=ci_level,
-        n_boot=n_boot,
-        seed=seed,
-        inputs=inputs,
-        sources=[ld.sources for ld in loaded],
+        [(name, ld.arrays, ld.weights) for name, ld in zip(systems, loaded)], losses,
+        reduction=reduction.value, ci_level=ci_level, n_boot=n_boot, seed=seed, inputs=inputs, sources=[ld.sources for ld in loaded],
     )
-    from losscli.cli._extras import warn
-
     warn(report["warnings"])
-    _emit(report, fmt_name, output, precision)
+    publish(report, fmt_name, output, precision, report_path)
 
 
-def _format(fmt: OutputFormat, output: str | None) -> str:
-    if fmt is not OutputFormat.auto:
-        if fmt.value not in FORMATS:
-            raise UsageError(f"compare writes table, json or md, not {fmt.value}.")
-        return fmt.value
+def target_file(target: str | None, target_col: str | None, role_inputs: list[str]) -> tuple[str, str | None]:
+    """(the target file, the target column): ``-t FILE``, or ``-y FILE`` alone, the older
+    spelling of ``-t FILE`` (without ``-t`` there is no target file for ``-y`` to be a column of)."""
+    if target is not None:
+        return target, target_col
+    if target_col is not None:
+        return target_col, None
+    raise UsageError("compare scores every system against one target: pass -t/--target FILE.")
+
+
+def check_request(f: dict[str, Any]) -> list[Any]:
+    """The resolved losses, after the usage errors that need no file."""
+    from losscli.engine import AnalysisOptions, resolve_losses
+
+    if len(f["systems"]) < 2:
+        raise UsageError("compare needs a BASE and at least one candidate prediction file.")
+    if len(set(f["systems"])) != len(f["systems"]):
+        raise UsageError("A prediction file is given twice; each system must be a different file.")
+    if not f["loss"]:
+        raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
+    if f["reduction"] is Reduction.none:
+        raise UsageError("compare ranks headline values; --reduction none has none (use mean or sum).")
+    AnalysisOptions("bootstrap", f["ci_level"], f["n_boot"], f["seed"])  # flag values checked before any file is read
+    return resolve_losses(f["loss"])
+
+
+def load_systems(f: dict[str, Any], target: str, losses: list[Any]) -> list[Any]:
+    """Each system read with the target and the ``--input`` files (as ``eval`` reads them);
+    with ``--align join`` every system's rows in BASE's order (samples paired across systems).
+    A progress bar on stderr for large inputs (``render.progress``)."""
+    from losscli import readers
+    from losscli.readers import pairing
+    from losscli.render.progress import ByteProgress, total_size
+
+    roles = [[r.name for r in part.spec.roles] for b in losses for part in b.parts]
+    known = list(dict.fromkeys(r for rs in roles for r in rs))
+    read = dict(
+        roles=roles, inputs=role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]", known), role_cols=role_map(f["role_cols"], "--col", "ROLE=SEL", known),
+        pred_col=f["pred_col"], target_col=f["target_col"], weight_col=f["weight_col"], pred_key=f["pred_key"], target_key=f["target_key"],
+        header=f["header"], delimiter=f["delimiter"], hash_inputs=hash_setting(f["hash_algorithm"], f["no_hash"]), align=f["align"].value,
+    )
+    loaded: list[Any] = []
+    with ByteProgress(total_size(f["systems"]), "comparing") as bar:
+        for path in f["systems"]:
+            loaded.append(readers.load_inputs(path, target, **read))
+            pairing.check_block(dict(loaded[-1].pairs), 0)  # in memory: the ids of the system and TARGET agree row by row
+            if f["align"] is Align.join and len(loaded) > 1:
+                pairing.reorder(loaded[-1], loaded[0].ids)
+            print_notes([n for n in loaded[-1].notes if len(loaded) == 1 or n not in loaded[0].notes])  # TARGET's once
+            bar.advance(total_size([path]))
+    return loaded
+
+
+def publish(report: Any, fmt_name: str, output: str | None, precision: int, report_path: str | None) -> None:
+    """``--report`` and ``-o`` written and put in place, then stdout (``cli._output``)."""
+    from losscli._atomic import commit
+
+    if report_path is not None:
+        _output.write(report_path, text(report, "json", precision))
     if output is not None:
-        suffix = os.path.splitext(output)[1].lower()
-        if suffix not in SUFFIXES:
-            raise UsageError(f"Cannot tell the format of -o {output} from its suffix ({', '.join(SUFFIXES)}); pass -f.")
-        return SUFFIXES[suffix]
-    return "table" if sys.stdout.isatty() else "json"
+        emit(report, fmt_name, output, precision)
+    commit()  # every output file in place at once, before anything is printed
+    if output is None:
+        emit(report, fmt_name, output, precision)
 
 
-def _emit(report: dict, fmt_name: str, output: str | None, precision: int) -> None:
+def emit(report: Any, fmt_name: str, output: str | None, precision: int) -> None:
+    _output.emit(fmt_name, output, lambda name: text(report, name, precision), lambda console: print_tables(console, report, precision), width=160)
+
+
+def text(report: Any, fmt_name: str, precision: int) -> str:
+    """The report as JSON or Markdown."""
     import json
 
     from losscli.render import compare as render
+    from losscli.render.escape import json_text
 
-    if fmt_name == "table":
-        from rich.console import Console
+    return json_text(json.dumps(report, indent=2, allow_nan=False)) + "\n" if fmt_name == "json" else render.markdown(report, precision)
 
-        from losscli.render.rich_table import print_table
 
-        def show(console: Console) -> None:
-            for i, t in enumerate(render.tables(report, precision)):
-                if i:
-                    console.print()
-                print_table(console, t)
+def print_tables(console: Any, report: Any, precision: int) -> None:
+    """One table per loss, a blank line between them."""
+    from losscli.render import compare as render
+    from losscli.render.rich_table import print_table
 
-        if output is None:
-            show(Console())
-        else:
-            with atomic_write(output) as fh:
-                show(Console(file=fh, width=160, no_color=True, force_terminal=False))
-        return
-    text = json_text(json.dumps(report, indent=2, allow_nan=False)) + "\n" if fmt_name == "json" else render.markdown(report, precision)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        with atomic_write(output) as fh:
-            fh.write(text)
+    for i, t in enumerate(render.tables(report, precision)):
+        if i:
+            console.print()
+        print_table(console, t)

@@ -1,0 +1,101 @@
+"""``losscli compare``: the flags mean what they mean in ``eval`` (``-t/--target FILE``, ``-p/-y``
+columns, ``--input ROLE=FILE``), the shared output options, and the progress bar."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import X, Y, fails
+
+CAND = [0.0, 1.5, 2.0, 1.0]
+
+
+def ok(result) -> str:
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    return result.stdout
+
+
+def values(report: dict, label: str) -> list[float]:
+    (entry,) = [e for e in report["losses"] if e["label"] == label]
+    return [s["value"] for s in entry["systems"]]
+
+
+@pytest.fixture
+def tables(files) -> None:
+    """A target table with an id and the target in column 'truth'; systems with their
+    predictions in column 'yhat' (and a distractor)."""
+    files.csv("t.csv", ["id", "truth"], *zip("abcd", Y))
+    files.csv("base.csv", ["yhat", "other"], *zip(X, [9, 9, 9, 9]))
+    files.csv("cand.csv", ["yhat", "other"], *zip(CAND, [9, 9, 9, 9]))
+
+
+def test_target_file_and_columns_as_in_eval(cli, tables):
+    r = json.loads(ok(cli("compare", "-t", "t.csv", "-y", "truth", "-p", "yhat", "base.csv", "cand.csv", "-l", "mse", "--n-boot", "10", "-f", "json")))
+    # mse by numpy, independently of losscli: mean((x - y)^2) for each system
+    assert values(r, "mse") == pytest.approx([np.mean((np.array(X) - Y) ** 2), np.mean((np.array(CAND) - Y) ** 2)], rel=1e-15)
+    assert r["inputs"]["target"]["columns"] == ["truth"] and [s["columns"] for s in r["inputs"]["systems"]] == [["yhat"], ["yhat"]]
+
+
+def test_y_file_alone_is_the_older_spelling_of_t(cli, files):
+    files.npy("y.npy", Y)
+    files.npy("a.npy", X)
+    files.npy("b.npy", CAND)
+    new = json.loads(ok(cli("compare", "-t", "y.npy", "a.npy", "b.npy", "-l", "mae", "--n-boot", "10", "-f", "json")))
+    old = json.loads(ok(cli("compare", "-y", "y.npy", "a.npy", "b.npy", "-l", "mae", "--n-boot", "10", "-f", "json")))
+    assert old["losses"] == new["losses"] and old["inputs"] == new["inputs"]
+
+
+def test_no_target_is_a_usage_error(cli, tables):
+    fails(cli("compare", "base.csv", "cand.csv", "-l", "mse"), 2, "compare scores every system against one target: pass -t/--target FILE.")
+
+
+def test_a_third_input_from_a_file(cli, files):
+    """gaussian_nll needs var: --input var=FILE fills it for every system."""
+    var = [0.5, 1.0, 2.0, 4.0]
+    files.npy("y.npy", Y)
+    files.npy("a.npy", X)
+    files.npy("b.npy", CAND)
+    files.npy("var.npy", var)
+    r = json.loads(ok(cli("compare", "-t", "y.npy", "a.npy", "b.npy", "--input", "var=var.npy", "-l", "gaussian_nll", "--n-boot", "10", "-f", "json")))
+
+    def nll(p):  # torch.nn.functional.gaussian_nll_loss, full=False, mean: 0.5 * (log var + (p - y)^2 / var)
+        return np.mean(0.5 * (np.log(var) + (np.array(p) - Y) ** 2 / np.array(var)))
+
+    assert values(r, "gaussian_nll") == pytest.approx([nll(X), nll(CAND)], rel=1e-14)
+    fails(cli("compare", "-t", "y.npy", "a.npy", "b.npy", "--input", "anchor=var.npy", "-l", "gaussian_nll"), 2,
+          "--input anchor=...: no requested loss has an input 'anchor'; their inputs are pred, target, var.")  # fmt: skip
+    fails(cli("compare", "-t", "y.npy", "a.npy", "b.npy", "--input", "var", "-l", "gaussian_nll"), 2, "--input 'var' is not ROLE=PATH[:SEL].")
+
+
+def test_shared_output_options(cli, tables, files):
+    args = ("compare", "-t", "t.csv", "-y", "truth", "-p", "yhat", "base.csv", "cand.csv", "-l", "mse", "--n-boot", "10")
+    shown = ok(cli(*args, "-o", "c.md", "--report", "c.json"))
+    assert shown == ""
+    assert (files.root / "c.md").read_text(encoding="utf-8").startswith("**mse ↓**")
+    assert json.loads((files.root / "c.json").read_text(encoding="utf-8"))["schema"] == "losscli.compare/1"
+    assert json.loads(ok(cli(*args, env={"LOSSCLI_FORMAT": "csv"})))["schema"] == "losscli.compare/1"  # a standing default compare cannot write
+    fails(cli(*args, "-f", "csv"), 2, "'losscli compare' writes table, json, md, not csv.")
+
+
+def test_progress_over_the_systems(cli, tables, files, monkeypatch):
+    """The bar (drawn on a terminal for inputs >= 50 MB) advances by each system's size."""
+    from losscli.render import progress
+
+    seen = []
+
+    class Recorder(progress.ByteProgress):
+        def __init__(self, total, description="reading", **kw):
+            seen.append(("total", total, description))
+            super().__init__(total, description, **kw)
+
+        def advance(self, n):
+            seen.append(("advance", n))
+            super().advance(n)
+
+    monkeypatch.setattr(progress, "ByteProgress", Recorder)
+    ok(cli("compare", "-t", "t.csv", "-y", "truth", "-p", "yhat", "base.csv", "cand.csv", "-l", "mse", "--n-boot", "10", "-f", "json"))
+    sizes = [(files.root / name).stat().st_size for name in ("base.csv", "cand.csv")]
+    assert seen == [("total", sum(sizes), "comparing"), ("advance", sizes[0]), ("advance", sizes[1])]
