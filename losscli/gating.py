@@ -273,3 +273,21 @@ def decide(
         )
     entries += gp.skipped
     return dataclasses.replace(report, gates=tuple(entries), status=G.status(entries))
+
+
+def compare_gates(gates: Sequence[G.Gate], systems: Sequence[str], values: Mapping[str, Sequence[float | None]]) -> list[dict[str, Any]]:
+    """``losscli compare``'s gates: each one must hold for every candidate (``systems[1:]``);
+    ``base`` in a gate is BASE's value (``systems[0]``). ``values`` holds each loss's headline
+    value per system, in order. Each entry is ``gates.evaluate``'s with the candidate's ``system``.
+
+    >>> g = G.parse_gates(["mse<=base*1.1"])
+    >>> [(e["system"], e["passed"]) for e in compare_gates(g, ["a", "b", "c"], {"mse": [2.0, 2.1, 2.5]})]
+    [('b', True), ('c', False)]
+    """
+    entries = []
+    for g in gates:
+        base = values[g.label][0] if g.relative else None
+        for name, value in zip(systems[1:], values[g.label][1:]):
+            entry = G.evaluate(g, G.as_number(value), base, baseline=systems[0] if g.relative else None)
+            entries.append({**entry, "system": name})
+    return entries

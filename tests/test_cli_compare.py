@@ -99,3 +99,40 @@ def test_progress_over_the_systems(cli, tables, files, monkeypatch):
     ok(cli("compare", "-t", "t.csv", "-y", "truth", "-p", "yhat", "base.csv", "cand.csv", "-l", "mse", "--n-boot", "10", "-f", "json"))
     sizes = [(files.root / name).stat().st_size for name in ("base.csv", "cand.csv")]
     assert seen == [("total", sum(sizes), "comparing"), ("advance", sizes[0]), ("advance", sizes[1])]
+
+
+@pytest.fixture
+def three(files) -> list[str]:
+    """BASE = conftest X (mse 3.375, hand-computed there), cand = CAND (squared errors 0, 0.25,
+    0.25, 1: mse 0.375), worse = [1, 1, 1, 1] (squared errors 1, 0, 2.25, 1: mse 1.0625)."""
+    files.npy("y.npy", Y)
+    return [files.npy("base.npy", X), files.npy("cand.npy", CAND), files.npy("worse.npy", [1.0, 1.0, 1.0, 1.0])]
+
+
+def test_a_gate_holds_for_every_candidate(cli, three):
+    r = cli("compare", "-t", "y.npy", *three, "-l", "mse", "--fail-if", "mse<=1", "--n-boot", "10", "-f", "json")
+    assert r.exit_code == 1
+    assert r.stderr == "Gate failed: worse.npy: mse<=1: mse is 1.0625, threshold 1.0\n"
+    data = json.loads(r.stdout)
+    assert data["status"] == "fail" and data["config"]["fail_if"] == ["mse<=1"]
+    assert [(g["system"], g["value"], g["passed"]) for g in data["gates"]] == [("cand.npy", 0.375, True), ("worse.npy", 1.0625, False)]
+
+
+def test_base_is_the_base_system(cli, three):
+    r = json.loads(ok(cli("compare", "-t", "y.npy", *three, "-l", "mse", "--fail-if", "mse<=base*0.5", "--n-boot", "10", "-f", "json")))
+    assert r["status"] == "pass"
+    assert [(g["base"], g["threshold"]) for g in r["gates"]] == [(3.375, 1.6875)] * 2  # 0.5 * 3.375
+
+
+def test_gate_mode_warn_and_the_table(cli, three):
+    r = cli("compare", "-t", "y.npy", *three, "-l", "mse", "--fail-if", "mse<=1", "--gate-mode", "warn", "--n-boot", "10", "-f", "table")
+    assert r.exit_code == 0
+    assert r.stderr == "Warning: gate failed (--gate-mode warn): worse.npy: mse<=1: mse is 1.0625, threshold 1.0\n"
+    lines = r.stdout.splitlines()
+    assert "gates: 1 of 2 passed" in lines
+    assert [line.split()[:2] for line in lines if line.startswith(("cand.npy:", "worse.npy:"))] == [["cand.npy:", "mse<=1"], ["worse.npy:", "mse<=1"]]
+
+
+def test_a_gate_on_a_loss_not_compared_stops_before_reading(cli, three):
+    fails(cli("compare", "-t", "y.npy", "base.npy", "nope.npy", "-l", "mse", "--fail-if", "mae<1"), 2,
+          "--fail-if 'mae<1' names loss 'mae', which is not computed; computed: mse. Add -l mae or gate one of those.")  # fmt: skip

@@ -21,7 +21,8 @@ from losscli._atomic import check_distinct
 from losscli.cli import _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
-from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, NO_HASH_HELP, Align, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map
+from losscli.cli._gate_flags import FailIf, Mode
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, NO_HASH_HELP, Align, GateMode, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -61,6 +62,8 @@ def compare_command(
     ci_level: so.CILevel = 0.95,
     n_boot: so.NBoot = 1000,
     seed: so.Seed = 0,
+    fail_if: FailIf = [],  # noqa: B006
+    gate_mode: Mode = GateMode.fail,
     fmt: _out.format = OutputFormat.auto,
     output: _out.output = None,
     report_path: _out.report = None,
@@ -74,7 +77,7 @@ def compare_command(
     target, f["target_col"] = target_file(target, target_col, role_inputs)
     check_distinct([("-o", output), ("--report", report_path)], [*systems, target, *(v.partition("=")[2] for v in role_inputs)])
     fmt_name = _output.choose_format(fmt, output, command="compare", formats=FORMATS, standing=_output.from_env(ctx))
-    losses = check_request(f)
+    losses, gates = check_request(f)
     loaded = load_systems(f, target, losses)
     inputs = {
         "target": loaded[0].info.get("target", {"path": target}),
@@ -84,8 +87,11 @@ def compare_command(
         [(name, ld.arrays, ld.weights) for name, ld in zip(systems, loaded)], losses,
         reduction=reduction.value, ci_level=ci_level, n_boot=n_boot, seed=seed, inputs=inputs, sources=[ld.sources for ld in loaded],
     )
+    report = with_gates(report, gates, gate_mode.value)
     warn(report["warnings"])
     publish(report, fmt_name, output, precision, report_path)
+    if gates:
+        raise typer.Exit(_output.finish(shown_gates(report), gate_mode.value))
 
 
 def target_file(target: str | None, target_col: str | None, role_inputs: list[str]) -> tuple[str, str | None]:
@@ -98,8 +104,9 @@ def target_file(target: str | None, target_col: str | None, role_inputs: list[st
     raise UsageError("compare scores every system against one target: pass -t/--target FILE.")
 
 
-def check_request(f: dict[str, Any]) -> list[Any]:
-    """The resolved losses, after the usage errors that need no file."""
+def check_request(f: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """The resolved losses and the gates, after the usage errors that need no file."""
+    from losscli import gates as G
     from losscli.engine import AnalysisOptions, resolve_losses
 
     if len(f["systems"]) < 2:
@@ -111,7 +118,26 @@ def check_request(f: dict[str, Any]) -> list[Any]:
     if f["reduction"] is Reduction.none:
         raise UsageError("compare ranks headline values; --reduction none has none (use mean or sum).")
     AnalysisOptions("bootstrap", f["ci_level"], f["n_boot"], f["seed"])  # flag values checked before any file is read
-    return resolve_losses(f["loss"])
+    losses = resolve_losses(f["loss"])
+    return losses, G.match_labels(G.parse_gates(f["fail_if"]), [b.label for b in losses])
+
+
+def with_gates(report: dict[str, Any], gates: list[Any], mode: str) -> dict[str, Any]:
+    """The report with each gate checked for every candidate (``gating.compare_gates``)."""
+    from losscli import gates as G
+    from losscli.gating import compare_gates
+
+    if not gates:
+        return report
+    names = [s["name"] for s in report["inputs"]["systems"]]
+    entries = compare_gates(gates, names, {e["label"]: [s["value"] for s in e["systems"]] for e in report["losses"]})
+    config = {**report["config"], "fail_if": [g.expr for g in gates], "gate_mode": mode}
+    return {**report, "status": G.status(entries), "config": config, "gates": entries}
+
+
+def shown_gates(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The gate entries as shown (tables, stderr): each expression prefixed by its system."""
+    return [{**e, "expr": f"{e['system']}: {e['expr']}"} for e in report.get("gates", [])]
 
 
 def load_systems(f: dict[str, Any], target: str, losses: list[Any]) -> list[Any]:
@@ -165,7 +191,12 @@ def text(report: Any, fmt_name: str, precision: int) -> str:
     from losscli.render import compare as render
     from losscli.render.escape import json_text
 
-    return json_text(json.dumps(report, indent=2, allow_nan=False)) + "\n" if fmt_name == "json" else render.markdown(report, precision)
+    if fmt_name == "json":
+        return json_text(json.dumps(report, indent=2, allow_nan=False)) + "\n"
+    from losscli.render.markdown import gates_markdown
+
+    gated = gates_markdown(shown_gates(report), precision, report["config"].get("gate_mode", "fail"))
+    return render.markdown(report, precision) + (f"\n{gated}" if gated else "")
 
 
 def print_tables(console: Any, report: Any, precision: int) -> None:
@@ -177,3 +208,6 @@ def print_tables(console: Any, report: Any, precision: int) -> None:
         if i:
             console.print()
         print_table(console, t)
+    if report.get("gates"):
+        console.print()
+        _output.print_gates(console, shown_gates(report), precision, report["config"].get("gate_mode", "fail"))
