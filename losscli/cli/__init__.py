@@ -35,12 +35,8 @@ class _Group(TyperGroup):
     """Runs the commands with every error mapped to one stderr line and an exit code."""
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        verbose, argv = _global_flags(list(sys.argv[1:] if args is None else args))
         extra.pop("standalone_mode", None)
-        # -v/--verbose is global: accepted anywhere on the line, handled here.
-        end = argv.index("--") if "--" in argv else len(argv)
-        verbose = any(a in ("-v", "--verbose") for a in argv[:end])
-        argv = [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
         from losscli._atomic import Transaction
         from losscli.cli import _trace
 
@@ -60,8 +56,6 @@ class _Group(TyperGroup):
                     if not isinstance(e.__context__, BrokenPipeError):
                         raise
                     code = _quiet_pipe()  # click turns a closed stdout into exit 1; a closed pipe is no failure
-                except LossCliError as e:
-                    code, message = _error(str(e), e.exit_code)
                 except BrokenPipeError:
                     code = _quiet_pipe()
                 except KeyboardInterrupt:
@@ -69,25 +63,9 @@ class _Group(TyperGroup):
                 except _Terminated as e:
                     code = e.code  # 128 + the signal, as a shell reports it
                 except Exception as e:  # noqa: BLE001 - the one place that turns any failure into an exit code
-                    if type(e).__name__ == "NoArgsIsHelpError":  # the help is the message; typer's rich help printed it
-                        if e.format_message():
-                            print(e.format_message())
-                        code = 2
-                    elif hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
-                        code, message = _error(explain(e.format_message(), argv), 2 if e.exit_code == 2 else e.exit_code)
-                    else:
-                        if verbose:
-                            traceback.print_exc()
-                        code, message = _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
+                    code, message = _failure(e, argv, verbose)
             if message is not None:  # outputs removed; what the run stopped on is left instead
-                try:
-                    _trace.leave(code, message)
-                except KeyboardInterrupt:
-                    code = 130
-                except _Terminated as e:
-                    code = e.code
-                except Exception:  # noqa: BLE001, S110 - the Error: line is out; a trace that cannot be left is no new error
-                    pass
+                code = _leave_trace(code, message)
         finally:
             on_term()
         try:
@@ -95,6 +73,45 @@ class _Group(TyperGroup):
         except BrokenPipeError:
             code = _quiet_pipe()
         sys.exit(code)
+
+
+def _global_flags(argv: list[str]) -> tuple[bool, list[str]]:
+    """-v/--verbose is global: accepted anywhere on the line (before ``--``), handled here;
+    (whether it was given, the line without it)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    verbose = any(a in ("-v", "--verbose") for a in argv[:end])
+    return verbose, [a for i, a in enumerate(argv) if i >= end or a not in ("-v", "--verbose")]
+
+
+def _failure(e: Exception, argv: list[str], verbose: bool) -> tuple[int, str | None]:
+    """The exit code of an exception a command raised and its ``Error:`` line's message (None:
+    no Error line). Called in the ``except`` clause: ``-v`` prints the traceback of a bug."""
+    if isinstance(e, LossCliError):
+        return _error(str(e), e.exit_code)
+    if type(e).__name__ == "NoArgsIsHelpError":  # the help is the message; typer's rich help printed it
+        if e.format_message():
+            print(e.format_message())
+        return 2, None
+    if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click usage errors
+        return _error(explain(e.format_message(), argv), 2 if e.exit_code == 2 else e.exit_code)
+    if verbose:
+        traceback.print_exc()
+    return _error(f"internal error: {type(e).__name__}: {e}. Please report it (run with -v for the traceback).", 4)
+
+
+def _leave_trace(code: int, message: str) -> int:
+    """Leave what the run stopped on (``_trace.leave``); the exit code (a signal meanwhile wins)."""
+    from losscli.cli import _trace
+
+    try:
+        _trace.leave(code, message)
+    except KeyboardInterrupt:
+        return 130
+    except _Terminated as e:
+        return e.code
+    except Exception:  # noqa: BLE001, S110 - the Error: line is out; a trace that cannot be left is no new error
+        pass
+    return code
 
 
 class _Terminated(BaseException):
