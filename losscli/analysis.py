@@ -575,23 +575,7 @@ class Analysis:
         shared, without a normaliser), ``w l`` and ``w l_col`` on the chunk's rows (0 on dropped
         rows). With groups, each group's rows of a block are gathered; the whole is the sum of
         the groups (they partition the kept rows)."""
-        layout: list[tuple[str, list[int]]] = []
-        cols: list[np.ndarray] = []
-        w = np.ones(len(next(iter(chunk.values()))[0])) if weights is None else weights
-        for k, (values, norm, columns) in chunk.items():
-            if norm is None:
-                if not cols:
-                    cols.append(w)  # column 0: Σ k w, shared by every key without a normaliser
-                idx = [0]
-            else:
-                cols.append(w * norm)
-                idx = [len(cols) - 1]
-            cols.append(w * values)
-            idx.append(len(cols) - 1)
-            if columns is not None:
-                cols.extend(w * columns[:, j] for j in range(columns.shape[1]))
-                idx.extend(range(len(cols) - columns.shape[1], len(cols)))
-            layout.append((k, idx))
+        layout, cols = _columns(chunk, weights)
         vt = np.stack(cols)  # (C, rows kept)
         if keep is not None:
             full = np.zeros((len(cols), n))
@@ -724,6 +708,30 @@ class Analysis:
             return sorted(self.groups, key=lambda k: tuple((v is None, 0 if v is None else v) for v in k))
         except TypeError:
             return sorted(self.groups, key=lambda k: tuple((v is None, str(v)) for v in k))
+
+
+def _columns(chunk, weights) -> tuple[list[tuple[str, list[int]]], list[np.ndarray]]:
+    """The columns of ``V`` (``Analysis._bootstrap``) and, per key, the indices of its own:
+    ``w m`` (column 0, ``w`` itself, shared by every key without a normaliser), ``w l`` and
+    ``w l_col``."""
+    layout: list[tuple[str, list[int]]] = []
+    cols: list[np.ndarray] = []
+    w = np.ones(len(next(iter(chunk.values()))[0])) if weights is None else weights
+    for k, (values, norm, columns) in chunk.items():
+        if norm is None:
+            if not cols:
+                cols.append(w)  # column 0: Σ k w, shared by every key without a normaliser
+            idx = [0]
+        else:
+            cols.append(w * norm)
+            idx = [len(cols) - 1]
+        cols.append(w * values)
+        idx.append(len(cols) - 1)
+        if columns is not None:
+            cols.extend(w * columns[:, j] for j in range(columns.shape[1]))
+            idx.extend(range(len(cols) - columns.shape[1], len(cols)))
+        layout.append((k, idx))
+    return layout, cols
 
 
 def _kv(k: np.ndarray, vt: np.ndarray) -> np.ndarray:

@@ -90,3 +90,26 @@ def test_imports_follow_the_layers(path):
 
 def test_every_module_is_checked():
     assert len(_modules()) > 20
+
+
+def _render_imports(path: pathlib.Path) -> set[str]:
+    """The render modules that ``path`` imports (function-level imports included)."""
+    return {name.split(".")[2] for name in _imports(path) if name.startswith("losscli.render.")}
+
+
+def test_render_modules_import_no_cycle():
+    """The formatting leaf (``render/_format``) imports only the escaping layer, and no render
+    module reaches itself through the others (a function-level import counts)."""
+    graph = {p.stem: _render_imports(p) for p in (ROOT / "render").glob("*.py")}
+    assert graph["_format"] == {"escape"} and graph["escape"] == set()
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo += graph.get(m, ())
+        return seen
+
+    assert [m for m in graph if m in reach(m)] == []

@@ -104,7 +104,7 @@ def gate_command(
     if fmt_name == "json":
         sys.stdout.write(text)
     elif fmt_name == "md":
-        from losscli.render.json_report import config_note, md_note
+        from losscli.render._format import config_note, md_note
         from losscli.render.markdown import gates_markdown
 
         note = config_note(data.get("config") or {})
@@ -113,7 +113,7 @@ def gate_command(
         from rich.console import Console
 
         from losscli.render.escape import terminal
-        from losscli.render.json_report import config_note
+        from losscli.render._format import config_note
         from losscli.render.rich_table import print_table
         from losscli.render.terminal import gates_table
 

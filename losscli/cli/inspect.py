@@ -81,7 +81,7 @@ def _print_tables(console: Any, found: list[dict[str, Any]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from losscli.render.json_report import fmt_number
+    from losscli.render._format import fmt_number
     from losscli.render.rich_table import print_table
 
     for i, f in enumerate(found):

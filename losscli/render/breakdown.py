@@ -1,4 +1,5 @@
-"""Confidence intervals, groups and worst samples in the text outputs (table, CSV, Markdown).
+"""The displayed rows of a ``Report`` (``rows``, ``display_rows``), with confidence intervals,
+groups and worst samples, shared by the text outputs (table, CSV, Markdown).
 
 The JSON report carries them as ``ci``, ``groups`` and ``worst``; these helpers
 give the other formats the same content:
@@ -15,19 +16,33 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from losscli.render._format import fmt_number, with_arrow
 from losscli.render.escape import code, terminal
-from losscli.render.json_report import arrow, fmt_number
-from losscli.report import Report
+from losscli.report import GroupResult, Report
 
 ALL = "(all)"
+STAT_FIELDS = ("value", "n", "mean", "std", "se", "min", "max")
+Values = dict[str, Any]  # a displayed row's cells by field (STAT_FIELDS, "sum", "ci")
 
 
-def ci_cell(ci: Mapping[str, Any] | None, precision: int | None) -> str:
-    """``[low, high]`` ('' without an interval; an undefined end shows as ``?``)."""
-    if not ci:
-        return ""
-    low, high = ci.get("low"), ci.get("high")
-    return f"[{'?' if low is None else fmt_number(low, precision)}, {'?' if high is None else fmt_number(high, precision)}]"
+def rows(report: Report | GroupResult) -> list[tuple[str, str, Values]]:
+    """(label, direction, field values) per displayed row: each loss, and under a combination
+    one ``↳ a × term`` row per term whose value is its contribution ``a · value`` (the rows
+    add up to the total; the term's own statistics are in the JSON report). A loss whose
+    headline is not the mean of its per-sample values (rmse) shows its value, n and CI on its
+    row and the per-sample statistics on a ``↳ rmse.sq_err`` row under it."""
+    out = []
+    for r in report.losses:
+        stats = {f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}
+        if r.per_sample is not None:  # rmse: the headline (and its CI) on one row, the squared errors' statistics on the next
+            out.append((r.label, r.direction, {"value": r.value, "n": r.n, "ci": r.ci}))
+            out.append((f"↳ {r.per_sample}", r.direction, {**stats, "value": None}))
+            continue
+        out.append((r.label, r.direction, {**stats, "ci": r.ci}))
+        for coef, t in r.terms:
+            contribution = None if t.value is None else coef * t.value
+            out.append((f"↳ {fmt_number(coef, None).removesuffix('.0')} × {t.label}", t.direction, {"value": contribution}))
+    return out
 
 
 def ci_header(report: Report) -> str:
@@ -57,21 +72,13 @@ def group_cells(key: Mapping[str, Any] | None, names: Sequence[str], first: bool
     return [ALL] + [""] * (len(names) - 1) if key is None else [MISSING if key[n] is None else str(key[n]) for n in names]
 
 
-def display_rows(report: Report) -> list[tuple[Mapping[str, Any] | None, bool, str, str, dict[str, Any]]]:
+def display_rows(report: Report) -> list[tuple[Mapping[str, Any] | None, bool, str, str, Values]]:
     """``(group key or None, first row of its block, label, direction, values)``: the overall
-    rows, then each group's rows (``json_report.rows`` of each)."""
-    from losscli.render.json_report import rows
-
+    rows, then each group's rows (``rows`` of each)."""
     out = [(None, i == 0, *row) for i, row in enumerate(rows(report))]
     for g in report.groups:
         out += [(g.key, i == 0, *row) for i, row in enumerate(rows(g))]
     return out
-
-
-def ci_columns(ci: Mapping[str, Any] | None, precision: int | None) -> list[str]:
-    """``[low, high]`` cells for CSV ('' when undefined)."""
-    ci = ci or {}
-    return [fmt_number(ci.get("low"), precision), fmt_number(ci.get("high"), precision)]
 
 
 def worst_rows(report: Report) -> list[tuple[str, int, dict[str, Any]]]:
@@ -100,7 +107,7 @@ def worst_table(report: Report, precision: int = 6):
     directions = {r.per_sample or r.label: r.direction for r in report.losses}
     last = None
     for label, rank, w in entries:
-        shown = Text(f"{terminal(label)} {arrow(directions[label])}" if label != last else "")
+        shown = Text(with_arrow(label, directions[label], terminal) if label != last else "")
         last = label
         t.add_row(shown, str(rank), str(w["row"]), *([Text(terminal(w.get("id", "")))] if with_id else []), fmt_number(w["value"], precision))
     return t

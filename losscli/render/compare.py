@@ -9,28 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from losscli.render._format import ci_cell, fmt_number, p_cell, signed, with_arrow
 from losscli.render.escape import md, terminal
-from losscli.render.json_report import arrow, fmt_number
+from losscli.render.markdown import warnings_markdown
 
 HEADERS = ("system", "rank", "value", "CI", "delta", "delta CI", "p", "p (Holm)", "win/tie/loss")
-
-
-def _interval(ci: Mapping[str, Any] | None, precision: int | None) -> str:
-    if not ci:
-        return ""
-    low, high = ci.get("low"), ci.get("high")
-    return f"[{'?' if low is None else fmt_number(low, precision)}, {'?' if high is None else fmt_number(high, precision)}]"
-
-
-def _p(p: float | None) -> str:
-    return "" if p is None else f"{p:.3g}"
-
-
-def _delta(v: float | None, precision: int | None) -> str:
-    if v is None:
-        return ""
-    text = fmt_number(v, precision)
-    return text if text.startswith("-") else "+" + text
 
 
 def cells(row: Mapping[str, Any], precision: int | None, escape=terminal) -> list[str]:
@@ -40,17 +23,17 @@ def cells(row: Mapping[str, Any], precision: int | None, escape=terminal) -> lis
         escape(row["system"]) + (" (base)" if row.get("role") == "base" else ""),
         "" if row.get("rank") is None else str(row["rank"]),
         fmt_number(row.get("value"), precision),
-        _interval(row.get("ci"), precision),
-        _delta(row.get("delta"), precision),
-        _interval(row.get("delta_ci"), precision),
-        _p(row.get("p_value")),
-        _p(row.get("p_holm")),
+        ci_cell(row.get("ci"), precision),
+        signed(row.get("delta"), precision),
+        ci_cell(row.get("delta_ci"), precision),
+        p_cell(row.get("p_value")),
+        p_cell(row.get("p_holm")),
         "" if not wtl else f"{wtl['win']}/{wtl['tie']}/{wtl['loss']}",
     ]
 
 
 def title(entry: Mapping[str, Any], config: Mapping[str, Any]) -> str:
-    return f"{terminal(entry['label'])} {arrow(entry['direction'])}  {_about(entry, config)}"
+    return f"{with_arrow(entry['label'], entry['direction'], terminal)}  {_about(entry, config)}"
 
 
 def _about(entry: Mapping[str, Any], config: Mapping[str, Any]) -> str:
@@ -95,13 +78,11 @@ def markdown(report: Mapping[str, Any], precision: int | None = 6) -> str:
     """
     parts = []
     for entry in report["losses"]:
-        label = f"{md(entry['label'])} {arrow(entry['direction'])}"
+        label = with_arrow(entry["label"], entry["direction"], md)
         lines = [f"**{label}**  {_about(entry, report['config'])}", "", "| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * (len(HEADERS) - 1)]
         for row in entry["systems"]:
             c = cells(row, precision, md)
             lines.append("| " + " | ".join(c) + " |")
         parts.append("\n".join(lines) + "\n")
-    from losscli.render.markdown import warnings_markdown
-
     warned = warnings_markdown(report.get("warnings") or [])
     return "\n".join(parts + ([warned] if warned else []))

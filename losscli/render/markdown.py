@@ -19,7 +19,7 @@ from typing import Any
 
 from losscli._digest import ALGORITHMS
 from losscli.render.escape import code, json_text, md
-from losscli.render.json_report import arrow, config_note, fmt_number, md_note
+from losscli.render._format import arrow, config_note, fmt_number, md_note, number_cell
 from losscli.report import gate_outcome as outcome, gate_tally as tally
 
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub's per-step summary limit
@@ -28,9 +28,7 @@ PASS, FAIL, WARN, SKIPPED = "✅ pass", "❌ fail", "⚠️ fail (warn)", "➖ s
 
 
 def _num(v: Any, precision: int | None) -> str:
-    if isinstance(v, str):  # "nan"/"inf" in a JSON report (any text when a report file was edited)
-        return md(v)
-    return fmt_number(v, precision)
+    return number_cell(v, precision, md)  # "nan"/"inf" text in a gate entry
 
 
 def gates_markdown(entries: Sequence[Mapping[str, Any]], precision: int | None = 6, mode: str = "fail") -> str:

@@ -7,10 +7,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from losscli.render.breakdown import ci_cell, ci_header, display_rows, group_cells, group_names, has_ci
+from losscli.render._format import ci_cell, config_note, fmt_number, inputs_line, with_arrow
+from losscli.render.breakdown import STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci
 from losscli.render.escape import terminal
 from losscli.render.fit import print_fitted
-from losscli.render.json_report import STAT_FIELDS, arrow, config_note, fmt_number, inputs_line
 from losscli.report import Report
 
 
@@ -39,7 +39,7 @@ def table(report: Report, precision: int = 6) -> Table:
         if names and first and key is not None:
             t.add_section()
         cells = [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
-        t.add_row(*(Text(terminal(c)) for c in group_cells(key, names, first)), Text(f"{terminal(label)} {arrow(direction)}"), *cells)
+        t.add_row(*(Text(terminal(c)) for c in group_cells(key, names, first)), Text(with_arrow(label, direction, terminal)), *cells)
     return t
 
 

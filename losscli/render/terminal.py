@@ -15,9 +15,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from losscli.render._format import fmt_number, number_cell, with_arrow
 from losscli.render.escape import terminal
 from losscli.report import gate_outcome as outcome
-from losscli.render.json_report import arrow, fmt_number
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 DEFAULT_BINS = 10
@@ -66,7 +66,7 @@ def histogram(label: str, direction: str, values: np.ndarray, *, bins: int = DEF
     finite = v[np.isfinite(v)]
     skipped = len(v) - len(finite)
     out = Text()
-    out.append(f"{terminal(label)} {arrow(direction)}", style="bold")
+    out.append(with_arrow(label, direction, terminal), style="bold")
     out.append(f"  per-sample histogram, {len(finite)} rows" + (f" ({skipped} not finite, left out)" if skipped else ""))
     if len(finite) == 0:
         return out
@@ -98,5 +98,5 @@ def _bar(count: int, top: int, width: int) -> str:
     return "█" * full + (BLOCKS[rest] if rest else "")
 
 
-def _num(v: Any, precision: int) -> Any:
-    return Text(terminal(v)) if isinstance(v, str) else fmt_number(v, precision)
+def _num(v: Any, precision: int) -> Text:
+    return Text(number_cell(v, precision, terminal))
