@@ -44,7 +44,7 @@ from typing import Any
 from losscli._digest import ALGORITHMS as DIGESTS  # the report's digest keys
 from losscli._jsonfile import read_json
 from losscli.errors import InputError, LossCliError, UsageError
-from losscli.report import gate_outcome as outcome
+from losscli.report import Report, ReportError, gate_outcome as outcome
 
 OPERATORS = ("<=", ">=", "<", ">")
 FORMS = "LABEL OP NUMBER or LABEL OP base[+|-|*]NUMBER with OP one of <, <=, >, >= (e.g. mse<=0.02, ce<=base*1.02)"
@@ -216,6 +216,16 @@ def load_report(path: str, what: str = "Report") -> dict[str, Any]:
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("losscli.report/") or not isinstance(data.get("losses"), list):
         raise InputError(f"{path} is not a losscli JSON report (no 'schema': 'losscli.report/1' with a 'losses' list).")
     return data
+
+
+def read_report(path: str) -> Report:
+    """A JSON report file as a ``Report`` (``Report.from_dict``): exit 3 when it is missing or
+    not a report of a finished run, naming what is wrong and where."""
+    data = load_report(path)
+    try:
+        return Report.from_dict(data)
+    except ReportError as e:
+        raise InputError(f"{path} cannot be read as a losscli JSON report: {e}.") from None
 
 
 def as_number(value: Any) -> float | None:

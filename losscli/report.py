@@ -1,17 +1,23 @@
 """The evaluation result: frozen ``LossResult``/``Report`` dataclasses and the JSON report.
 
-``Report.to_dict()`` is the only source of the JSON report (schema ``losscli.report/1``,
-its fields in README.md); every renderer reads the same object.
+``Report.to_dict()`` is the only source of the JSON report (schema ``losscli.report/1``, its
+fields in README.md); ``Report.from_dict`` reads one back (``losscli gate``), its exact inverse: every renderer reads
+the same object, whether it was just computed or read from a file.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA = "losscli.report/1"
+
+
+class ReportError(ValueError):
+    """A dict that is not a losscli JSON report (``from_dict``): the message says what and where."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,14 @@ class LossResult:
             ]
         return out
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "loss") -> "LossResult":
+        """The inverse of ``to_dict`` (``ReportError`` naming ``where`` when ``data`` is not one)."""
+        fields = _fields(data, where, _LOSS_FIELDS, _LOSS_OPTIONAL)  # a term's "contribution" is derived: not read
+        terms = _items(data.get("terms", []), f"{where}.terms")
+        coefficients = [_number(t.get("coefficient"), f"{where}.terms[{i}].coefficient", False) for i, t in enumerate(terms)]
+        return cls(**fields, terms=tuple((c, cls.from_dict(t, f"{where}.terms[{i}]")) for i, (c, t) in enumerate(zip(coefficients, terms))))
+
 
 @dataclass(frozen=True)
 class GroupResult:
@@ -81,6 +95,17 @@ class GroupResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": {k: _json_value(v) for k, v in self.key.items()}, "rows": self.rows, "losses": [r.to_dict() for r in self.losses]}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "group") -> "GroupResult":
+        """The inverse of ``to_dict``."""
+        _keys(data, where, {"key", "rows", "losses"}, set())
+        losses = _items(data["losses"], f"{where}.losses")
+        return cls(
+            key=dict(_object(data["key"], f"{where}.key")),
+            rows=_count(data["rows"], f"{where}.rows"),
+            losses=tuple(LossResult.from_dict(e, f"{where}.losses[{i}]") for i, e in enumerate(losses)),
+        )
 
 
 @dataclass(frozen=True)
@@ -116,6 +141,31 @@ class Report:
             "timing": {"seconds": round(self.seconds, 6)},
         }
 
+    @classmethod
+    def from_dict(cls, data: Any) -> "Report":
+        """The report whose ``to_dict()`` is ``data`` (a JSON report read back): its exact inverse
+        (``Report.from_dict(r.to_dict()).to_dict() == r.to_dict()``). ``groups``, ``gates``,
+        ``warnings`` and ``timing`` may be absent (empty); any other missing, unknown or
+        mistyped field, another schema or the report of a run that stopped with an error is a
+        ``ReportError``: a report is never guessed at."""
+        _check_report(data)
+        inputs = dict(_object(data["inputs"], "inputs"))
+        counts = {k: inputs.pop(k, None) for k in ("rows", "rows_used", "dropped")}
+        return cls(
+            tool_version=_text(_object(data["tool"], "tool").get("version"), "tool.version"),
+            inputs=inputs,
+            config=dict(_object(data["config"], "config")),
+            losses=tuple(LossResult.from_dict(e, f"losses[{i}]") for i, e in enumerate(_items(data["losses"], "losses"))),
+            rows=_count(counts["rows"], "inputs.rows"),
+            rows_used=_count(counts["rows_used"], "inputs.rows_used"),
+            dropped={_text(k, "inputs.dropped"): _count(v, f"inputs.dropped.{k}") for k, v in _object(counts["dropped"], "inputs.dropped").items()},
+            seconds=_number(_object(data.get("timing", {"seconds": 0.0}), "timing").get("seconds"), "timing.seconds", False),
+            status=_choice(data["status"], "status", ("pass", "fail")),
+            gates=tuple(_gate(g, f"gates[{i}]") for i, g in enumerate(_items(data.get("gates", []), "gates"))),
+            groups=tuple(GroupResult.from_dict(g, f"groups[{i}]") for i, g in enumerate(_items(data.get("groups", []), "groups"))),
+            warnings=tuple(_text(w, f"warnings[{i}]") for i, w in enumerate(_list(data.get("warnings", []), "warnings"))),
+        )
+
     def to_json(self, indent: int | None = 2) -> str:
         """The JSON report; floats keep full precision, non-finite values are strings."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
@@ -146,6 +196,127 @@ def error_report(code: int, message: str, inputs: dict[str, Any], config: dict[s
         "groups": [],
         "gates": [],
     }
+
+
+_REPORT_KEYS = {"schema", "tool", "status", "inputs", "config", "losses"}
+_REPORT_OPTIONAL = {"groups", "gates", "warnings", "timing"}
+_NAMED = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # _json_value's names, read back
+
+
+def _check_report(data: Any) -> None:
+    """The top level of a JSON report: an object of schema ``SCHEMA`` whose run did not stop
+    with an error, with the known keys only."""
+    obj = _object(data, "the report")
+    if obj.get("schema") != SCHEMA:
+        raise ReportError(f"its schema is {obj.get('schema')!r}, not {SCHEMA!r}")
+    if obj.get("status") == "error":
+        error = obj.get("error") if isinstance(obj.get("error"), dict) else {}
+        raise ReportError(f"its run stopped with an error (exit {error.get('exit_code')}: {error.get('message')})")
+    _keys(obj, "the report", _REPORT_KEYS, _REPORT_OPTIONAL)
+
+
+def _keys(data: Any, where: str, required: set[str], optional: set[str]) -> Mapping[str, Any]:
+    obj = _object(data, where)
+    missing = sorted(required - obj.keys())
+    unknown = sorted(obj.keys() - required - optional)
+    if missing or unknown:
+        what = f"no {', '.join(map(repr, missing))}" if missing else f"an unknown field {', '.join(map(repr, unknown))}"
+        raise ReportError(f"{where} has {what}")
+    return obj
+
+
+def _fields(data: Any, where: str, parsers: Mapping[str, Callable[[Any, str], Any]], optional: set[str]) -> dict[str, Any]:
+    """``data``'s fields read by ``parsers`` (key -> parser); the ``optional`` ones may be absent."""
+    obj = _keys(data, where, set(parsers) - optional, optional | {"terms", "coefficient", "contribution"})
+    return {k: parse(obj[k], f"{where}.{k}") for k, parse in parsers.items() if k in obj}
+
+
+def _object(v: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(v, dict):
+        raise ReportError(f"{where} is not an object")
+    return v
+
+
+def _list(v: Any, where: str) -> list[Any]:
+    if not isinstance(v, list):
+        raise ReportError(f"{where} is not a list")
+    return v
+
+
+def _items(v: Any, where: str) -> list[Mapping[str, Any]]:
+    """A list of objects."""
+    return [_object(x, f"{where}[{i}]") for i, x in enumerate(_list(v, where))]
+
+
+def _text(v: Any, where: str) -> str:
+    if not isinstance(v, str):
+        raise ReportError(f"{where} is not text")
+    return v
+
+
+def _text_or_none(v: Any, where: str) -> str | None:
+    return None if v is None else _text(v, where)
+
+
+def _count(v: Any, where: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ReportError(f"{where} is not a count")
+    return v
+
+
+def _number(v: Any, where: str, none: bool = True) -> float | int | None:
+    """A number as ``_json_value`` wrote it (``"nan"``, ``"inf"``, ``"-inf"`` as floats again)."""
+    if v is None and none:
+        return None
+    if isinstance(v, str) and v in _NAMED:
+        return _NAMED[v]
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ReportError(f"{where} is not a number")
+    return v
+
+
+def _choice(v: Any, where: str, choices: tuple[str, ...]) -> str:
+    if v not in choices:
+        raise ReportError(f"{where} is not one of {', '.join(choices)}")
+    return v
+
+
+def _params(v: Any, where: str) -> dict[str, Any]:
+    """A loss's parameters; lists as the tuples ``_json_value`` wrote as lists."""
+
+    def back(x: Any) -> Any:
+        return tuple(back(y) for y in x) if isinstance(x, list) else x
+
+    return {k: back(x) for k, x in _object(v, where).items()}
+
+
+def _ci(v: Any, where: str) -> dict[str, Any]:
+    ci = _keys(v, where, {"method", "level", "low", "high"}, set())
+    return {k: _text(x, f"{where}.{k}") if k == "method" else _number(x, f"{where}.{k}") for k, x in ci.items()}
+
+
+def _worst(v: Any, where: str) -> list[dict[str, Any]]:
+    out = []
+    for i, w in enumerate(_items(v, where)):
+        _keys(w, f"{where}[{i}]", {"row", "value"}, {"id"})
+        out.append({**w, "row": _count(w["row"], f"{where}[{i}].row"), "value": _number(w["value"], f"{where}[{i}].value")})
+    return out
+
+
+def _gate(v: Any, where: str) -> dict[str, Any]:
+    """A ``gates[]`` entry as written (``losscli.gates``): an object with its expression."""
+    entry = _object(v, where)
+    _text(entry.get("expr"), f"{where}.expr")
+    return dict(entry)
+
+
+_LOSS_FIELDS: dict[str, Callable[[Any, str], Any]] = {
+    "name": _text, "label": _text, "params": _params, "direction": lambda v, w: _choice(v, w, ("lower", "higher")),
+    "reference": _text, "value": _number, "per_sample": _text_or_none, "reduction": _text, "n": _count,
+    "sum": _number, "mean": _number, "std": _number, "se": _number, "min": _number, "max": _number,
+    "ci": _ci, "signature": _text, "worst": _worst,
+}  # fmt: skip
+_LOSS_OPTIONAL = {"per_sample", "ci", "worst"}
 
 
 def _json_value(v: Any) -> Any:

@@ -251,6 +251,30 @@ def test_gate_command_errors(cli, files):
     fails(cli("gate", "old.json", "--fail-if", "mse<=1", "-f", "csv"), 2, "'losscli gate' writes table, json or md, not csv.")
 
 
+def test_gate_rewrites_the_report_it_read_unchanged_but_for_the_gates(cli, files):
+    """The report is read back as a Report (Report.from_dict) and written again: groups,
+    intervals, worst samples and warnings come out as they went in."""
+    files.csv("g.csv", ["id", "site", "pred", "target"], *zip("abcd", "xyxy", X, Y))
+    r = cli("eval", "g.csv", "-l", "mse", "-l", "rmse", "-g", "site", "--top-k", "1", "--id-col", "id", "--ci", "analytic", "-f", "json")
+    files.text("old.json", r.stdout)
+    old = json.loads(r.stdout)
+    new = json.loads(cli("gate", "old.json", "--fail-if", "mse<=4", "-f", "json").stdout)
+    assert new["status"] == "pass" and [g["expr"] for g in new["gates"]] == ["mse<=4"]
+    assert {k: v for k, v in new.items() if k not in ("gates", "status", "config")} == {k: v for k, v in old.items() if k not in ("gates", "status", "config")}
+    assert new["config"] == {**old["config"], **{k: new["config"][k] for k in ("gate_mode", "baseline", "gated_by", "fail_if", "config_file", "config_keys")}}
+
+
+def test_gate_refuses_a_report_it_cannot_read_back(cli, files):
+    _baseline_report(cli, files, "mse")
+    data = json.loads((files.root / "old.json").read_text())
+    data["losses"][0]["value"] = "3.375"  # text, not a number: never gated as if it were one
+    files.text("edited.json", json.dumps(data))
+    fails(cli("gate", "edited.json", "--fail-if", "mse<=4"), 3, "edited.json cannot be read as a losscli JSON report: losses[0].value is not a number.")
+    assert cli("eval", "gone.csv", "-l", "mse", "--report", "err.json").exit_code == 3
+    fails(cli("gate", "err.json", "--fail-if", "mse<=4"), 3,
+          "err.json cannot be read as a losscli JSON report: its run stopped with an error (exit 3: File not found: gone.csv).")
+
+
 # ---------------------------------------------------------------------------- --gh-summary
 
 
@@ -341,18 +365,26 @@ def test_prediction_baseline_uses_the_rows_the_candidate_kept(cli, files):
 
 def test_summary_markdown_exact_with_ci_groups_and_warn_mode():
     from losscli.render.markdown import summary_markdown
+    from losscli.report import GroupResult, LossResult, Report
 
-    rep = {
-        "status": "fail",
-        "inputs": {"pred": {"path": "p.npy", "shape": [4]}, "target": {"path": "y.npy", "shape": [4]}, "rows": 5, "rows_used": 4, "dropped": {"nan": 1}},
-        "config": {"gate_mode": "warn"},
-        "losses": [{"label": "mse", "direction": "lower", "value": 3.375, "n": 4, "mean": 3.375, "std": 4.0, "se": 2.0, "min": 0.25, "max": 9.0,
-                    "ci": {"method": "t", "level": 0.9, "low": 1.0, "high": 5.5}, "signature": "mse|n:4"}],
-        "groups": [{"key": {"g": "a"}, "losses": [{"label": "mse", "direction": "lower", "value": 1.0, "n": 2}]}],
-        "gates": [{"expr": "mse<=3", "label": "mse", "op": "<=", "value": 3.375, "threshold": 3.0, "passed": False}],
-        "tool": {"version": "0.1.0"},
-        "timing": {"seconds": 0.5},
-    }
+    def mse(value: float, n: int, **stats) -> LossResult:
+        fields = dict(std=None, se=None, min=value, max=value) | stats
+        return LossResult(name="mse", label="mse", params={}, direction="lower", reference="torch", value=value, reduction="mean",
+                          n=n, sum=value * n, mean=value, signature="mse|n:4", **fields)
+
+    rep = Report(
+        tool_version="0.1.0",
+        inputs={"pred": {"path": "p.npy", "shape": [4]}, "target": {"path": "y.npy", "shape": [4]}},
+        config={"gate_mode": "warn"},
+        losses=(mse(3.375, 4, std=4.0, se=2.0, min=0.25, max=9.0, ci={"method": "t", "level": 0.9, "low": 1.0, "high": 5.5}),),
+        rows=5,
+        rows_used=4,
+        dropped={"nan": 1},
+        seconds=0.5,
+        status="fail",
+        gates=({"expr": "mse<=3", "label": "mse", "op": "<=", "value": 3.375, "threshold": 3.0, "passed": False},),
+        groups=(GroupResult(key={"g": "a"}, rows=2, losses=(mse(1.0, 2),)),),
+    )
     assert summary_markdown(rep, 4, "warn") == (
         "### losscli: ⚠️ fail (gate mode warn)\n\n"
         "`p.npy`, `y.npy` · 4 rows (1 dropped)\n\n"

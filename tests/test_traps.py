@@ -252,7 +252,7 @@ def test_step_summary_shows_rmse_statistics_under_their_name(cli, files, tmp_pat
     cli("eval", "xy.csv", "-l", "rmse", "--gh-summary", "-f", "json", env={"GITHUB_STEP_SUMMARY": str(summary)})
     text = summary.read_text()
     assert "| `rmse` ↓ | 1.83712 | 4 |  |  |  |  |  |" in text
-    assert "| ↳ `rmse.sq_err` |  | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |" in text
+    assert "| `↳ rmse.sq_err` ↓ |  | 4 | 3.375 | 4.14578 | 2.07289 | 0.25 | 9 |" in text  # as in -f md
 
 
 def test_a_finalized_loss_must_name_its_per_sample_quantity():

@@ -63,7 +63,7 @@ def after_report(
         console = Console() if to_stdout else Console(stderr=True)
         print_histograms(console, report, values, precision)
     if gh_summary:
-        write_summary(report.to_dict(), precision)
+        write_summary(report, precision)
 
 
 def print_histograms(console: Any, report: Any, values: Mapping[str, Any], precision: int) -> None:
@@ -74,11 +74,11 @@ def print_histograms(console: Any, report: Any, values: Mapping[str, Any], preci
         console.print(histogram(r.per_sample or r.label, r.direction, values[r.label], precision=min(precision, 4), fit=console.width), overflow="fold")
 
 
-def write_summary(report: Mapping[str, Any], precision: int) -> None:
-    """Append the Markdown summary to $GITHUB_STEP_SUMMARY (see the module doc)."""
+def write_summary(report: Any, precision: int) -> None:
+    """Append the Markdown summary of ``report`` (a ``Report``) to $GITHUB_STEP_SUMMARY (see the module doc)."""
     from losscli.render.markdown import append_summary, summary_markdown
 
-    mode = report.get("config", {}).get("gate_mode", "fail")
+    mode = report.config.get("gate_mode", "fail")
     try:
         path, what = append_summary(summary_markdown(report, precision, mode))
     except OSError as e:

@@ -9,7 +9,7 @@ unknown gate, 3 for an unreadable report or a baseline without the gated loss.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import sys
 from typing import Annotated, Optional
 
@@ -19,7 +19,6 @@ from losscli._atomic import atomic_write, check_distinct, commit
 from losscli.cli import _config
 from losscli.cli._options import GateMode, OutputFormat
 from losscli.errors import InputError, UsageError
-from losscli.render.escape import json_text
 
 app = typer.Typer()
 
@@ -53,6 +52,7 @@ def gate_command(
     from losscli import gates as G
     from losscli import gating as _gating
     from losscli.cli import _extras, _output, _trace
+    from losscli.render import json_report
 
     _trace.expect(report=write_report, gh_summary=gh_summary, inputs={"report": report_path, "baseline": baseline, "config": config_path}, options=ctx.params)
     check_distinct([("--report", write_report)], [report_path, baseline, config_path])
@@ -64,7 +64,8 @@ def gate_command(
             raise UsageError(f"{g.where} '{g.expr}' compares with base; pass --baseline OLD.json.")
     if baseline_other_target and baseline is None:
         raise UsageError("--baseline-other-target accepts a --baseline scored on another target; pass --baseline OLD.json.")
-    data = G.load_report(report_path)
+    report = G.read_report(report_path)
+    data = report.to_dict()
     values = G.report_values(data)
     parsed, skipped = _gating.gates_in_force(_config.gate_options(ctx), list(values))
     if baseline is not None and not any(g.relative for g in parsed):
@@ -73,7 +74,7 @@ def gate_command(
     other = None
     if baseline is not None:
         old = G.load_report(baseline, "Baseline report")
-        other = _gating.same_target(baseline, old.get("inputs"), data.get("inputs"), baseline_other_target, old.get("config"), data.get("config"))
+        other = _gating.same_target(baseline, old.get("inputs"), data["inputs"], baseline_other_target, old.get("config"), report.config)
         reductions = G.report_values(data, "reduction")
         for g in parsed:  # each gate against the baseline reduced like the report
             if g.relative:
@@ -85,18 +86,14 @@ def gate_command(
             raise InputError(f"{report_path} has no headline value for '{g.label}' (reduction none?); cannot check '{g.expr}'.")
         entries.append(G.evaluate(g, value, base.get(g.label), baseline=baseline))
     entries = _gating.note_other_target(entries, other) + skipped
-    data["gates"] = entries
-    data["status"] = G.status(entries)
-    config = data.setdefault("config", {})
-    if isinstance(config, dict):
-        echo = _config.echo(ctx)
-        config.update(gate_mode=gate_mode.value, baseline=baseline, gated_by="losscli gate", fail_if=[e["expr"] for e in entries])
-        config.update(config_file=echo["config_file"], config_keys=echo["config_keys"])
-        if other is not None:
-            config["baseline_other_target"] = other
-    if other is not None and isinstance(data.get("warnings", []), list):
-        data["warnings"] = [*data.get("warnings", []), _gating.other_target_warning(baseline, other)]
-    text = json_text(json.dumps(data, indent=2, allow_nan=False)) + "\n"
+    echo = _config.echo(ctx)
+    config = {**report.config, "gate_mode": gate_mode.value, "baseline": baseline, "gated_by": "losscli gate", "fail_if": [e["expr"] for e in entries]}
+    config.update(config_file=echo["config_file"], config_keys=echo["config_keys"])
+    if other is not None:
+        config["baseline_other_target"] = other
+    warnings = report.warnings + ((_gating.other_target_warning(baseline, other),) if other is not None else ())
+    report = dataclasses.replace(report, gates=tuple(entries), status=G.status(entries), config=config, warnings=warnings)
+    text = json_report.to_json(report)
     if write_report is not None:
         with atomic_write(write_report) as fh:
             fh.write(text)
@@ -107,23 +104,19 @@ def gate_command(
         from losscli.render._format import config_note, md_note
         from losscli.render.markdown import gates_markdown
 
-        note = config_note(data.get("config") or {})
+        note = config_note(report.config)
         sys.stdout.write(gates_markdown(entries, precision, gate_mode.value) + (f"\n{md_note(note)}\n" if note else ""))
     else:
         from rich.console import Console
 
-        from losscli.render.escape import terminal
-        from losscli.render._format import config_note
-        from losscli.render.rich_table import print_table
+        from losscli.render.rich_table import print_config_note, print_table
         from losscli.render.terminal import gates_table
 
         console = Console()
         print_table(console, gates_table(entries, precision, gate_mode.value))
-        note = config_note(data.get("config") or {})
-        if note:
-            console.print(terminal(note), markup=False, highlight=False, overflow="fold")
+        print_config_note(console, report)
     if gh_summary:
-        _extras.write_summary(data, precision)
+        _extras.write_summary(report, precision)
     options = _config.gate_options(ctx)
     raise typer.Exit(_output.finish(entries, options.mode, options.mode_from))
 

@@ -6,10 +6,10 @@ import csv
 import io
 import json
 
-from losscli.render._format import ci_cell, ci_columns, config_note, fmt_number, inputs_line, md_note, with_arrow
-from losscli.render.breakdown import STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci, worst_markdown
-from losscli.render.escape import code, csv_cell, json_text, md
-from losscli.render.markdown import gates_markdown, warnings_markdown
+from losscli.render._format import ci_columns, config_note, fmt_number, inputs_line, md_note
+from losscli.render.breakdown import STAT_FIELDS, display_rows, group_names, has_ci, worst_markdown
+from losscli.render.escape import code, csv_cell, json_text
+from losscli.render.markdown import gates_markdown, losses_table, warnings_markdown
 from losscli.report import Report
 
 
@@ -35,23 +35,12 @@ def to_csv(report: Report, precision: int | None = None) -> str:
 
 
 def to_markdown(report: Report, precision: int | None = 6) -> str:
-    names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
-    fields = ["value", *(["ci"] if with_ci else []), *STAT_FIELDS[1:]]
-    head = "| " + " | ".join([*map(md, names), "loss", *(ci_header(report) if f == "ci" else f for f in fields)]) + " |"
-    rule = "|" + "---|" * (len(names) + 1) + "---:|" * len(fields)
-    lines = [
-        "| "
-        + " | ".join(
-            [*map(md, group_cells(key, names, first)), with_arrow(label, direction, code)]
-            + [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
-        )
-        + " |"
-        for key, first, label, direction, values in display_rows(report)
-    ]
+    """The losses table (with groups), then where the inputs were read, the worst samples, the
+    warnings, the gates and the config note."""
     worst = worst_markdown(report, precision)
     where = inputs_line(report.inputs, lambda text: code(text, table=False))
     note = config_note(report.config)
-    text = "\n".join([head, rule, *lines]) + "\n" + (f"\n{where}\n" if where else "")
+    text = losses_table(report, precision) + (f"\n{where}\n" if where else "")
     warned = warnings_markdown(report.warnings)
     tail = _gates_markdown(report, precision) + (f"\n{md_note(note)}\n" if note else "")
     return text + ("\n" + worst if worst else "") + ("\n" + warned if warned else "") + tail

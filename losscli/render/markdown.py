@@ -1,7 +1,7 @@
 """Markdown for CI: the gates section of ``-f md`` and the GitHub step summary (``--gh-summary``).
 
-Both read the JSON report as a dict (``Report.to_dict()`` or a report file read back by
-``losscli gate``), so ``eval`` and ``gate`` write the same summary. Stdlib only.
+Both read a ``Report`` (the one just computed, or a report file read back by ``losscli gate``
+through ``Report.from_dict``), so ``eval`` and ``gate`` write the same summary. Stdlib only.
 
 The step summary is appended to the file named by ``$GITHUB_STEP_SUMMARY``; without that
 variable nothing is written and nothing is said (the flag can stay on in scripts that also run
@@ -12,15 +12,17 @@ the same step), any open ``<details>`` is closed, and a note says it was truncat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from losscli._digest import ALGORITHMS
+from losscli.render._format import ci_cell, config_note, fmt_number, md_note, number_cell, with_arrow
+from losscli.render.breakdown import MISSING, STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci
 from losscli.render.escape import code, json_text, md
-from losscli.render._format import arrow, config_note, fmt_number, md_note, number_cell
-from losscli.report import gate_outcome as outcome, gate_tally as tally
+from losscli.report import GroupResult, Report, gate_outcome as outcome, gate_tally as tally
 
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub's per-step summary limit
 TRUNCATED_NOTE = "\n> **Note:** summary truncated to fit GitHub's 1 MiB step-summary limit; the full results are in the JSON report (`--report FILE`).\n"
@@ -60,26 +62,24 @@ def gates_markdown(entries: Sequence[Mapping[str, Any]], precision: int | None =
     return "\n".join(lines) + "\n"
 
 
-def losses_markdown(report: Mapping[str, Any], precision: int | None = 6) -> str:
-    """The losses of a report dict as a Markdown table (a CI column when any loss has one)."""
-    losses = report.get("losses", [])
-    with_ci = any(isinstance(e.get("ci"), dict) for e in losses)
-    fields = ["value"] + (["ci"] if with_ci else []) + ["n", "mean", "std", "se", "min", "max"]
-    head = "| loss | " + " | ".join(f if f != "ci" else _ci_head(losses) for f in fields) + " |"
-    rule = "|---|" + "|".join("---:" for _ in fields) + "|"
-    lines = [head, rule]
-    for e in losses:
-        head_only = e.get("per_sample") is not None  # rmse: the headline's row, then the squared errors' statistics
-        shown = [f if not head_only or f in ("value", "ci", "n") else None for f in fields]
-        lines.append("| " + " | ".join([f"{code(e['label'])} {arrow(e.get('direction', 'lower'))}", *(_cell(e, f, precision) if f else "" for f in shown)]) + " |")
-        if head_only:
-            cells = ["" if f in ("value", "ci") else _cell(e, f, precision) for f in fields]
-            lines.append("| " + " | ".join([f"↳ {code(e['per_sample'])}", *cells]) + " |")
-        for t in e.get("terms", []) or []:
-            coef = fmt_number(float(t["coefficient"]), None).removesuffix(".0")
-            row = [f"↳ {coef} × {code(t['label'])}", _num(t.get("contribution"), precision)] + [""] * (len(fields) - 1)
-            lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines) + "\n"
+def losses_table(report: Report, precision: int | None = 6, groups: bool = True) -> str:
+    """The losses as a Markdown table (``breakdown.display_rows``): a CI column when any loss
+    has one; with ``groups``, the ``--group-by`` columns and each group's rows."""
+    shown = report if groups else dataclasses.replace(report, groups=())
+    names, with_ci = group_names(shown), has_ci(shown)
+    fields = ["value", *(["ci"] if with_ci else []), *STAT_FIELDS[1:]]
+    head = "| " + " | ".join([*map(md, names), "loss", *(ci_header(shown) if f == "ci" else f for f in fields)]) + " |"
+    rule = "|" + "---|" * (len(names) + 1) + "---:|" * len(fields)
+    lines = [
+        "| "
+        + " | ".join(
+            [*map(md, group_cells(key, names, first)), with_arrow(label, direction, code)]
+            + [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
+        )
+        + " |"
+        for key, first, label, direction, values in display_rows(shown)
+    ]
+    return "\n".join([head, rule, *lines]) + "\n"
 
 
 def warnings_markdown(warnings: Sequence[str]) -> str:
@@ -90,47 +90,28 @@ def warnings_markdown(warnings: Sequence[str]) -> str:
     return "**Warnings**\n\n" + "".join(f"- ⚠️ {md(w)}\n" for w in warnings)
 
 
-def _ci_head(losses: Sequence[Mapping[str, Any]]) -> str:
-    levels = {e["ci"].get("level") for e in losses if isinstance(e.get("ci"), dict)}
-    return f"{levels.pop():.0%} CI" if len(levels) == 1 and None not in levels else "CI"
-
-
-def _cell(entry: Mapping[str, Any], f: str, precision: int | None) -> str:
-    if f != "ci":
-        return _num(entry.get(f), precision)
-    ci = entry.get("ci")
-    if not isinstance(ci, dict):
-        return ""
-    return f"[{_num(ci.get('low'), precision)}, {_num(ci.get('high'), precision)}]"
-
-
-def summary_markdown(report: Mapping[str, Any], precision: int | None = 6, mode: str = "fail") -> str:
+def summary_markdown(report: Report, precision: int | None = 6, mode: str = "fail") -> str:
     """The step summary: status heading, inputs line, losses, gates, and folded details."""
-    status = report.get("status", "pass")
-    icon = {"pass": "✅", "fail": "⚠️" if mode == "warn" else "❌"}.get(status, "❗")
-    inputs = report.get("inputs", {})
-    paths = [v["path"] for k, v in inputs.items() if isinstance(v, dict) and "path" in v]
-    rows = inputs.get("rows")
-    used = inputs.get("rows_used")
+    icon = {"pass": "✅", "fail": "⚠️" if mode == "warn" else "❌"}.get(report.status, "❗")
+    paths = [v["path"] for v in report.inputs.values() if isinstance(v, dict) and "path" in v]
     where = ", ".join(code(p) for p in dict.fromkeys(paths))
-    count = f"{md(used)} rows" + (f" ({rows - used} dropped)" if isinstance(rows, int) and isinstance(used, int) and rows != used else "")
-    parts = [f"### losscli: {icon} {md(status)}" + (" (gate mode warn)" if mode == "warn" and status == "fail" else ""), ""]
-    parts.append(" · ".join(x for x in (where, count if used is not None else "") if x) + "\n" if where or used is not None else "")
-    note = config_note(report.get("config") or {})
+    used = report.rows_used
+    count = f"{used} rows" + (f" ({report.rows - used} dropped)" if report.rows != used else "")
+    parts = [f"### losscli: {icon} {md(report.status)}" + (" (gate mode warn)" if mode == "warn" and report.status == "fail" else ""), ""]
+    parts.append(" · ".join(x for x in (where, count) if x) + "\n")
+    note = config_note(report.config)
     if note:
         parts.append(md_note(note) + "\n")
-    parts.append(losses_markdown(report, precision))
-    if report.get("warnings"):
-        parts.append(warnings_markdown(report["warnings"]))
-    gates = report.get("gates") or []
-    if gates:
-        parts.append(f"**Gates:** {tally(gates)}\n")
-        parts.append(gates_markdown(gates, precision, mode))
-    groups = report.get("groups") or []
-    if groups:
-        parts.append(f"<details><summary>Groups ({len(groups)})</summary>\n\n{groups_markdown(groups, precision)}\n</details>\n")
+    parts.append(losses_table(report, precision, groups=False))
+    if report.warnings:
+        parts.append(warnings_markdown(report.warnings))
+    if report.gates:
+        parts.append(f"**Gates:** {tally(report.gates)}\n")
+        parts.append(gates_markdown(report.gates, precision, mode))
+    if report.groups:
+        parts.append(f"<details><summary>Groups ({len(report.groups)})</summary>\n\n{groups_markdown(report.groups, precision)}\n</details>\n")
     parts.append(_details(report))
-    return "\n".join(p for p in parts if p is not None)
+    return "\n".join(parts)
 
 
 def error_markdown(code: int, message: str) -> str:
@@ -138,42 +119,41 @@ def error_markdown(code: int, message: str) -> str:
     return f"### losscli: ❗ error\n\n**Error** (exit {code}): {md(message)}\n"
 
 
-def groups_markdown(groups: Sequence[Mapping[str, Any]], precision: int | None = 6) -> str:
+def groups_markdown(groups: Sequence[GroupResult], precision: int | None = 6) -> str:
     """One row per (group, loss): the group's key columns, loss, value, CI when present, n."""
-    keys = list(dict.fromkeys(k for g in groups for k in (g.get("key") or {})))
-    with_ci = any(isinstance(e.get("ci"), dict) for g in groups for e in g.get("losses", []))
+    keys = list(dict.fromkeys(k for g in groups for k in g.key))
+    with_ci = any(r.ci for g in groups for r in g.losses)
     head = [md(k) for k in keys] + ["loss", "value"] + (["CI"] if with_ci else []) + ["n"]
     rule = ["---"] * (len(keys) + 1) + ["---:"] * (len(head) - len(keys) - 1)
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
     for g in groups:
-        key = g.get("key") or {}
-        for e in g.get("losses", []):
-            cells = [md(key.get(k, "")) for k in keys] + [f"{code(e['label'])} {arrow(e.get('direction', 'lower'))}", _num(e.get("value"), precision)]
-            if with_ci:
-                cells.append(_cell(e, "ci", precision))
-            cells.append(_num(e.get("n"), precision))
-            lines.append("| " + " | ".join(cells) + " |")
+        for r in g.losses:
+            cells = [md(MISSING if g.key.get(k) is None else g.key[k]) for k in keys] + [with_arrow(r.label, r.direction, code), fmt_number(r.value, precision)]
+            cells += [ci_cell(r.ci, precision)] if with_ci else []
+            lines.append("| " + " | ".join([*cells, str(r.n)]) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _details(report: Mapping[str, Any]) -> str:
+def _details(report: Report) -> str:
     lines = ["<details><summary>Details</summary>", ""]
-    for e in report.get("losses", []):
-        lines.append(f"- {code(e['label'])}: {code(e.get('signature', ''), table=False)}")
-    for key, value in report.get("inputs", {}).items():
+    lines += [f"- {code(r.label)}: {code(r.signature, table=False)}" for r in report.losses]
+    for key, value in report.inputs.items():
         if isinstance(value, dict) and "path" in value:
-            alg = next((k for k in ALGORITHMS if value.get(k)), None)  # the digest, named by its algorithm
-            extra = f" {alg} {code(value[alg])}" if alg else ""
-            shape = f" shape [{', '.join(md(d) for d in value['shape'])}]" if isinstance(value.get("shape"), (list, tuple)) else ""
-            names = value.get("columns") or []
-            shown = ", ".join(map(code, names)) if len(names) <= 4 else f"{code(names[0])} .. {code(names[-1])} ({len(names)})"
-            cols = f" column{'s' if len(names) > 1 else ''} {shown}" if names else ""
-            lines.append(f"- {md(key)}: {code(value.get('path', ''))}{shape}{cols}{extra}")
-    tool = report.get("tool", {})
-    seconds = report.get("timing", {}).get("seconds")
-    lines.append(f"- losscli {md(tool.get('version', ''))}" + (f", {seconds:.3f} s" if isinstance(seconds, (int, float)) else ""))
-    lines += ["", "Configuration:", "", "```json", _fenced_json(report.get("config", {})), "```", "", "</details>", ""]
+            lines.append(f"- {md(key)}: {_input_details(value)}")
+    lines.append(f"- losscli {md(report.tool_version)}, {report.seconds:.3f} s")
+    lines += ["", "Configuration:", "", "```json", _fenced_json(report.config), "```", "", "</details>", ""]
     return "\n".join(lines)
+
+
+def _input_details(info: Mapping[str, Any]) -> str:
+    """One input of the details list: path, shape, columns and digest (all from the data: escaped)."""
+    alg = next((k for k in ALGORITHMS if info.get(k)), None)  # the digest, named by its algorithm
+    extra = f" {alg} {code(info[alg])}" if alg else ""
+    shape = f" shape [{', '.join(md(d) for d in info['shape'])}]" if isinstance(info.get("shape"), (list, tuple)) else ""
+    names = info.get("columns") or []
+    shown = ", ".join(map(code, names)) if len(names) <= 4 else f"{code(names[0])} .. {code(names[-1])} ({len(names)})"
+    cols = f" column{'s' if len(names) > 1 else ''} {shown}" if names else ""
+    return f"{code(info.get('path', ''))}{shape}{cols}{extra}"
 
 
 def _fenced_json(value: Any) -> str:
