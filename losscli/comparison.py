@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,10 +36,9 @@ from losscli.bootstrap import holm, paired_p_value, percentile_interval
 from losscli.engine import Accumulator
 from losscli.errors import InputError
 from losscli.reductions import live_rows
-from losscli.report import _json_value
+from losscli.report import CompareReport, ComparedLoss, LossResult, SystemResult
 from losscli.stats import ci_object
 
-SCHEMA = "losscli.compare/1"
 TEST = "paired Poisson bootstrap (Philox weights keyed on seed and row), two-sided"
 
 
@@ -72,95 +72,69 @@ def compare(
     seed: int = 0,
     inputs: Mapping[str, Any] | None = None,
     sources: Sequence[Mapping[str, str]] | None = None,
-) -> dict[str, Any]:
+) -> CompareReport:
     """Compare ``systems`` (``(name, role arrays, weights)``, the first is the base) on
-    ``losses``; return the JSON-safe report (schema ``losscli.compare/1``)."""
+    ``losses``; ``CompareReport.to_dict()`` is the JSON report (schema ``losscli.compare/1``)."""
     start = time.perf_counter()
-    options = AnalysisOptions("bootstrap", ci_level, n_boot, seed)
+    accs, values = _evaluate(systems, losses, reduction, AnalysisOptions("bootstrap", ci_level, n_boot, seed), sources)
+    reports = [acc.compute() for acc in accs]
+    names = [name for name, _, _ in systems]
+    compared = []
+    for li, loss in enumerate(accs[0].losses):
+        live = _samples(loss, systems[0][1], systems[0][2], values[0][loss.label])
+        per_sample = [v[loss.label][live] for v in values]
+        results = [rep.losses[li] for rep in reports]
+        compared.append(_compare_loss(names, results, [acc.replicates(loss.label) for acc in accs], per_sample, ci_level, reduction))
+    config = {"reduction": reduction, "nan_policy": "error", "weighted": accs[0].weighted, "ci": "bootstrap", "ci_level": ci_level,
+              "n_boot": n_boot, "seed": seed, "test": TEST, "adjust": "holm"}  # fmt: skip
+    return CompareReport(
+        tool_version=__version__,
+        inputs=dict(inputs or {}),
+        rows=accs[0].rows,
+        config=config,
+        losses=tuple(compared),
+        warnings=tuple(f"{name}: {w}" for name, rep in zip(names, reports) for w in rep.warnings),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _evaluate(systems, losses, reduction: str, options: AnalysisOptions, sources) -> tuple[list[Accumulator], list[dict[str, np.ndarray]]]:
+    """One ``Accumulator`` per system and its per-sample values (the systems must have as many rows)."""
     accs, values = [], []
     for i, (_, arrays, weights) in enumerate(systems):
         acc = Accumulator(losses, reduction=reduction, nan_policy="error", analysis=options, sources=(sources or [{}] * len(systems))[i])
         values.append(acc.update(arrays, weights))
         accs.append(acc)
-    rows = {acc.rows for acc in accs}
-    if len(rows) > 1:
+    if len({acc.rows for acc in accs}) > 1:
         desc = ", ".join(f"{name} has {acc.rows}" for (name, _, _), acc in zip(systems, accs))
         raise InputError(f"The systems have different numbers of rows: {desc}.")
-    reports = [acc.compute() for acc in accs]
-    entries = []
-    for li, loss in enumerate(accs[0].losses):
-        label = loss.label
-        results = [rep.losses[li] for rep in reports]
-        reps = [acc.replicates(label) for acc in accs]
-        direction = results[0].direction
-        rows_out = []
-        p_values: list[float | None] = []
-        live = _samples(loss, systems[0][1], systems[0][2], values[0][label])
-        for si, ((name, _, _), r) in enumerate(zip(systems, results)):
-            row: dict[str, Any] = {"system": name, "role": "base" if si == 0 else "candidate", "rank": None, "value": r.value, "ci": r.ci}
-            if si == 0:
-                row.update(delta=None, delta_ci=None, p_value=None, p_holm=None, wtl=None)
-                p_values.append(None)
-            else:
-                delta = None if r.value is None or results[0].value is None else r.value - results[0].value
-                d_reps = reps[si] - reps[0]
-                low, high = percentile_interval(d_reps, ci_level)
-                p = paired_p_value(d_reps, delta) if delta is not None else None
-                p_values.append(p)
-                row.update(
-                    delta=delta,
-                    delta_ci=ci_object("bootstrap", ci_level, low, high),
-                    p_value=p,
-                    p_holm=None,
-                    wtl=win_tie_loss(values[0][label][live], values[si][label][live], direction),
-                )
-            rows_out.append(row)
-        for row, q in zip(rows_out, holm(p_values)):
-            if row["role"] == "candidate":
-                row["p_holm"] = q
-        _rank(rows_out, direction)
-        entries.append({
-            "name": results[0].name,
-            "label": label,
-            "direction": direction,
-            "reduction": reduction,
-            "n": results[0].n,
-            "systems": [{k: _json(v) for k, v in row.items()} for row in rows_out],
-            "signature": results[0].signature.replace(f"|v:{__version__}", f"|test:paired-bs|adj:holm|v:{__version__}"),
-        })
-    return {
-        "schema": SCHEMA,
-        "tool": {"name": "losscli", "version": __version__},
-        "status": "pass",
-        "inputs": {**dict(inputs or {}), "rows": accs[0].rows},
-        "config": {
-            "reduction": reduction,
-            "nan_policy": "error",
-            "weighted": accs[0].weighted,
-            "ci": "bootstrap",
-            "ci_level": ci_level,
-            "n_boot": n_boot,
-            "seed": seed,
-            "test": TEST,
-            "adjust": "holm",
-        },
-        "losses": entries,
-        "warnings": [f"{name}: {w}" for (name, _, _), rep in zip(systems, reports) for w in rep.warnings],
-        "timing": {"seconds": round(time.perf_counter() - start, 6)},
-    }
+    return accs, values
 
 
-def _rank(rows: list[dict[str, Any]], direction: str) -> None:
-    values = [r["value"] for r in rows]
-    for r in rows:
-        v = r["value"]
-        if v is None or v != v:
-            continue
-        better = sum(1 for u in values if u is not None and u == u and (u < v if direction == "lower" else u > v))
-        r["rank"] = better + 1
+def _compare_loss(names: Sequence[str], results: Sequence[LossResult], reps: Sequence[np.ndarray], per_sample: Sequence[np.ndarray], ci_level: float, reduction: str) -> ComparedLoss:
+    """One loss over the systems (``results``, ``reps`` replicate headlines and ``per_sample``
+    values on the samples, per system; the base first)."""
+    base = results[0]
+    rows = [SystemResult(names[0], "base", None, base.value, base.ci)]
+    for si in range(1, len(results)):
+        r = results[si]
+        delta = None if r.value is None or base.value is None else r.value - base.value
+        d_reps = reps[si] - reps[0]
+        low, high = percentile_interval(d_reps, ci_level)
+        p = paired_p_value(d_reps, delta) if delta is not None else None
+        wtl = win_tie_loss(per_sample[0], per_sample[si], base.direction)
+        rows.append(SystemResult(names[si], "candidate", None, r.value, r.ci, delta, ci_object("bootstrap", ci_level, low, high), p, None, wtl))
+    adjusted = holm([row.p_value for row in rows])
+    ranks = _ranks([row.value for row in rows], base.direction)
+    rows = [replace(row, rank=rank, p_holm=q if row.role == "candidate" else None) for row, rank, q in zip(rows, ranks, adjusted)]
+    signature = base.signature.replace(f"|v:{__version__}", f"|test:paired-bs|adj:holm|v:{__version__}")
+    return ComparedLoss(base.name, base.label, base.direction, reduction, base.n, tuple(rows), signature)
 
 
-def _json(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _json(x) for k, x in v.items()}
-    return _json_value(v)
+def _ranks(values: Sequence[float | None], direction: str) -> list[int | None]:
+    """1 for the best value (ties share the better rank); None for an undefined value."""
+    defined = [v for v in values if v is not None and v == v]
+    return [
+        None if v is None or v != v else 1 + sum(1 for u in defined if (u < v if direction == "lower" else u > v))
+        for v in values
+    ]

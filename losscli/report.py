@@ -181,6 +181,82 @@ class Report:
         raise KeyError(label)
 
 
+COMPARE_SCHEMA = "losscli.compare/1"
+
+
+@dataclass(frozen=True)
+class SystemResult:
+    """One system's row of a compared loss (``losscli compare``): its value and CI; for a
+    candidate also the delta vs the base with its CI, the paired p-value, Holm's adjustment and
+    win/tie/loss counts over samples; the rank (1 = best; None for an undefined value)."""
+
+    system: str
+    role: str  # "base" or "candidate"
+    rank: int | None
+    value: float | None
+    ci: dict[str, Any] | None
+    delta: float | None = None
+    delta_ci: dict[str, Any] | None = None
+    p_value: float | None = None
+    p_holm: float | None = None
+    wtl: dict[str, int] | None = None  # {"win", "tie", "loss"}
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = ("system", "role", "rank", "value", "ci", "delta", "delta_ci", "p_value", "p_holm", "wtl")
+        return {k: _json_value(getattr(self, k)) for k in fields}
+
+
+@dataclass(frozen=True)
+class ComparedLoss:
+    """One loss of a comparison: one ``SystemResult`` per system, the base first."""
+
+    name: str
+    label: str
+    direction: str
+    reduction: str
+    n: int
+    systems: tuple[SystemResult, ...]
+    signature: str
+
+    def to_dict(self) -> dict[str, Any]:
+        head = {"name": self.name, "label": self.label, "direction": self.direction, "reduction": self.reduction, "n": self.n}
+        return {**head, "systems": [s.to_dict() for s in self.systems], "signature": self.signature}
+
+
+@dataclass(frozen=True)
+class CompareReport:
+    """The result of ``losscli compare`` (schema ``losscli.compare/1``): the inputs (target and
+    systems), the effective configuration and one ``ComparedLoss`` per loss."""
+
+    tool_version: str
+    inputs: dict[str, Any]
+    rows: int
+    config: dict[str, Any]
+    losses: tuple[ComparedLoss, ...]
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+    status: str = "pass"
+    gates: tuple[dict[str, Any], ...] = ()  # --fail-if: one entry per gate and candidate (losscli.gating.compare_gates)
+
+    def to_dict(self) -> dict[str, Any]:
+        gates = {"gates": [dict(g) for g in self.gates]} if self.gates else {}  # only when gated
+        return {
+            "schema": COMPARE_SCHEMA,
+            "tool": {"name": "losscli", "version": self.tool_version},
+            "status": self.status,
+            "inputs": {**self.inputs, "rows": self.rows},
+            "config": dict(self.config),
+            "losses": [e.to_dict() for e in self.losses],
+            "warnings": list(self.warnings),
+            "timing": {"seconds": round(self.seconds, 6)},
+            **gates,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The JSON report; floats keep full precision, non-finite values are strings."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+
 def error_report(code: int, message: str, inputs: dict[str, Any], config: dict[str, Any], version: str) -> dict[str, Any]:
     """The JSON report of a run that stopped with an error (``--report`` is still written):
     ``status: "error"``, ``error: {exit_code, message}`` (the ``Error:`` line), and what was
@@ -320,11 +396,14 @@ _LOSS_OPTIONAL = {"per_sample", "ci", "worst"}
 
 
 def _json_value(v: Any) -> Any:
-    """Floats as they are, except nan/inf which JSON cannot hold: their names as strings."""
+    """Floats as they are, except nan/inf which JSON cannot hold: their names as strings
+    (inside tuples, as lists, and objects too)."""
     if isinstance(v, float) and not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, tuple):
         return [_json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _json_value(x) for k, x in v.items()}
     return v
 
 

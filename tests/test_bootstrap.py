@@ -167,17 +167,17 @@ def _systems(shift: float, seed: int, n: int = 200):
 
 def test_paired_test_detects_a_planted_difference():
     report = compare(_systems(0.3, seed=1), ["mse", "rmse"], n_boot=500, seed=0)
-    for entry in report["losses"]:
-        cand = entry["systems"][1]
-        assert cand["delta"] < 0 and cand["p_value"] < 0.01 and cand["delta_ci"]["high"] < 0
-        assert cand["rank"] == 1 and entry["systems"][0]["rank"] == 2
+    for entry in report.losses:
+        cand = entry.systems[1]
+        assert cand.delta < 0 and cand.p_value < 0.01 and cand.delta_ci["high"] < 0
+        assert cand.rank == 1 and entry.systems[0].rank == 2
 
 
 def test_paired_test_rejects_a_null_difference_at_about_alpha():
     rejections = 0
     for seed in range(60):
         report = compare(_systems(0.0, seed=100 + seed, n=100), ["mse"], n_boot=200, seed=seed)
-        rejections += report["losses"][0]["systems"][1]["p_value"] <= 0.05
+        rejections += report.losses[0].systems[1].p_value <= 0.05
     assert rejections / 60 <= 0.15
 
 

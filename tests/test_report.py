@@ -108,3 +108,22 @@ def test_from_dict_refuses_what_is_not_a_report(report, edit, message):
 def test_from_dict_refuses_a_non_object():
     with pytest.raises(ReportError, match="^the report is not an object$"):
         Report.from_dict([1])
+
+
+def test_compare_returns_a_compare_report_whose_dict_is_the_json_report():
+    from losscli.comparison import compare
+    from losscli.report import CompareReport
+
+    y = np.array(Y)
+    systems = [("a", {"pred": np.array(X), "target": y}, None), ("b", {"pred": y + 0.5, "target": y}, None)]
+    rep = compare(systems, ["mse"], n_boot=20, seed=0)
+    assert isinstance(rep, CompareReport) and rep.rows == 4
+    base, cand = rep.losses[0].systems
+    # squared errors of a: 0.25, 4, 0.25, 9 (mean 3.375, numpy below); of b: 0.25 on every row:
+    # b ties a on rows 1 and 3 and beats it on rows 2 and 4
+    assert base.value == np.mean((np.array(X) - y) ** 2) == 3.375 and cand.value == 0.25
+    assert (base.rank, cand.rank, cand.delta, cand.wtl) == (2, 1, 0.25 - 3.375, {"win": 2, "tie": 2, "loss": 0})
+    data = json.loads(rep.to_json())
+    assert data["schema"] == "losscli.compare/1" and data["inputs"] == {"rows": 4}
+    assert data["losses"][0]["systems"][1] == {**cand.to_dict(), "ci": cand.ci, "delta_ci": cand.delta_ci}
+    assert list(data["losses"][0]["systems"][0]) == ["system", "role", "rank", "value", "ci", "delta", "delta_ci", "p_value", "p_holm", "wtl"]

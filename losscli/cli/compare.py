@@ -88,7 +88,7 @@ def compare_command(
         reduction=reduction.value, ci_level=ci_level, n_boot=n_boot, seed=seed, inputs=inputs, sources=[ld.sources for ld in loaded],
     )
     report = with_gates(report, gates, gate_mode.value)
-    warn(report["warnings"])
+    warn(report.warnings)
     publish(report, fmt_name, output, precision, report_path)
     if gates:
         raise typer.Exit(_output.finish(shown_gates(report), gate_mode.value))
@@ -122,22 +122,24 @@ def check_request(f: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     return losses, G.match_labels(G.parse_gates(f["fail_if"]), [b.label for b in losses])
 
 
-def with_gates(report: dict[str, Any], gates: list[Any], mode: str) -> dict[str, Any]:
-    """The report with each gate checked for every candidate (``gating.compare_gates``)."""
+def with_gates(report: Any, gates: list[Any], mode: str) -> Any:
+    """The ``CompareReport`` with each gate checked for every candidate (``gating.compare_gates``)."""
+    import dataclasses
+
     from losscli import gates as G
     from losscli.gating import compare_gates
 
     if not gates:
         return report
-    names = [s["name"] for s in report["inputs"]["systems"]]
-    entries = compare_gates(gates, names, {e["label"]: [s["value"] for s in e["systems"]] for e in report["losses"]})
-    config = {**report["config"], "fail_if": [g.expr for g in gates], "gate_mode": mode}
-    return {**report, "status": G.status(entries), "config": config, "gates": entries}
+    names = [s["name"] for s in report.inputs["systems"]]
+    entries = compare_gates(gates, names, {e.label: [s.value for s in e.systems] for e in report.losses})
+    config = {**report.config, "fail_if": [g.expr for g in gates], "gate_mode": mode}
+    return dataclasses.replace(report, status=G.status(entries), config=config, gates=tuple(entries))
 
 
-def shown_gates(report: dict[str, Any]) -> list[dict[str, Any]]:
+def shown_gates(report: Any) -> list[dict[str, Any]]:
     """The gate entries as shown (tables, stderr): each expression prefixed by its system."""
-    return [{**e, "expr": f"{e['system']}: {e['expr']}"} for e in report.get("gates", [])]
+    return [{**e, "expr": f"{e['system']}: {e['expr']}"} for e in report.gates]
 
 
 def load_systems(f: dict[str, Any], target: str, losses: list[Any]) -> list[Any]:
@@ -185,17 +187,14 @@ def emit(report: Any, fmt_name: str, output: str | None, precision: int) -> None
 
 
 def text(report: Any, fmt_name: str, precision: int) -> str:
-    """The report as JSON or Markdown."""
-    import json
-
-    from losscli.render import compare as render
-    from losscli.render.escape import json_text
+    """The report (a ``CompareReport``) as JSON or Markdown."""
+    from losscli.render import compare as render, json_report
 
     if fmt_name == "json":
-        return json_text(json.dumps(report, indent=2, allow_nan=False)) + "\n"
+        return json_report.to_json(report)
     from losscli.render.markdown import gates_markdown
 
-    gated = gates_markdown(shown_gates(report), precision, report["config"].get("gate_mode", "fail"))
+    gated = gates_markdown(shown_gates(report), precision, report.config.get("gate_mode", "fail"))
     return render.markdown(report, precision) + (f"\n{gated}" if gated else "")
 
 
@@ -208,6 +207,6 @@ def print_tables(console: Any, report: Any, precision: int) -> None:
         if i:
             console.print()
         print_table(console, t)
-    if report.get("gates"):
+    if report.gates:
         console.print()
-        _output.print_gates(console, shown_gates(report), precision, report["config"].get("gate_mode", "fail"))
+        _output.print_gates(console, shown_gates(report), precision, report.config.get("gate_mode", "fail"))

@@ -10,10 +10,11 @@ from losscli.render._format import ci_columns, config_note, fmt_number, inputs_l
 from losscli.render.breakdown import STAT_FIELDS, display_rows, group_names, has_ci, worst_markdown
 from losscli.render.escape import code, csv_cell, json_text
 from losscli.render.markdown import gates_markdown, losses_table, warnings_markdown
-from losscli.report import Report
+from losscli.report import CompareReport, Report
 
 
-def to_json(report: Report) -> str:
+def to_json(report: Report | CompareReport) -> str:
+    """The JSON report (``to_json()`` of either result), with no workflow command in it."""
     return json_text(report.to_json()) + "\n"
 
 
