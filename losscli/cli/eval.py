@@ -220,7 +220,7 @@ def eval_command(
     if plot_path is not None and values is not None:
         from losscli.render.plot import plot
 
-        plot(plot_path, report.to_dict()["losses"], values)
+        plot(plot_path, report.losses, values)
     _output.publish(report, fmt_name, output, precision, report_path)
     _extras.after_report(report, values, hist=hist, gh_summary=gh_summary, fmt_name=fmt_name, output=output, precision=precision)
     if gate_plan is not None:

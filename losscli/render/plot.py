@@ -11,12 +11,11 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
-
 import numpy as np
 
 from losscli._atomic import atomic_write
 from losscli.errors import UsageError
+from losscli.report import LossResult
 
 FORMATS = (".png", ".svg", ".pdf")
 ROW_HEIGHT, WIDTH, DPI = 3.0, 10.0, 100
@@ -31,18 +30,18 @@ def check(path: str) -> None:
         raise UsageError("--plot needs matplotlib, which is not installed: pip install 'losscli[plot]'.")
 
 
-def plot(path: str, entries: Sequence[Mapping[str, Any]], values: Mapping[str, np.ndarray]) -> None:
-    """Write the figure of ``entries`` (report loss dicts) with their per-sample ``values``."""
+def plot(path: str, results: Sequence[LossResult], values: Mapping[str, np.ndarray]) -> None:
+    """Write the figure of ``results`` (a report's losses) with their per-sample ``values``."""
     from matplotlib.figure import Figure
 
-    n = max(len(entries), 1)
+    n = max(len(results), 1)
     fig = Figure(figsize=(WIDTH, ROW_HEIGHT * n), dpi=DPI, layout="constrained")
     axes = fig.subplots(n, 2, squeeze=False)
-    for (ax_h, ax_c), entry in zip(axes, entries):
-        v = np.asarray(values[entry["label"]], dtype=np.float64)
-        label = entry.get("per_sample") or entry["label"]  # what the values are (rmse.sq_err)
+    for (ax_h, ax_c), r in zip(axes, results):
+        v = np.asarray(values[r.label], dtype=np.float64)
+        label = r.per_sample or r.label  # what the values are (rmse.sq_err)
         v = np.sort(v[np.isfinite(v)])
-        mean = entry.get("mean")  # the mean of these per-sample values (rmse's value is its square root)
+        mean = r.mean  # the mean of these per-sample values (rmse's value is its square root)
         ax_h.hist(v, bins=min(50, max(1, int(np.sqrt(len(v))))), color="#4477aa")
         ax_h.set_title(f"{label}: per-sample histogram (n={len(v)})", fontsize=10)
         ax_h.set_xlabel("loss")
