@@ -77,12 +77,14 @@ class LossResult:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "loss") -> "LossResult":
-        """The inverse of ``to_dict`` (``ReportError`` naming ``where`` when ``data`` is not one)."""
-        fields = _fields(data, where, _LOSS_FIELDS, _LOSS_OPTIONAL)  # a term's "contribution" is derived: not read
+    def from_dict(cls, data: Any, where: str = "loss", term: bool = False) -> "LossResult":
+        """The inverse of ``to_dict`` (``ReportError`` naming ``where`` when ``data`` is not one);
+        ``term``: a combination's term, which also has its ``coefficient`` and ``contribution``
+        (derived: not read)."""
+        fields = _fields(data, where, _LOSS_FIELDS, _LOSS_OPTIONAL | ({"coefficient", "contribution"} if term else set()))
         terms = _items(data.get("terms", []), f"{where}.terms")
         coefficients = [_number(t.get("coefficient"), f"{where}.terms[{i}].coefficient", False) for i, t in enumerate(terms)]
-        return cls(**fields, terms=tuple((c, cls.from_dict(t, f"{where}.terms[{i}]")) for i, (c, t) in enumerate(zip(coefficients, terms))))
+        return cls(**fields, terms=tuple((c, cls.from_dict(t, f"{where}.terms[{i}]", True)) for i, (c, t) in enumerate(zip(coefficients, terms))))
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,7 @@ def _keys(data: Any, where: str, required: set[str], optional: set[str]) -> Mapp
 
 def _fields(data: Any, where: str, parsers: Mapping[str, Callable[[Any, str], Any]], optional: set[str]) -> dict[str, Any]:
     """``data``'s fields read by ``parsers`` (key -> parser); the ``optional`` ones may be absent."""
-    obj = _keys(data, where, set(parsers) - optional, optional | {"terms", "coefficient", "contribution"})
+    obj = _keys(data, where, set(parsers) - optional, optional | {"terms"})
     return {k: parse(obj[k], f"{where}.{k}") for k, parse in parsers.items() if k in obj}
 
 

@@ -87,6 +87,7 @@ BAD = [
     (_set("losses.0.direction", "up"), "losses[0].direction is not one of lower, higher"),
     (_set("losses.0.signature", KeyError), "losses[0] has no 'signature'"),
     (_set("losses.0.extra", 1), "losses[0] has an unknown field 'extra'"),
+    (_set("losses.0.coefficient", 1), "losses[0] has an unknown field 'coefficient'"),  # a term's field only
     (_set("losses.0.ci", {"method": "t", "level": 0.9, "low": 1}), "losses[0].ci has no 'high'"),
     (_set("losses", {}), "losses is not a list"),
     (_set("inputs.rows", "4"), "inputs.rows is not a count"),
