@@ -1,8 +1,9 @@
 """The evaluation result: frozen ``LossResult``/``Report`` dataclasses and the JSON report.
 
 ``Report.to_dict()`` is the only source of the JSON report (schema ``losscli.report/1``, its
-fields in README.md); ``Report.from_dict`` reads one back (``losscli gate``), its exact inverse: every renderer reads
-the same object, whether it was just computed or read from a file.
+fields in README.md); ``Report.from_dict`` reads one back (``losscli gate``), its exact inverse:
+every renderer reads the same object, whether it was just computed or read from a file.
+``CompareReport`` is the result of ``losscli compare`` (schema ``losscli.compare/1``).
 """
 
 from __future__ import annotations
