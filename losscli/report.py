@@ -152,7 +152,7 @@ class Report:
         mistyped field, another schema or the report of a run that stopped with an error is a
         ``ReportError``: a report is never guessed at."""
         _check_report(data)
-        inputs = dict(_object(data["inputs"], "inputs"))
+        inputs = {k: _input(v, f"inputs.{k}") for k, v in _object(data["inputs"], "inputs").items()}
         counts = {k: inputs.pop(k, None) for k in ("rows", "rows_used", "dropped")}
         return cls(
             tool_version=_text(_object(data["tool"], "tool").get("version"), "tool.version"),
@@ -380,6 +380,20 @@ def _worst(v: Any, where: str) -> list[dict[str, Any]]:
         _keys(w, f"{where}[{i}]", {"row", "value"}, {"id"})
         out.append({**w, "row": _count(w["row"], f"{where}[{i}].row"), "value": _number(w["value"], f"{where}[{i}].value")})
     return out
+
+
+def _input(v: Any, where: str) -> Any:
+    """An ``inputs`` entry: where an input was read, with the fields renderers show checked
+    (``path``, ``key``: text; ``columns``: a list of text; ``shape``: a list of counts)."""
+    if not isinstance(v, dict):
+        return v
+    for k, check in (("path", _text), ("key", _text_or_none)):
+        if k in v:
+            check(v[k], f"{where}.{k}")
+    for k, check in (("columns", _text), ("shape", _count)):
+        for i, x in enumerate(_list(v[k], f"{where}.{k}") if k in v else []):
+            check(x, f"{where}.{k}[{i}]")
+    return v
 
 
 def _gate(v: Any, where: str) -> dict[str, Any]:
