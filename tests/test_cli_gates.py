@@ -270,6 +270,10 @@ def test_gate_refuses_a_report_it_cannot_read_back(cli, files):
     data["losses"][0]["value"] = "3.375"  # text, not a number: never gated as if it were one
     files.text("edited.json", json.dumps(data))
     fails(cli("gate", "edited.json", "--fail-if", "mse<=4"), 3, "edited.json cannot be read as a losscli JSON report: losses[0].value is not a number.")
+    data["losses"][0]["value"], data["inputs"]["pred"]["columns"] = 3.375, 5  # the step summary lists the columns
+    files.text("edited.json", json.dumps(data))
+    fails(cli("gate", "edited.json", "--fail-if", "mse<=4", "--gh-summary", env={"GITHUB_STEP_SUMMARY": "s.md"}), 3,
+          "edited.json cannot be read as a losscli JSON report: inputs.pred.columns is not a list.")
     assert cli("eval", "gone.csv", "-l", "mse", "--report", "err.json").exit_code == 3
     fails(cli("gate", "err.json", "--fail-if", "mse<=4"), 3,
           "err.json cannot be read as a losscli JSON report: its run stopped with an error (exit 3: File not found: gone.csv).")
