@@ -15,7 +15,10 @@ from losscli.readers.stream.base import Ref
 # read (a 59 MB CSV: 0.42 s streamed, 0.53 s whole; NPY: a memory map becomes resident as it is read).
 AUTO_STREAM_BYTES = 16 << 20
 TABLE_CHUNK_ROWS = 1 << 18  # default rows per chunk of a table (at most)
-TABLE_CHUNK_BYTES = 3 << 20  # default bytes of text per chunk of a table (~80k rows of pred,target: 6% faster than 2 MB, +10 MB RSS)
+# default bytes of text per chunk of a table (~27k rows of pred,target): pieces of 0.5 to 6 MB
+# took the same time (2M-row CSV, public read_csv per piece), and peak RSS grows with them
+# (0.5 MB: 150 MB, 1 MB: 162 MB, 3 MB: 192 MB, 6 MB: 224 MB)
+TABLE_CHUNK_BYTES = 1 << 20
 ARRAY_CHUNK_BYTES = 1 << 20  # default bytes per chunk of the widest array (128k float64 rows)
 
 
