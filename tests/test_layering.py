@@ -113,3 +113,11 @@ def test_render_modules_import_no_cycle():
         return seen
 
     assert [m for m in graph if m in reach(m)] == []
+
+
+def test_pandas_is_used_through_its_public_api_only():
+    """No module imports pandas' private modules (``pandas._libs``...): a streamed CSV is parsed
+    by the public ``read_csv``, not by refilling pandas' private parser, which may change in
+    any release (function-level imports included)."""
+    private = [(str(p.relative_to(ROOT)), name) for p in _modules() for name in _imports(p) if name.startswith("pandas._")]
+    assert private == []
