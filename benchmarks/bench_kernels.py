@@ -12,7 +12,7 @@ rounds of losscli's timings: OpenBLAS's threads spin for a while after ``np.dot`
 would take a core from the engine's second thread if they shared its process (measured: the
 engine then gained nothing from its second thread). Best of 3 runs per command and round, best
 over the rounds. ``np.dot`` runs on OpenBLAS's threads and losscli's engine on two
-(``losscli._blocked``); the single-threaded ratio is a separate run: ``OPENBLAS_NUM_THREADS=1
+(``losscli.engine.blocked``); the single-threaded ratio is a separate run: ``OPENBLAS_NUM_THREADS=1
 LOSSCLI_THREADS=1``.
 
     .venv/bin/python benchmarks/bench_kernels.py      # SIZE=0.1 for 1M rows
@@ -71,7 +71,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     a = rng.normal(size=rows)
     b = a + rng.normal(scale=0.5, size=rows)
-    from losscli import _blocked
+    from losscli.engine import blocked as _blocked
 
     if os.environ.get("LOSSCLI_KERNELS") == "numpy":
         _blocked._KERNELS = {}

@@ -93,7 +93,7 @@ def first_row(state: Mapping[str, Any]) -> int:
 
 
 def _state(s: Mapping[str, Any]) -> None:
-    from losscli.engine import NAN_POLICIES, Accumulator, _parts
+    from losscli.engine import NAN_POLICIES, Accumulator, keyed_parts
 
     tool = _dict(s, "tool", ("name", "version"))
     if tool["name"] != "losscli":
@@ -115,12 +115,12 @@ def _state(s: Mapping[str, Any]) -> None:
         acc = Accumulator(losses, reduction=s["reduction"], nan_policy=s["nan_policy"])
     except LossCliError as e:
         raise _Bad("losses", f"is not valid: {e}") from None
-    columns = {key: part.spec.finalize is not None for b in acc.losses for key, _, part in _parts(b)}
+    columns = {key: part.spec.finalize is not None for b in acc.losses for key, _, part in keyed_parts(b)}
     columns.update({b.label: False for b in acc.losses if b.label not in columns})  # a combination's own sum
     finite = s["nan_policy"] != "propagate"
     summaries = _dict(s, "summaries", tuple(acc.summaries))
     # rows of weight or normaliser 0 are not samples (reductions.live_rows): n may be below the rows kept
-    loose = {key for b in acc.losses for key, _, part in _parts(b) if part.spec.normalizer is not None or s["weighted"]}
+    loose = {key for b in acc.losses for key, _, part in keyed_parts(b) if part.spec.normalizer is not None or s["weighted"]}
     loose |= {b.label for b in acc.losses} if s["weighted"] else set()
     widths = {}
     for key in acc.summaries:

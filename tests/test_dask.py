@@ -230,7 +230,7 @@ def test_worker_processes_over_tcp(data, tmp_path):
 
 def test_the_plan_pickles(data, tmp_path):
     from losscli.engine import Accumulator
-    from losscli.engine_dask import _Job, _task
+    from losscli.engine.dask import _Job, _task
     from losscli.readers import load_inputs, partitions
 
     for pred, target in (("t.parquet", None), ("t.csv", None), ("pred.npy", "target.npy")):
@@ -317,7 +317,7 @@ def not_dask():
 
 
 def test_a_service_that_is_not_dask_is_exit_3(cli, data, not_dask, monkeypatch):
-    from losscli import engine_dask
+    from losscli.engine import dask as engine_dask
 
     monkeypatch.setattr(engine_dask, "CONNECT_TIMEOUT", "2s")
     r = cli("eval", "t.csv", "-p", "pred", "-y", "target", "-l", "mse", "--engine", "dask", "--scheduler", not_dask)
@@ -326,7 +326,7 @@ def test_a_service_that_is_not_dask_is_exit_3(cli, data, not_dask, monkeypatch):
 
 
 def test_a_bug_in_a_task_is_an_internal_error_not_a_cluster_failure(cli, data, scheduler, monkeypatch):
-    from losscli import engine_dask
+    from losscli.engine import dask as engine_dask
 
     def broken(job, chunk):
         raise ZeroDivisionError("division by zero")
@@ -342,7 +342,7 @@ def test_a_worker_lost_mid_run_is_exit_3(cli, data, monkeypatch):
     this lambda by value) ends the run with exit 3 and one line, not a traceback."""
     import dask
 
-    from losscli import engine_dask
+    from losscli.engine import dask as engine_dask
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         cluster = distributed.LocalCluster(processes=True, n_workers=1, threads_per_worker=1, dashboard_address=None)
@@ -369,7 +369,7 @@ def test_a_scheduler_killed_mid_run_is_exit_3(cli, data, monkeypatch):
     import signal
     import subprocess
 
-    from losscli import engine_dask
+    from losscli.engine import dask as engine_dask
 
     child = subprocess.Popen([sys.executable, "-c", _SCHEDULER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

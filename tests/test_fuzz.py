@@ -418,7 +418,8 @@ def test_compiled_kernels_give_the_definitions_values(rows, loss):
     """losscli._kernels on any float64 input, specials included: every value bit for bit the
     numpy definition's (NaN where it has NaN) on every vector width this CPU has; a NaN/inf value
     makes the sum non-finite (the engine then takes the exact path)."""
-    from losscli import _blocked, _kernels
+    from losscli import _kernels
+    from losscli.engine import blocked as _blocked
     from losscli.losses import parse_spec
 
     name, params = loss

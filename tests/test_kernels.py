@@ -1,4 +1,4 @@
-"""The fast engine path (losscli/_blocked.py) and its numerics (reductions.moments, dot1).
+"""The fast engine path (losscli/engine/blocked.py) and its numerics (reductions.moments, dot1).
 
 - every loss registered with ``propagates_nonfinite=True`` really gives a NaN/inf value on each
   row with a NaN/inf input (the fast path skips its input check on that claim);
@@ -19,8 +19,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-import losscli._blocked as blocked
-import losscli.engine as engine
+import losscli.engine.accumulator as engine
+import losscli.engine.blocked as blocked
 from losscli.engine import Accumulator
 from losscli.errors import InputError
 from losscli.losses import list_losses, parse_spec

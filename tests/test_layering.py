@@ -25,18 +25,18 @@ ALLOWED = {
     "bootstrap": {"reductions"},  # Poisson bootstrap weights, replicate sums, paired p-value, Holm
     "analysis": {"bootstrap", "reductions", "stats", "errors"},  # CI state, groups, top-k (mergeable)
     "comparison": {"engine", "analysis", "bootstrap", "stats", "reductions", "report", "errors", "_version"},  # losscli compare
-    "_blocked": {"losses", "reductions", "_threads", "_kernels"},  # the engine's fast path: blocks on two threads; _kernels: the compiled one-pass kernels (C, no imports)
-    "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_blocked"},
-    "engine_dask": {"engine", "readers", "errors", "_digest"},  # --engine dask: Accumulator states over partitions, merged
+    # the Accumulator; blocked.py: its fast path on two threads (_kernels: the compiled one-pass
+    # kernels, C, no imports); dask.py: --engine dask, Accumulator states over partitions, merged
+    "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_threads", "_kernels", "readers", "_digest"},
     "gates": {"losses", "errors", "_jsonfile", "report", "_digest"},  # gate grammar, matching, paired test (numpy, lazily)
     "gating": {"gates", "errors", "readers"},  # gates of the command line and the config, matched to the losses (no Typer)
     "state": {"engine", "analysis", "errors", "_atomic", "_digest", "_jsonfile", "_version", "render"},  # --emit-state files: written, read back, checked
-    "run": {"engine", "engine_dask", "gating", "state", "readers", "labels", "analysis", "report", "errors", "_digest", "_prefetch", "losses"},  # the pipeline: request -> run -> Report
+    "run": {"engine", "gating", "state", "readers", "labels", "analysis", "report", "errors", "_digest", "_prefetch", "losses"},  # the pipeline: request -> run -> Report
     "config": {"errors"},  # TOML config files (stdlib tomllib)
     "labels": {"errors"},  # --classes / --pos-label: target labels to class indices or 0/1
     "readers": {"readers", "errors", "_threads", "_prefetch", "_digest"},
     "render": {"render", "report", "_atomic", "errors", "_digest"},
-    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "engine_dask", "_prefetch", "_jsonfile", "_digest", "gating", "state", "run"},
+    "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "_prefetch", "_jsonfile", "_digest", "gating", "state", "run"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
     "__main__": {"cli"},
 }
@@ -44,8 +44,8 @@ ALLOWED = {
 THIRD_PARTY = {
     "pandas": ("readers/tabular.py",),
     "pyarrow": ("readers/tabular.py", "readers/parquet.py", "render/per_sample.py"),
-    "dask": ("engine_dask.py",),
-    "distributed": ("engine_dask.py",),
+    "dask": ("engine/dask.py",),
+    "distributed": ("engine/dask.py",),
     "rich": ("render/", "cli/"),
     "typer": ("cli/",),
     "matplotlib": ("render/plot.py",),

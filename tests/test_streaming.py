@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import losscli.engine as engine
+import losscli.engine.accumulator as engine
 from losscli.engine import Accumulator
 from losscli.errors import InputError
 from losscli.readers import load_inputs

@@ -77,7 +77,7 @@ class GateMode(str, enum.Enum):
 
 class Engine(str, enum.Enum):
     """``--engine``: ``local`` evaluates in this process; ``dask`` maps the evaluation over
-    partitions of the inputs on a Dask cluster (``losscli.engine_dask``)."""
+    partitions of the inputs on a Dask cluster (``losscli.engine.dask``)."""
 
     local = "local"
     dask = "dask"

@@ -4,7 +4,7 @@ The start-up target: ``losscli --help`` and a 10-row evaluation within 1.6x
 ``python -c "import numpy"`` (README.md, "Performance"; measured by benchmarks/bench_startup.py).
 
 - ``OPENBLAS_NUM_THREADS=1`` unless the user set it: losscli runs its own threads (the engine's
-  blocks, ``losscli._blocked``; the readers' parse workers) and calls BLAS only on vectors too
+  blocks, ``losscli.engine.blocked``; the readers' parse workers) and calls BLAS only on vectors too
   short for OpenBLAS to split (``reductions.dot1``), while loading numpy with OpenBLAS's default
   threads costs ~50 ms of wall time on this 2-core machine (the threads start and spin).
 - ``rich.markdown`` (markdown-it) and ``rich.traceback`` (pygments) are imported by

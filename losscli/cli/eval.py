@@ -136,7 +136,7 @@ def eval_command(
         check_plot(plot_path)
     _check_align(align, engine, chunk_rows, gate_plan)
     if engine is Engine.dask:
-        from losscli.engine_dask import check_usage
+        from losscli.engine.dask import check_usage
 
         check_usage(losses, gate_plan=gate_plan, paths=paths, scheduler=scheduler)
         if label_map is not None:
@@ -186,7 +186,7 @@ def eval_command(
     values_digest = _digest.ValuesDigest(hashing) if hashing != HashAlgorithm.none.value and engine is Engine.local and "target" in loaded.info and not own_file(loaded.info) else None
     with sink as out, bar:
         if engine is Engine.dask:  # partitions evaluated on a Dask cluster, their states merged into acc in order
-            from losscli import engine_dask
+            from losscli.engine import dask as engine_dask
 
             parts = engine_dask.evaluate(loaded, acc, scheduler=scheduler, chunk_rows=chunk_rows, sink=out, keep_values=keep_values, bar=bar)
         for chunk in iter_chunks(loaded, chunk_rows) if engine is Engine.local else ():  # the whole input is one chunk unless streamed

@@ -35,7 +35,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from losscli.engine import Accumulator, AnalysisOptions, rowwise
+from losscli.analysis import AnalysisOptions
+from losscli.engine.accumulator import Accumulator, rowwise
 from losscli.errors import InputError, LossCliError, UsageError
 
 INSTALL = "pip install 'losscli[dask]'"

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from losscli import _blocked, _kinds
+from losscli import _kinds
 from losscli._version import __version__
 from losscli.analysis import Analysis, AnalysisOptions, Side
+from losscli.engine import blocked
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, shown
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
@@ -84,7 +85,7 @@ class Accumulator:
             _check_analytic(self.losses)
         self.nan_policy = nan_policy
         self.sources = dict(sources or {})
-        self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in _parts(b)]}
+        self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in keyed_parts(b)]}
         self.rows = 0
         self.dropped = 0
         self.excluded: dict[str, int] = {}  # rows dropped before evaluation, by reason (--align join --missing omit)
@@ -118,11 +119,11 @@ class Accumulator:
         if self.kinds:
             _kinds.fold(self.kinds, arrays, self._where)
         step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
-        if n and _blocked.eligible(self, weights):  # no weights, statistics or combinations (losscli._blocked)
+        if n and blocked.eligible(self, weights):  # no weights, statistics or combinations (losscli.engine.blocked)
             if n > step:
                 _keep_freed_blocks()
             out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
-            _blocked.run(self, arrays, n, step, out)
+            blocked.run(self, arrays, n, step, out)
             return out
         if n <= step:
             # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
@@ -158,7 +159,7 @@ class Accumulator:
         per_sample: dict[str, np.ndarray] = {}
         for loss in self.losses:
             total = 0.0
-            for key, coef, part in _parts(loss):
+            for key, coef, part in keyed_parts(loss):
                 values, norm, columns = self._run(part, arrays, offset, keep)
                 self.summaries[key] = self.summaries[key].merge(Summary.of(values, weights, norm, columns))
                 chunk[key] = (values, norm, columns)
@@ -352,7 +353,7 @@ class Accumulator:
         results = []
         for loss in self.losses:
             if isinstance(loss, Combination):
-                terms = tuple((coef, self._result(part, key, weighted, group)) for key, coef, part in _parts(loss))
+                terms = tuple((coef, self._result(part, key, weighted, group)) for key, coef, part in keyed_parts(loss))
                 value = None if self.reduction is Reduction.none else sum(c * t.value for c, t in terms)
                 results.append(self._result(loss, loss.label, weighted, group, value=value, terms=terms))
             else:
@@ -383,7 +384,7 @@ class Accumulator:
             info = dict(name=loss.spec.name, params=dict(loss.params), direction=loss.spec.direction, reference=loss.spec.reference, value=value)
         if self.analysis is not None:
             fin = None if isinstance(loss, Combination) else loss.spec.finalize
-            parts = [(k, c, b.spec.finalize) for k, c, b in _parts(loss)] if isinstance(loss, Combination) else None
+            parts = [(k, c, b.spec.finalize) for k, c, b in keyed_parts(loss)] if isinstance(loss, Combination) else None
             ci = self.analysis.interval(key, s, self.reduction.value, fin, parts, group)
             info.update(ci=ci, worst=self.analysis.worst(key) if group is None else None)
         return LossResult(
@@ -404,7 +405,7 @@ class Accumulator:
             raise UsageError("Bootstrap replicates need an accumulator made with ci='bootstrap'.")
         loss = next(b for b in self.losses if b.label == label)
         if isinstance(loss, Combination):
-            return sum(c * self.analysis.replicates(k, self.reduction.value, b.spec.finalize) for k, c, b in _parts(loss))
+            return sum(c * self.analysis.replicates(k, self.reduction.value, b.spec.finalize) for k, c, b in keyed_parts(loss))
         return self.analysis.replicates(label, self.reduction.value, loss.spec.finalize)
 
     def _signature(self, loss: BoundLoss, n: int, weighted: bool) -> str:
@@ -435,7 +436,7 @@ def _check_analytic(losses: Sequence[BoundLoss | Combination]) -> None:
 COMBINATION_REFERENCE = "weighted sum of its terms, coefficients not normalised (Keras loss_weights)"
 
 
-def _parts(loss: BoundLoss | Combination) -> list[tuple[str, float, BoundLoss]]:
+def keyed_parts(loss: BoundLoss | Combination) -> list[tuple[str, float, BoundLoss]]:
     """(summary key, coefficient, bound loss) of what ``loss`` computes: itself, or its terms."""
     if isinstance(loss, Combination):
         return [(f"{loss.label}[{i}]", coef, b) for i, (coef, b) in enumerate(loss.terms)]
@@ -481,7 +482,7 @@ def rowwise(loss: BoundLoss | Combination) -> bool:
     A loss that compares rows with each other (NT-Xent's negatives are the other rows of the
     batch) registers ``rowwise=False``: it is evaluated on whole updates only.
     """
-    return all(getattr(b.spec, "rowwise", True) for _, _, b in _parts(loss))
+    return all(getattr(b.spec, "rowwise", True) for _, _, b in keyed_parts(loss))
 
 
 def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
