@@ -74,8 +74,8 @@ def main() -> None:
     from losscli.engine import blocked as _blocked
 
     if os.environ.get("LOSSCLI_KERNELS") == "numpy":
-        _blocked._KERNELS = {}
-    kernels = "numpy definitions" if not _blocked._KERNELS else "compiled kernels"
+        _blocked.compiled = None
+    kernels = "numpy definitions" if _blocked.compiled is None else "compiled kernels"
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"{rows} rows float64 in memory ({2 * a.nbytes / 1e6:.0f} MB); {kernels}; threads: losscli {_blocked.threads()} (LOSSCLI_THREADS), np.dot OPENBLAS_NUM_THREADS={blas}")
 

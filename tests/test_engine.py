@@ -142,3 +142,21 @@ def test_public_api():
     assert losscli.get_loss("L1Loss").name == "mae"
     assert "mse" in [s.name for s in losscli.list_losses()]
     assert isinstance(losscli.evaluate(X, Y), losscli.Report)
+
+
+def test_add_summaries_folds_the_statistics_of_blocks_evaluated_elsewhere():
+    # the fast path's contract: one Summary per loss per run of rows; X, Y give squared errors
+    # [0.25, 4, 0.25, 9] (by hand): mean 13.5 / 4 = 3.375, as evaluate() gives above
+    from losscli.reductions import Summary
+
+    acc = Accumulator(["mse"])
+    acc.add_summaries({"mse": Summary.of(np.array([0.25, 4.0]))}, 2)
+    acc.add_summaries({"mse": Summary.of(np.array([0.25, 9.0]))}, 2)
+    r = acc.compute()
+    assert (r.rows, r.losses[0].value, r.losses[0].max) == (4, 3.375, 9.0)
+    with pytest.raises(ValueError):  # a summary per loss, no more, no less
+        Accumulator(["mse", "mae"]).add_summaries({"mse": Summary.of(np.ones(2))}, 2)
+    with pytest.raises(ValueError):  # a combination's terms and per-sample sums are not summaries of its label
+        Accumulator(["t=mse+mae"]).add_summaries({"t": Summary.of(np.ones(2))}, 2)
+    with pytest.raises(ValueError):  # --ci needs every per-sample value
+        Accumulator(["mse"], analysis=losscli.engine.AnalysisOptions(ci="analytic")).add_summaries({"mse": Summary.of(np.ones(2))}, 2)

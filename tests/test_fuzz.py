@@ -424,13 +424,13 @@ def test_compiled_kernels_give_the_definitions_values(rows, loss):
 
     name, params = loss
     bound = parse_spec(name)[0].spec.bind(params)
-    kind, param = _blocked._KERNELS[bound.spec.fn]
+    kind, param = _blocked.kernel(bound)
     p, t = (np.array(r, dtype=np.float64) for r in rows)
     with np.errstate(all="ignore"):
         want = bound(p, t)
     for width in [w for w in (2, 4, 8) if w <= _kernels.WIDTH]:
         got = np.empty(len(p))
-        s = _kernels.fold(kind, float(params[param]) if param else 0.0, p, t, got, width)[0]
+        s = _kernels.fold(kind, param, p, t, got, width)[0]
         assert np.array_equal(np.isnan(got), np.isnan(want))
         ok = ~np.isnan(want)
         assert got[ok].tobytes() == want[ok].tobytes()

@@ -8,7 +8,6 @@ calls; shards are ``state`` / ``from_state`` / ``merge``.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -119,29 +118,43 @@ class Accumulator:
         if self.kinds:
             _kinds.fold(self.kinds, arrays, self._where)
         step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
-        if n and blocked.eligible(self, weights):  # no weights, statistics or combinations (losscli.engine.blocked)
-            if n > step:
-                _keep_freed_blocks()
-            out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
-            blocked.run(self, arrays, n, step, out)
-            return out
-        if n <= step:
+        fast = n > 0 and blocked.eligible(self.losses, self.analysis is not None, weights)
+        if n <= step and not fast:
             # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
             with np.errstate(all="ignore"):
                 values = self._update(arrays, weights)
             return values if per_sample else {}
-        _keep_freed_blocks()
         out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
-        # One block after the other, in this thread: each ``_update`` starts at the block's first
-        # row (errors name absolute rows). Threads do not pay here: a block is a dozen numpy calls,
-        # and each hands the GIL back and forth.
-        with np.errstate(all="ignore"):
-            for lo in range(0, n, step):
-                hi = min(lo + step, n)
-                values = self._update({k: v[lo:hi] for k, v in arrays.items()}, None if weights is None else weights[lo:hi])
-                for label, v in out.items():
-                    v[lo:hi] = values[label]
+        if fast:  # no weights, statistics or combinations: blocks on two threads (losscli.engine.blocked)
+            segments = blocked.run(self.losses, self.nan_policy, arrays, n, step, out)
+        else:  # one block after the other, in this thread: threads do not pay here (a block is a
+            # dozen numpy calls, and each hands the GIL back and forth)
+            segments = [(lo, min(lo + step, n), None) for lo in range(0, n, step)]
+        for lo, hi, summaries in segments:
+            if summaries is None:
+                self._update_rows(arrays, weights, lo, hi, out)
+            else:
+                self.add_summaries(summaries, hi - lo)
         return out
+
+    def add_summaries(self, summaries: Mapping[str, Summary], rows: int) -> None:
+        """Fold in the statistics of ``rows`` further rows evaluated outside ``update`` (the fast
+        path's blocks, ``losscli.engine.blocked.run``): one ``Summary`` per loss label. Only for
+        accumulators the fast path may take (``blocked.eligible``: no combination, no ``--ci``,
+        ``--group-by`` or ``--top-k``, which need every per-sample value)."""
+        if not blocked.eligible(self.losses, self.analysis is not None, None) or set(summaries) != {b.label for b in self.losses}:
+            raise ValueError("add_summaries takes one Summary per loss, for plain losses without statistics options")
+        for label, s in summaries.items():
+            self.summaries[label] = self.summaries[label].merge(s)
+        self.rows += rows
+
+    def _update_rows(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None, lo: int, hi: int, out: dict[str, np.ndarray]) -> None:
+        """Rows ``[lo, hi)`` of an update through ``_update`` (which numbers rows from ``self.rows``:
+        errors name rows of the whole input); their per-sample values into ``out``."""
+        with np.errstate(all="ignore"):
+            values = self._update({k: v[lo:hi] for k, v in arrays.items()}, None if weights is None else weights[lo:hi])
+        for label, v in out.items():
+            v[lo:hi] = values[label]
 
     def _update(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray | None) -> dict[str, np.ndarray]:
         arrays = {k: np.asarray(v) for k, v in arrays.items()}
@@ -444,30 +457,6 @@ def keyed_parts(loss: BoundLoss | Combination) -> list[tuple[str, float, BoundLo
 
 
 BLOCK_ELEMENTS = 1 << 16  # elements per input per block: a few blocks of float64 fit in L2
-_malloc_tuned = False
-
-
-def _keep_freed_blocks() -> None:
-    """Ask glibc to keep freed block-sized memory instead of returning it to the OS.
-
-    By default a freed 0.5 MB array is handed back (unmapped or trimmed) and the next one
-    page-faults in again: that costs 4x the arithmetic of a block. Arrays below 4 MB now come
-    from the heap, and up to 8 MB of free heap is kept. Done once; a no-op off glibc.
-    """
-    global _malloc_tuned
-    if _malloc_tuned:
-        return
-    _malloc_tuned = True
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 8 << 20)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        pass
 
 
 def _block_rows(arrays) -> int:

@@ -4,13 +4,13 @@
 their statistics: no sample weights, no ``--ci``/``--group-by``/``--top-k``, no combination and
 no per-column headline (``rmse`` on ``(N, D)``). Per block:
 
-0. MSE, MAE, Huber and Smooth L1 on two 1-D numeric inputs (float64, or converted to it per
-   block): the compiled kernel (``losscli._kernels``, built from ``_kernels.c`` when a C
-   compiler was there) computes the values, ``Σl``, ``Σl²``, min and max in one read of the
-   inputs with the GIL released; its values are bit for bit the definitions'
-   (tests/test_kernels.py). ``M2`` comes from the sums
-   when that is accurate (``reductions.one_pass_m2``); a non-finite value or a large
-   cancellation factor sends the block to steps 1 and 2;
+0. a loss registered with a ``kernel`` (MSE, RMSE, MAE, Huber, Smooth L1) on two 1-D numeric
+   inputs (float64, or converted to it per block): the compiled kernel (``losscli._kernels``,
+   built from ``_kernels.c`` when a C compiler was there) computes the values, ``Σl``, ``Σl²``,
+   min and max in one read of the inputs with the GIL released; its values are bit for bit the
+   definitions' (tests/test_kernels.py). ``M2`` comes from the sums when that is accurate
+   (``reductions.one_pass_m2``); a non-finite value or a large cancellation factor sends the
+   block to steps 1 and 2;
 1. every other loss through its single definition in ``losscli/losses/`` (the regression losses
    work in place in the arrays they allocate: no further temporaries);
 2. ``Σl``, ``M2``, ``min``, ``max`` (``reductions.moments``, four passes over the values): min and
@@ -22,10 +22,11 @@ no per-column headline (``rmse`` on ``(N, D)``). Per block:
    overflows, ``np.isfinite`` decides).
 
 A block whose loss raises, or whose values or inputs are not all finite, is left to the exact
-path (``Accumulator._update``): it raises the error of its first bad row, drops rows under
+path (``run`` returns it as such, and the ``Accumulator`` evaluates it): it raises the error of its first bad row, drops rows under
 ``--nan-policy omit`` or propagates, exactly as before. Blocks are evaluated by this thread and
 one worker (numpy releases the GIL in its loops) and folded in row order
-(``Summary.of_blocks``): the result does not depend on the threads.
+(``Summary.of_blocks``): the result does not depend on the threads. This module never touches
+an accumulator: it returns statistics, which ``Accumulator.add_summaries`` folds in.
 
 Through numpy, 4 passes over each block for the statistics plus the loss's own (MSE: subtract
 and square); through a kernel, one. ``benchmarks/bench_kernels.py`` measures both against
@@ -37,31 +38,18 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from losscli.losses import Combination
-from losscli.losses.regression import absolute_error, huber, smooth_l1, squared_error
+from losscli.losses import KERNELS, BoundLoss, Combination
 from losscli.reductions import Summary, dot1, moments, one_pass_m2
 
 try:  # built by setup.py when a C compiler is there; without it every loss runs through numpy
-    from losscli import _kernels
+    from losscli import _kernels as compiled
 except ImportError:  # pragma: no cover - depends on the build
-    _kernels = None
-
-# The losses with a compiled one-pass kernel: definition -> (kernel, parameter passed to it).
-_KERNELS = (
-    {}
-    if _kernels is None
-    else {
-        squared_error: (_kernels.SQUARED, None),
-        absolute_error: (_kernels.ABSOLUTE, None),
-        huber: (_kernels.HUBER, "delta"),
-        smooth_l1: (_kernels.SMOOTH_L1, "beta"),
-    }
-)
+    compiled = None
 
 MIN_BLOCKS_FOR_THREADS = 4  # fewer blocks: one thread (starting the worker costs ~0.1 ms)
 THREAD_BLOCK_FACTOR = 2  # two threads take blocks twice as large: half the GIL hand-overs
@@ -77,37 +65,65 @@ def threads() -> int:
     return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
-def eligible(acc: Any, weights: Any) -> bool:
-    """Whether the update of ``acc`` (an ``engine.Accumulator``) can take the fast path."""
-    return acc.analysis is None and weights is None and not any(isinstance(b, Combination) for b in acc.losses)
+def eligible(losses: Sequence[BoundLoss | Combination], statistics: bool, weights: Any) -> bool:
+    """Whether an update can take the fast path: no sample weights, no ``statistics`` (``--ci``,
+    ``--group-by``, ``--top-k``) and no combination among ``losses``."""
+    return not statistics and weights is None and not any(isinstance(b, Combination) for b in losses)
 
 
-def run(
-    acc: Any,
-    arrays: Mapping[str, np.ndarray],
-    n: int,
-    step: int,
-    out: dict[str, np.ndarray],
-) -> None:
-    """Fold rows ``[0, n)`` of ``arrays`` into ``acc`` (an ``engine.Accumulator``) in blocks of
-    ``step`` rows; write each loss's per-sample values into ``out[label]`` when ``out`` has it."""
-    losses = acc.losses
-    try:
-        plan = [(b, b.label) for b in losses]
-        if any(b.spec.finalize is not None and b.role_arrays(arrays)[0].ndim == 2 for b in losses):
-            plan = []  # a per-column headline: the exact path keeps the columns
-    except Exception:  # noqa: BLE001 - a missing role: the exact path raises the error
-        plan = []
+def kernel(loss: BoundLoss) -> tuple[int, float] | None:
+    """The compiled kernel of ``loss`` and the parameter value passed to it (``KERNELS``), or
+    None (no kernel declared, or ``losscli._kernels`` not built)."""
+    name = loss.spec.kernel
+    if compiled is None or name is None:
+        return None
+    param = KERNELS[name]
+    return getattr(compiled, name.upper()), float(loss.params[param]) if param else 0.0
+
+
+Segment = tuple[int, int, "dict[str, Summary] | None"]
+
+
+def run(losses: Sequence[BoundLoss], nan_policy: str, arrays: Mapping[str, np.ndarray], n: int, step: int, out: dict[str, np.ndarray]) -> list[Segment]:
+    """Evaluate rows ``[0, n)`` of ``arrays`` in blocks of ``step`` rows; write each loss's
+    per-sample values into ``out[label]`` when ``out`` has it. Returns the rows in order as
+    segments ``(lo, hi, summaries)``: the statistics of each loss (label -> ``Summary``) over
+    rows ``[lo, hi)``, or None for a block the caller evaluates by the exact path."""
+    plan = _plan(losses, arrays)
     if not plan:
-        _exact(acc, arrays, n, step, out, range(0, n, step))
-        return
+        return [(lo, min(lo + step, n), None) for lo in range(0, n, step)]
     covered = {b.source_key(r.name, arrays) for b in losses if b.spec.propagates_nonfinite for r in b.spec.roles}
-    check = [k for k, a in arrays.items() if a.dtype.kind in "fc" and k not in covered] if acc.nan_policy != "propagate" else []
+    check = [k for k, a in arrays.items() if a.dtype.kind in "fc" and k not in covered] if nan_policy != "propagate" else []
     threaded = threads() > 1 and n >= MIN_BLOCKS_FOR_THREADS * step
     step = step * THREAD_BLOCK_FACTOR if threaded else step
     starts = range(0, n, step)
-    results: list[list | None] = [None] * len(starts)
-    order = iter(range(len(starts)))
+    results = _evaluate(plan, arrays, check, out, [(lo, min(lo + step, n)) for lo in starts], threaded)
+    segments: list[Segment] = []
+    pending: list[list] = []  # the statistics of the fast blocks since the last exact one
+    for lo, stats in zip(starts, results):
+        hi = min(lo + step, n)
+        if stats is None:  # the exact path; what came before it first (rows and errors in order)
+            segments += _fold(plan, pending) + [(lo, hi, None)]
+        else:
+            pending.append((lo, hi, stats))
+    return segments + _fold(plan, pending)
+
+
+def _plan(losses: Sequence[BoundLoss], arrays: Mapping[str, np.ndarray]) -> list[tuple[BoundLoss, str]]:
+    """``(loss, label)`` for each loss, or [] when the exact path must take every block: a
+    per-column headline (rmse on ``(N, D)``: the exact path keeps the columns), a missing role."""
+    try:
+        if any(b.spec.finalize is not None and b.role_arrays(arrays)[0].ndim == 2 for b in losses):
+            return []
+    except Exception:  # noqa: BLE001 - a missing role: the exact path raises the error
+        return []
+    return [(b, b.label) for b in losses]
+
+
+def _evaluate(plan, arrays, check, out, blocks: list[tuple[int, int]], threaded: bool) -> list[list | None]:
+    """The statistics of every block (``_block``), by this thread and, if ``threaded``, the worker."""
+    results: list[list | None] = [None] * len(blocks)
+    order = iter(range(len(blocks)))
     stop: list[bool] = []  # set when this thread fails (Ctrl-C): the worker stops after its block
 
     def work() -> None:
@@ -115,32 +131,32 @@ def run(
             for i in order:  # shared iterator: each block is taken by one thread
                 if stop:
                     return
-                lo = starts[i]
-                hi = min(lo + step, n)
+                lo, hi = blocks[i]
                 results[i] = _block(plan, {k: v[lo:hi] for k, v in arrays.items()}, check, out, lo, hi)
 
-    if threaded:
-        helper = _worker().submit(work)
-        try:
-            work()
-        except BaseException:
-            stop.append(True)
-            raise
-        finally:
-            helper.result()
-    else:
+    if not threaded:
         work()
-    pending: dict[str, list] = {label: [] for _, label in plan}
-    for i, lo in enumerate(starts):
-        stats = results[i]
-        if stats is None:  # the exact path; fold what came before it first (rows and errors in order)
-            _flush(acc, pending)
-            _exact(acc, arrays, n, step, out, [lo])
-            continue
-        for (_, label), s in zip(plan, stats):
-            pending[label].append(s)
-        acc.rows += min(lo + step, n) - lo
-    _flush(acc, pending)
+        return results
+    helper = _worker().submit(work)
+    try:
+        work()
+    except BaseException:
+        stop.append(True)
+        raise
+    finally:
+        helper.result()
+    return results
+
+
+def _fold(plan, pending: list) -> list[Segment]:
+    """One segment for the consecutive fast blocks ``pending`` (emptied): their statistics folded
+    in row order (``Summary.of_blocks``); [] when there are none."""
+    if not pending:
+        return []
+    lo, hi = pending[0][0], pending[-1][1]
+    summaries = {label: Summary.of_blocks([stats[j] for _, _, stats in pending]) for j, (_, label) in enumerate(plan)}
+    pending.clear()
+    return [(lo, hi, summaries)]
 
 
 def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
@@ -153,7 +169,7 @@ def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
             inputs = loss.role_arrays(arrays)
         except Exception:  # noqa: BLE001 - the exact path raises it, with rows and sources named
             return None
-        folded = _fold(loss, inputs, out[label][lo:hi] if label in out else None)
+        folded = _one_pass(loss, inputs, out[label][lo:hi] if label in out else None)
         if folded is not None:
             stats.append(folded)
             continue
@@ -178,21 +194,20 @@ def _block(plan, arrays, check, out, lo: int, hi: int) -> list | None:
     return stats
 
 
-def _fold(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | None:
+def _one_pass(loss, inputs: list[np.ndarray], dst: np.ndarray | None) -> tuple | None:
     """The statistics of a loss with a compiled kernel (``losscli._kernels``) in one pass over
     its inputs, its values written into ``dst``; None when it has none, the inputs are not two
     numeric 1-D arrays of one length, or a value is not finite or the one-pass M2 is inaccurate
     (the numpy definition then runs, and decides). Other numeric dtypes (float32, integer
     targets) are converted to float64 first, as the definitions' ``as_float`` does."""
-    kernel = _KERNELS.get(loss.spec.fn)
-    if kernel is None or len(inputs) != 2:
+    found = kernel(loss)
+    if found is None or len(inputs) != 2:
         return None
     if not all(a.dtype.kind in "fiub" and a.ndim == 1 for a in inputs) or len(inputs[0]) != len(inputs[1]):
         return None
     x, y = (a if a.dtype == np.float64 and a.flags.c_contiguous else a.astype(np.float64) for a in inputs)
-    kind, param = kernel
     try:
-        s, err, q, lo, hi = _kernels.fold(kind, float(loss.params[param]) if param else 0.0, x, y, dst)
+        s, err, q, lo, hi = compiled.fold(*found, x, y, dst)
     except (TypeError, ValueError, BufferError):  # a buffer it cannot take: the numpy definition
         return None
     m2 = one_pass_m2(s, q, len(x)) if len(x) and math.isfinite(s) and math.isfinite(err) else None
@@ -210,22 +225,6 @@ def _all_finite(arrays: list[np.ndarray]) -> bool:
         if len(x) != len(y) or not math.isfinite(dot1(x, y)):
             rest += [x, y]  # different sizes, or the sum overflowed (or a NaN/inf): decide exactly
     return all(bool(np.isfinite(a).all()) for a in rest)
-
-
-def _flush(acc: Any, pending: dict[str, list]) -> None:
-    for label, blocks in pending.items():
-        if blocks:
-            acc.summaries[label] = acc.summaries[label].merge(Summary.of_blocks(blocks))
-            blocks.clear()
-
-
-def _exact(acc: Any, arrays, n: int, step: int, out: dict[str, np.ndarray], starts) -> None:
-    with np.errstate(all="ignore"):
-        for lo in starts:
-            hi = min(lo + step, n)
-            values = acc._update({k: v[lo:hi] for k, v in arrays.items()}, None)
-            for label, v in out.items():
-                v[lo:hi] = values[label]
 
 
 def _worker():

@@ -6,6 +6,7 @@ e.g. ``losscli.losses.huber(pred, target, delta=1.0)``.
 
 from losscli.losses._registry import (
     FAMILIES as FAMILIES,
+    KERNELS as KERNELS,
     BoundLoss as BoundLoss,
     Combination as Combination,
     LossSpec as LossSpec,

@@ -23,6 +23,10 @@ from losscli.errors import SpecError, UnknownLossError, UsageError, number
 FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan")
 POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
 KINDS = ("values", "logits", "probs", "log_probs", "labels", "binary", "boxes", "masks", "embeddings", "scores")
+# The compiled one-pass kernels (``losscli._kernels``: a loss's values, their sum, sum of squares,
+# min and max in one read of two 1-D inputs) and the keyword parameter each takes. A loss whose
+# definition one of them computes bit for bit declares it: ``register_loss(..., kernel="huber")``.
+KERNELS: dict[str, str | None] = {"squared": None, "absolute": None, "huber": "delta", "smooth_l1": "beta"}
 
 _losses: dict[str, "LossSpec"] = {}  # canonical name -> spec
 _lookup: dict[str, str] = {}  # lower-case name or alias -> canonical name
@@ -96,6 +100,7 @@ class LossSpec:
     rowwise: bool = True  # False: a row's loss depends on the other rows (NT-Xent): never chunked
     propagates_nonfinite: bool = False  # True: a NaN/inf in any float input gives a non-finite loss on its row
     checks: tuple[Any, ...] = ()  # losscli._kinds.KindCheck: inputs of the wrong kind (error or warning)
+    kernel: str | None = None  # the compiled kernel that computes it (a key of KERNELS), or None
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -243,6 +248,7 @@ def register_loss(
     rowwise: bool = True,
     propagates_nonfinite: bool = False,
     checks: tuple[Any, ...] = (),
+    kernel: str | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register the decorated per-sample loss function under ``name`` and ``aliases``.
 
@@ -256,62 +262,69 @@ def register_loss(
     per-sample value is (``sq_err``): outputs show the per-sample statistics under
     ``LABEL.per_sample``, never under the headline's name. ``checks`` are the loss's traps of
     inputs of the wrong kind (``losscli._kinds``): an error or a warning when the data is near
-    certainly (or suspiciously) not what the loss takes.
+    certainly (or suspiciously) not what the loss takes. ``kernel`` names the compiled kernel
+    (``KERNELS``) that computes the loss's values bit for bit (tests/test_kernels.py): the
+    engine's fast path then reads the inputs once per block.
     """
+    _check_options(name, family, direction, finalize, per_sample, kernel)
+    options = dict(
+        family=family, aliases=tuple(aliases), direction=direction, reference=reference, normalizer=normalizer,
+        finalize=finalize, headline=headline, per_sample=per_sample, rowwise=rowwise,
+        propagates_nonfinite=propagates_nonfinite, checks=tuple(checks), kernel=kernel,
+    )  # fmt: skip
+
+    def decorate(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        roles, params = _signature(name, fn, inputs, domains or {})
+        _add(LossSpec(name=name, fn=fn, roles=roles, params=params, summary=_summary(fn), **options))
+        return fn
+
+    return decorate
+
+
+def _check_options(name: str, family: str, direction: str, finalize: Any, per_sample: str | None, kernel: str | None) -> None:
     if finalize is not None and per_sample is None:
         raise ValueError(f"{name}: a loss with finalize must name its per-sample quantity (per_sample=...)")
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     if direction not in ("lower", "higher"):
         raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
+    if kernel is not None and kernel not in KERNELS:
+        raise ValueError(f"{name}: unknown kernel {kernel!r}; the kernels are {', '.join(KERNELS)}")
 
-    def decorate(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-        sig = inspect.signature(fn)
-        positional = [p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
-        if len(positional) != len(inputs):
-            raise ValueError(f"{name}: {len(inputs)} input kinds for {len(positional)} positional arguments")
-        for kind in inputs:
-            if not set(kind.split("|")) <= set(KINDS):
-                raise ValueError(f"{name}: unknown input kind {kind!r}")
-        docs = _arg_docs(fn.__doc__ or "")
-        params = tuple(
-            Param(
-                p.name,
-                p.default,
-                _param_type(p.annotation),
-                docs.get(p.name, ""),
-                (domains or {}).get(p.name),
-                "None" in str(p.annotation),
-            )
-            for p in sig.parameters.values()
-            if p.kind is p.KEYWORD_ONLY
-        )
-        spec = LossSpec(
-            name=name,
-            fn=fn,
-            family=family,
-            aliases=tuple(aliases),
-            roles=tuple(Role(r, k) for r, k in zip(positional, inputs)),
-            params=params,
-            direction=direction,
-            reference=reference,
-            summary=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
-            normalizer=normalizer,
-            finalize=finalize,
-            headline=headline,
-            per_sample=per_sample,
-            rowwise=rowwise,
-            propagates_nonfinite=propagates_nonfinite,
-            checks=tuple(checks),
-        )
-        for key in (name, *aliases):
-            if key.lower() in _lookup:
-                raise ValueError(f"loss name {key!r} is already registered for {_lookup[key.lower()]!r}")
-            _lookup[key.lower()] = name
-        _losses[name] = spec
-        return fn
 
-    return decorate
+def _signature(name: str, fn: Callable[..., Any], inputs: tuple[str, ...], domains: dict[str, Domain]) -> tuple[tuple[Role, ...], tuple[Param, ...]]:
+    """The roles (positional arguments, with the kinds ``inputs`` gives) and the parameters
+    (keyword-only arguments: default, type, ``Args:`` doc, domain) of the loss function ``fn``."""
+    sig = inspect.signature(fn)
+    positional = [p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if len(positional) != len(inputs):
+        raise ValueError(f"{name}: {len(inputs)} input kinds for {len(positional)} positional arguments")
+    for kind in inputs:
+        if not set(kind.split("|")) <= set(KINDS):
+            raise ValueError(f"{name}: unknown input kind {kind!r}")
+    docs = _arg_docs(fn.__doc__ or "")
+    params = tuple(
+        Param(p.name, p.default, _param_type(p.annotation), docs.get(p.name, ""), domains.get(p.name), "None" in str(p.annotation))
+        for p in sig.parameters.values()
+        if p.kind is p.KEYWORD_ONLY
+    )
+    return tuple(Role(r, k) for r, k in zip(positional, inputs)), params
+
+
+def _summary(fn: Callable[..., Any]) -> str:
+    """The first line of ``fn``'s docstring."""
+    return (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+
+
+def _add(spec: LossSpec) -> None:
+    """Enter ``spec`` under its name and aliases (case-insensitive); a name taken raises."""
+    if spec.kernel is not None and KERNELS[spec.kernel] not in (None, *(p.name for p in spec.params)):
+        raise ValueError(f"{spec.name}: kernel {spec.kernel!r} takes parameter {KERNELS[spec.kernel]!r}, which the loss lacks")
+    for key in (spec.name, *spec.aliases):
+        if key.lower() in _lookup:
+            raise ValueError(f"loss name {key!r} is already registered for {_lookup[key.lower()]!r}")
+        _lookup[key.lower()] = spec.name
+    _losses[spec.name] = spec
 
 
 def register_preset(name: str, *specs: str) -> None:

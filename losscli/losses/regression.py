@@ -38,6 +38,7 @@ def _pair(pred: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     aliases=("l1", "l1_loss", "L1Loss", "mean_absolute_error"),
     reference="torch.nn.functional.l1_loss",
     propagates_nonfinite=True,
+    kernel="absolute",
 )
 def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Absolute error ``|pred - target|``.
@@ -70,6 +71,7 @@ def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     headline="sqrt(mean), per output column then averaged",
     per_sample="sq_err",
     propagates_nonfinite=True,
+    kernel="squared",
 )
 @register_loss(
     "mse",
@@ -78,6 +80,7 @@ def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     aliases=("l2", "mse_loss", "MSELoss", "mean_squared_error"),
     reference="torch.nn.functional.mse_loss",
     propagates_nonfinite=True,
+    kernel="squared",
 )
 def squared_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Squared error ``(pred - target)**2`` (for rmse the headline is the root of its mean).
@@ -108,6 +111,7 @@ def squared_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     reference="torch.nn.functional.smooth_l1_loss",
     domains={"beta": interval(0.0)},
     propagates_nonfinite=True,
+    kernel="smooth_l1",
 )
 def smooth_l1(pred: np.ndarray, target: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
     """Smooth L1: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``.
@@ -155,6 +159,7 @@ def smooth_l1(pred: np.ndarray, target: np.ndarray, *, beta: float = 1.0) -> np.
     reference="torch.nn.functional.huber_loss",
     domains={"delta": interval(0.0, closed="neither")},
     propagates_nonfinite=True,
+    kernel="huber",
 )
 def huber(pred: np.ndarray, target: np.ndarray, *, delta: float = 1.0) -> np.ndarray:
     """Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
