@@ -1,5 +1,5 @@
-"""``python -m losscli``."""
+"""``python -m losscli``: the console entry point (``losscli._entry``)."""
 
-from losscli.cli import app
+from losscli._entry import main
 
-app(prog_name="losscli")
+main()

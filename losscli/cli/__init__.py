@@ -10,10 +10,6 @@ import threading
 import traceback
 from typing import Annotated, Any
 
-from losscli.cli import _startup
-
-_startup.apply()  # before numpy, typer and rich load: OpenBLAS threads, deferred rich modules
-
 import typer
 from typer.core import TyperGroup
 
