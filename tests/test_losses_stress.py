@@ -87,7 +87,7 @@ def test_blocked_evaluation_equals_the_loss_on_all_rows(name, monkeypatch):
     # every loss must still give exactly its per-sample values on all rows at once. Found:
     # ntxent was split into blocks (its negatives are the other rows) until it declared
     # rowwise=False.
-    import losscli.engine as engine
+    import losscli.engine.accumulator as engine
 
     monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 16)
     bound, arrays, _ = _case(name)
