@@ -72,7 +72,10 @@ def test_presets_expand():
 def test_list_losses_filters_and_sorts():
     names = [s.name for s in list_losses(family="regression")]
     assert names == sorted(names) and "mse" in names
-    assert [s.name for s in list_losses("*huber*")] == ["huber"]
+    # a glob keeps exactly the losses with a matching name or alias (an independent filter: any
+    # loss added later with "huber" in a name is expected too)
+    want = [s.name for s in list_losses() if any("huber" in n.lower() for n in (s.name, *s.aliases))]
+    assert "huber" in want and [s.name for s in list_losses("*huber*")] == want
     assert [s.name for s in list_losses("L1LOSS")] == ["mae"]  # globs match aliases, case-insensitively
 
 
@@ -100,3 +103,26 @@ def test_bound_loss_is_callable_on_arrays():
     got = b(np.array([0.5, -1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.5, 0.0]))
     np.testing.assert_allclose(got, [0.125, 2.0, 0.125, 4.0], rtol=0, atol=0)
     assert b.normalizer(np.zeros(2), np.zeros(2)) is None
+
+
+def test_every_registered_loss_is_a_name_of_the_package():
+    """The re-exports and the family modules come from the registry and the files: every loss
+    function is ``losscli.losses.<its name>``, and every family module on disk registered a loss."""
+    import losscli.losses as package
+
+    for spec in list_losses():
+        assert getattr(package, spec.fn.__name__) is spec.fn and spec.fn.__name__ in package.__all__
+    assert {spec.fn.__module__.rsplit(".", 1)[1] for spec in list_losses()} == set(package.FAMILY_MODULES)
+    assert {"regression", "classification", "boxes"} <= set(package.FAMILY_MODULES)
+
+
+def test_kernels_are_declared_by_name():
+    from losscli.losses._registry import register_loss
+
+    with pytest.raises(ValueError, match="unknown kernel 'cube'"):
+        register_loss("x_cube", family="regression", inputs=("values", "values"), reference="-", kernel="cube")
+    with pytest.raises(ValueError, match="kernel 'huber' takes parameter 'delta'"):
+        register_loss("x_huber", family="regression", inputs=("values", "values"), reference="-", kernel="huber")(lambda pred, target: pred)
+    assert get_loss("huber").kernel == "huber" and get_loss("log_cosh").kernel is None
+    with pytest.raises(UnknownLossError):
+        get_loss("x_huber")  # nothing registered by the failed declaration
