@@ -95,42 +95,55 @@ def evaluate(
                acc.analysis_options, keep_values or sink is not None)  # fmt: skip
     alg = _pending_digest(loaded, streams)
     hashing = _Digests(plan.sources, alg) if alg is not None else None
-    out: list[dict] = []
     with _client(scheduler) as client:
-        unknown = plan.unknown()
-        if unknown and (len(plan.sources) > 1 or acc.analysis is not None):
-            _count(client, plan, unknown)  # row offsets first: every unit's rows
-            unknown = []
-        if unknown:  # one CSV input and no statistic that numbers rows: its units from row 0
-            parts = [("unit", u) for u in range(len(plan.sources[0].units))]
-        else:
-            plan.check_rows()
-            parts = [("rows", lo, hi) for lo, hi in plan.partitions(chunk_rows)]
+        parts = _parts(client, plan, chunk_rows, numbered=acc.analysis is not None)
         shared = _on_cluster(client.scatter, job, hash=False)
         futures = [_on_cluster(client.submit, _task, shared, part, pure=False) for part in parts]
-        done = 0
-        in_file: dict[int, int] = {}
         try:
-            for part, future in zip(parts, futures):
-                result = _result(future)
-                if "error" in result:
-                    _raise(job, part, result, done, in_file)
-                acc.merge(Accumulator.from_state(result["state"]))
-                if sink is not None:
-                    sink.write(result["values"], result["ids"])
-                if keep_values:
-                    out.append(result["values"])
-                if bar is not None:
-                    bar.advance(result["rows"])
-                if part[0] == "unit":
-                    f = plan.sources[0].units[part[1]].file
-                    in_file[f] = in_file.get(f, 0) + result["rows"]
-                done += result["rows"]
+            out = _gather(job, parts, futures, acc, sink, keep_values, bar)
         finally:
             for future in futures:
                 future.cancel()
     if hashing is not None:
         partitions.fill_digests(loaded, streams, hashing.result())
+    return out
+
+
+def _parts(client: Any, plan: Any, chunk_rows: int | None, *, numbered: bool) -> list[tuple]:
+    """The tasks' partitions: ``("rows", lo, hi)`` of the whole input, or ``("unit", u)`` for the
+    CSV units of one input when no statistic numbers rows (``numbered``) and the row offsets
+    are not known; several inputs to align, or numbered rows, count every unit's rows first."""
+    unknown = plan.unknown()
+    if unknown and (len(plan.sources) > 1 or numbered):
+        _count(client, plan, unknown)  # row offsets first: every unit's rows
+        unknown = []
+    if unknown:  # one CSV input and no statistic that numbers rows: its units from row 0
+        return [("unit", u) for u in range(len(plan.sources[0].units))]
+    plan.check_rows()
+    return [("rows", lo, hi) for lo, hi in plan.partitions(chunk_rows)]
+
+
+def _gather(job: _Job, parts: list[tuple], futures: list[Any], acc: Accumulator, sink: Any, keep_values: bool, bar: Any) -> list[dict]:
+    """Merge the tasks' states into ``acc`` in partition order; per-sample values to ``sink``
+    and, with ``keep_values``, into the returned list; a failed task raises its error."""
+    out: list[dict] = []
+    done = 0
+    in_file: dict[int, int] = {}
+    for part, future in zip(parts, futures):
+        result = _result(future)
+        if "error" in result:
+            _raise(job, part, result, done, in_file)
+        acc.merge(Accumulator.from_state(result["state"]))
+        if sink is not None:
+            sink.write(result["values"], result["ids"])
+        if keep_values:
+            out.append(result["values"])
+        if bar is not None:
+            bar.advance(result["rows"])
+        if part[0] == "unit":
+            f = job.plan.sources[0].units[part[1]].file
+            in_file[f] = in_file.get(f, 0) + result["rows"]
+        done += result["rows"]
     return out
 
 
