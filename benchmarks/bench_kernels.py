@@ -3,7 +3,8 @@
 Target: blocked evaluation (cache-sized blocks, no full-size temporaries); MSE and MAE
 <= 2.5x ``np.dot(a, b)`` on the same in-memory float64 arrays, Huber and Smooth L1 <= 4.5x.
 losscli's side is what ``losscli eval`` does with arrays in memory when no per-sample output is
-asked for: ``Accumulator.update(..., per_sample=False)`` (NaN checks of the inputs, the loss,
+asked for (with the allocator setting of the command's entry point, ``losscli._entry``):
+``Accumulator.update(..., per_sample=False)`` (NaN checks of the inputs, the loss,
 its finiteness check, the mergeable Summary with sum, mean, M2, min and max) and ``compute()``.
 MSE, MAE, Huber and Smooth L1 run through the compiled one-pass kernels (``losscli._kernels``;
 ``LOSSCLI_KERNELS=numpy`` here measures the numpy definitions instead). ``np.dot`` is timed in a
@@ -30,7 +31,10 @@ from _bench import PYTHON, repeats, scaled
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from losscli._entry import keep_freed_memory  # noqa: E402
 from losscli.engine import Accumulator  # noqa: E402
+
+keep_freed_memory()  # glibc keeps freed blocks, as in the losscli command (losscli/_entry.py)
 
 TARGETS = {"mse": 2.5, "mae": 2.5, "huber": 4.5, "smooth_l1": 4.5}
 DOT = r"""
