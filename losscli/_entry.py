@@ -24,7 +24,7 @@ process that imports them (tests/test_startup.py).
   of a block. Arrays below 4 MB now come from the heap, and up to 8 MB of free heap is kept.
   A no-op off glibc.
 - Stand-ins for ``rich.markdown`` and ``rich.traceback``, which typer imports for its help and
-  losscli never uses (``losscli._standins``): ~25 ms of every ``losscli --help``.
+  losscli never uses (``losscli.cli._standins``): ~25 ms of every ``losscli --help``.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ import gc
 import os
 import sys
 
-from losscli import _standins
-
 GC_GEN0 = 50_000
 MMAP_THRESHOLD = 4 << 20  # glibc M_MMAP_THRESHOLD: arrays below it come from the heap
 TRIM_THRESHOLD = 8 << 20  # glibc M_TRIM_THRESHOLD: free heap kept rather than returned
@@ -44,7 +42,7 @@ TRIM_THRESHOLD = 8 << 20  # glibc M_TRIM_THRESHOLD: free heap kept rather than r
 def main() -> None:
     """Run the ``losscli`` command line (``sys.argv``) with the process settings above."""
     configure()
-    from losscli.cli import app  # after configure(): numpy, typer and rich load with its settings
+    from losscli.cli import app  # the command, loaded after the settings (numpy, typer, rich)
 
     app(prog_name="losscli")
 
@@ -57,7 +55,9 @@ def configure() -> None:
         gc.set_threshold(GC_GEN0, *threshold[1:])
     atexit.register(gc.freeze)  # registered first, so it runs last of the exit functions
     keep_freed_memory()
-    _standins.install()
+    from losscli.cli._standins import install  # after the gc threshold: loads the cli package
+
+    install()
 
 
 def keep_freed_memory() -> None:

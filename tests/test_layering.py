@@ -38,8 +38,7 @@ ALLOWED = {
     "render": {"render", "report", "_atomic", "errors", "_digest"},
     "cli": {"cli", "readers", "labels", "engine", "render", "report", "losses", "reductions", "errors", "_atomic", "_version", "gates", "config", "analysis", "bootstrap", "stats", "comparison", "_prefetch", "_jsonfile", "_digest", "gating", "state", "run"},
     "__init__": {"_version"},  # the public API loads engine, losses and report lazily
-    "_standins": set(),  # stand-ins for two rich modules typer imports (stdlib only)
-    "_entry": {"cli", "_standins"},  # the console entry point: process settings, then the app
+    "_entry": {"cli"},  # the console entry point: process settings, then the app
     "__main__": {"_entry"},
 }
 # third-party package -> the only places that may import it

@@ -89,7 +89,7 @@ def test_the_console_script_and_python_m_run_the_entry_point():
 def test_stand_ins_load_the_real_modules_on_use():
     code = """
 import sys
-from losscli import _standins
+from losscli.cli import _standins
 _standins.install()
 import typer.rich_utils as ru
 assert "markdown_it" not in sys.modules and "pygments" not in sys.modules

@@ -5,19 +5,35 @@
 them is ~25 ms of every ``losscli --help`` (a quarter of the start-up budget, 1.6x ``import
 numpy``). ``install`` puts a meta path finder first that gives a stand-in module for each; a
 stand-in imports the real module on first use (a call or an attribute), and the import system
-binds it to its package as usual. Only the console entry point installs it (``losscli._entry``).
+binds it to its package as usual. Only the console entry point installs it (``losscli._entry``),
+before typer's help first imports ``typer.rich_utils``.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from importlib.machinery import ModuleSpec
-from typing import Any
+from typing import Any, Callable
 
-# module -> the name typer.rich_utils imports from it
-DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+def _markdown() -> types.ModuleType:
+    import rich.markdown
+
+    return rich.markdown
+
+
+def _traceback() -> types.ModuleType:
+    import rich.traceback
+
+    return rich.traceback
+
+
+# module -> (the name typer.rich_utils imports from it, how to import the real module)
+DEFERRED: dict[str, tuple[str, Callable[[], types.ModuleType]]] = {
+    "rich.markdown": ("Markdown", _markdown),
+    "rich.traceback": ("Traceback", _traceback),
+}
 
 
 def install() -> None:
@@ -37,14 +53,14 @@ class _StandIns:
 
     def create_module(self, spec: ModuleSpec) -> types.ModuleType:
         module = spec.name
-        name = DEFERRED[module]
+        name, load = DEFERRED[module]
         stub = types.ModuleType(module, f"Stand-in for {module}: the real module is imported on first use.")
 
         def real_module() -> types.ModuleType:
             self.pending.discard(module)
             if sys.modules.get(module) is stub:
                 del sys.modules[module]
-            return importlib.import_module(module)
+            return load()
 
         def attribute(attr: str) -> Any:  # the module's other names (the import system's probes excepted)
             if attr.startswith("__"):
