@@ -99,7 +99,7 @@ def run(losses: Sequence[BoundLoss], nan_policy: str, arrays: Mapping[str, np.nd
     starts = range(0, n, step)
     results = _evaluate(plan, arrays, check, out, [(lo, min(lo + step, n)) for lo in starts], threaded)
     segments: list[Segment] = []
-    pending: list[list] = []  # the statistics of the fast blocks since the last exact one
+    pending: list[tuple] = []  # (lo, hi, statistics) of the fast blocks since the last exact one
     for lo, stats in zip(starts, results):
         hi = min(lo + step, n)
         if stats is None:  # the exact path; what came before it first (rows and errors in order)
