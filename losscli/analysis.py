@@ -28,7 +28,7 @@ import numpy as np
 
 from losscli.bootstrap import PoissonWeights, ReplicateSums, percentile_interval, replicate_values
 from losscli.errors import InputError, UsageError
-from losscli.reductions import Summary, _two_sum, live_rows
+from losscli.reductions import Summary, live_rows, two_sum
 from losscli.stats import CI_METHODS, RatioMoments, analytic_interval, ci_object
 
 MAX_N_BOOT = 100_000  # bootstrap replicates: each costs a row of weights per 256-row block and a sum per loss
@@ -311,7 +311,7 @@ class _SummaryTable:
         """Merge the statistics of rows ``gi`` (distinct) with the given ones, as
         ``Summary.merge`` does (Neumaier sums, Chan's update; an empty side is taken as is)."""
         first = self.n[gi] == 0
-        s, c = _two_sum(self.sums[gi], self.comp[gi] + comp, sums)
+        s, c = two_sum(self.sums[gi], self.comp[gi] + comp, sums)
         wa = self.sums[gi, 0] + self.comp[gi, 0]
         wb = sums[:, 0] + comp[:, 0]
         w = wa + wb

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from losscli.reductions import _two_sum
+from losscli.reductions import two_sum
 
 BLOCK_ROWS = 256  # rows per Philox block: part of the definition of the replicates
 
@@ -137,10 +137,10 @@ class ReplicateSums:
         self.comp = np.zeros((n_boot, columns))
 
     def add(self, x: np.ndarray) -> None:
-        self.sums, self.comp = _two_sum(self.sums, self.comp, x)
+        self.sums, self.comp = two_sum(self.sums, self.comp, x)
 
     def merge(self, other: "ReplicateSums") -> "ReplicateSums":
-        self.sums, self.comp = _two_sum(self.sums, self.comp + other.comp, other.sums)
+        self.sums, self.comp = two_sum(self.sums, self.comp + other.comp, other.sums)
         return self
 
     def total(self) -> np.ndarray:

@@ -52,7 +52,7 @@ def check_reduction(value: str) -> Reduction:
         raise UsageError(f"Invalid reduction '{value}'. Expected one of: {allowed}.") from None
 
 
-def _two_sum(s: np.ndarray, c: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def two_sum(s: np.ndarray, c: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Neumaier-compensated ``s + x``; ``c`` collects the rounding errors."""
     t = s + x
     with np.errstate(invalid="ignore"):
@@ -200,7 +200,7 @@ class Summary:
             return self
         if self.n == 0:
             return other
-        s, c = _two_sum(self.sums, self.comp + other.comp, other.sums)
+        s, c = two_sum(self.sums, self.comp + other.comp, other.sums)
         wa, wb = self.total(0), other.total(0)
         w = wa + wb
         delta = other.mean_l - self.mean_l
