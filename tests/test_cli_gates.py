@@ -231,6 +231,15 @@ def test_gate_command_pass_and_fail(cli, files):
     )
 
 
+def test_gate_command_writes_o_and_report_like_every_command(cli, files):
+    """-o FILE (format from its suffix) and --report FILE: both written, even when a gate fails."""
+    _baseline_report(cli, files, "mse", "mae")
+    r = cli("gate", "old.json", "--fail-if", "mae<1", "-o", "gates.md", "--report", "new.json")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert (files.root / "gates.md").read_text(encoding="utf-8") == "| gate | value | threshold | result |\n|---|---:|---:|---|\n| `mae<1` | 1.5 | 1 | ❌ fail |\n"
+    assert json.loads((files.root / "new.json").read_text(encoding="utf-8"))["status"] == "fail"
+
+
 def test_gate_command_warn_baseline_and_report(cli, files):
     _baseline_report(cli, files, "mse")
     r = cli("gate", "old.json", "--fail-if", "mse<base*0.5", "--baseline", "old.json", "--gate-mode", "warn", "--report", "gated.json", "-f", "json")
@@ -248,7 +257,7 @@ def test_gate_command_errors(cli, files):
     fails(cli("gate", "xy.csv", "--fail-if", "mse<=1"), 3, "xy.csv is not a losscli JSON report: Expecting value: line 1 column 1 (char 0)")
     fails(cli("gate", "gone.json", "--fail-if", "mse<=1"), 3, "Report not found: gone.json")
     fails(cli("gate", "old.json", "--fail-if", "mse<=base"), 2, "--fail-if 'mse<=base' compares with base; pass --baseline OLD.json.")
-    fails(cli("gate", "old.json", "--fail-if", "mse<=1", "-f", "csv"), 2, "'losscli gate' writes table, json or md, not csv.")
+    fails(cli("gate", "old.json", "--fail-if", "mse<=1", "-f", "csv"), 2, "'losscli gate' writes table, json, md, not csv.")
 
 
 def test_gate_rewrites_the_report_it_read_unchanged_but_for_the_gates(cli, files):

@@ -209,3 +209,16 @@ def finish(entries: Sequence[Mapping[str, Any]], mode: str, mode_from: str = "--
             print(f"Gate failed: {line(what)}", file=sys.stderr)
             annotate("error", f"Gate failed: {what}")
     return 1 if failed and mode != "warn" else 0
+
+
+def put(show: Callable[[str | None], None], output: str | None, report_json: Callable[[], str], report_path: str | None = None) -> None:
+    """The outputs of a command whose result is not a ``Report`` (``publish`` for one): ``--report``
+    (``report_json()``) and ``-o`` (``show(output)``) written, every output file put in place at
+    once, then stdout (``show(None)``)."""
+    if report_path is not None:
+        write(report_path, report_json())
+    if output is not None:
+        show(output)
+    commit()  # every output file in place at once, before anything is printed
+    if output is None:
+        show(None)

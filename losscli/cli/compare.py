@@ -12,7 +12,7 @@ loss (the same for every system). The target file is ``-t/--target``; ``-y FILE`
 
 from __future__ import annotations
 
-import os
+import functools
 from typing import Annotated, Any, Optional
 
 import typer
@@ -89,7 +89,7 @@ def compare_command(
     )
     report = with_gates(report, gates, gate_mode.value)
     warn(report.warnings)
-    publish(report, fmt_name, output, precision, report_path)
+    _output.put(functools.partial(emit, report, fmt_name, precision), output, lambda: text(report, "json", precision), report_path)
     if gates:
         raise typer.Exit(_output.finish(shown_gates(report), gate_mode.value))
 
@@ -169,20 +169,7 @@ def load_systems(f: dict[str, Any], target: str, losses: list[Any]) -> list[Any]
     return loaded
 
 
-def publish(report: Any, fmt_name: str, output: str | None, precision: int, report_path: str | None) -> None:
-    """``--report`` and ``-o`` written and put in place, then stdout (``cli._output``)."""
-    from losscli._atomic import commit
-
-    if report_path is not None:
-        _output.write(report_path, text(report, "json", precision))
-    if output is not None:
-        emit(report, fmt_name, output, precision)
-    commit()  # every output file in place at once, before anything is printed
-    if output is None:
-        emit(report, fmt_name, output, precision)
-
-
-def emit(report: Any, fmt_name: str, output: str | None, precision: int) -> None:
+def emit(report: Any, fmt_name: str, precision: int, output: str | None) -> None:
     _output.emit(fmt_name, output, lambda name: text(report, name, precision), lambda console: print_tables(console, report, precision), width=160)
 
 
