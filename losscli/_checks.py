@@ -6,6 +6,8 @@ Messages say what was expected and what was given ("Expected ..., got ... instea
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -57,3 +59,38 @@ def row_mean(x: np.ndarray) -> np.ndarray:
 def rows(x: np.ndarray) -> np.ndarray:
     """``x`` as a 2-D ``(N, K)`` view, one row per sample (also when N is 0)."""
     return x.reshape(x.shape[0], math.prod(x.shape[1:]))
+
+
+def role_keys(losses: Any, arrays: Mapping[str, np.ndarray], kind: str) -> frozenset[str]:
+    """The keys of ``arrays`` whose role is listed in ``spec.<kind>`` for every loss of ``losses``
+    (bound losses or combinations) that reads them. ``masked``: ``-inf`` is a value there (a
+    masked logit, a log-probability of probability 0); ``broadcast``: one row may stand for every
+    row (torch broadcasting, gaussian_nll's ``(1, D)`` var). Declared by ``register_loss``."""
+    ok: set[str] = set()
+    other: set[str] = set()
+    for loss in losses:
+        for part in loss.parts:
+            for role in part.spec.roles:
+                (ok if role.name in getattr(part.spec, kind) else other).add(part.source_key(role.name, arrays))
+    return frozenset(ok - other)
+
+
+def as_rows(a: Any) -> np.ndarray:
+    """``a`` as an array of rows: a 0-d array (a scalar) is one row, as torch takes a scalar."""
+    a = np.asarray(a)
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def broadcast_rows(arrays: dict[str, np.ndarray], keys: frozenset[str]) -> dict[str, np.ndarray]:
+    """``arrays`` with each one-row array of ``keys`` repeated (a read-only view) to the row count
+    of the others, when they all have one and it is not 1."""
+    counts = {a.shape[0] for k, a in arrays.items() if k not in keys and a.ndim}
+    if not keys or len(counts) != 1 or (n := counts.pop()) == 1:
+        return arrays
+    return {k: np.broadcast_to(a, (n, *a.shape[1:])) if k in keys and a.ndim and a.shape[0] == 1 else a for k, a in arrays.items()}
+
+
+def missing(a: np.ndarray, masked: bool) -> np.ndarray:
+    """The missing values of ``a``: NaN and ±inf, or NaN and +inf where ``-inf`` is a value (``masked``)."""
+    return np.isnan(a) | (a == np.inf) if masked else ~np.isfinite(a)
+

@@ -179,10 +179,16 @@ def _finite(x: np.ndarray) -> np.ndarray:
 
 def probability_rows(inputs: Sequence[np.ndarray], role: int = 0) -> dict[str, bool]:
     """``rows``: every (finite) row of an ``(N, C)`` input, C >= 2, is in [0, 1] and sums to 1
-    within ``PROB_TOL * C``; ``seen``: the chunk had such a row. Other shapes decide nothing."""
+    within ``PROB_TOL * C`` (of ``(N, C, d1, ...)`` class maps: every position's scores);
+    ``seen``: the chunk had such a row. Other shapes decide nothing."""
     x = np.asarray(inputs[role])
-    if x.ndim != 2 or x.shape[1] < 2 or x.dtype.kind not in "fiu":
+    if x.ndim < 2 or x.shape[1] < 2 or x.dtype.kind not in "fiu":
         return {"rows": False}
+    if x.ndim > 2:  # classes on axis 1: one row per position
+        head = np.moveaxis(x[:1], 1, -1).reshape(-1, x.shape[1])[:8]
+        if len(head) and (head.min() < 0 or head.max() > 1):
+            return {"rows": False}
+        x = np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
     head = rows(x[:8])
     head = head[np.isfinite(head).all(axis=1)] if head.dtype.kind == "f" else head
     if len(head) and (head.min() < 0 or head.max() > 1 or np.any(np.abs(head.sum(axis=1, dtype=np.float64) - 1.0) > PROB_TOL * x.shape[1])):
@@ -341,3 +347,35 @@ MIXED_NEGATIVE_LABELS = KindCheck(
     test=mixed_negative_labels,
     message="{label}: {where} holds both -1 and 0 labels: three classes for a binary loss, which takes 0/1 or -1/+1 labels.",
 )
+
+
+def zero_pair_labels(role: int, reading: str) -> KindCheck:
+    """A warning when pair labels (-1/1) hold 0 and never -1: 0/1 labels, most likely, where torch's
+    arithmetic gives 0 a value of its own (``reading``), not that of -1."""
+
+    def test(inputs: Sequence[np.ndarray]) -> dict[str, bool]:
+        y = _finite(inputs[role])
+        return {"no_minus_one": not bool(np.any(y == -1)), "zero": bool(np.any(y == 0))} if y.size else {}
+
+    return KindCheck(
+        name="zero_pair_labels",
+        level=WARNING,
+        role=role,
+        flags={"no_minus_one": "all", "zero": "any"},
+        test=test,
+        message="{label}: {where} holds 0 but no -1: torch's arithmetic gives y = 0 " + reading + "; if 0 marks dissimilar pairs, write them as -1.",
+    )
+
+
+def values_warning(name: str, role: int, bad: Callable[[np.ndarray], np.ndarray], message: str, applies: Any = None) -> KindCheck:
+    """A warning when some finite value of input ``role`` is ``bad`` (an elementwise predicate):
+    values the reference computes on but that are rarely meant (positive log-probabilities)."""
+    return KindCheck(
+        name=name,
+        level=WARNING,
+        role=role,
+        flags={"bad": "any"},
+        test=lambda inputs: {"bad": bool(np.any(bad(_finite(inputs[role]))))},
+        message=message,
+        applies=applies or (lambda params, given: True),
+    )

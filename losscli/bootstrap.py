@@ -163,7 +163,7 @@ def replicate_values(totals: np.ndarray, reduction: str, finalize: Callable | No
     A replicate whose divisor is 0 (every row drawn 0 times: only for tiny inputs) is NaN.
     """
     norm, total = totals[:, 0], totals[:, 1]
-    if reduction == "sum":
+    if reduction in ("sum", "sum_elements"):
         return total.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         if finalize is None:

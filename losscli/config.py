@@ -31,7 +31,7 @@ KEYS: dict[str, tuple[str, str | None, str, Any]] = {
     "alpha": ("alpha", "LOSSCLI_ALPHA", "float", (0.0, 1.0)),
     "format": ("fmt", "LOSSCLI_FORMAT", "choice", ("auto", "table", "json", "jsonl", "csv", "md")),
     "precision": ("precision", "LOSSCLI_PRECISION", "int", (1, 17)),
-    "reduction": ("reduction", "LOSSCLI_REDUCTION", "choice", ("mean", "sum", "none")),
+    "reduction": ("reduction", "LOSSCLI_REDUCTION", "choice", ("mean", "sum", "sum_elements", "none")),
     "nan_policy": ("nan_policy", "LOSSCLI_NAN_POLICY", "choice", ("error", "omit", "propagate")),
     "seed": ("seed", "LOSSCLI_SEED", "int", (0, 2**63 - 1)),
     "ci": ("ci", "LOSSCLI_CI", "choice", ("analytic", "bootstrap")),

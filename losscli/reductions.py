@@ -36,11 +36,19 @@ from losscli.errors import UsageError
 
 
 class Reduction(str, enum.Enum):
-    """The headline value: the (normalised, weighted) mean, the sum, or none (per-sample only)."""
+    """The headline value: the (normalised, weighted) mean, the sum of the per-sample values
+    (``sum``: of per-row means for elementwise losses on ``(N, D)``), torch's sum over every
+    element (``sum_elements``: each per-sample value is its row's sum), or none (per-sample only)."""
 
     mean = "mean"
     sum = "sum"
+    sum_elements = "sum_elements"
     none = "none"
+
+    @property
+    def is_sum(self) -> bool:
+        """A sum of the per-sample values (``sum_elements`` scales them first)."""
+        return self in (Reduction.sum, Reduction.sum_elements)
 
 
 def check_reduction(value: str) -> Reduction:
@@ -301,7 +309,7 @@ def headline(summary: Summary, reduction: Reduction, finalize=None) -> float | N
     sum, or None for ``none``."""
     if reduction is Reduction.none:
         return None
-    if reduction is Reduction.sum:
+    if reduction.is_sum:
         return summary.sum
     if finalize is None:
         return summary.mean

@@ -100,7 +100,7 @@ def _state(s: Mapping[str, Any]) -> None:
         raise _Bad("tool.name", f"must be 'losscli', got {_show(tool['name'])}")
     if tool["version"] != __version__:
         raise _Bad("tool.version", f"is {_show(tool['version'])}, this losscli is {__version__}: evaluate every shard with one version")
-    _choice(s, "reduction", ("mean", "sum", "none"))
+    _choice(s, "reduction", ("mean", "sum", "sum_elements", "none"))
     _choice(s, "nan_policy", NAN_POLICIES)
     rows, dropped = _count(s, "rows"), _count(s, "dropped")
     if dropped > rows:

@@ -33,7 +33,10 @@ def se(summary: Summary) -> float | None:
 def describe(summary: Summary) -> dict:
     """``n, sum, mean, std, se, min, max`` of one loss's per-sample values (the report's statistics
     fields): ``mean`` is theirs (``Σwl / Σw``), the headline itself unless the loss has a
-    normaliser other than 1 (class weights), whose rows then name the per-sample quantity."""
+    normaliser other than 1 (class weights), whose rows then name the per-sample quantity. With
+    no sample (every target ignored, ``--reduction sum``/``none``) mean, min and max are None."""
+    if summary.n == 0:
+        return {"n": 0, "sum": summary.sum, "mean": None, "std": None, "se": None, "min": None, "max": None}
     return {
         "n": summary.n,
         "sum": summary.sum,
@@ -298,7 +301,7 @@ def analytic_interval(
     if s is None or n_eff <= 1 or not math.isfinite(s):
         return None, None
     t = t_ppf(0.5 + level / 2.0, n_eff - 1.0)
-    if reduction == "sum":
+    if reduction in ("sum", "sum_elements"):
         center, half = summary.sum, t * s / math.sqrt(n_eff) * summary.weight_sum
     elif ratio is not None and ratio.w > 0 and ratio.mean_m != 0:
         r = summary.mean

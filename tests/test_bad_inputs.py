@@ -42,7 +42,8 @@ CASES = [
      "pickle.npy is not a valid NPZ archive: it has no NPY/NPZ header (losscli never unpickles)."),
     ("complex_npy", ["complex.npy", "y.npy", "-l", "mse"], 3, "complex.npy has dtype complex128; expected integers or floats."),
     ("string_npy", ["str.npy", "y.npy", "-l", "mse"], 3, "str.npy has dtype <U3; expected integers or floats."),
-    ("scalar_npy", ["scalar.npy", "y.npy", "-l", "mse"], 3, "scalar.npy holds a single scalar; expected one value per row."),
+    ("scalar_npy", ["scalar.npy", "y.npy", "-l", "mse"], 3,  # a scalar is one row (as torch), against 4
+     "Inputs have different numbers of rows: pred (scalar.npy) has 1, target (y.npy) has 4."),
     ("huge_shape_npy", ["huge_shape.npy", "y.npy", "-l", "mse"], 3,
      f"huge_shape.npy {TRUNC} (1000000000000,) of float64 (8000000000000 bytes of data) but 32 bytes follow."),
     ("nan_npy", ["nan.npy", "y.npy", "-l", "mse"], 3, f"nan in pred (nan.npy) at row 2; {NAN_HINT}"),

@@ -415,6 +415,24 @@ def test_reduction_sum_and_none(cli, files):
     assert ok(cli("eval", "xy.csv", "-l", "mse", "--reduction", "none", "-f", "csv")).splitlines()[1] == "mse,lower,,4,3.375,4.14578,2.07289,0.25,9,13.5"
 
 
+def test_reduction_sum_elements_is_torchs_sum(cli, files):
+    # (N, 2) pred/target: errors (1, 2), (0, 3), (1, 1) -> squared (1, 4), (0, 9), (1, 1): torch's
+    # sum over elements 16; per-row means 2.5, 4.5, 1 sum to 8 (--reduction sum).
+    files.csv("d.csv", ["p0", "p1", "t0", "t1"], (1, 2, 0, 0), (0, 3, 0, 0), (2, 2, 1, 1))
+    sel = ["-p", "p0,p1", "-y", "t0,t1", "-l", "mse"]
+    assert ok(cli("eval", "d.csv", *sel, "-b", "--reduction", "sum")) == "8.0\n"
+    r = report(cli("eval", "d.csv", *sel, "--reduction", "sum_elements", "-f", "json", "--per-sample", "ps.csv"))
+    assert (r["losses"][0]["value"], r["losses"][0]["reduction"]) == (16.0, "sum_elements")
+    assert (files.root / "ps.csv").read_text().split() == ["mse", "5.0", "9.0", "2.0"]  # each row's sum
+    assert ok(cli("eval", "d.csv", *sel, "--reduction", "sum_elements", "-f", "md")).splitlines()[0].startswith("| loss | sum over elements |")
+    assert ok(cli("eval", "d.csv", *sel, "--reduction", "sum", "-f", "md")).splitlines()[0].startswith("| loss | sum over rows |")
+    files.xy_csv()  # one value per row: both sums are 13.5 (test_reduction_sum_and_none)
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "-b", "--reduction", "sum_elements")) == "13.5\n"
+    fails(cli("eval", "xy.csv", "-l", "rmse", "--reduction", "sum_elements"), 2,
+          "--reduction sum_elements: the headline of rmse is a function of a mean (rmse: the root of the mean squared error), "
+          "which has no sum; use mse for the sum of squared errors, or --reduction mean.")
+
+
 # ---------------------------------------------------------------------------- weights, presets, labels, aliases
 
 

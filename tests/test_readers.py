@@ -451,6 +451,14 @@ def test_a_pickle_named_npy_is_not_unpickled(files):
     assert str(e.value) == "p.npz is not a valid NPZ archive: it has no NPY/NPZ header (losscli never unpickles)."
 
 
+def test_npy_scalar_is_one_row(cli, files):
+    # torch.nn.functional.mse_loss(tensor(3.), tensor(1.)) = (3 - 1)² = 4: a scalar is one sample
+    files.npy("p.npy", np.float64(3.0))
+    files.npy("t.npy", np.float64(1.0))
+    r = cli("eval", "p.npy", "t.npy", "-l", "mse", "-b")
+    assert (r.exit_code, r.stdout) == (0, "4.0\n"), r.stderr
+
+
 @pytest.mark.parametrize(
     "array, message",
     [
@@ -458,7 +466,6 @@ def test_a_pickle_named_npy_is_not_unpickled(files):
         (np.array(["a", "b"]), "bad.npy has dtype <U1; expected integers or floats."),
         (np.array([b"a", b"b"]), "bad.npy has dtype |S1; expected integers or floats."),
         (np.array(["2024-01-01"], dtype="datetime64[D]"), "bad.npy has dtype datetime64[D]; expected integers or floats."),
-        (np.float64(3.0), "bad.npy holds a single scalar; expected one value per row."),
     ],
 )
 def test_npy_dtype_and_rank_checks(files, array, message):

@@ -99,7 +99,7 @@ def test_check_reduction():
     assert check_reduction("sum") is Reduction.sum
     with pytest.raises(UsageError) as e:
         check_reduction("avg")
-    assert str(e.value) == "Invalid reduction 'avg'. Expected one of: mean, sum, none."
+    assert str(e.value) == "Invalid reduction 'avg'. Expected one of: mean, sum, sum_elements, none."
 
 
 

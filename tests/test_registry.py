@@ -47,7 +47,7 @@ def test_typed_values():
         ("huber:delta=0", "Parameter 'delta' of loss 'huber' must be > 0, got 0."),
         ("huber:delta=inf", "Parameter 'delta' of loss 'huber' must be finite, got inf."),
         ("smooth_l1:beta=-1", "Parameter 'beta' of loss 'smooth_l1' must be >= 0, got -1."),
-        ("pinball:alpha=1", "Parameter 'alpha' of loss 'pinball' must be in (0, 1), got 1."),
+        ("pinball:alpha=1.5", "Parameter 'alpha' of loss 'pinball' must be in [0, 1], got 1.5."),
         ("tweedie:power=0.5", "Parameter 'power' of loss 'tweedie' must be <= 0 or >= 1, got 0.5."),
         ("poisson_nll:full=maybe", "Bad value 'maybe' for parameter 'full' of loss 'poisson_nll': expected true or false."),
         ("huber:delta", "Bad parameter 'delta' in spec 'huber:delta'. Expected key=value, e.g. huber:key=1.5."),

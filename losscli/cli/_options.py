@@ -20,6 +20,7 @@ class Reduction(str, enum.Enum):
 
     mean = "mean"
     sum = "sum"
+    sum_elements = "sum_elements"
     none = "none"
 
 

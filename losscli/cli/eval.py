@@ -55,7 +55,7 @@ def eval_command(
     delimiter: Annotated[Optional[str], typer.Option("-d", "--delimiter", help="Field delimiter (default by suffix).", rich_help_panel=INPUT)] = None,
     hash_algorithm: Annotated[Optional[HashAlgorithm], typer.Option("--hash", help=HASH_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     no_hash: Annotated[bool, typer.Option("--no-hash", help=NO_HASH_HELP, rich_help_panel=INPUT)] = False,
-    reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean, sum, or none (per-sample only).", rich_help_panel=LOSSES)] = Reduction.mean,
+    reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean, sum (of the per-sample values: per-row means on (N, D) inputs), sum_elements (torch's sum over every element), or none (per-sample only).", rich_help_panel=LOSSES)] = Reduction.mean,
     nan_policy: Annotated[NanPolicy, typer.Option("--nan-policy", help="Rows with NaN/inf: error, omit (dropped and counted) or propagate.", rich_help_panel=STATS)] = NanPolicy.error,
     fmt: Annotated[OutputFormat, typer.Option("-f", "--format", envvar="LOSSCLI_FORMAT", help="auto = a table on a terminal, JSON otherwise.", rich_help_panel=OUTPUT)] = OutputFormat.auto,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the output to FILE (format from its suffix unless -f).", rich_help_panel=OUTPUT)] = None,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli import _kinds
+from losscli._checks import as_rows, broadcast_rows, missing, role_keys
 from losscli._version import __version__
 from losscli.analysis import Analysis, AnalysisOptions, Side
 from losscli.engine import blocked
@@ -73,11 +74,11 @@ class Accumulator:
             raise UsageError(f"Invalid --nan-policy '{nan_policy}'. Expected one of: {', '.join(NAN_POLICIES)}.")
         self.losses = resolve_losses(losses)
         self.reduction = check_reduction(reduction)
-        if self.reduction is Reduction.sum:  # rmse's sum would be the sum of its squared errors, under rmse's name
+        if self.reduction.is_sum:  # rmse's sum would be the sum of its squared errors, under rmse's name
             transformed = [b.label for b in self.losses if any(p.spec.finalize is not None for p in b.parts)]
             if transformed:
                 raise UsageError(
-                    f"--reduction sum: the headline of {', '.join(transformed)} is a function of a mean (rmse: the root of the "
+                    f"--reduction {self.reduction.value}: the headline of {', '.join(transformed)} is a function of a mean (rmse: the root of the "
                     "mean squared error), which has no sum; use mse for the sum of squared errors, or --reduction mean."
                 )
         if analysis is not None and analysis.ci == "analytic":
@@ -111,14 +112,14 @@ class Accumulator:
         is made, and the per-sample arrays only when asked for. Losses that compare rows with
         each other (``rowwise=False``) see the whole update at once.
         """
-        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        arrays = broadcast_rows({k: as_rows(v) for k, v in arrays.items()}, role_keys(self.losses, arrays, "broadcast"))
         if self.analysis is not None:  # id and group columns ride along (sliced and NaN-checked like the roles)
             arrays.update(self.analysis.side_arrays(ids, groups))
         n = self._check_rows(arrays, weights)
         if self.kinds:
             _kinds.fold(self.kinds, arrays, self._where)
         step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
-        fast = n > 0 and blocked.eligible(self.losses, self.analysis is not None, weights)
+        fast = n > 0 and blocked.eligible(self.losses, self.analysis is not None, weights) and self.reduction is not Reduction.sum_elements
         if n <= step and not fast:
             # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
             with np.errstate(all="ignore"):
@@ -199,7 +200,9 @@ class Accumulator:
         distinct = set(lengths.values())
         if len(distinct) > 1:
             desc = ", ".join(f"{self._where(k)} has {v}" for k, v in lengths.items())
-            raise ShapeError(f"Inputs have different numbers of rows: {desc}.")
+            shared = sorted(role_keys(self.losses, arrays, "broadcast") & set(lengths))
+            hint = f"; {' and '.join(shared)} may also have 1 row, shared by every row" if shared else ""
+            raise ShapeError(f"Inputs have different numbers of rows: {desc}{hint}.")
         return distinct.pop() if distinct else 0
 
     def _rows_to_keep(self, arrays, weights, n: int, offset: int) -> np.ndarray | None:
@@ -213,10 +216,11 @@ class Accumulator:
                 continue
             if a.dtype.kind not in "fc" or np.isfinite(a).all():  # the common case: one cheap pass
                 continue
-            row_bad = ~np.isfinite(a) if a.ndim == 1 else ~np.isfinite(a.reshape(n, -1)).all(axis=1)
+            el_bad = missing(a, key in role_keys(self.losses, arrays, "masked"))  # -inf: a masked class
+            row_bad = el_bad if a.ndim == 1 else el_bad.reshape(n, -1).any(axis=1)
             if self.nan_policy == "error" and row_bad.any():
                 row = int(np.flatnonzero(row_bad)[0])
-                value = a[row] if a.ndim == 1 else a[row][~np.isfinite(a[row])].flat[0]
+                value = a[row] if a.ndim == 1 else a[row][el_bad[row]].flat[0]
                 raise InputError(
                     f"{format_value(float(value))} in {self._where(key)} at row {offset + row + 1}; "
                     "use --nan-policy omit to drop such rows or propagate to keep them."
@@ -238,6 +242,8 @@ class Accumulator:
         inputs = loss.role_arrays(arrays)
         try:
             values = np.asarray(loss(*inputs), dtype=np.float64)
+            if self.reduction is Reduction.sum_elements:  # each row's sum over its elements: torch's sum
+                values = values * loss.elements(inputs[0])
             norm = loss.normalizer(*inputs)
             columns = None
             if loss.spec.finalize is not None and inputs[0].ndim == 2:
@@ -376,11 +382,12 @@ class Accumulator:
     def _result(self, loss, key: str, weighted: bool, group: tuple | None = None, **combined: Any) -> LossResult:
         """The result of one loss (``combined``: the value and terms of a combination)."""
         s = self.summaries[key] if group is None else self.analysis.groups[group].summaries[key]
-        if s.norm_sum == 0:
+        if s.norm_sum == 0 and self.reduction is Reduction.mean:  # a sum of nothing is 0 (torch), a mean undefined
             normalised = any(p.spec.normalizer is not None for p in loss.parts)
             what = (
                 "sample weights sum to 0" if s.weight_sum == 0 and not normalised
-                else f"its normaliser sums to 0 (every target is ignore_index or has class weight 0{', or sample weight 0' if self.weighted else ''})"
+                else f"its normaliser sums to 0 (every target is ignore_index or has class weight 0{', or sample weight 0' if self.weighted else ''}); "
+                "--reduction sum gives 0"
             )
             where = "" if group is None else f" in group {', '.join(map(shown, group))}"
             raise InputError(f"Mean of loss '{loss.label}'{where} is undefined: {what}.")

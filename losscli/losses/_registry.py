@@ -99,6 +99,9 @@ class LossSpec:
     per_sample: str | None = None  # what a per-sample value is when the headline is not its mean (rmse: "sq_err")
     rowwise: bool = True  # False: a row's loss depends on the other rows (NT-Xent): never chunked
     propagates_nonfinite: bool = False  # True: a NaN/inf in any float input gives a non-finite loss on its row
+    masked: tuple[str, ...] = ()  # roles where -inf is a value (a masked class), not a missing one
+    broadcast: tuple[str, ...] = ()  # roles that may hold one row shared by every row (torch broadcasting)
+    elements: Callable[[tuple[int, ...]], int] | None = None  # elements per row of the reference's reduction="none" (None: 1)
     checks: tuple[Any, ...] = ()  # losscli._kinds.KindCheck: inputs of the wrong kind (error or warning)
     kernel: str | None = None  # the compiled kernel that computes it (a key of KERNELS), or None
 
@@ -158,6 +161,11 @@ class BoundLoss:
             return role
         i = names.index(role)
         return POSITIONAL[i] if i < len(POSITIONAL) else role
+
+    def elements(self, first: np.ndarray) -> int:
+        """Elements per row of the reference's ``reduction="none"`` output that a per-sample value
+        is the mean of (1 unless the loss declares ``elements``)."""
+        return 1 if self.spec.elements is None else self.spec.elements(np.shape(first))
 
     def normalizer(self, *inputs: np.ndarray) -> np.ndarray | None:
         """Per-sample normaliser ``m_n`` of the mean (None: every ``m_n`` is 1)."""
@@ -232,6 +240,16 @@ class Combination:
         return not any(b.per_sample_name or b.spec.normalizer is not None for b in self.parts)
 
 
+def all_elements(shape: tuple[int, ...]) -> int:
+    """``elements`` of an elementwise loss: every element after the row axis."""
+    return math.prod(shape[1:])
+
+
+def class_positions(shape: tuple[int, ...]) -> int:
+    """``elements`` of a loss of class scores: the positions ``d1, ...`` of ``(N, C, d1, ...)``."""
+    return math.prod(shape[2:])
+
+
 def register_loss(
     name: str,
     *,
@@ -247,6 +265,9 @@ def register_loss(
     per_sample: str | None = None,
     rowwise: bool = True,
     propagates_nonfinite: bool = False,
+    masked: tuple[str, ...] = (),
+    broadcast: tuple[str, ...] = (),
+    elements: Callable[[tuple[int, ...]], int] | None = None,
     checks: tuple[Any, ...] = (),
     kernel: str | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
@@ -258,6 +279,13 @@ def register_loss(
     or chunks. ``propagates_nonfinite=True`` declares that a NaN or inf in any float input makes
     that row's loss NaN or inf: the engine then skips its own pass over the inputs when every
     loss value is finite (tests/test_kernels.py checks the claim for every loss that makes it).
+    ``masked`` names the roles where ``-inf`` is a valid value (a masked logit, log-probability 0):
+    the NaN policy leaves it to the loss, which gives a finite value or its reference's inf.
+    ``broadcast`` names the roles whose input may have one row, repeated for every row.
+    ``elements`` maps the first input's shape to the elements per row of the reference's
+    ``reduction="none"`` output that a per-sample value is the mean of (``all_elements``: all of
+    them; ``class_positions``: the positions of ``(N, C, d1, ...)`` scores); ``--reduction
+    sum_elements`` multiplies by it. None: a per-sample value is one element (or the row's sum).
     ``finalize`` maps the mean to the headline (rmse: sqrt); ``per_sample`` then names what a
     per-sample value is (``sq_err``): outputs show the per-sample statistics under
     ``LABEL.per_sample``, never under the headline's name. ``checks`` are the loss's traps of
@@ -271,6 +299,7 @@ def register_loss(
         family=family, aliases=tuple(aliases), direction=direction, reference=reference, normalizer=normalizer,
         finalize=finalize, headline=headline, per_sample=per_sample, rowwise=rowwise,
         propagates_nonfinite=propagates_nonfinite, checks=tuple(checks), kernel=kernel,
+        masked=tuple(masked), broadcast=tuple(broadcast), elements=elements,
     )  # fmt: skip
 
     def decorate(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:

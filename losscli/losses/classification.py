@@ -15,14 +15,16 @@ torch overflows. Float32 inputs are computed in float64.
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any, Callable
 
 import numpy as np
 
 from losscli import _kinds
 from losscli._checks import as_float, check_rank, check_values, row_mean
-from losscli.errors import InputError, ShapeError
-from losscli.losses._registry import Domain, interval, options, register_loss, register_preset
+from losscli.errors import InputError, ShapeError, ValueDomainError
+from losscli.losses._registry import Domain, all_elements, class_positions, interval, options, register_loss, register_preset
 
 # Rows per block of the cross-entropy kernel: about 64 Ki float64 elements (512 KiB) a block,
 # so its temporaries stay in cache and no full-size (N, C) float64 copy is ever made.
@@ -145,6 +147,47 @@ def _is_label_target(x: np.ndarray, target: np.ndarray, names: tuple[str, str]) 
         f"with {names[0]} of shape {x.shape}, {names[1]} must be labels of shape ({x.shape[0]},) "
         f"or probabilities of shape {x.shape}; got {names[1]} {target.shape}"
     )
+
+
+def _positions(x: np.ndarray, t: np.ndarray, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(N, C, d1, ...)`` scores (classes on axis 1, as torch) with ``(N, d1, ...)`` labels or
+    targets of their shape, as ``(N P, C)`` rows and their targets (``P = d1 ...``: one row per
+    position, class axis last), and ``P``."""
+    n, c, p = x.shape[0], x.shape[1], math.prod(x.shape[2:])
+    if t.shape == (n, *x.shape[2:]):
+        t2 = t.reshape(n * p)
+    elif t.shape == x.shape:
+        t2 = np.moveaxis(t.reshape(n, c, p), 1, 2).reshape(n * p, c)
+    else:
+        raise ShapeError(
+            f"with {names[0]} of shape {x.shape} (classes on axis 1), {names[1]} must be labels of shape "
+            f"{(n, *x.shape[2:])} or of {names[0]}'s shape; got {names[1]} {t.shape}"
+        )
+    return np.moveaxis(x.reshape(n, c, p), 1, 2).reshape(n * p, c), t2, p
+
+
+def _class_axis_1(names: tuple[str, str]) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
+    """Let a loss of ``(N, C)`` scores take ``(N, C, d1, ...)`` ones (semantic segmentation), as
+    torch: each position is a row of its own (class axis last, flattened), and a sample's value is
+    the mean over its positions of those rows' losses (torch's ``reduction="none"`` output, which is
+    0 at an ignored position). The loss's normaliser takes the same mean (``_label_normalizer``)."""
+
+    def wrap(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        @functools.wraps(fn)
+        def loss(x: np.ndarray, t: np.ndarray, **params: Any) -> np.ndarray:
+            x, t = np.asarray(x), np.asarray(t)
+            if x.ndim <= 2:
+                return fn(x, t, **params)
+            x2, t2, p = _positions(x, t, names)
+            try:
+                return fn(x2, t2, **params).reshape(len(x), p).mean(axis=1)
+            except ValueDomainError as e:  # a position's row -> the sample's row
+                e.row = None if e.row is None else e.row // p
+                raise
+
+        return loss
+
+    return wrap
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -274,8 +317,11 @@ def _ce_input(logits: np.ndarray, input: str, role: str, hint: str = "; input=lo
         "input": options("logits", "probs", "log_probs"),
     },
     normalizer=lambda logits, target, **params: _ce_normalizer(logits, target, **params),
+    masked=("logits",),
     checks=(_kinds.looks_like_probabilities("logits", "logits"),),
+    elements=class_positions,
 )
+@_class_axis_1(("logits", "target"))
 def cross_entropy(
     logits: np.ndarray,
     target: np.ndarray,
@@ -297,10 +343,21 @@ def cross_entropy(
     With logits and labels, ``log p_y = -log1p(sum_{j != y} exp(x_j - x_y))`` (shifted by the row
     maximum first): confident rows whose loss is tiny (say 1e-12) keep full relative precision,
     where torch's ``(x_y - max) - log(sum exp)`` keeps only the digits above 1e-16 absolute.
+    A ``-inf`` logit masks its class (probability 0): the loss is finite unless the target is
+    that class (then inf, an error unless ``--nan-policy propagate``), as torch.
+
+    ``(N, C, d1, ...)`` logits (semantic segmentation: classes on axis 1) take ``(N, d1, ...)``
+    labels or targets of their shape: each position is scored as a row of its own, and a
+    sample's value is the mean over its positions (torch's ``reduction="none"`` output averaged
+    over ``d1, ...``, 0 at ignored positions); the headline is torch's mean over the positions
+    not ignored (class-weighted). With ignored positions the per-sample values' mean (the
+    statistics) is therefore not the headline.
 
     Args:
-      logits: scores, shape (N, C): logits (``input=logits``), probabilities or log-probabilities.
-      target: class labels (N,) in [0, C) or ignore_index, or probabilities (N, C) in [0, 1].
+      logits: scores, shape (N, C) or (N, C, d1, ...): logits (``input=logits``), probabilities or
+        log-probabilities.
+      target: class labels (N,) / (N, d1, ...) in [0, C) or ignore_index, or probabilities of the
+        logits' shape in [0, 1].
       weight: class weights, C values (``1;2;0.5``).
       ignore_index: a label whose rows count neither in the loss nor in the mean (labels only).
       label_smoothing: eps in [0, 1]: mix the target with the uniform distribution.
@@ -369,16 +426,17 @@ def _ce_labels(
 
 
 def _label_normalizer(labels: np.ndarray, weight: tuple[float, ...] | None, ignore_index: int) -> np.ndarray:
-    """Per-sample ``w_y`` (1 without class weights), 0 where the label is ignored."""
+    """Per-sample ``w_y`` (1 without class weights), 0 where the label is ignored; for labels
+    ``(N, d1, ...)`` (``_class_axis_1``) the mean over each sample's positions."""
     y = np.asarray(labels)
     y = y.astype(np.int64) if y.dtype.kind != "i" else y
     ignored = y == ignore_index
     if weight is None:
-        return (~ignored).astype(np.float64)
+        return row_mean((~ignored).astype(np.float64))
     w = np.asarray(weight, dtype=np.float64)
     if len(w) == 1:
-        return np.where(ignored, 0.0, w[0])
-    return np.where(ignored, 0.0, w[np.where(ignored, 0, y)])
+        return row_mean(np.where(ignored, 0.0, w[0]))
+    return row_mean(np.where(ignored, 0.0, w[np.where(ignored, 0, y)]))
 
 
 def _ce_normalizer(logits, target, *, weight=None, ignore_index=-100, label_smoothing=0.0, input="logits"):
@@ -398,18 +456,28 @@ def _ce_normalizer(logits, target, *, weight=None, ignore_index=-100, label_smoo
     normalizer=lambda log_probs, labels, *, weight=None, ignore_index=-100: _label_normalizer(
         labels, weight, ignore_index
     ),
+    masked=("log_probs",),
+    elements=class_positions,
+    checks=(_kinds.values_warning("positive_log_probs", 0, lambda v: v > 0,
+            "{label}: {where} holds positive values, which log-probabilities never are (torch computes on them: "
+            "negative losses); for logits use ce, for probabilities ce:input=probs."),),
 )
+@_class_axis_1(("log_probs", "labels"))
 def nll(
     log_probs: np.ndarray, labels: np.ndarray, *, weight: tuple[float, ...] | None = None, ignore_index: int = -100
 ) -> np.ndarray:
     """Negative log-likelihood of log-probabilities: ``l = -w_y x_y``, 0 where ``y == ignore_index``.
 
     The mean divides by ``sum_n w_{y_n}`` over the rows not ignored (as cross-entropy).
-    Log-probabilities must be <= 0 (torch does not check; positive values give negative losses).
+    Log-probabilities are <= 0; positive values are computed on as torch does (negative losses),
+    with a warning.
+    ``-inf`` (probability 0) is a value: the loss is inf only where the target's is.
+    ``(N, C, d1, ...)`` log-probabilities with ``(N, d1, ...)`` labels: per sample the mean over its
+    positions, as cross-entropy.
 
     Args:
-      log_probs: log-probabilities, shape (N, C).
-      labels: class labels (N,) in [0, C) or ignore_index.
+      log_probs: log-probabilities, shape (N, C) or (N, C, d1, ...).
+      labels: class labels (N,) or (N, d1, ...) in [0, C) or ignore_index.
       weight: class weights, C values.
       ignore_index: a label whose rows count neither in the loss nor in the mean.
 
@@ -423,7 +491,7 @@ def nll(
     References:
       https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
     """
-    x = _ce_input(log_probs, "log_probs", "log_probs", "; use ce for logits, ce:input=probs for probabilities")
+    x = _ce_input(log_probs, "values", "log_probs")  # any numbers, as torch (positive ones: a warning)
     y = np.asarray(labels)
     _rows_match(x, y, ("log_probs", "labels"))
     idx = _class_labels(y, x.shape[1], "labels", ignore_index)
@@ -453,6 +521,7 @@ def _last_dim(x: np.ndarray) -> int:
     reference="torch.nn.functional.binary_cross_entropy",
     domains={"weight": _WEIGHTS},
     checks=(_kinds.SWAPPED_BINARY,),
+    elements=all_elements,
 )
 def binary_cross_entropy(
     probs: np.ndarray, target: np.ndarray, *, weight: tuple[float, ...] | None = None
@@ -500,6 +569,7 @@ def binary_cross_entropy(
     reference="torch.nn.functional.binary_cross_entropy_with_logits",
     domains={"pos_weight": _WEIGHTS, "weight": _WEIGHTS},
     checks=(_kinds.logits_in_unit_interval("use bce (bce_logits applies the sigmoid first)"), _kinds.PM1_TARGETS),
+    elements=all_elements,
 )
 def bce_with_logits(
     logits: np.ndarray,
@@ -603,13 +673,22 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     aliases=("kl", "KLDivLoss", "kl_divergence"),
     reference='torch.nn.functional.kl_div(reduction="batchmean")',
     domains={"input": options("log_probs", "probs")},
+    checks=(
+        _kinds.values_warning("positive_log_probs", 0, lambda v: v > 0,
+            "{label}: {where} holds positive values, which log-probabilities never are (torch computes on them); "
+            "for probabilities pass {name}:input=probs.", lambda params, given: params["input"] == "log_probs"),
+        _kinds.values_warning("positive_log_target", 1, lambda v: v > 0,
+            "{label}: {where} holds positive values, which log-probabilities never are (log_target=true; torch computes on them).",
+            lambda params, given: params["log_target"]),
+    ),
 )
 def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, input: str = "log_probs") -> np.ndarray:
     """Kullback-Leibler divergence KL(target || pred), per sample the sum over its row.
 
     Pointwise as torch: ``xlogy(t, t) - t x`` (x = log-probabilities of pred), or
-    ``exp(t) (t - x)`` with ``log_target``. The per-sample value is the row sum, so the mean is
-    torch's ``batchmean`` (the real KL), not its elementwise ``mean``.
+    ``exp(t) (t - x)`` with ``log_target``. The per-sample value is the row sum (over every
+    element of the row: ``(N, C, d1, ...)`` inputs too), so the mean is torch's ``batchmean``
+    (the real KL), not its elementwise ``mean``.
 
     Args:
       pred: the model's log-probabilities (``input=log_probs``) or probabilities, shape (N, C).
@@ -633,10 +712,7 @@ def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, in
         _in_unit(x, "pred", " (input=probs)")
         with np.errstate(divide="ignore"):
             x = np.log(x)
-    else:
-        _non_positive(x, "pred", "; pass kl_div:input=probs for probabilities")
-    if log_target:
-        _non_positive(t, "target", "; log_target=true")
+    if log_target:  # log-probabilities: any numbers, as torch (positive ones: a warning)
         point = np.exp(t) * (t - x)
     else:
         _in_unit(t, "target")
@@ -678,6 +754,7 @@ def _focal_targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
     reference="torchvision.ops.sigmoid_focal_loss",
     domains={"alpha": _ALPHA, "gamma": interval(0.0)},
     checks=(_kinds.logits_in_unit_interval("note that focal applies the sigmoid to its logits"),),
+    elements=all_elements,
 )
 def sigmoid_focal(
     logits: np.ndarray, target: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0
@@ -726,7 +803,9 @@ def sigmoid_focal(
     ),
     domains={"alpha": _ALPHA, "gamma": interval(0.0), "input": options("logits", "probs")},
     checks=(_kinds.looks_like_probabilities("logits", "logits"),),
+    elements=class_positions,
 )
+@_class_axis_1(("logits", "labels"))
 def softmax_focal(
     logits: np.ndarray, labels: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0, input: str = "logits"
 ) -> np.ndarray:
@@ -738,8 +817,9 @@ def softmax_focal(
     row by its sum: the same for rows that sum to 1).
 
     Args:
-      logits: logits, shape (N, C); probabilities in [0, 1] with ``input=probs``.
-      labels: class labels (N,) in [0, C).
+      logits: logits, shape (N, C) or (N, C, d1, ...) (per sample the mean over its positions);
+        probabilities in [0, 1] with ``input=probs``.
+      labels: class labels (N,) or (N, d1, ...) in [0, C).
       alpha: a constant factor in [0, 1]; -1 or none: 1.
       gamma: focusing exponent (>= 0; 0 is alpha times cross-entropy).
       input: what logits holds: ``logits`` or ``probs``. Rows that all look like probabilities
@@ -788,6 +868,7 @@ def _scores_and_pm1(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
     inputs=("scores", "binary"),
     aliases=("svm", "hinge_loss"),
     reference="sklearn.metrics.hinge_loss (binary, both labels present)",
+    elements=all_elements,
 )
 def hinge(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Binary hinge loss ``max(0, 1 - y f)`` with labels y in {-1, +1} (0 is read as -1).
@@ -820,6 +901,7 @@ def hinge(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     inputs=("scores", "binary"),
     aliases=("squared_hinge_loss",),
     reference="keras.losses.squared_hinge",
+    elements=all_elements,
 )
 def squared_hinge(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Squared hinge loss ``max(0, 1 - y f)**2`` with labels y in {-1, +1} (0 is read as -1).
@@ -947,6 +1029,7 @@ def crammer_singer(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     inputs=("scores", "binary"),
     aliases=("SoftMarginLoss", "soft_margin_loss"),
     reference="torch.nn.functional.soft_margin_loss",
+    elements=all_elements,
 )
 def soft_margin(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Soft margin (logistic) loss ``log(1 + exp(-y x))`` with labels y in {-1, +1} (0 is read as -1).
@@ -979,6 +1062,8 @@ def soft_margin(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     aliases=("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss"),
     reference="torch.nn.functional.multilabel_soft_margin_loss",
     domains={"weight": _WEIGHTS},
+    checks=(_kinds.values_warning("targets_outside_unit", 1, lambda v: (v < 0) | (v > 1),
+            "{label}: {where} holds targets outside [0, 1] (torch computes on them); for -1/+1 labels pass --pos-label 1."),),
 )
 def multilabel_soft_margin(
     logits: np.ndarray, target: np.ndarray, *, weight: tuple[float, ...] | None = None
@@ -989,7 +1074,8 @@ def multilabel_soft_margin(
 
     Args:
       logits: logits, shape (N, C).
-      target: 0/1 (or soft, in [0, 1]) targets, shape (N, C).
+      target: 0/1 (or soft, in [0, 1]) targets, shape (N, C); other values are computed on as
+        torch does, with a warning.
       weight: class weights, C values.
 
     Returns:
@@ -1003,8 +1089,7 @@ def multilabel_soft_margin(
       https://pytorch.org/docs/stable/generated/torch.nn.MultiLabelSoftMarginLoss.html
     """
     x, y = _elementwise_pair(logits, target, ("logits", "target"))
-    check_rank(x, (2,), "logits")
-    _unit_target(y)
+    check_rank(x, (2,), "logits")  # targets outside [0, 1]: torch's arithmetic (and a warning)
     loss = -(y * _log_sigmoid(x) + (1.0 - y) * _log_sigmoid(-x))
     w = _class_vector(weight, x.shape[1], "weight", "logits")
     if w is not None:
@@ -1018,20 +1103,21 @@ def multilabel_soft_margin(
     inputs=("probs|logits", "labels"),
     aliases=("brier_score", "brier_score_loss"),
     reference="sklearn.metrics.brier_score_loss",
-    domains={"input": options("probs", "logits")},
+    domains={"input": options("probs", "logits"), "scale_by_half": options("auto", "true", "false")},
     checks=(_kinds.MIXED_NEGATIVE_LABELS, _kinds.probabilities_read_as_logits()),
 )
-def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.ndarray:
+def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs", scale_by_half: str = "auto") -> np.ndarray:
     """Brier score ``sum_c (onehot_c - p_c)**2``, halved for 1-D probs or fewer than 3 classes.
 
     As scikit-learn (``scale_by_half='auto'``): binary gives ``(p - y)**2`` in [0, 1], multi-class
-    a value in [0, 2]. 1-D probs are P(class 1) with 0/1 labels. ``input=logits`` applies the
+    a value in [0, 2]; ``scale_by_half=true`` halves always, ``false`` never (binary in [0, 2]). 1-D probs are P(class 1) with 0/1 labels. ``input=logits`` applies the
     sigmoid (1-D) or softmax (N, C) first; otherwise values outside [0, 1] are an error.
 
     Args:
       probs: P(class 1), shape (N,), or class probabilities (N, C); logits with ``input=logits``.
       labels: class labels (N,): 0/1 (or -1/+1, as scikit-learn) for 1-D probs, else in [0, C).
       input: what probs holds: ``probs`` or ``logits``.
+      scale_by_half: ``auto`` (halve binary scores), ``true`` or ``false``, as scikit-learn.
 
     Returns:
       Per-sample loss, shape (N,).
@@ -1056,14 +1142,18 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs") -> np.
             raise ShapeError(f"probs and labels must have the same shape, got {p.shape} and {y.shape}")
         _in_unit(p, "probs", " (pass brier:input=logits for logits)")
         pos = _binary_labels(y, "labels").astype(np.float64)
-        return 0.5 * (((1.0 - pos) - (1.0 - p)) ** 2 + (pos - p) ** 2)
+        return _brier_scale(((1.0 - pos) - (1.0 - p)) ** 2 + (pos - p) ** 2, 2, scale_by_half)
     _rows_match(p, y, ("probs", "labels"))
     _in_unit(p, "probs", " (pass brier:input=logits for logits)")
     idx = _class_labels(y, p.shape[1], "labels")
     d = -p
     d[np.arange(len(p)), idx] += 1.0
-    out = np.sum(d * d, axis=1)
-    return 0.5 * out if p.shape[1] < 3 else out
+    return _brier_scale(np.sum(d * d, axis=1), p.shape[1], scale_by_half)
+
+
+def _brier_scale(score: np.ndarray, classes: int, scale_by_half: str) -> np.ndarray:
+    """scikit-learn's ``scale_by_half``: ``auto`` halves binary scores (fewer than 3 classes)."""
+    return 0.5 * score if scale_by_half == "true" or (scale_by_half == "auto" and classes < 3) else score
 
 
 register_preset("classification", "ce", "focal", "brier:input=logits")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from losscli import _kinds
 from losscli._checks import as_float, check_rank, check_same_shape, check_values, row_mean
 from losscli.errors import ShapeError
-from losscli.losses._registry import interval, register_loss
+from losscli.losses._registry import all_elements, interval, register_loss
 
 _EPS64 = float(np.finfo(np.float64).eps)  # optax.ntxent's cosine epsilon (finfo(dtype).eps)
 _COSINE_EPS = float(np.float32(1e-12))  # torch Loss.cpp: `constexpr float EPSILON = 1e-12`, a float32
@@ -19,12 +20,13 @@ _BLOCK = 1024  # ntxent anchors per block: bounds memory at 2N x _BLOCK similari
 
 
 def _pm1(y: np.ndarray, shape: tuple[int, ...], role: str = "y") -> np.ndarray:
-    """Labels ``y`` in {-1, 1}, of ``shape`` or ``(N,)``; returned broadcastable to ``shape``."""
+    """Labels ``y`` in {-1, 0, 1}, of ``shape`` or ``(N,)``; returned broadcastable to ``shape``.
+    0 is no class: each loss gives it torch's arithmetic (and a warning when no -1 is there)."""
     y = as_float(y, role)
     if y.shape != shape and y.shape != shape[:1]:
         want = f"{shape}" if len(shape) == 1 else f"{shape} or ({shape[0]},)"
         raise ShapeError(f"{role} must have shape {want}, got {y.shape} instead")
-    check_values((y == 1.0) | (y == -1.0), y, "values must be -1 or 1", role)
+    check_values((y == 1.0) | (y == -1.0) | (y == 0.0), y, "values must be -1 or 1 (or 0, see describe)", role)
     return y.reshape(y.shape + (1,) * (len(shape) - y.ndim))
 
 
@@ -43,6 +45,8 @@ def _embeddings(x1: np.ndarray, x2: np.ndarray, names: tuple[str, str]) -> tuple
     inputs=("scores", "scores", "binary"),
     aliases=("MarginRankingLoss", "ranking_hinge", "margin_ranking_loss"),
     reference="torch.nn.functional.margin_ranking_loss",
+    elements=all_elements,
+    checks=(_kinds.zero_pair_labels(2, "the loss max(0, margin)"),),
 )
 def margin_ranking(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: float = 0.0) -> np.ndarray:
     """Margin ranking loss ``max(0, -y (x1 - x2) + margin)``: y = 1 means x1 should rank higher.
@@ -50,7 +54,8 @@ def margin_ranking(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: flo
     Args:
       x1: scores of the first item of each pair, shape (N,) or (N, D).
       x2: scores of the second item, same shape as x1.
-      y: -1 or 1 per pair, shape (N,) or the shape of x1.
+      y: -1 or 1 per pair, shape (N,) or the shape of x1; 0 gives ``max(0, margin)`` (torch's
+        arithmetic; a warning when no -1 is there).
       margin: how far x1 must exceed x2 (for y = 1) before the loss is 0.
 
     Returns:
@@ -75,6 +80,8 @@ def margin_ranking(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: flo
     inputs=("values", "binary"),
     aliases=("HingeEmbeddingLoss", "hinge_embedding_loss"),
     reference="torch.nn.functional.hinge_embedding_loss",
+    elements=all_elements,
+    checks=(_kinds.zero_pair_labels(1, "both terms, x + max(0, margin - x)"),),
 )
 def hinge_embedding(distance: np.ndarray, y: np.ndarray, *, margin: float = 1.0) -> np.ndarray:
     """Hinge embedding loss: ``x`` where y = 1, ``max(0, margin - x)`` where y = -1.
@@ -83,7 +90,8 @@ def hinge_embedding(distance: np.ndarray, y: np.ndarray, *, margin: float = 1.0)
 
     Args:
       distance: distances x of each pair, shape (N,) or (N, D).
-      y: 1 (similar pair) or -1 (dissimilar), shape (N,) or the shape of distance.
+      y: 1 (similar pair) or -1 (dissimilar), shape (N,) or the shape of distance; 0 gives both
+        terms, ``x + max(0, margin - x)`` (torch's arithmetic; a warning when no -1 is there).
       margin: dissimilar pairs closer than this are penalised.
 
     Returns:
@@ -98,7 +106,8 @@ def hinge_embedding(distance: np.ndarray, y: np.ndarray, *, margin: float = 1.0)
     """
     x = as_float(distance, "distance")
     y = _pm1(y, x.shape)
-    return row_mean(np.where(y == 1.0, x, np.maximum(margin - x, 0.0)))
+    # torch: the margin term where y != 1, x where y != -1 (both for y = 0)
+    return row_mean(np.where(y != 1.0, np.maximum(margin - x, 0.0), 0.0) + np.where(y != -1.0, x, 0.0))
 
 
 @register_loss(
@@ -108,6 +117,7 @@ def hinge_embedding(distance: np.ndarray, y: np.ndarray, *, margin: float = 1.0)
     aliases=("CosineEmbeddingLoss", "cosine_embedding_loss"),
     reference="torch.nn.functional.cosine_embedding_loss",
     domains={"margin": interval(-1.0, 1.0)},
+    checks=(_kinds.zero_pair_labels(2, "the loss 0"),),
 )
 def cosine_embedding(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: float = 0.0) -> np.ndarray:
     """Cosine embedding loss: ``1 - cos`` where y = 1, ``max(0, cos - margin)`` where y = -1.
@@ -118,7 +128,8 @@ def cosine_embedding(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: f
     Args:
       x1: first embeddings, shape (N, D).
       x2: second embeddings, shape (N, D).
-      y: 1 (similar) or -1 (dissimilar) per row, shape (N,).
+      y: 1 (similar) or -1 (dissimilar) per row, shape (N,); 0 gives 0 (torch's arithmetic; a
+        warning when no -1 is there).
       margin: dissimilar pairs with cos above this are penalised, in [-1, 1].
 
     Returns:
@@ -135,7 +146,7 @@ def cosine_embedding(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, *, margin: f
     y = _pm1(y, x1.shape[:1])
     denom = np.sqrt((np.sum(x1 * x1, axis=1) + _COSINE_EPS) * (np.sum(x2 * x2, axis=1) + _COSINE_EPS))
     cos = np.sum(x1 * x2, axis=1) / denom
-    return np.where(y == 1.0, 1.0 - cos, np.maximum(cos - margin, 0.0))
+    return np.where(y == 1.0, 1.0 - cos, np.where(y == -1.0, np.maximum(cos - margin, 0.0), 0.0))  # y = 0: 0 (torch)
 
 
 def _pairwise_distance(a: np.ndarray, b: np.ndarray, p: float, eps: float) -> np.ndarray:

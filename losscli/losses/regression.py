@@ -13,7 +13,7 @@ import numpy as np
 
 from losscli._checks import as_float, check_same_shape, check_values, row_mean
 from losscli.errors import ShapeError
-from losscli.losses._registry import interval, register_loss, register_preset, Domain
+from losscli.losses._registry import Domain, all_elements, interval, register_loss, register_preset
 
 _EPS64 = float(np.finfo(np.float64).eps)
 _VALUES = ("values", "values")
@@ -23,6 +23,28 @@ def _diff(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     pred, target = as_float(pred, "pred"), as_float(target, "target")
     check_same_shape(pred, target)
     return pred - target
+
+
+def _finite_weights(v: object) -> bool:
+    values = v if isinstance(v, tuple) else (v,)
+    return all(isinstance(t, (int, float)) and math.isfinite(t) and t >= 0 for t in values) and sum(values) > 0
+
+
+_MULTIOUTPUT = Domain(_finite_weights, "finite and >= 0, not all 0 (one weight per output column, separated by ';')")
+
+
+def _output_mean(loss: np.ndarray, multioutput: tuple[float, ...] | None) -> np.ndarray:
+    """Per-sample value of an elementwise loss: the row mean, or with ``multioutput`` weights
+    (scikit-learn's ``multioutput=[w...]``) the weighted mean ``Σ_j w_j l_j / Σ_j w_j`` over the
+    output columns (the mean over rows of it is scikit-learn's ``np.average`` of the per-column
+    means with those weights)."""
+    if multioutput is None:
+        return row_mean(loss)
+    w = np.asarray(multioutput, dtype=np.float64)
+    d = 1 if loss.ndim == 1 else loss.shape[1]
+    if loss.ndim > 2 or len(w) != d:
+        raise ShapeError(f"parameter multioutput has {len(w)} values, but pred has {d} output columns")
+    return loss if loss.ndim == 1 else loss @ w / np.sum(w)
 
 
 def _pair(pred: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +61,7 @@ def _pair(pred: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     reference="torch.nn.functional.l1_loss",
     propagates_nonfinite=True,
     kernel="absolute",
+    elements=all_elements,
 )
 def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Absolute error ``|pred - target|``.
@@ -81,6 +104,7 @@ def absolute_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     reference="torch.nn.functional.mse_loss",
     propagates_nonfinite=True,
     kernel="squared",
+    elements=all_elements,
 )
 def squared_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Squared error ``(pred - target)**2`` (for rmse the headline is the root of its mean).
@@ -112,6 +136,7 @@ def squared_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     domains={"beta": interval(0.0)},
     propagates_nonfinite=True,
     kernel="smooth_l1",
+    elements=all_elements,
 )
 def smooth_l1(pred: np.ndarray, target: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
     """Smooth L1: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``.
@@ -160,6 +185,7 @@ def smooth_l1(pred: np.ndarray, target: np.ndarray, *, beta: float = 1.0) -> np.
     domains={"delta": interval(0.0, closed="neither")},
     propagates_nonfinite=True,
     kernel="huber",
+    elements=all_elements,
 )
 def huber(pred: np.ndarray, target: np.ndarray, *, delta: float = 1.0) -> np.ndarray:
     """Huber: ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
@@ -197,6 +223,7 @@ def huber(pred: np.ndarray, target: np.ndarray, *, delta: float = 1.0) -> np.nda
     aliases=("logcosh",),
     reference="optax.log_cosh",
     propagates_nonfinite=True,
+    elements=all_elements,
 )
 def log_cosh(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Log-cosh ``log(cosh(d))``, computed as ``logaddexp(d, -d) - log 2``.
@@ -229,15 +256,20 @@ def log_cosh(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     inputs=_VALUES,
     aliases=("mean_absolute_percentage_error",),
     reference="sklearn.metrics.mean_absolute_percentage_error",
-    domains={"eps": interval(0.0, closed="neither")},
+    domains={"eps": interval(0.0, closed="neither"), "multioutput": _MULTIOUTPUT},
+    elements=all_elements,
 )
-def absolute_percentage_error(pred: np.ndarray, target: np.ndarray, *, eps: float = _EPS64) -> np.ndarray:
+def absolute_percentage_error(
+    pred: np.ndarray, target: np.ndarray, *, eps: float = _EPS64, multioutput: tuple[float, ...] | None = None
+) -> np.ndarray:
     """Absolute percentage error ``|d| / max(|target|, eps)``, a fraction (not percent).
 
     Args:
       pred: predictions, shape (N,) or (N, D).
       target: targets, same shape as pred.
       eps: floor of the denominator (float64 machine epsilon, as scikit-learn).
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
@@ -250,7 +282,7 @@ def absolute_percentage_error(pred: np.ndarray, target: np.ndarray, *, eps: floa
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_absolute_percentage_error.html
     """
     pred, target = _pair(pred, target)
-    return row_mean(np.abs(pred - target) / np.maximum(np.abs(target), eps))
+    return _output_mean(np.abs(pred - target) / np.maximum(np.abs(target), eps), multioutput)
 
 
 @register_loss(
@@ -259,13 +291,17 @@ def absolute_percentage_error(pred: np.ndarray, target: np.ndarray, *, eps: floa
     inputs=_VALUES,
     aliases=("mean_squared_log_error",),
     reference="sklearn.metrics.mean_squared_log_error",
+    elements=all_elements,
+    domains={"multioutput": _MULTIOUTPUT},
 )
-def squared_log_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+def squared_log_error(pred: np.ndarray, target: np.ndarray, *, multioutput: tuple[float, ...] | None = None) -> np.ndarray:
     """Squared log error ``(log1p(target) - log1p(pred))**2``; values <= -1 are an error.
 
     Args:
       pred: predictions > -1, shape (N,) or (N, D).
       target: targets > -1, same shape as pred.
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
@@ -281,7 +317,7 @@ def squared_log_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     check_values(pred > -1, pred, "values must be > -1 for msle", "pred")
     check_values(target > -1, target, "values must be > -1 for msle", "target")
     d = np.log1p(target) - np.log1p(pred)
-    return row_mean(d * d)
+    return _output_mean(d * d, multioutput)
 
 
 @register_loss(
@@ -290,15 +326,20 @@ def squared_log_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     inputs=_VALUES,
     aliases=("quantile", "mean_pinball_loss"),
     reference="sklearn.metrics.mean_pinball_loss",
-    domains={"alpha": interval(0.0, 1.0, closed="neither")},
+    domains={"alpha": interval(0.0, 1.0), "multioutput": _MULTIOUTPUT},
+    elements=all_elements,
 )
-def pinball(pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5) -> np.ndarray:
+def pinball(
+    pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5, multioutput: tuple[float, ...] | None = None
+) -> np.ndarray:
     """Pinball (quantile) loss ``alpha max(target - pred, 0) + (1 - alpha) max(pred - target, 0)``.
 
     Args:
       pred: predicted alpha-quantiles, shape (N,) or (N, D).
       target: targets, same shape as pred.
-      alpha: the quantile level, in (0, 1).
+      alpha: the quantile level, in [0, 1] (0 and 1: the one-sided losses, as scikit-learn).
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       Per-sample loss, shape (N,) (the row mean for (N, D) inputs).
@@ -311,7 +352,7 @@ def pinball(pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5) -> np.n
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_pinball_loss.html
     """
     d = -_diff(pred, target)  # target - pred
-    return row_mean(alpha * np.maximum(d, 0.0) + (1.0 - alpha) * np.maximum(-d, 0.0))
+    return _output_mean(alpha * np.maximum(d, 0.0) + (1.0 - alpha) * np.maximum(-d, 0.0), multioutput)
 
 
 @register_loss(
@@ -321,6 +362,7 @@ def pinball(pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5) -> np.n
     aliases=("PoissonNLLLoss", "poisson_nll_loss"),
     reference="torch.nn.functional.poisson_nll_loss",
     domains={"eps": interval(0.0, closed="neither")},
+    elements=all_elements,
 )
 def poisson_nll(
     pred: np.ndarray, target: np.ndarray, *, log_input: bool = True, full: bool = False, eps: float = 1e-8
@@ -364,6 +406,7 @@ def _check_power(power: float) -> bool:
     aliases=("tweedie_deviance", "mean_tweedie_deviance"),
     reference="sklearn.metrics.mean_tweedie_deviance",
     domains={"power": Domain(_check_power, "<= 0 or >= 1")},
+    elements=all_elements,
 )
 def tweedie_deviance(pred: np.ndarray, target: np.ndarray, *, power: float = 0.0) -> np.ndarray:
     """Tweedie unit deviance of the predicted mean ``pred`` for the observation ``target``.
@@ -420,6 +463,7 @@ def tweedie_deviance(pred: np.ndarray, target: np.ndarray, *, power: float = 0.0
     inputs=_VALUES,
     aliases=("mean_poisson_deviance",),
     reference="sklearn.metrics.mean_poisson_deviance",
+    elements=all_elements,
 )
 def poisson_deviance(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Poisson unit deviance ``2 (y log(y / mu) - y + mu)``: tweedie with power 1.
@@ -447,6 +491,7 @@ def poisson_deviance(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     inputs=_VALUES,
     aliases=("mean_gamma_deviance",),
     reference="sklearn.metrics.mean_gamma_deviance",
+    elements=all_elements,
 )
 def gamma_deviance(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Gamma unit deviance ``2 (log(mu / y) + y / mu - 1)``: tweedie with power 2.
@@ -475,14 +520,15 @@ def _gaussian_var(var: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """``var`` broadcast to ``shape`` by torch.nn.functional.gaussian_nll_loss's rules.
 
     Same shape; one dimension fewer (``(N,)`` for ``(N, D)`` pred: one variance per row); or the
-    same rank with exactly one size-1 dimension. Unlike torch, the row axis never broadcasts.
+    same rank with exactly one size-1 dimension (``(1, D)``: one row for every row; the engine
+    repeats such a var before chunking, ``register_loss(broadcast=("var",))``).
     """
     if var.shape == shape:
         return var
     if var.shape == shape[:-1] and len(shape) > 1:
         return var[..., None]
     mismatched = [i for i, (a, b) in enumerate(zip(shape, var.shape)) if a != b]
-    if var.ndim == len(shape) and len(mismatched) == 1 and mismatched[0] > 0 and var.shape[mismatched[0]] == 1:
+    if var.ndim == len(shape) and len(mismatched) == 1 and var.shape[mismatched[0]] == 1:
         return var
     raise ShapeError(
         f"var must have the shape of pred {shape}, that shape without its last dimension, or one "
@@ -497,6 +543,8 @@ def _gaussian_var(var: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     aliases=("GaussianNLLLoss", "gaussian_nll_loss"),
     reference="torch.nn.functional.gaussian_nll_loss",
     domains={"eps": interval(0.0, closed="neither")},
+    broadcast=("var",),
+    elements=all_elements,
 )
 def gaussian_nll(
     pred: np.ndarray, target: np.ndarray, var: np.ndarray, *, full: bool = False, eps: float = 1e-6
@@ -504,8 +552,9 @@ def gaussian_nll(
     """Gaussian negative log-likelihood ``0.5 (log v + d**2 / v)``, ``v = max(var, eps)``.
 
     ``var`` is the predicted variance: the shape of pred, or ``(N,)`` for ``(N, D)`` pred (one
-    variance per row), or pred's shape with one dimension of size 1, as torch allows. A
-    negative variance is an error; a zero one is clamped to eps.
+    variance per row), or pred's shape with one dimension of size 1 (``(N, 1)``; ``(1, D)`` or
+    ``(1,)``: one row of variances shared by every row), as torch broadcasts it. A negative
+    variance is an error; a zero one is clamped to eps.
 
     Args:
       pred: predicted means, shape (N,) or (N, D).

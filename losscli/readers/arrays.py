@@ -195,9 +195,8 @@ def _load_error(e: ValueError, where: str, what: str) -> InputError:
 
 
 def check_dtype(arr: np.ndarray, where: str) -> np.ndarray:
-    """Accept integer, float and bool arrays with at least one dimension."""
+    """Accept integer, float and bool arrays; a 0-d array (a scalar) is one row, as a scalar
+    tensor is one sample to torch's losses."""
     if arr.dtype.kind not in "biuf":
         raise InputError(f"{where} has dtype {arr.dtype}; expected integers or floats.")
-    if arr.ndim == 0:
-        raise InputError(f"{where} holds a single scalar; expected one value per row.")
-    return arr
+    return arr.reshape(1) if arr.ndim == 0 else arr

@@ -15,6 +15,14 @@ from typing import Any
 from losscli.render.escape import md
 
 Escape = Callable[[object], str]
+# The headline column of the table and Markdown under --reduction sum / sum_elements: which sum it is
+# (`sum`: of the per-sample values, per-row means for (N, D) inputs; `sum_elements`: torch's sum).
+VALUE_HEADERS = {"sum": "sum over rows", "sum_elements": "sum over elements"}
+
+
+def value_header(config: Mapping[str, Any]) -> str:
+    """The name of the headline column: ``value``, or which sum it is."""
+    return VALUE_HEADERS.get(config.get("reduction"), "value")
 
 
 def fmt_number(v: float | int | None, precision: int | None) -> str:

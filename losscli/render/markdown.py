@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from losscli._digest import ALGORITHMS
-from losscli.render._format import ci_cell, config_note, fmt_number, md_note, number_cell, with_arrow
+from losscli.render._format import ci_cell, config_note, fmt_number, md_note, number_cell, value_header, with_arrow
 from losscli.render.breakdown import MISSING, STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci
 from losscli.render.escape import code, json_text, md
 from losscli.report import GroupResult, Report, gate_outcome as outcome, gate_tally as tally
@@ -68,7 +68,8 @@ def losses_table(report: Report, precision: int | None = 6, groups: bool = True)
     shown = report if groups else dataclasses.replace(report, groups=())
     names, with_ci = group_names(shown), has_ci(shown)
     fields = ["value", *(["ci"] if with_ci else []), *STAT_FIELDS[1:]]
-    head = "| " + " | ".join([*map(md, names), "loss", *(ci_header(shown) if f == "ci" else f for f in fields)]) + " |"
+    heads = {"ci": ci_header(shown), "value": value_header(shown.config)}
+    head = "| " + " | ".join([*map(md, names), "loss", *(heads.get(f, f) for f in fields)]) + " |"
     rule = "|" + "---|" * (len(names) + 1) + "---:|" * len(fields)
     lines = [
         "| "

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from losscli.render._format import ci_cell, config_note, fmt_number, inputs_line, with_arrow
+from losscli.render._format import ci_cell, config_note, fmt_number, inputs_line, value_header, with_arrow
 from losscli.render.breakdown import STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci
 from losscli.render.escape import terminal
 from losscli.render.fit import print_fitted
@@ -34,7 +34,7 @@ def table(report: Report, precision: int = 6) -> Table:
         t.add_column(Text(terminal(name)), no_wrap=True)
     t.add_column("loss", style="bold", no_wrap=True)
     for f in fields:
-        t.add_column(ci_header(report) if f == "ci" else f, justify="right", no_wrap=True)
+        t.add_column(ci_header(report) if f == "ci" else value_header(report.config) if f == "value" else f, justify="right", no_wrap=True)
     for key, first, label, direction, values in display_rows(report):
         if names and first and key is not None:
             t.add_section()

@@ -247,8 +247,8 @@ def test_kl_div_hand_values():
 
 
 def test_kl_div_errors():
-    with pytest.raises(ValueDomainError, match=r"pred must be <= 0 \(log-probabilities; pass kl_div:input=probs for probabilities\)"):
-        cl.kl_div(np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]]))
+    # positive "log-probabilities": torch's arithmetic, sum t log t - t x = ln 0.5 - 0.5 (0.25 + 0.75)
+    np.testing.assert_allclose(cl.kl_div(np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]])), [-LN2 - 0.5], rtol=1e-15)
     with pytest.raises(ValueDomainError, match=r"target must be in \[0, 1\], got -0.5"):
         cl.kl_div(np.log(np.array([[0.25, 0.75]])), np.array([[0.5, -0.5]]))
 
@@ -427,7 +427,26 @@ def logits_csv(files, labels):
 
 def test_cli_all_targets_ignored(cli, files):
     logits_csv(files, [-100, -100])
-    fails(cli("eval", "d.csv", "-l", "ce"), 3, "Mean of loss 'ce' is undefined: its normaliser sums to 0 (every target is ignore_index or has class weight 0).")
+    fails(
+        cli("eval", "d.csv", "-l", "ce"),
+        3,
+        "Mean of loss 'ce' is undefined: its normaliser sums to 0 (every target is ignore_index or has class weight 0); --reduction sum gives 0.",
+    )
+
+
+@pytest.mark.parametrize("spec, labels", [("ce", [-100, -100]), ("ce:weight=0;1;1", [0, 0]), ("nll:ignore_index=1", [1, 1])])
+def test_cli_all_targets_ignored_sum_and_none(cli, files, spec, labels):
+    # torch: reduction="sum" of nothing is 0 and "none" gives a zero per target; only the mean
+    # (0 / 0) is undefined. nll reads the same columns as log-probabilities (all <= 0 after the shift).
+    rows = [(i, -2.0, -1.0, -0.1, y) for i, y in enumerate(labels)]
+    files.csv("d.csv", ["id", "logit_0", "logit_1", "logit_2", "label"], *rows)
+    r = cli("eval", "d.csv", "-l", spec, "--reduction", "sum", "-f", "json", "--per-sample", "ps.csv")
+    assert r.exit_code == 0, r.stderr
+    loss = json.loads(r.stdout)["losses"][0]
+    assert (loss["value"], loss["sum"], loss["n"], loss["mean"], loss["min"]) == (0.0, 0.0, 0, None, None)
+    assert (files.root / "ps.csv").read_text().split("\n")[1:3] == ["0.0", "0.0"]
+    r = cli("eval", "d.csv", "-l", spec, "--reduction", "none", "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["losses"][0]["value"] is None, r.stderr
 
 
 def test_cli_fractional_label(cli, files):
@@ -484,9 +503,25 @@ def test_cli_class_weight_count(cli, files):
 
 
 def test_cli_logits_given_to_nll(cli, files):
+    # torch computes on positive log-probabilities: -x_y = -2 and -0.1, mean -1.05; losscli warns
     files.npy("x.npy", np.array([[2.0, -1.0], [0.5, 0.1]]))
     files.npy("y.npy", np.array([0, 1]))
-    fails(cli("eval", "x.npy", "y.npy", "-l", "nll"), 3, "nll: log_probs (x.npy) must be <= 0 (log-probabilities; use ce for logits, ce:input=probs for probabilities), got 2 at row 1")
+    r = cli("eval", "x.npy", "y.npy", "-l", "nll", "-b")
+    assert (r.exit_code, float(r.stdout)) == (0, -1.05)
+    assert r.stderr == (
+        "Warning: nll: pred (x.npy) holds positive values, which log-probabilities never are (torch computes on them: "
+        "negative losses); for logits use ce, for probabilities ce:input=probs.\n"
+    )
+
+
+def test_cli_soft_margin_targets_outside_unit_warn(cli, files):
+    # torch: -(1/C) sum_c [y log s(x) + (1 - y) log s(-x)] for any y; x = 0: log s = -ln 2, so the
+    # row (y = -1, 2) gives -(1/2) [(-1 + 2) (-ln 2) + (2 - 1) (-ln 2)] = ln 2
+    files.npy("x.npy", np.array([[0.0, 0.0]]))
+    files.npy("y.npy", np.array([[-1.0, 2.0]]))
+    r = cli("eval", "x.npy", "y.npy", "-l", "multilabel_soft_margin", "-b")
+    assert (r.exit_code, float(r.stdout)) == (0, pytest.approx(LN2, rel=1e-15))
+    assert r.stderr.startswith("Warning: multilabel_soft_margin: target (y.npy) holds targets outside [0, 1] (torch computes on them)")
 
 
 def test_cli_bad_input_option_is_a_usage_error(cli, files):
@@ -518,3 +553,49 @@ def test_cli_binary_preset_on_probabilities(cli, files):
     assert result.exit_code == 0, result.stderr
     got = {e["label"]: e["value"] for e in json.loads(result.stdout)["losses"]}
     assert got == pytest.approx({"bce": (-math.log(0.9) - math.log(0.8)) / 2, "brier": (0.01 + 0.04) / 2}, rel=1e-12)
+
+
+def test_cli_masked_logits_are_values(cli, files):
+    # -inf masks a class (torch gives a finite loss when the target is another class); +inf and
+    # NaN stay missing values, and so does -inf in an input that a loss without masks also reads.
+    # Row 1: log(1 + e^-0.5) = 0.474077; row 2: log(1 + e^-1) = 0.313262 (the -inf class adds e^-inf = 0).
+    files.npy("x.npy", [[1.0, -np.inf, 0.5], [3.0, 4.0, -np.inf]])
+    files.npy("y.npy", [0, 1])
+    r = cli("eval", "x.npy", "y.npy", "-l", "ce", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["losses"][0]["value"] == pytest.approx((math.log1p(math.exp(-0.5)) + math.log1p(math.exp(-1))) / 2, rel=1e-14)
+    files.npy("lp.npy", [[0.0, -np.inf], [-np.inf, 0.0]])
+    assert cli("eval", "lp.npy", "y.npy", "-l", "nll", "-f", "json").exit_code == 0
+    fails(cli("eval", "x.npy", "y.npy", "-l", "ce", "-l", "mse"), 3,
+          "-inf in pred (x.npy) at row 1; use --nan-policy omit to drop such rows or propagate to keep them.")
+    files.npy("y2.npy", [1, 1])  # the target is the masked class: torch's loss is inf
+    fails(cli("eval", "x.npy", "y2.npy", "-l", "ce"), 3,
+          "Loss 'ce' is inf at row 1 (its reference is not finite there); use --nan-policy propagate to keep it.")
+    files.npy("xp.npy", [[1.0, np.inf, 0.5], [3.0, 4.0, np.nan]])
+    fails(cli("eval", "xp.npy", "y.npy", "-l", "ce"), 3,
+          "inf in pred (xp.npy) at row 1; use --nan-policy omit to drop such rows or propagate to keep them.")
+
+
+def test_class_maps_are_scored_per_position(cli, files):
+    # (N, C, d1) logits with (N, d1) labels: each position a row of (N, C) ce, averaged per sample
+    # (the numpy reference below moves the class axis last, as torch's loss over dim 1).
+    x = np.arange(2 * 3 * 4, dtype=np.float64).reshape(2, 3, 4) % 5 - 2.0
+    y = np.array([[0, 1, 2, 1], [2, 2, 0, 1]])
+    rows = np.moveaxis(x, 1, -1).reshape(-1, 3)
+    lp = rows - np.log(np.exp(rows).sum(1, keepdims=True))
+    expected = -lp[np.arange(8), y.ravel()].reshape(2, 4).mean(1)
+    np.testing.assert_allclose(cl.cross_entropy(x, y), expected, rtol=1e-14)
+    np.testing.assert_allclose(cl.nll(np.moveaxis(lp.reshape(2, 4, 3), -1, 1), y), expected, rtol=1e-14)
+    bad = y.copy()
+    bad[1, 3] = 7  # row 2 (0-based 1) of the samples, not position 7
+    with pytest.raises(ValueDomainError) as e:
+        cl.cross_entropy(x, bad)
+    assert e.value.row == 1
+    with pytest.raises(ShapeError, match=r"labels of shape \(2, 4\) or of logits's shape; got target \(2, 3\)"):
+        cl.cross_entropy(x, y[:, :3])
+    probs = np.exp(np.moveaxis(lp.reshape(2, 4, 3), -1, 1))  # softmax maps read as logits: the trap
+    files.npy("p.npy", probs)
+    files.npy("y.npy", y)
+    fails(cli("eval", "p.npy", "y.npy", "-l", "ce"), 3,
+          "ce: pred (p.npy) look like probabilities (every row is in [0, 1] and sums to 1), but ce reads them as logits; "
+          "pass ce:input=probs (or ce:input=logits to score them as logits).")

@@ -14,6 +14,7 @@ import pytest
 
 from losscli.errors import ShapeError, ValueDomainError
 from losscli.losses.regression import gaussian_nll
+from conftest import fails
 
 
 def a(*values):
@@ -51,8 +52,10 @@ def test_shape_mismatch():
         gaussian_nll(a(1, 2), a(1, 2, 3), a(1, 1))
     with pytest.raises(ShapeError, match=r"var must have the shape of pred \(2,\), .* got \(3,\) instead"):
         gaussian_nll(a(1, 2), a(1, 2), a(1, 1, 1))
-    with pytest.raises(ShapeError, match=r"got \(1, 2\) instead"):  # the row axis never broadcasts
-        gaussian_nll(np.zeros((3, 2)), np.zeros((3, 2)), np.ones((1, 2)))
+    with pytest.raises(ShapeError, match=r"got \(2, 2\) instead"):  # two rows for three: no broadcasting
+        gaussian_nll(np.zeros((3, 2)), np.zeros((3, 2)), np.ones((2, 2)))
+    # one row broadcasts (torch): 0.5 log 2 per element, the same for every row
+    np.testing.assert_allclose(gaussian_nll(np.zeros((3, 2)), np.zeros((3, 2)), np.full((1, 2), 2.0)), [0.5 * math.log(2)] * 3, rtol=1e-15)
 
 
 def test_negative_variance_names_the_row():
@@ -88,3 +91,19 @@ def test_cli_negative_variance_is_exit_3(cli, files):
         "",
         "Error: gaussian_nll: var (g.csv column 'var') values must be >= 0 (variances), got -1 at row 2\n",
     )
+
+
+def test_cli_var_of_one_row_is_shared_by_every_row(cli, files):
+    # torch broadcasts a (1, D) var over the rows: per row the mean over D of 0.5 (log v + d²/v),
+    # v = (1, 4): row 1 d = (1, 2): 0.5 (0 + 1) + 0.5 (log 4 + 1) = 1 + 0.5 log 4, halved over D;
+    # row 2 d = (0, 0): 0.5 log 4, halved.
+    files.npy("p.npy", [[1.0, 2.0], [0.0, 0.0]])
+    files.npy("t.npy", [[0.0, 0.0], [0.0, 0.0]])
+    files.npy("v.npy", [[1.0, 4.0]])
+    result = cli("eval", "--input", "pred=p.npy", "--input", "target=t.npy", "--input", "var=v.npy", "-l", "gaussian_nll", "-b")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert float(result.stdout) == pytest.approx(((1 + 0.5 * math.log(4)) / 2 + 0.5 * math.log(4) / 2) / 2, rel=1e-15)
+    files.npy("v3.npy", [[1.0, 4.0]] * 3)
+    fails(cli("eval", "--input", "pred=p.npy", "--input", "target=t.npy", "--input", "var=v3.npy", "-l", "gaussian_nll"), 3,
+          "Inputs have different numbers of rows: pred (p.npy) has 2, target (t.npy) has 2, var (v3.npy) has 3; "
+          "var may also have 1 row, shared by every row.")

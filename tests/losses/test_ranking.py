@@ -84,10 +84,11 @@ class TestMarginRanking:
         with pytest.raises(ShapeError, match=r"^y must have shape \(3,\), got \(2,\) instead$"):
             margin_ranking(a(1, 2, 3), a(1, 2, 3), a(1, 1))
 
-    def test_labels_must_be_plus_or_minus_one(self):
-        # torch gives y=0 the loss max(0, margin); losscli rejects it, naming the row (1-based)
-        with pytest.raises(ValueDomainError, match=r"^y values must be -1 or 1, got 0 at row 2$"):
-            margin_ranking(a(1, 2, 3), a(1, 2, 3), a(1, 0, -1))
+    def test_labels_are_plus_or_minus_one_or_zero(self):
+        # torch gives y=0 the loss max(0, -0 (x1 - x2) + margin) = margin (0.5 here); other values are errors (1-based row)
+        np.testing.assert_array_equal(margin_ranking(a(1, 2, 3), a(3, 2, 1), a(1, 0, -1), margin=0.5), [2.5, 0.5, 2.5])
+        with pytest.raises(ValueDomainError, match=r"^y values must be -1 or 1 \(or 0, see describe\), got 2 at row 2$"):
+            margin_ranking(a(1, 2, 3), a(1, 2, 3), a(1, 2, -1))
 
 
 # ---------------------------------------------------------------------------- hinge_embedding
@@ -112,8 +113,12 @@ class TestHingeEmbedding:
             hinge_embedding(a([0.1, 0.2], [0.3, 0.4]), a(1, 1, -1))
 
     def test_labels_must_be_plus_or_minus_one(self):
-        with pytest.raises(ValueDomainError, match=r"^y values must be -1 or 1, got 2 at row 1$"):
+        with pytest.raises(ValueDomainError, match=r"^y values must be -1 or 1 \(or 0, see describe\), got 2 at row 1$"):
             hinge_embedding(a(0.1, 0.2), a(2, 1))
+
+    def test_zero_label_takes_both_terms(self):
+        # torch: max(0, margin - x) where y != 1 plus x where y != -1: y = 0 gets both (0.7 + 0.3 = 1, 0 + 1.5)
+        np.testing.assert_allclose(hinge_embedding(a(0.3, 1.5), a(0, 0)), [1.0, 1.5], rtol=1e-15)
 
 
 # ---------------------------------------------------------------------------- cosine_embedding
@@ -298,13 +303,29 @@ def test_cli_missing_second_role_names_it_and_the_flag(cli, files):
 def test_cli_bad_label_is_exit_3_naming_file_and_row(cli, files):
     files.npy("x1.npy", [1.0, 2.0, 3.0])
     files.npy("x2.npy", [1.0, 2.0, 3.0])
-    files.npy("y.npy", [1.0, -1.0, 0.0])
+    files.npy("y.npy", [1.0, -1.0, 0.5])
     result = cli("eval", "--input", "x1=x1.npy", "--input", "x2=x2.npy", "--input", "y=y.npy", "-l", "margin_ranking")
     assert (result.exit_code, result.stdout, result.stderr) == (
         3,
         "",
-        "Error: margin_ranking: y (y.npy) values must be -1 or 1, got 0 at row 3\n",
+        "Error: margin_ranking: y (y.npy) values must be -1 or 1 (or 0, see describe), got 0.5 at row 3\n",
     )
+
+
+def test_cli_zero_labels_without_minus_one_warn(cli, files):
+    # 0/1 labels: torch's arithmetic for y = 0 (here max(0, margin) = 0) with a warning; beside -1, no warning
+    files.npy("x1.npy", [1.0, 2.0, 3.0])
+    files.npy("x2.npy", [1.0, 2.0, 3.0])
+    files.npy("y.npy", [1.0, 0.0, 0.0])
+    args = ["eval", "--input", "x1=x1.npy", "--input", "x2=x2.npy", "--input", "y=y.npy", "-l", "margin_ranking", "-b"]
+    result = cli(*args)
+    assert (result.exit_code, result.stdout) == (0, "0.0\n")
+    assert result.stderr == (
+        "Warning: margin_ranking: y (y.npy) holds 0 but no -1: torch's arithmetic gives y = 0 the loss max(0, margin); "
+        "if 0 marks dissimilar pairs, write them as -1.\n"
+    )
+    files.npy("y.npy", [-1.0, 0.0, 1.0])
+    assert (cli(*args).stderr, cli(*args).exit_code) == ("", 0)
 
 
 def test_cli_table_columns_named_like_the_roles(cli, files):
