@@ -24,7 +24,11 @@ process that imports them (tests/test_startup.py).
   of a block. Arrays below 4 MB now come from the heap, and up to 8 MB of free heap is kept.
   A no-op off glibc.
 - Stand-ins for ``rich.markdown`` and ``rich.traceback``, which typer imports for its help and
-  losscli never uses (``losscli.cli._standins``): ~25 ms of every ``losscli --help``.
+  losscli never uses (``losscli.cli._standins``): ~25-40 ms of every ``losscli --help``. Without
+  them ``--help`` measured 1.2-1.7x ``python -c "import numpy"`` on a shared 2-core machine, at
+  or over the 1.6x target; with them 1.07-1.4x (benchmarks/bench_startup.py). Building only the
+  command that runs (``losscli.cli._app``) does not replace them: the root help needs every
+  command, and typer's help formatter imports both modules at its top.
 """
 
 from __future__ import annotations
