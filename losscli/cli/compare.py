@@ -27,7 +27,7 @@ from losscli.errors import UsageError
 
 app = typer.Typer()
 
-INPUT = "Input"
+INPUT, LOSSES = "Input", "Losses"
 FORMATS = ("table", "json", "md")
 _out = _output.options(FORMATS)
 
@@ -45,7 +45,7 @@ def compare_command(
     ctx: typer.Context,
     systems: Annotated[list[str], typer.Argument(metavar="BASE CAND...", help="Prediction files: the base, then one or more candidates (formats as for eval).", show_default=False)],
     target: Annotated[Optional[str], typer.Option("-t", "--target", metavar="FILE", help="The target file every system is scored against.", rich_help_panel=INPUT, show_default=False)] = None,
-    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable.", show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
+    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
     role_inputs: Annotated[list[str], typer.Option("--input", help=INPUT_HELP, rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
     role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of each system's table; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s) of each system's table, as in eval.", rich_help_panel=INPUT)] = None,
@@ -58,7 +58,7 @@ def compare_command(
     hash_algorithm: Annotated[Optional[HashAlgorithm], typer.Option("--hash", help=HASH_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     no_hash: Annotated[bool, typer.Option("--no-hash", help=NO_HASH_HELP, rich_help_panel=INPUT)] = False,
     align: Annotated[Align, typer.Option("--align", help="position: pair each system's rows with TARGET's in order (their ids, if both have an id column, must agree); join: pair them by id (every id once in each file), rows in BASE's order.", rich_help_panel=INPUT)] = Align.position,
-    reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean or sum.")] = Reduction.mean,
+    reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean or sum.", rich_help_panel=LOSSES)] = Reduction.mean,
     ci_level: so.CILevel = 0.95,
     n_boot: so.NBoot = 1000,
     seed: so.Seed = 0,
