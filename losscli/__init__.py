@@ -12,7 +12,7 @@ from losscli._version import __version__ as __version__
 
 _LAZY = {
     "Accumulator": "losscli.engine",
-    "evaluate": "losscli.engine",
+    "evaluate": "losscli.run",
     "get_loss": "losscli.losses",
     "list_losses": "losscli.losses",
     "LossResult": "losscli.report",

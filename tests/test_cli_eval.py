@@ -412,7 +412,40 @@ def test_reduction_sum_and_none(cli, files):
     assert r["config"]["reduction"] == "sum" and r["losses"][0]["signature"] == "mse|red:sum|nan:error|n:4|v:0.1.0"
     r = report(cli("eval", "xy.csv", "-l", "mse", "--reduction", "none", "-f", "json"))
     assert (r["losses"][0]["value"], r["losses"][0]["mean"], r["losses"][0]["reduction"]) == (None, 3.375, "none")
-    assert ok(cli("eval", "xy.csv", "-l", "mse", "--reduction", "none", "-f", "csv")).splitlines()[1] == "mse,lower,,4,3.375,4.14578,2.07289,0.25,9,13.5"
+    # no headline: csv, jsonl and table output are the per-sample values (squared errors of X, Y:
+    # 0.25, 4, 0.25, 9), exact in csv and jsonl as in a --per-sample file
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "--reduction", "none", "-f", "csv")) == "mse\n0.25\n4.0\n0.25\n9.0\n"
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "--reduction", "none", "-f", "jsonl")).splitlines() == ['{"mse": 0.25}', '{"mse": 4.0}', '{"mse": 0.25}', '{"mse": 9.0}']
+
+
+def test_reduction_none_table_lists_every_row(cli, files):
+    files.csv("xy.csv", ["id", "pred", "target"], *zip(["a", "b", "c", "d"], X, Y))
+    lines = ok(cli("eval", "xy.csv", "-p", "pred", "-y", "target", "--id-col", "id", "-l", "mse", "-l", "mae", "--reduction", "none", "-f", "table")).splitlines()
+    # squared and absolute errors of X, Y by hand: (0.25, 0.5), (4, 2), (0.25, 0.5), (9, 3)
+    assert [line.split() for line in lines] == [["id", "mse", "mae"], ["a", "0.25", "0.5"], ["b", "4", "2"], ["c", "0.25", "0.5"], ["d", "9", "3"]]
+    files.xy_csv()
+    lines = ok(cli("eval", "xy.csv", "-l", "mse", "--reduction", "none", "-f", "table", "-o", "rows.txt"))
+    assert [line.split() for line in (files.root / "rows.txt").read_text().splitlines()][:2] == [["row", "mse"], ["1", "0.25"]]
+
+
+def test_per_sample_to_stdout(cli, files):
+    files.xy_csv()
+    # the squared errors of X, Y (0.25, 4, 0.25, 9) on stdout, as a --per-sample file holds them
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "--per-sample", "-")) == "mse\n0.25\n4.0\n0.25\n9.0\n"
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "--per-sample", "-:jsonl")).splitlines()[0] == '{"mse": 0.25}'
+    assert ok(cli("eval", "xy.csv", "-l", "mse", "--per-sample", "-:tsv", "-o", "r.json")) == "mse\n0.25\n4.0\n0.25\n9.0\n"
+    assert json.loads((files.root / "r.json").read_text())["losses"][0]["value"] == 3.375  # the report to -o
+    fails(cli("eval", "xy.csv", "-l", "mse", "--per-sample", "-", "-f", "json"), 2,
+          "--per-sample - writes the per-sample values to stdout: write the report with -o FILE (or --report FILE).")
+    fails(cli("eval", "xy.csv", "-l", "mse", "--per-sample", "-:npy"), 2, "--per-sample -:npy: stdout takes csv, tsv, jsonl (e.g. --per-sample -:jsonl).")
+
+
+def test_eval_help_fits_80_columns(cli):
+    text = ok(cli("eval", "--help", env={"COLUMNS": "80"}))
+    titles = [line.split("─")[1].strip() for line in text.splitlines() if line.startswith("╭─")]
+    assert len(titles) == len(set(titles)) and "Inputs" in titles, titles
+    examples = [line.strip() for line in text.split("Examples:")[1].splitlines() if line.strip()]
+    assert len(examples) >= 4 and all(e.startswith("losscli eval ") for e in examples), examples  # no command wraps onto a second line
 
 
 def test_reduction_sum_elements_is_torchs_sum(cli, files):

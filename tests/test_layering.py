@@ -31,7 +31,7 @@ ALLOWED = {
     "gates": {"losses", "errors", "_jsonfile", "report", "_digest"},  # gate grammar, matching, paired test (numpy, lazily)
     "gating": {"gates", "errors", "readers"},  # gates of the command line and the config, matched to the losses (no Typer)
     "state": {"engine", "analysis", "errors", "_atomic", "_digest", "_jsonfile", "_version", "render"},  # --emit-state files: written, read back, checked
-    "run": {"engine", "gating", "state", "readers", "labels", "analysis", "report", "errors", "_digest", "_prefetch", "losses"},  # the pipeline: request -> run -> Report
+    "run": {"engine", "gating", "gates", "state", "readers", "labels", "analysis", "report", "errors", "_digest", "_prefetch", "losses"},  # the pipeline: request -> run -> Report
     "config": {"errors"},  # TOML config files (stdlib tomllib)
     "labels": {"errors"},  # --classes / --pos-label: target labels to class indices or 0/1
     "readers": {"readers", "errors", "_threads", "_prefetch", "_digest"},

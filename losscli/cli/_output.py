@@ -79,6 +79,7 @@ def choose_format(
     else the suffix of ``-o``, else a standing default (``standing``: ``fmt`` came from
     ``LOSSCLI_FORMAT`` or the config file; ignored where this command cannot write it), else
     a table on a terminal and JSON otherwise."""
+    fmt = OutputFormat(fmt)
     given = fmt is not OutputFormat.auto and not standing
     if score_only:
         if given:
@@ -143,14 +144,15 @@ def emit_report(report: Any, fmt_name: str, output: str | None, precision: int) 
     emit(fmt_name, output, lambda f: report_text(report, f, precision), lambda console: print_report(console, report, precision))
 
 
-def publish(report: Any, fmt_name: str, output: str | None, precision: int, report_path: str | None = None) -> None:
-    """``--report`` and ``-o`` written, every output file put in place at once, then stdout."""
+def publish(report: Any, fmt_name: str, output: str | None, precision: int, report_path: str | None = None, *, show: bool = True) -> None:
+    """``--report`` and ``-o`` written, every output file put in place at once, then stdout
+    (``show`` False: the output holds something else, written already, e.g. per-sample values)."""
     if report_path is not None:
         write(report_path, report_text(report, "json", precision))
-    if output is not None:
+    if show and output is not None:
         emit_report(report, fmt_name, output, precision)
     commit()  # every output file in place at once, before anything is printed
-    if output is None:
+    if show and output is None:
         emit_report(report, fmt_name, output, precision)
 
 

@@ -1,4 +1,5 @@
-"""Per-sample values to a file, streamed chunk by chunk in input order.
+"""Per-sample values to a file (or, as text, to stdout: ``text_writer``), streamed chunk by
+chunk in input order.
 
 Formats by suffix: ``.csv``, ``.tsv``, ``.jsonl``, ``.npy`` (float64, ``(N,)`` for one loss or
 ``(N, L)`` for several; ids are not stored in NPY), ``.parquet`` (pyarrow, the ``parquet`` extra:
@@ -14,14 +15,17 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from losscli._atomic import HeldInterrupts, atomic_write
 from losscli.errors import OutputError, UsageError
-from losscli.render.escape import csv_cell, json_text
+from losscli.render.escape import csv_cell, json_text, terminal
+from losscli.render.json_report import fmt_number
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".npy", ".parquet")
 
@@ -268,3 +272,63 @@ class _ParquetWriter:
             fields = ([pa.field(self.id_name, pa.null())] if self.id_name is not None else []) + [pa.field(label, pa.float64()) for label in self.labels]
             self._open(pa.schema(fields))
         self._guard(self.writer.close)
+
+
+TEXT_FORMATS = ("table", "csv", "jsonl")  # what --reduction none prints instead of the report
+STDOUT_FORMATS = ("csv", "tsv", "jsonl")  # --per-sample - (csv), -:tsv, -:jsonl
+
+
+def stdout_format(path: str | None) -> str | None:
+    """The format of ``--per-sample -`` (csv) or ``-:FORMAT``; None for a file path."""
+    if path is None or not (path == "-" or path.startswith("-:")):
+        return None
+    fmt = path[2:].lower() or "csv"
+    if fmt not in STDOUT_FORMATS:
+        raise UsageError(f"--per-sample {path}: stdout takes {', '.join(STDOUT_FORMATS)} (e.g. --per-sample -:jsonl).")
+    return fmt
+
+
+@contextlib.contextmanager
+def text_writer(output: str | None, fmt: str, labels: list[str], id_name: str | None = None, names: list[str] | None = None, *, precision: int = 6) -> Iterator[Any]:
+    """Per-sample values as text, to stdout (``output`` None) or to the file ``output`` (in place
+    when the run succeeds): ``csv``, ``tsv`` and ``jsonl`` as ``writer`` writes files (exact
+    values), or ``table``: aligned columns for a terminal, the id (or the 1-based row number)
+    first and ``precision`` significant digits. Rows are written as their chunk arrives."""
+    names = list(names or labels)
+    if output is None:
+        yield _Renamed(_text(sys.stdout, fmt, names, id_name, precision), dict(zip(labels, names)))
+        return
+    with atomic_write(output) as fh:
+        yield _Renamed(_text(fh, fmt, names, id_name, precision), dict(zip(labels, names)))
+
+
+def _text(fh, fmt: str, names: list[str], id_name: str | None, precision: int) -> "_TextWriter | _TableWriter":
+    if fmt == "table":
+        return _TableWriter(fh, names, id_name, precision)
+    w = _TextWriter(fh, "." + fmt, names, id_name)
+    w.header()
+    return w
+
+
+class _TableWriter:
+    """Aligned, right-justified columns: the id (or the row number), then one per loss; a row
+    that ``--nan-policy omit`` dropped is blank. Ids and names are escaped for the terminal."""
+
+    def __init__(self, fh, labels: list[str], id_name: str | None, precision: int) -> None:
+        self.fh, self.labels, self.id_name, self.precision = fh, labels, id_name, precision
+        self.rows = 0
+        heads = [terminal(id_name) if id_name else "row", *(terminal(n) for n in labels)]
+        self.widths = [max(len(h), 6 if i == 0 else precision + 7) for i, h in enumerate(heads)]
+        self._line(heads)
+
+    def _line(self, cells: list[str]) -> None:
+        self.fh.write("  ".join(c.rjust(w) for c, w in zip(cells, self.widths)).rstrip() + "\n")
+
+    def write(self, values: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
+        arrays = [np.asarray(values[label], dtype=np.float64) for label in self.labels]
+        n = len(arrays[0]) if arrays else 0
+        first = [terminal(v) for v in ids.tolist()] if ids is not None and self.id_name else [str(self.rows + i + 1) for i in range(n)]
+        cols = [[fmt_number(v, self.precision) if not math.isnan(v) else "" for v in a.tolist()] for a in arrays]
+        for i in range(n):
+            self._line([first[i], *(c[i] for c in cols)])
+        self.rows += n
