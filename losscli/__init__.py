@@ -6,6 +6,9 @@ first use, so ``losscli --help`` stays fast)::
     >>> import numpy as np, losscli
     >>> losscli.evaluate(np.array([0.5, -1.0]), np.array([0.0, 1.0]), ["huber:delta=0.5"]).losses[0].value
     0.5
+
+``losscli.evaluate`` takes paths too (``losscli.evaluate("pred.npy", "target.npy", ["mse"])``)
+and then returns the report of ``losscli eval`` on those files (``losscli.run``).
 """
 
 from losscli._version import __version__ as __version__

@@ -212,11 +212,11 @@ def prepare(request: EvalRequest) -> _Plan:
     if e.name == "dask":
         from losscli.engine.dask import check_usage
 
+        if i.in_memory:
+            raise UsageError("--engine dask reads inputs by path on its workers: pass paths, not arrays.")
         check_usage(losses, gate_plan=gates, paths=i.files, scheduler=e.scheduler)
         if label_map is not None:
             raise UsageError(f"{label_map.flag} is not supported with --engine dask yet; map the labels with --engine local.")
-        if i.in_memory:
-            raise UsageError("--engine dask reads inputs by path on its workers: pass paths, not arrays.")
     elif e.scheduler is not None:
         raise UsageError("--scheduler is the address of a Dask scheduler: pass --engine dask too.")
     stream = e.name == "dask" or (i.align != "join" and not i.in_memory and _streaming(e.chunk_rows, i.files, losses, gates))
