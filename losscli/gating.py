@@ -14,7 +14,6 @@ CI log says why the step failed whatever the format. ``--gate-mode warn`` prints
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,7 +203,7 @@ def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool, base
 
     A difference, or a target that cannot be checked, is exit 3 with one line, unless ``accept``
     (``--baseline-other-target``): then what differs is returned (for the report's config and
-    the notes of the gates with 'base') and said on stderr.
+    the notes of the gates with 'base'; ``other_target_warning`` says it).
     """
     base_inputs = base_inputs if isinstance(base_inputs, Mapping) else {}
     inputs = inputs if isinstance(inputs, Mapping) else {}
@@ -212,7 +211,6 @@ def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool, base
     if settings is not None:
         if not accept:
             raise InputError(f"--baseline {baseline} is not comparable: {settings}. Score both alike, or pass --baseline-other-target to accept it.")
-        print(f"Warning: {other_target_warning(baseline, settings)}", file=sys.stderr)
         return settings
     difference, unchecked, hint = G.other_target(base_inputs, inputs)
     if difference is None and unchecked is None:
@@ -225,9 +223,7 @@ def same_target(baseline: str, base_inputs: Any, inputs: Any, accept: bool, base
             )
         how = f"pass {hint} to compare digests, or --baseline-other-target to accept it" if hint else "pass --baseline-other-target to accept it"
         raise InputError(f"--baseline {baseline}: cannot check that it was scored on this target: {unchecked} (rows match: {inputs.get('rows')}); {how}.")
-    what = difference if difference is not None else f"not checked: {unchecked}"
-    print(f"Warning: {other_target_warning(baseline, what)}", file=sys.stderr)
-    return what
+    return difference if difference is not None else f"not checked: {unchecked}"
 
 
 def other_target_warning(baseline: str, what: str) -> str:

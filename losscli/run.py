@@ -192,7 +192,9 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
         from losscli.state import write_state
 
         write_state(request.outputs.emit_state, acc, loaded.info)
-    return _decide(request, p, report, loaded, acc, values, sinks)
+    decided = _decide(request, p, report, loaded, acc, values, sinks)
+    sinks.warnings(decided.warnings[len(report.warnings) :])  # a JSON baseline accepted on another target
+    return decided
 
 
 def prepare(request: EvalRequest) -> _Plan:

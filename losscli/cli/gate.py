@@ -114,6 +114,10 @@ def base_values(ctx: typer.Context, report: Any, parsed: list[Any]) -> tuple[dic
     old = G.load_report(baseline, "Baseline report")
     data = report.to_dict()
     other = gating.same_target(baseline, old.get("inputs"), data["inputs"], ctx.params["baseline_other_target"], old.get("config"), report.config)
+    if other is not None:  # said on stderr, as eval says it
+        from losscli.cli._extras import warn
+
+        warn([gating.other_target_warning(baseline, other)])
     reductions = G.report_values(data, "reduction")
     base: dict[str, float] = {}
     for g in parsed:  # each gate against the baseline reduced like the report
