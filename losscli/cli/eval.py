@@ -15,7 +15,7 @@ import typer
 from losscli.cli import _config, _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
-from losscli.cli._options import HASH_HELP, HEADER_HELP, NO_HASH_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, stdin_path
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, NO_HASH_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, role_map, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -46,7 +46,7 @@ def eval_command(
     pred: Annotated[Optional[str], typer.Argument(metavar="PRED", help="Predictions: a file (csv, tsv, txt, npy, npz, parquet, jsonl; optionally .gz/.bz2/.xz), a glob, or - for stdin; PATH:FORMAT overrides the suffix.", rich_help_panel=FILES, show_default=False)] = None,
     target: Annotated[Optional[str], typer.Argument(metavar="TARGET", help="Targets, as PRED. Without it, PRED is one table holding both.", rich_help_panel=FILES, show_default=False)] = None,
     loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
-    role_inputs: Annotated[list[str], typer.Option("--input", help="ROLE=PATH[:SEL]: fill a loss input (e.g. anchor, var, z_j) from a file or its columns; repeatable.", rich_help_panel=COLUMNS, show_default=False)] = [],  # noqa: B006
+    role_inputs: Annotated[list[str], typer.Option("--input", help=INPUT_HELP, rich_help_panel=COLUMNS, show_default=False)] = [],  # noqa: B006
     role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of the PRED table; repeatable.", rich_help_panel=COLUMNS, show_default=False)] = [],  # noqa: B006
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob (numbered matches in numeric order: p2 before p10) or comma list.", rich_help_panel=COLUMNS)] = None,
     target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s), as -p.", rich_help_panel=COLUMNS)] = None,
@@ -194,7 +194,7 @@ def _request(ctx: typer.Context, f: dict[str, Any], hashing: str, fmt_name: str)
 
     inputs = run.Inputs(
         f["pred"], f["target"],
-        roles=_role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]"), role_cols=_role_map(f["role_cols"], "--col", "ROLE=SEL"),
+        roles=role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]"), role_cols=role_map(f["role_cols"], "--col", "ROLE=SEL"),
         pred_col=f["pred_col"], target_col=f["target_col"], weight_col=f["weight_col"], id_col=f["id_col"], group_by=f["group_by"],
         pred_key=f["pred_key"], target_key=f["target_key"], header=f["header"], delimiter=f["delimiter"], hash=hashing,
         align=f["align"], missing=f["missing"], classes=f["classes"], pos_label=f["pos_label"],
@@ -207,17 +207,3 @@ def _request(ctx: typer.Context, f: dict[str, Any], hashing: str, fmt_name: str)
         outputs=run.Outputs(emit_state=f["emit_state"], config=_config.echo(ctx, format=fmt_name)),
         engine=run.Execution(f["engine"], f["scheduler"], f["chunk_rows"]),
     )
-
-
-def _role_map(items: list[str], flag: str, form: str) -> dict[str, str]:
-    """Repeated ``ROLE=VALUE`` flags as a mapping (``run`` checks that some loss has the role)."""
-    out: dict[str, str] = {}
-    for item in items:
-        role, eq, value = item.partition("=")
-        role = role.strip()
-        if not eq or not role or not value:
-            raise UsageError(f"{flag} '{item}' is not {form}.")
-        if role in out:
-            raise UsageError(f"{flag} {role}=... is given twice.")
-        out[role] = value
-    return out
