@@ -24,9 +24,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from losscli import _digest, readers
+from losscli.analysis import AnalysisOptions
+from losscli.engine import Accumulator, resolve_losses, rowwise
 from losscli.errors import InputError, UsageError
+from losscli.gates import own_file
 from losscli.gating import GateOptions, GatePlan, complete, plan
+from losscli.labels import LabelMap
+from losscli.readers import Loaded, pairing
+from losscli.readers.columns import distinct
+from losscli.readers.stream import iter_chunks, should_stream
 from losscli.report import Report
+from losscli.state import write_state
 
 
 @dataclass(frozen=True)
@@ -124,8 +135,6 @@ class Values:
 
     def joined(self) -> dict[str, Any]:
         """The values of all chunks, by loss label."""
-        import numpy as np
-
         if len(self.parts) == 1:
             return self.parts[0]
         labels = list(self.parts[0]) if self.parts else []
@@ -189,8 +198,6 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
         report = dataclasses.replace(report, warnings=report.warnings + tuple(p.label_map.warnings()))
     sinks.warnings(report.warnings)
     if request.outputs.emit_state is not None:
-        from losscli.state import write_state
-
         write_state(request.outputs.emit_state, acc, loaded.info)
     decided = _decide(request, p, report, loaded, acc, values, sinks)
     sinks.warnings(decided.warnings[len(report.warnings) :])  # a JSON baseline accepted on another target
@@ -199,10 +206,6 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
 
 def prepare(request: EvalRequest) -> _Plan:
     """The checks that need no input, in the order the command line reports them."""
-    from losscli.analysis import AnalysisOptions
-    from losscli.engine import resolve_losses
-    from losscli.labels import LabelMap
-
     if not request.losses:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     losses = resolve_losses(list(request.losses))
@@ -241,9 +244,6 @@ def _streaming(chunk_rows: int | None, paths: Sequence[Any], losses: Sequence[An
     """Whether to stream: with ``chunk_rows``, or for large inputs (``readers.stream.should_stream``);
     never for losses that compare rows with each other, nor with a prediction-file baseline
     (both need every row at once)."""
-    from losscli.engine import rowwise
-    from losscli.readers.stream import should_stream
-
     whole = [b.label for b in losses if not rowwise(b)]
     base_file = gates is not None and gates.baseline is not None and not gates.baseline_is_report
     if chunk_rows is not None:
@@ -259,8 +259,6 @@ def _streaming(chunk_rows: int | None, paths: Sequence[Any], losses: Sequence[An
 
 def _load(request: EvalRequest, p: _Plan) -> Any:
     """The inputs read (opened only, when streamed) and checked, labels mapped."""
-    from losscli import readers
-
     i = request.inputs
     roles = [[r.name for r in part.spec.roles] for b in p.losses for part in b.parts]
     if i.in_memory:
@@ -284,10 +282,6 @@ def _path(value: Any) -> str | None:
 
 def _from_arrays(i: Inputs) -> Any:
     """In-memory inputs as the readers would give them (no file: no digest, no source names)."""
-    import numpy as np
-
-    from losscli.readers import Loaded
-
     arrays = {k: v for k, v in i.roles.items()}
     arrays.update({k: np.asarray(v) for k, v in (("pred", i.pred), ("target", i.target)) if v is not None})
     weights = None if i.weights is None else np.asarray(i.weights, dtype=np.float64)
@@ -309,8 +303,6 @@ def _map_labels(label_map: Any, loaded: Any) -> bool:
     """``classes``/``pos_label``: check them against pred's width and map an in-memory target
     now; True when the target is streamed, to be mapped chunk by chunk (in order: errors name
     absolute rows)."""
-    import numpy as np
-
     if "target" not in loaded.arrays:
         raise UsageError(f"{label_map.flag} maps the target's labels, but no loss here has a target.")
     label_map.where = loaded.sources.get("target", "target")
@@ -319,8 +311,6 @@ def _map_labels(label_map: Any, loaded: Any) -> bool:
     width = len(columns) if columns else (1 if getattr(pred, "ndim", 0) == 1 else pred.shape[1] if getattr(pred, "ndim", 0) == 2 else None)
     label_map.check_width(width)
     if columns and len(columns) > 1:
-        from losscli.readers.columns import distinct
-
         label_map.check_order(distinct(columns))
     if not isinstance(loaded.arrays["target"], np.ndarray):
         return True
@@ -329,9 +319,6 @@ def _map_labels(label_map: Any, loaded: Any) -> bool:
 
 
 def _accumulator(request: EvalRequest, p: _Plan, loaded: Any) -> Any:
-    from losscli.analysis import AnalysisOptions
-    from losscli.engine import Accumulator
-
     s = request.statistics
     groups = tuple(loaded.groups)
     analysis = AnalysisOptions(
@@ -351,10 +338,6 @@ class _NoBar:
 def _evaluate(request: EvalRequest, p: _Plan, loaded: Any, acc: Any, sinks: Sequence[Any], bar: Any) -> None:
     """Every row through ``acc``: partitions on Dask, else the chunks in order, each chunk's
     per-sample values to ``sinks``."""
-    from losscli import _digest
-    from losscli.gates import own_file
-    from losscli.readers.stream import iter_chunks
-
     out = _Tee(sinks) if sinks else None
     e = request.engine
     if e.name == "dask":  # partitions evaluated on a Dask cluster, their states merged into acc in order
@@ -434,11 +417,6 @@ def evaluate_baseline(
     ``values``), so both values are means over the same rows; the per-sample values come back
     at full length with NaN elsewhere. ``notes`` receives what the reader decided from the data.
     """
-    import numpy as np
-
-    from losscli import readers
-    from losscli.engine import Accumulator
-
     if "pred" not in loaded.arrays:
         raise UsageError("A prediction-file --baseline replaces PRED, but this evaluation takes its predictions from --input/--col.")
     base = readers.load_inputs(gp.baseline, None, roles=[["pred"]], **read_options)
@@ -464,8 +442,6 @@ def evaluate_baseline(
 
 def _scatter(values: Any, rows: Any, n: int) -> Any:
     """``values`` of the rows ``rows`` at full length ``n``, NaN elsewhere."""
-    import numpy as np
-
     out = np.full(n, np.nan)
     out[rows] = values
     return out
@@ -475,8 +451,6 @@ def _check_ids(base: Any, loaded: Any, where: str) -> None:
     """The baseline's rows pair with this evaluation's by position: where the baseline and
     TARGET (or PRED) have an id column of the same name (case-insensitive), the ids must agree
     row by row (``readers.pairing``); ``--align join`` does not apply to a baseline."""
-    from losscli.readers import pairing
-
     mine = base.keys.get("pred", {})
     for side in ("target", "pred"):
         for name, read in loaded.keys.get(side, {}).items():
