@@ -118,6 +118,30 @@ def one_pass_m2(s: float, q: float, n: int) -> float | None:
     return m2 if q < math.inf and m2 * KAPPA_MAX >= q else None
 
 
+def _chunk_sums(
+    values: np.ndarray,
+    weights: np.ndarray | None,
+    norm: np.ndarray | None,
+    columns: np.ndarray | None,
+    total: float | None = None,
+) -> list:
+    """``[Σw, Σw², Σwl, Σwm]`` of one chunk's rows, then ``Σw·c`` for each per-column value;
+    ``total`` is ``Σl`` when the caller has it. Without weights: no array of ones and no
+    products (the hot path), ``Σw = Σw² = n`` and ``Σwm = n`` without a normaliser."""
+    if weights is None:
+        n = float(len(values))
+        sums = [n, n, float(np.sum(values)) if total is None else total, float(np.sum(norm)) if norm is not None else n]
+        if columns is not None:
+            sums.extend(np.sum(columns, axis=0))
+        return sums
+    w_sum = float(np.sum(weights))
+    # Σwl and Σwm by numpy's pairwise summation (as Σl): the sums the headline is made of
+    sums = [w_sum, float(_dot(weights, weights)), float(np.sum(weights * values)), float(np.sum(weights * norm)) if norm is not None else w_sum]
+    if columns is not None:
+        sums.extend(np.sum(weights[:, None] * columns, axis=0))
+    return sums
+
+
 def live_rows(values: np.ndarray, weights: np.ndarray | None, norm: np.ndarray | None) -> np.ndarray | None:
     """The rows that are samples of a loss's statistics (None: all of them). A row with sample
     weight 0, or normaliser 0 (a target that is ``ignore_index`` or of class weight 0), adds
@@ -160,10 +184,7 @@ class Summary:
         not samples (``live_rows``) are left out."""
         live = live_rows(values, weights, norm)
         if live is not None:
-            values = values[live]
-            weights = None if weights is None else weights[live]
-            norm = None if norm is None else norm[live]
-            columns = None if columns is None else columns[live]
+            values, weights, norm, columns = (None if a is None else a[live] for a in (values, weights, norm, columns))
         n = len(values)
         if n == 0:
             out = cls()
@@ -173,23 +194,10 @@ class Summary:
             return out
         mom = moments(values) if weights is None and values.ndim == 1 and values.dtype == np.float64 else None
         if mom is not None:  # unweighted, finite: Σl, M2, min and max in four passes
-            w_sum = float(n)
-            sums = [w_sum, w_sum, mom[0], float(np.sum(norm)) if norm is not None else w_sum]
-            if columns is not None:
-                sums.extend(np.sum(columns, axis=0))
-            return cls(n, np.array(sums, dtype=np.float64), np.zeros(len(sums)), mom[0] / w_sum, mom[1], mom[2], mom[3])
-        if weights is None:  # unweighted: no array of ones, no products (the hot path)
-            w_sum = float(n)
-            sums = [w_sum, w_sum, float(np.sum(values)), float(np.sum(norm)) if norm is not None else w_sum]
-            if columns is not None:
-                sums.extend(np.sum(columns, axis=0))
-        else:
-            w = weights
-            w_sum = float(np.sum(w))
-            # Σwl and Σwm by numpy's pairwise summation (as Σl): the sums the headline is made of
-            sums = [w_sum, float(_dot(w, w)), float(np.sum(w * values)), float(np.sum(w * norm)) if norm is not None else w_sum]
-            if columns is not None:
-                sums.extend(np.sum(w[:, None] * columns, axis=0))
+            sums = _chunk_sums(values, None, norm, columns, total=mom[0])
+            return cls(n, np.array(sums, dtype=np.float64), np.zeros(len(sums)), mom[0] / sums[0], mom[1], mom[2], mom[3])
+        sums = _chunk_sums(values, weights, norm, columns)
+        w_sum = sums[0]
         mean_l = sums[2] / w_sum if w_sum > 0 else 0.0
         dev = values - mean_l
         return cls(
