@@ -1,6 +1,7 @@
 """The import rules of ARCHITECTURE.md, enforced by parsing every module's imports."""
 
 import ast
+import functools
 import pathlib
 
 import pytest
@@ -63,8 +64,13 @@ def _layer(path: pathlib.Path) -> str:
     return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 else rel.stem
 
 
+@functools.cache
+def _tree(path: pathlib.Path) -> ast.Module:
+    return ast.parse(path.read_text())
+
+
 def _imports(path: pathlib.Path):
-    tree = ast.parse(path.read_text())
+    tree = _tree(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (a.name for a in node.names)
@@ -122,3 +128,90 @@ def test_pandas_is_used_through_its_public_api_only():
     any release (function-level imports included)."""
     private = [(str(p.relative_to(ROOT)), name) for p in _modules() for name in _imports(p) if name.startswith("pandas._")]
     assert private == []
+
+
+# ---------------------------------------------------------------------------- import cycles, per module
+
+# Import cycles tolerated for now, each as the set of modules it joins (a strongly connected
+# component of the import graph): none. Any cycle fails the test, function-level imports included
+# (a lazy import hides a cycle; it does not remove it).
+KNOWN_CYCLES: set[frozenset[str]] = set()
+
+
+def _dotted(path: pathlib.Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(dotted: str, modules: dict) -> bool:
+    """A Python module or package of losscli, or a compiled one (``losscli._kernels``)."""
+    parts = dotted.split(".")
+    return dotted in modules or (len(parts) > 1 and any(ROOT.joinpath(*parts[1:-1]).glob(parts[-1] + ".*")))
+
+
+def _edges(name: str, path: pathlib.Path, modules: dict):
+    """(imported module, line) for every losscli import in ``path``, function-level ones included:
+    ``from PKG import NAME`` imports the module PKG.NAME when there is one, else PKG itself."""
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            targets = [f"{node.module}.{a.name}" if _is_module(f"{node.module}.{a.name}", modules) else node.module for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target.startswith("losscli") and not _is_module(target, modules) and "." in target:
+                target = target.rpartition(".")[0]  # `import losscli.readers.chunks.x`: its module
+            if target.split(".")[0] == "losscli" and target in modules and target != name:
+                yield target, node.lineno
+
+
+def _import_graph() -> dict[str, dict[str, int]]:
+    modules = {_dotted(p): p for p in _modules()}
+    return {name: dict(_edges(name, path, modules)) for name, path in modules.items()}
+
+
+def _cycles(graph: dict[str, dict[str, int]]) -> list[frozenset[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[frozenset[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            members = stack[stack.index(node):]
+            del stack[stack.index(node):]
+            if len(members) > 1:
+                found.append(frozenset(members))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_among_modules():
+    graph = _import_graph()
+    new = [c for c in _cycles(graph) if c not in KNOWN_CYCLES]
+    lines = [f"{a} imports {b} (line {graph[a][b]})" for c in new for a in sorted(c) for b in sorted(graph[a]) if b in c]
+    assert not new, "import cycles among losscli modules (function-level imports count):\n" + "\n".join(lines)
+    assert not KNOWN_CYCLES - set(_cycles(graph)), "a known cycle is gone: remove it from KNOWN_CYCLES"
+
+
+def test_the_cycle_check_sees_function_level_imports(tmp_path):
+    modules = {_dotted(p): p for p in _modules()}
+    assert {"losscli", "losscli.cli", "losscli.readers", "losscli.readers.columns"} <= set(modules)
+    source = tmp_path / "m.py"
+    source.write_text("import losscli.errors\n\ndef f():\n    from losscli.readers import columns, load_inputs\n    from losscli import _kernels\n")
+    assert sorted(_edges("x", source, modules)) == [("losscli.errors", 1), ("losscli.readers", 4), ("losscli.readers.columns", 4)]
+    assert _cycles({"a": {"b": 1}, "b": {"c": 2}, "c": {"a": 3}, "d": {"a": 4}}) == [frozenset("abc")]
+    assert _cycles({"a": {"b": 1}, "b": {}}) == []
