@@ -338,7 +338,7 @@ def cross_entropy(
     by ``sum_n w_{y_n}`` over the rows not ignored (torch's normaliser). With probability
     targets t (the logits' shape): ``l = -sum_c w_c t_c log p_c`` after ``t <- t (1 - eps) + eps/C``,
     and the mean divides by N (class weights are not in the divisor). If every label is
-    ignored the mean is undefined: exit 3.
+    ignored the mean is undefined (exit 3); ``--reduction sum`` gives 0 and ``none`` zeros, as torch.
 
     With logits and labels, ``log p_y = -log1p(sum_{j != y} exp(x_j - x_y))`` (shifted by the row
     maximum first): confident rows whose loss is tiny (say 1e-12) keep full relative precision,
