@@ -215,3 +215,19 @@ def test_the_cycle_check_sees_function_level_imports(tmp_path):
     assert sorted(_edges("x", source, modules)) == [("losscli.errors", 1), ("losscli.readers", 4), ("losscli.readers.columns", 4)]
     assert _cycles({"a": {"b": 1}, "b": {"c": 2}, "c": {"a": 3}, "d": {"a": 4}}) == [frozenset("abc")]
     assert _cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """``from losscli.x import _name`` reaches into another module's private state: a name it
+    shares must be public. Private modules (``losscli._checks``, the compiled ``_kernels``) are
+    modules, not names, and may be imported."""
+    modules = {_dotted(p): p for p in _modules()}
+    private = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: from {node.module} import {a.name}"
+        for path in _modules()
+        for node in ast.walk(_tree(path))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "losscli"
+        for a in node.names
+        if a.name.startswith("_") and not a.name.startswith("__") and not _is_module(f"{node.module}.{a.name}", modules)
+    ]
+    assert private == [], "private names imported across modules:\n" + "\n".join(private)
