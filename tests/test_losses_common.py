@@ -51,7 +51,34 @@ SHAPES = {
 }
 
 
+def _multilabel_targets(rng):
+    """Each row: a random number of distinct classes first, then -1 padding (torch's form)."""
+    out = np.full((N, C), -1)
+    for i in range(N):
+        k = rng.integers(0, C + 1)
+        out[i, :k] = rng.permutation(C)[:k]
+    return out
+
+
+def _ctc_inputs(rng):
+    t, s = 7, 3
+    x = rng.normal(size=(N, t, C))
+    log_probs = x - np.log(np.exp(x).sum(axis=2, keepdims=True))
+    target_lengths = rng.integers(0, s + 1, size=N)
+    return [log_probs, rng.integers(1, C, size=(N, s)), rng.integers(2 * s + 1, t + 1, size=N), target_lengths]
+
+
+# loss -> inputs where a role's values need a structure of their own
+MAKERS = {
+    "multilabel_margin": lambda rng: [rng.normal(size=(N, C)), _multilabel_targets(rng)],
+    "ctc": _ctc_inputs,
+    "ranking_softmax": lambda rng: [rng.normal(size=N), rng.integers(0, 3, size=N).astype(float), rng.integers(0, 4, size=N)],
+}
+
+
 def make_inputs(spec, rng):
+    if spec.name in MAKERS:
+        return MAKERS[spec.name](rng)
     has_labels = any(r.kind.split("|")[0] == "labels" for r in spec.roles)
     out = []
     for r in spec.roles:

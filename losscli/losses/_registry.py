@@ -20,7 +20,7 @@ import numpy as np
 
 from losscli.errors import SpecError, UnknownLossError, UsageError, number
 
-FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan")
+FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan", "sequence")
 POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
 KINDS = ("values", "logits", "probs", "log_probs", "labels", "binary", "boxes", "masks", "embeddings", "scores")
 # The compiled one-pass kernels (``losscli._kernels``: a loss's values, their sum, sum of squares,
@@ -101,7 +101,7 @@ class LossSpec:
     propagates_nonfinite: bool = False  # True: a NaN/inf in any float input gives a non-finite loss on its row
     masked: tuple[str, ...] = ()  # roles where -inf is a value (a masked class), not a missing one
     broadcast: tuple[str, ...] = ()  # roles that may hold one row shared by every row (torch broadcasting)
-    elements: Callable[[tuple[int, ...]], int] | None = None  # elements per row of the reference's reduction="none" (None: 1)
+    elements: Callable[..., int] | None = None  # (shape, **params) -> elements per row of the reference's reduction="none" (None: 1)
     checks: tuple[Any, ...] = ()  # losscli._kinds.KindCheck: inputs of the wrong kind (error or warning)
     kernel: str | None = None  # the compiled kernel that computes it (a key of KERNELS), or None
 
@@ -164,8 +164,8 @@ class BoundLoss:
 
     def elements(self, first: np.ndarray) -> int:
         """Elements per row of the reference's ``reduction="none"`` output that a per-sample value
-        is the mean of (1 unless the loss declares ``elements``)."""
-        return 1 if self.spec.elements is None else self.spec.elements(np.shape(first))
+        is the mean of (1 unless the loss declares ``elements``; it may depend on the parameters)."""
+        return 1 if self.spec.elements is None else self.spec.elements(np.shape(first), **self.params)
 
     def normalizer(self, *inputs: np.ndarray) -> np.ndarray | None:
         """Per-sample normaliser ``m_n`` of the mean (None: every ``m_n`` is 1)."""
@@ -240,12 +240,12 @@ class Combination:
         return not any(b.per_sample_name or b.spec.normalizer is not None for b in self.parts)
 
 
-def all_elements(shape: tuple[int, ...]) -> int:
+def all_elements(shape: tuple[int, ...], **_: Any) -> int:
     """``elements`` of an elementwise loss: every element after the row axis."""
     return math.prod(shape[1:])
 
 
-def class_positions(shape: tuple[int, ...]) -> int:
+def class_positions(shape: tuple[int, ...], **_: Any) -> int:
     """``elements`` of a loss of class scores: the positions ``d1, ...`` of ``(N, C, d1, ...)``."""
     return math.prod(shape[2:])
 
@@ -267,7 +267,7 @@ def register_loss(
     propagates_nonfinite: bool = False,
     masked: tuple[str, ...] = (),
     broadcast: tuple[str, ...] = (),
-    elements: Callable[[tuple[int, ...]], int] | None = None,
+    elements: Callable[..., int] | None = None,
     checks: tuple[Any, ...] = (),
     kernel: str | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
@@ -284,7 +284,8 @@ def register_loss(
     ``broadcast`` names the roles whose input may have one row, repeated for every row.
     ``elements`` maps the first input's shape to the elements per row of the reference's
     ``reduction="none"`` output that a per-sample value is the mean of (``all_elements``: all of
-    them; ``class_positions``: the positions of ``(N, C, d1, ...)`` scores); ``--reduction
+    them; ``class_positions``: the positions of ``(N, C, d1, ...)`` scores), called with the
+    bound parameters as keywords too (kl_div's ``reduction_mode``); ``--reduction
     sum_elements`` multiplies by it. None: a per-sample value is one element (or the row's sum).
     ``finalize`` maps the mean to the headline (rmse: sqrt); ``per_sample`` then names what a
     per-sample value is (``sq_err``): outputs show the per-sample statistics under

@@ -671,8 +671,9 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
     family="classification",
     inputs=("log_probs|probs", "probs|log_probs"),
     aliases=("kl", "KLDivLoss", "kl_divergence"),
-    reference='torch.nn.functional.kl_div(reduction="batchmean")',
-    domains={"input": options("log_probs", "probs")},
+    reference='torch.nn.functional.kl_div(reduction="batchmean"; reduction_mode=elementwise: "mean")',
+    domains={"input": options("log_probs", "probs"), "reduction_mode": options("batchmean", "elementwise")},
+    elements=lambda shape, reduction_mode="batchmean", **_: all_elements(shape) if reduction_mode == "elementwise" else 1,
     checks=(
         _kinds.values_warning("positive_log_probs", 0, lambda v: v > 0,
             "{label}: {where} holds positive values, which log-probabilities never are (torch computes on them); "
@@ -682,13 +683,22 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
             lambda params, given: params["log_target"]),
     ),
 )
-def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, input: str = "log_probs") -> np.ndarray:
+def kl_div(
+    pred: np.ndarray,
+    target: np.ndarray,
+    *,
+    log_target: bool = False,
+    input: str = "log_probs",
+    reduction_mode: str = "batchmean",
+) -> np.ndarray:
     """Kullback-Leibler divergence KL(target || pred), per sample the sum over its row.
 
     Pointwise as torch: ``xlogy(t, t) - t x`` (x = log-probabilities of pred), or
     ``exp(t) (t - x)`` with ``log_target``. The per-sample value is the row sum (over every
     element of the row: ``(N, C, d1, ...)`` inputs too), so the mean is torch's ``batchmean``
-    (the real KL), not its elementwise ``mean``.
+    (the real KL). With ``reduction_mode=elementwise`` the per-sample value is the row mean (the
+    row sum divided by its number of elements), so the mean is torch's ``reduction="mean"`` (the
+    sum over all elements divided by their number).
 
     Args:
       pred: the model's log-probabilities (``input=log_probs``) or probabilities, shape (N, C).
@@ -696,6 +706,7 @@ def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, in
         ``log_target``), same shape as pred.
       log_target: whether target holds log-probabilities.
       input: what pred holds: ``log_probs`` or ``probs`` (log is taken; a zero with t = 0 adds 0).
+      reduction_mode: ``batchmean`` (per sample the row sum) or ``elementwise`` (the row mean).
 
     Returns:
       Per-sample loss, shape (N,).
@@ -703,6 +714,8 @@ def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, in
     Examples:
       >>> kl_div(np.log(np.array([[0.25, 0.25, 0.5]])), np.array([[0.5, 0.5, 0.0]]))
       array([0.69314718])
+      >>> kl_div(np.log(np.array([[0.25, 0.25, 0.5]])), np.array([[0.5, 0.5, 0.0]]), reduction_mode="elementwise")
+      array([0.23104906])
 
     References:
       https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html
@@ -720,7 +733,10 @@ def kl_div(pred: np.ndarray, target: np.ndarray, *, log_target: bool = False, in
             point = np.where(t == 0, 0.0, t * np.log(t)) - t * x
         if input == "probs":
             point = np.where(t == 0, 0.0, point)  # 0 log(0 / 0) = 0 for probability inputs
-    return point.reshape(len(point), -1).sum(axis=1) if point.ndim > 1 else point
+    if point.ndim == 1:
+        return point
+    per_row = point.reshape(len(point), -1)
+    return per_row.mean(axis=1) if reduction_mode == "elementwise" else per_row.sum(axis=1)
 
 
 # ---------------------------------------------------------------------------- focal
@@ -1154,6 +1170,60 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs", scale_
 def _brier_scale(score: np.ndarray, classes: int, scale_by_half: str) -> np.ndarray:
     """scikit-learn's ``scale_by_half``: ``auto`` halves binary scores (fewer than 3 classes)."""
     return 0.5 * score if scale_by_half == "true" or (scale_by_half == "auto" and classes < 3) else score
+
+
+# ---------------------------------------------------------------------------- poly loss
+
+
+@register_loss(
+    "poly1",
+    family="classification",
+    inputs=("logits|probs", "labels|probs"),
+    aliases=("poly_loss", "poly1_loss", "poly_loss_cross_entropy", "PolyLoss"),
+    reference="optax.losses.poly_loss_cross_entropy",
+    domains={"input": options("logits", "probs")},
+    checks=(_kinds.looks_like_probabilities("logits", "logits"),),
+)
+def poly1(logits: np.ndarray, target: np.ndarray, *, epsilon: float = 2.0, input: str = "logits") -> np.ndarray:
+    """Poly-1 loss: cross-entropy plus ``epsilon`` times the first polynomial term ``1 - p_t``.
+
+    ``l = -sum_c t_c log p_c + epsilon sum_c t_c (1 - p_c)`` with ``p = softmax(x)``; for a
+    label y it is ``-log p_y + epsilon (1 - p_y)``. ``1 - p`` is computed as ``-expm1(log p)``
+    (no cancellation for confident rows; optax's ``1 - softmax`` agrees to ~1e-16 absolute).
+    A probability target of 0 adds 0 (also where p is 0).
+
+    Args:
+      logits: logits, shape (N, C); probabilities in [0, 1] with ``input=probs``.
+      target: class labels (N,) in [0, C), or probabilities (N, C) in [0, 1].
+      epsilon: the coefficient of ``1 - p_t`` (Leng et al. suggest 2 for ImageNet
+        classification, -1 for detection; 0 is cross-entropy).
+      input: what logits holds: ``logits`` or ``probs``. Rows that all look like probabilities
+        (in [0, 1], summing to 1) are an error unless input is given.
+
+    Returns:
+      Per-sample loss, shape (N,).
+
+    Examples:
+      >>> poly1(np.array([[2.0, 1.0, 0.1]]), np.array([0])).round(7)
+      array([1.0990277])
+
+    References:
+      https://optax.readthedocs.io/en/latest/api/losses.html#optax.losses.poly_loss_cross_entropy
+      Leng et al., PolyLoss: A Polynomial Expansion Perspective of Classification Loss
+      Functions, ICLR 2022 (arXiv:2204.12511)
+    """
+    x = _ce_input(logits, input, "logits")
+    t = np.asarray(target)
+    if _is_label_target(x, t, ("logits", "target")):
+        idx = _class_labels(t, x.shape[1], "target")
+        log_p, _ = _label_log_probs(x, idx, input, None, False)
+        return -log_p - epsilon * np.expm1(log_p)
+    t = as_float(t, "target")
+    _in_unit(t, "target", " (probability targets)")
+    log_p = _to_log_probs(as_float(x, "logits"), input)
+    with np.errstate(invalid="ignore"):
+        ce = np.where(t == 0, 0.0, t * log_p)
+    return -np.sum(ce, axis=1) - epsilon * np.sum(t * np.expm1(log_p), axis=1)
 
 
 register_preset("classification", "ce", "focal", "brier:input=logits")

@@ -11,11 +11,12 @@ import numpy as np
 
 from losscli import _kinds
 from losscli._checks import as_float, check_rank, check_same_shape, check_values, row_mean
-from losscli.errors import ShapeError
-from losscli.losses._registry import all_elements, interval, register_loss
+from losscli.errors import ShapeError, SpecError
+from losscli.losses._registry import all_elements, interval, options, register_loss
 
 _EPS64 = float(np.finfo(np.float64).eps)  # optax.ntxent's cosine epsilon (finfo(dtype).eps)
 _COSINE_EPS = float(np.float32(1e-12))  # torch Loss.cpp: `constexpr float EPSILON = 1e-12`, a float32
+_SIMILARITY_EPS = 1e-8  # torch.nn.functional.cosine_similarity's default eps (a double)
 _BLOCK = 1024  # ntxent anchors per block: bounds memory at 2N x _BLOCK similarities
 
 
@@ -159,13 +160,44 @@ def _pairwise_distance(a: np.ndarray, b: np.ndarray, p: float, eps: float) -> np
     return np.sum(np.abs(d) ** p, axis=1) ** (1.0 / p)
 
 
+def _cosine_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``1 - cosine_similarity(a, b)`` per row as torch computes it: each row divided by
+    ``max(||row||, 1e-8)`` first, then the dot product (a zero row has distance 1)."""
+    na = np.maximum(np.sqrt(np.sum(a * a, axis=1, keepdims=True)), _SIMILARITY_EPS)
+    nb = np.maximum(np.sqrt(np.sum(b * b, axis=1, keepdims=True)), _SIMILARITY_EPS)
+    return 1.0 - np.sum((a / na) * (b / nb), axis=1)
+
+
+def _distance(kind: str, p: float, eps: float):
+    """The distance function of ``triplet``'s ``distance`` parameter."""
+    if kind == "pairwise":
+        return lambda x, y: _pairwise_distance(x, y, p, eps)
+    if p != 2.0 or eps != 1e-6:
+        raise SpecError("triplet: p and eps belong to the pairwise distance; drop them with distance=cosine.")
+    return _cosine_distance
+
+
 @register_loss(
     "triplet",
     family="ranking",
     inputs=("embeddings", "embeddings", "embeddings"),
-    aliases=("triplet_margin", "TripletMarginLoss", "triplet_margin_loss"),
-    reference="torch.nn.functional.triplet_margin_loss",
-    domains={"margin": interval(0.0, closed="neither"), "p": interval(0.0, closed="neither"), "eps": interval(0.0)},
+    aliases=(
+        "triplet_margin",
+        "TripletMarginLoss",
+        "triplet_margin_loss",
+        "TripletMarginWithDistanceLoss",
+        "triplet_margin_with_distance_loss",
+    ),
+    reference=(
+        "torch.nn.functional.triplet_margin_loss; distance=cosine: triplet_margin_with_distance_loss "
+        "with distance_function=1 - cosine_similarity"
+    ),
+    domains={
+        "margin": interval(0.0, closed="neither"),
+        "p": interval(0.0, closed="neither"),
+        "eps": interval(0.0),
+        "distance": options("pairwise", "cosine"),
+    },
 )
 def triplet(
     anchor: np.ndarray,
@@ -176,12 +208,16 @@ def triplet(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
+    distance: str = "pairwise",
 ) -> np.ndarray:
     """Triplet margin loss ``max(0, margin + d(a, p) - d(a, n))`` with ``d(x, y) = ||x - y + eps||_p``.
 
     As torch, eps is added to the difference vector (so d(a, a) is ``D**(1/p) * eps``, not 0);
     optax adds it inside the root instead. With ``swap``, ``d(a, n)`` is replaced by
-    ``min(d(a, n), d(p, n))`` (Balntas et al. 2016).
+    ``min(d(a, n), d(p, n))`` (Balntas et al. 2016). ``distance=cosine`` is torch's
+    ``TripletMarginWithDistanceLoss`` with ``distance_function=lambda x, y: 1 - cosine_similarity(x, y)``:
+    ``d = 1 - <x / max(||x||, 1e-8), y / max(||y||, 1e-8)>``, in [0, 2] (p and eps then do not apply).
+    The default distance is that loss's default (``pairwise_distance``, p = 2, eps = 1e-6).
 
     Args:
       anchor: anchor embeddings, shape (N, D).
@@ -191,6 +227,7 @@ def triplet(
       p: the norm degree of the distance (> 0).
       eps: added to each difference before the norm (>= 0).
       swap: use the distance swap (the harder of the two negatives' distances).
+      distance: ``pairwise`` (the p-norm above) or ``cosine`` (one minus the cosine similarity).
 
     Returns:
       Per-sample loss, shape (N,).
@@ -204,10 +241,11 @@ def triplet(
     """
     a, pos = _embeddings(anchor, positive, ("anchor", "positive"))
     _, neg = _embeddings(anchor, negative, ("anchor", "negative"))
-    d_ap = _pairwise_distance(a, pos, p, eps)
-    d_an = _pairwise_distance(a, neg, p, eps)
+    dist = _distance(distance, p, eps)
+    d_ap = dist(a, pos)
+    d_an = dist(a, neg)
     if swap:
-        d_an = np.minimum(d_an, _pairwise_distance(pos, neg, p, eps))
+        d_an = np.minimum(d_an, dist(pos, neg))
     return np.maximum(margin + d_ap - d_an, 0.0)
 
 
@@ -301,3 +339,70 @@ def ntxent(z_i: np.ndarray, z_j: np.ndarray, *, temperature: float = 0.5) -> np.
         lse = top[:, 0] + np.log(np.sum(np.exp(s - top), axis=1))
         anchor_loss[rows] = lse - s[rows - start, partner[rows]]
     return 0.5 * (anchor_loss[:n] + anchor_loss[n:])
+
+
+def _queries(scores: np.ndarray, relevance: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scores and relevance as float64 ``(N,)``, each row's query number and the queries' sizes."""
+    s, y, q = as_float(scores, "scores"), as_float(relevance, "relevance"), as_float(query, "query")
+    for name, a in (("scores", s), ("relevance", y), ("query", q)):
+        if a.ndim != 1 or len(a) != len(s):
+            raise ShapeError(f"{name} must have shape ({len(s)},) (one value per item), got {a.shape} instead")
+    check_values(~(y < 0), y, "must be >= 0 (leave padding items, such as label -1, out of the file)", "relevance")
+    _, which, sizes = np.unique(q, return_inverse=True, return_counts=True)
+    return s, y, which.reshape(-1), sizes
+
+
+def _query_share(scores: np.ndarray, relevance: np.ndarray, query: np.ndarray, **_: object) -> np.ndarray:
+    """The normaliser of ranking_softmax: ``1 / n_q`` on each of the n_q rows of query q (they sum to 1 per query)."""
+    _, _, which, sizes = _queries(scores, relevance, query)
+    return 1.0 / sizes[which]
+
+
+@register_loss(
+    "ranking_softmax",
+    family="ranking",
+    inputs=("scores", "values", "labels"),
+    aliases=("ranking_softmax_loss", "listwise_softmax", "listnet"),
+    reference="optax.losses.ranking_softmax_loss (one list per query, reduce_fn=jnp.mean)",
+    rowwise=False,  # a row's value depends on the other rows of its query
+    normalizer=_query_share,
+    per_sample="query_share",
+)
+def ranking_softmax(scores: np.ndarray, relevance: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Listwise softmax cross-entropy per query: ``L_q = -sum_{i in q} y_i log softmax_q(s)_i``.
+
+    Each row is one item: its score, its relevance label y (>= 0; not normalised, as optax) and
+    the number of its query (rows of a query need not be adjacent). The softmax runs over the
+    rows of each query; the headline is the mean of ``L_q`` over queries (optax's
+    ``reduce_fn=jnp.mean`` over lists), ``--reduction sum`` is their sum. A per-sample value is
+    a row's share ``L_q / n_q`` of its query's loss, and the mean divides by the number of
+    queries (each row counts ``1 / n_q``); a sample weight scales a row's share and count, so one
+    weight per query gives the weighted mean over queries, and a group (-g) holding whole
+    queries gets the mean over its queries. A query's loss needs all its rows: ranking_softmax
+    is evaluated on all rows at once (no streaming, no --chunk-rows, no merging of shards, no
+    Dask). Query numbers must be numbers (LETOR ``qid``); map text ids to integers first.
+
+    Args:
+      scores: the model's score of each item, shape (N,).
+      relevance: graded relevance of each item (>= 0), shape (N,).
+      query: the query (list) each item belongs to, shape (N,); pass it with
+        ``--input query=FILE[:COL]`` or ``--col query=COL``.
+
+    Returns:
+      Per-sample share of its query's loss, shape (N,).
+
+    Examples:
+      >>> ranking_softmax(np.array([2.0, 1.0, 3.0]), np.array([1.0, 0.0, 0.0]), np.array([7, 7, 7])).round(4)
+      array([0.4692, 0.4692, 0.4692])
+
+    References:
+      https://optax.readthedocs.io/en/latest/api/losses.html#optax.losses.ranking_softmax_loss
+      Cao et al., Learning to Rank: From Pairwise Approach to Listwise Approach (ListNet), ICML 2007
+    """
+    s, y, which, sizes = _queries(scores, relevance, query)
+    top = np.full(len(sizes), -np.inf)
+    np.maximum.at(top, which, s)
+    shifted = s - top[which]  # jax.nn.log_softmax: x - max, minus log(sum(exp(x - max)))
+    log_p = shifted - np.log(np.bincount(which, weights=np.exp(shifted), minlength=len(sizes)))[which]
+    per_query = -np.bincount(which, weights=y * log_p, minlength=len(sizes))
+    return per_query[which] / sizes[which]
