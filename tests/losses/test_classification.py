@@ -394,6 +394,11 @@ TRIO = {
     "multilabel_soft_margin": (_X, (_X > 0).astype(float)),
     "brier": (_P, _Y),
     "brier:input=logits": (_X[:, 0], _B.astype(int)),
+    "poly1": (_X, _Y),
+    "poly1:epsilon=-1": (_X, _P),
+    "perceptron": (_X[:, 0], _PM),
+    "sparsemax": (_X, (_X > 0).astype(float)),
+    "multilabel_margin": (_X, np.array([[0, 2, -1], [1, -1, 2], [-1, 0, 0], [2, 1, 0], [1, 1, -1]])),
 }
 
 
@@ -599,3 +604,41 @@ def test_class_maps_are_scored_per_position(cli, files):
     fails(cli("eval", "p.npy", "y.npy", "-l", "ce"), 3,
           "ce: pred (p.npy) look like probabilities (every row is in [0, 1] and sums to 1), but ce reads them as logits; "
           "pass ce:input=probs (or ce:input=logits to score them as logits).")
+
+
+# ---------------------------------------------------------------------------- poly1, kl_div elementwise
+
+
+def test_poly1_is_cross_entropy_plus_epsilon_times_one_minus_p():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(20, 4)) * 3
+    y = rng.integers(0, 4, size=20)
+    # independent numpy: log-softmax with the row maximum, p_y = exp(log p_y)
+    z = x - x.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    lp_y = log_p[np.arange(20), y]
+    want = -lp_y + 2.5 * (1.0 - np.exp(lp_y))
+    np.testing.assert_allclose(cl.poly1(x, y, epsilon=2.5), want, rtol=1e-12)
+    onehot = np.eye(4)[y]
+    np.testing.assert_allclose(cl.poly1(x, onehot, epsilon=2.5), want, rtol=1e-12)
+
+
+def test_poly1_with_epsilon_0_is_cross_entropy():
+    x = np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(cl.poly1(x, np.array([0, 2]), epsilon=0.0), cl.cross_entropy(x, np.array([0, 2])))
+
+
+def test_poly1_refuses_probability_rows_read_as_logits(cli, files):
+    files.npy("p.npy", [[0.7, 0.3], [0.4, 0.6]])
+    files.npy("y.npy", [0, 1])
+    result = cli("eval", "p.npy", "y.npy", "-l", "poly1", "--no-hash")
+    assert result.exit_code == 3 and "poly1:input=probs" in result.stderr
+
+
+def test_kl_div_elementwise_is_batchmean_over_the_classes():
+    # torch: reduction="mean" divides the sum of all N*C elements by N*C, batchmean by N
+    lq = np.log(np.array([[0.25, 0.25, 0.5], [0.1, 0.2, 0.7]]))
+    t = np.array([[0.5, 0.5, 0.0], [0.2, 0.2, 0.6]])
+    np.testing.assert_allclose(cl.kl_div(lq, t, reduction_mode="elementwise"), cl.kl_div(lq, t) / 3, rtol=1e-15)
+    # torch 2.14.1 on this input: reduction="mean" gives 0.1232144 (batchmean 0.3696431)
+    assert cl.kl_div(lq, t, reduction_mode="elementwise").mean() == pytest.approx(0.1232144, abs=1e-7)

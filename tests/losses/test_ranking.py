@@ -8,6 +8,7 @@ runs of torch and optax (named at each value).
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 
@@ -18,6 +19,7 @@ from losscli.errors import ShapeError, ValueDomainError
 from losscli.losses import parse_spec
 from losscli.losses import ranking
 from losscli.losses.ranking import contrastive, cosine_embedding, hinge_embedding, margin_ranking, ntxent, triplet
+from conftest import fails
 
 RNG = np.random.default_rng(2024)
 E12 = float(np.float32(1e-12))  # torch's cosine epsilon (a float32 constant in ATen Loss.cpp)
@@ -364,3 +366,66 @@ def test_describe_triplet_shows_roles_and_a_runnable_example(cli, files):
     assert run.exit_code == 0, run.stderr
     first, second = (float(v) for v in run.stdout.split())
     assert second == 1.5 and first == pytest.approx(1.5, abs=1e-5)
+
+
+# ---------------------------------------------------------------------------- triplet distance=cosine
+
+
+def test_triplet_cosine_distance_by_hand():
+    # a = (1, 0); p = (1, 1): cos = 1/sqrt(2), d = 1 - 0.70710678; n = (0, 1): cos 0, d = 1
+    # loss = max(0, 1 + 0.29289322 - 1) = 1 - 1/sqrt(2)
+    got = triplet(a([1.0, 0.0]), a([1.0, 1.0]), a([0.0, 1.0]), distance="cosine")
+    assert got[0] == pytest.approx(1.0 - 1.0 / math.sqrt(2.0), rel=1e-15)
+
+
+def test_triplet_cosine_zero_vector_has_distance_one():
+    # torch clamps each norm at 1e-8: a zero anchor has cosine 0 with everything, d = 1 both ways
+    np.testing.assert_array_equal(triplet(a([0.0, 0.0]), a([1.0, 2.0]), a([3.0, -1.0]), distance="cosine"), [1.0])
+
+
+def test_triplet_cosine_refuses_the_pairwise_parameters(cli, files):
+    files.npy("a.npy", np.eye(2))
+    args = ["eval", "--input", "anchor=a.npy", "--input", "positive=a.npy", "--input", "negative=a.npy", "--no-hash"]
+    fails(cli(*args, "-l", "triplet:distance=cosine,p=1"), 2,
+          "triplet: p and eps belong to the pairwise distance; drop them with distance=cosine.")
+
+
+# ---------------------------------------------------------------------------- ranking_softmax
+
+
+def test_ranking_softmax_optax_doc_example():
+    # optax's docstring: scores [2, 1, 3], labels [1, 0, 0] -> 1.408 (= log(e^2 + e + e^3) - 2)
+    got = ranking.ranking_softmax(a(2.0, 1.0, 3.0), a(1.0, 0.0, 0.0), a(0, 0, 0))
+    want = math.log(math.exp(2) + math.exp(1) + math.exp(3)) - 2.0
+    np.testing.assert_allclose(got * 3, [want] * 3, rtol=1e-15)
+
+
+def test_ranking_softmax_is_the_mean_over_queries_through_the_cli(cli, files):
+    # query 5: scores (0, 0), relevance (1, 0): -log(1/2); query 2: one item, loss 0;
+    # query 9: scores (ln 3, 0) relevance (0, 2): -2 log(1/4). Rows of a query are not adjacent.
+    files.csv("r.csv", ["q", "s", "rel"], (5, 0.0, 1), (9, math.log(3.0), 0), (2, 1.5, 1), (5, 0.0, 0), (9, 0.0, 2))
+    result = cli("eval", "r.csv", "-p", "s", "-y", "rel", "--col", "query=q", "-l", "ranking_softmax", "-f", "json", "--no-hash")
+    assert result.exit_code == 0, result.stderr
+    entry = json.loads(result.stdout)["losses"][0]
+    queries = [math.log(2.0), 0.0, 2.0 * math.log(4.0)]
+    assert entry["value"] == pytest.approx(sum(queries) / 3, rel=1e-15)
+    assert entry["sum"] == pytest.approx(sum(queries), rel=1e-15)
+    assert entry["per_sample"] == "ranking_softmax.query_share"
+
+
+def test_ranking_softmax_refuses_chunks(cli, files):
+    files.csv("r.csv", ["q", "s", "rel"], (1, 0.0, 1), (1, 1.0, 0))
+    result = cli("eval", "r.csv", "-p", "s", "-y", "rel", "--col", "query=q", "-l", "ranking_softmax", "--chunk-rows", "1", "--no-hash")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("Error: --chunk-rows: ranking_softmax ") and result.stderr.count("\n") == 1
+
+
+def test_ranking_softmax_rejects_negative_relevance():
+    with pytest.raises(ValueDomainError, match="leave padding items"):
+        ranking.ranking_softmax(a(0.0, 1.0), a(1.0, -1.0), a(0, 0))
+
+
+def test_ranking_softmax_without_query_names_the_role(cli, files):
+    files.csv("r.csv", ["s", "rel"], (0.0, 1), (1.0, 0))
+    result = cli("eval", "r.csv", "-p", "s", "-y", "rel", "-l", "ranking_softmax", "--no-hash")
+    assert result.exit_code == 2 and "needs input 'query'" in result.stderr and "--input query=PATH" in result.stderr

@@ -272,3 +272,58 @@ def test_nan_propagates_and_empty_input_is_no_rows(cli, files):
     assert run("dice", np.zeros((0, 3, 4, 4)), np.zeros((0, 4, 4), dtype=int)).shape == (0,)
     files.npy("e.npy", np.zeros((0, 4, 4)))
     fails(cli("eval", "e.npy", "e.npy", "-l", "dice"), 3, "No rows to evaluate.")
+
+
+# ---------------------------------------------------------------------------- generalized_dice
+
+
+def gdl_reference(p, labels, smooth=1.0):
+    """Sudre et al. written out with loops over (N, C, K) probabilities and (N, K) labels:
+    w_c = 1 / (F_c^2 + 1e-7) normalised to sum C, per sample mean_c w_c (1 - (I + s)/((P + T)/2 + s))."""
+    n, c, k = len(p), len(p[0]), len(p[0][0])
+    freq = [sum(1 for i in range(n) for j in range(k) if labels[i][j] == cl) for cl in range(c)]
+    w = [1.0 / (f * f + 1e-7) for f in freq]
+    w = [v / sum(w) * c for v in w]
+    out = []
+    for i in range(n):
+        total = 0.0
+        for cl in range(c):
+            inter = sum(p[i][cl][j] for j in range(k) if labels[i][j] == cl)
+            pred = sum(p[i][cl][j] for j in range(k))
+            true = sum(1 for j in range(k) if labels[i][j] == cl)
+            total += w[cl] * (1.0 - (inter + smooth) / ((pred + true) / 2 + smooth))
+        out.append(total / c)
+    return np.array(out)
+
+
+def test_generalized_dice_matches_a_loop_reference():
+    from losscli.losses.segmentation import generalized_dice
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(size=(5, 3, 2, 3))
+    p = x / x.sum(axis=1, keepdims=True)
+    labels = rng.integers(0, 3, size=(5, 2, 3))
+    labels[0, 0, 0], labels[1, 0, 0] = 0, 0  # class 0 frequent, class 2 rare: weights differ
+    labels[labels == 2] = 1
+    labels[2, 1, 2] = 2
+    want = gdl_reference(p.reshape(5, 3, 6).tolist(), labels.reshape(5, 6).tolist(), smooth=0.5)
+    np.testing.assert_allclose(generalized_dice(p, labels, smooth=0.5), want, rtol=1e-12)
+
+
+def test_generalized_dice_depends_on_the_other_rows():
+    """The class weights come from every row's target: a sample's value changes when rows are
+    added, which is why the loss is evaluated on all rows at once (rowwise=False)."""
+    from losscli.losses.segmentation import generalized_dice
+
+    p = np.array([[[[0.9, 0.2]], [[0.1, 0.8]]]])
+    alone = generalized_dice(p, np.array([[[0, 1]]]))
+    with_more = generalized_dice(np.concatenate([p, p]), np.array([[[0, 1]], [[0, 0]]]))
+    assert alone[0] != pytest.approx(with_more[0], rel=1e-3)
+
+
+def test_generalized_dice_refuses_chunks(cli, files):
+    files.npy("p.npy", np.full((2, 2, 1, 2), 0.5))
+    files.npy("t.npy", np.zeros((2, 1, 2), dtype=np.int64))
+    result = cli("eval", "p.npy", "t.npy", "-l", "generalized_dice", "--chunk-rows", "1", "--no-hash")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("Error: --chunk-rows: generalized_dice ") and result.stderr.count("\n") == 1
