@@ -343,7 +343,9 @@ def ntxent(z_i: np.ndarray, z_j: np.ndarray, *, temperature: float = 0.5) -> np.
 
 def _queries(scores: np.ndarray, relevance: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scores and relevance as float64 ``(N,)``, each row's query number and the queries' sizes."""
-    s, y, q = as_float(scores, "scores"), as_float(relevance, "relevance"), as_float(query, "query")
+    s, y, q = as_float(scores, "scores"), as_float(relevance, "relevance"), np.asarray(query)
+    if q.dtype.kind not in "iufb":  # integer ids stay integers: ids above 2**53 are not merged by a float cast
+        raise ShapeError(f"query must hold numeric query ids, got dtype {q.dtype} instead")
     for name, a in (("scores", s), ("relevance", y), ("query", q)):
         if a.ndim != 1 or len(a) != len(s):
             raise ShapeError(f"{name} must have shape ({len(s)},) (one value per item), got {a.shape} instead")

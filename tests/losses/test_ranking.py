@@ -429,3 +429,9 @@ def test_ranking_softmax_without_query_names_the_role(cli, files):
     files.csv("r.csv", ["s", "rel"], (0.0, 1), (1.0, 0))
     result = cli("eval", "r.csv", "-p", "s", "-y", "rel", "-l", "ranking_softmax", "--no-hash")
     assert result.exit_code == 2 and "needs input 'query'" in result.stderr and "--input query=PATH" in result.stderr
+
+
+def test_ranking_softmax_keeps_large_integer_query_ids_apart():
+    # 2**53 and 2**53 + 1 are one float64: as floats the two queries would be one list of 2
+    q = np.array([2**53, 2**53 + 1], dtype=np.int64)
+    np.testing.assert_array_equal(ranking.ranking_softmax(a(0.0, 5.0), a(1.0, 1.0), q), [0.0, 0.0])
