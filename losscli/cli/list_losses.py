@@ -87,6 +87,9 @@ def full_table(rows: list[dict[str, Any]], caption: str) -> Any:
     return t
 
 
+_ROLES_WIDTH = 28  # the inputs column of the compact listing at most (ctc's four roles take 46)
+
+
 def compact_lines(rows: list[dict[str, Any]]) -> list[str]:
     """A header, then one line per loss (name, direction, input roles, parameters) under a line
     naming its family.
@@ -98,7 +101,8 @@ def compact_lines(rows: list[dict[str, Any]]) -> list[str]:
       huber  ↓  pred target  delta=1
     """
     roles = [" ".join(i.partition(":")[0] for i in r["inputs"]) for r in rows]
-    name_w, roles_w = max((len(r["name"]) for r in rows), default=4), max(map(len, roles), default=6)
+    name_w = max((len(r["name"]) for r in rows), default=4)
+    roles_w = min(max(map(len, roles), default=6), _ROLES_WIDTH)  # a longer list pushes only its own params
     lines, family = [f"  {'name':<{name_w}}     {'inputs':<{roles_w}}  params"], None
     for r, inputs in zip(rows, roles):
         if r["family"] != family:
