@@ -126,7 +126,8 @@ def test_narrow_terminal_lists_one_line_per_loss(cli, width, huber):
 
 
 def test_the_full_table_when_it_fits(cli):
-    lines = cli("list", "-f", "table", env={"COLUMNS": "400"}).stdout.splitlines()
+    # 407 columns wide with ctc's four inputs (log_probs, targets, input_lengths, target_lengths)
+    lines = cli("list", "-f", "table", env={"COLUMNS": "420"}).stdout.splitlines()
     assert [c.strip() for c in lines[1].strip("┃").split("┃")] == ["name", "aliases", "family", "inputs", "params", "dir", "reference"]
 
 

@@ -181,17 +181,8 @@ def _distance(kind: str, p: float, eps: float):
     "triplet",
     family="ranking",
     inputs=("embeddings", "embeddings", "embeddings"),
-    aliases=(
-        "triplet_margin",
-        "TripletMarginLoss",
-        "triplet_margin_loss",
-        "TripletMarginWithDistanceLoss",
-        "triplet_margin_with_distance_loss",
-    ),
-    reference=(
-        "torch.nn.functional.triplet_margin_loss; distance=cosine: triplet_margin_with_distance_loss "
-        "with distance_function=1 - cosine_similarity"
-    ),
+    aliases=("triplet_margin", "TripletMarginLoss", "triplet_margin_loss", "TripletMarginWithDistanceLoss"),
+    reference="torch.nn.functional.triplet_margin_loss (distance=cosine: triplet_margin_with_distance_loss)",
     domains={
         "margin": interval(0.0, closed="neither"),
         "p": interval(0.0, closed="neither"),
