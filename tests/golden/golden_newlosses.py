@@ -362,6 +362,35 @@ def ctc_cases():
     ctc_case("ctc_single_sequence", "ctc", lp[:, :1], targets[:1, :2], np.array([3]), np.array([2]))
 
 
+# ---------------------------------------------------------------------------- --reduction sum_elements
+
+
+def sum_elements_case(id_, spec, reference, inputs, total):
+    """The headline of ``--reduction sum_elements``: the reference's sum over every element."""
+    CASES.append({
+        "id": id_, "spec": spec, "reference": reference, "dtype": "float64",
+        "inputs": {k: np.asarray(v).astype(np.float64).tolist() for k, v in inputs.items()},
+        "weights": None, "per_sample": None, "reduction": "sum_elements", "value": float(total),
+    })
+
+
+def sum_elements_cases():
+    q = RNG.uniform(0.01, 1.0, size=(4, 3))
+    q /= q.sum(axis=1, keepdims=True)
+    p = RNG.dirichlet(np.ones(3), size=4)
+    total = F.kl_div(t(np.log(q)), t(p), reduction="sum").item()
+    sum_elements_case("kl_div_elementwise_sum_elements", "kl_div:reduction_mode=elementwise",
+                      'torch.nn.functional.kl_div(reduction="sum")', {"pred": np.log(q), "target": p}, total)
+    sum_elements_case("kl_div_batchmean_sum_elements", "kl_div", 'torch.nn.functional.kl_div(reduction="sum")',
+                      {"pred": np.log(q), "target": p}, total)
+    f, y = RNG.normal(size=(5, 3)), RNG.choice([-1.0, 1.0], size=(5, 3))
+    sum_elements_case("perceptron_sum_elements", "perceptron", "optax.losses.perceptron_loss, summed",
+                      {"scores": f, "labels": y}, np.sum(optax.losses.perceptron_loss(jnp.asarray(f), jnp.asarray(y))))
+    lab = (y > 0).astype(float)
+    sum_elements_case("sparsemax_sum_elements", "sparsemax", "optax.losses.sparsemax_loss, summed",
+                      {"logits": f, "labels": lab}, np.sum(optax.losses.sparsemax_loss(jnp.asarray(f), jnp.asarray(lab))))
+
+
 def main() -> None:
     poly1_cases()
     margin_cases()
@@ -371,6 +400,7 @@ def main() -> None:
     gdl_cases()
     ranking_cases()
     ctc_cases()
+    sum_elements_cases()
     versions = {"torch": torch.__version__, "optax": optax.__version__, "jax": jax.__version__, "numpy": np.__version__}
     doc = {"generated_by": "tests/golden/golden_newlosses.py", "versions": versions, "cases": CASES}
     OUT.write_text(json.dumps(doc, indent=1) + "\n")
