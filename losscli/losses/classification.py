@@ -678,6 +678,9 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
         _kinds.values_warning("positive_log_probs", 0, lambda v: v > 0,
             "{label}: {where} holds positive values, which log-probabilities never are (torch computes on them); "
             "for probabilities pass {name}:input=probs.", lambda params, given: params["input"] == "log_probs"),
+        _kinds.values_warning("targets_above_one", 1, lambda v: v > 1,
+            "{label}: {where} holds values above 1, which probabilities never are (torch computes on them).",
+            lambda params, given: not params["log_target"]),
         _kinds.values_warning("positive_log_target", 1, lambda v: v > 0,
             "{label}: {where} holds positive values, which log-probabilities never are (log_target=true; torch computes on them).",
             lambda params, given: params["log_target"]),
@@ -703,7 +706,8 @@ def kl_div(
     Args:
       pred: the model's log-probabilities (``input=log_probs``) or probabilities, shape (N, C).
       target: the data distribution: probabilities in [0, 1] (or log-probabilities with
-        ``log_target``), same shape as pred.
+        ``log_target``), same shape as pred; values above 1 are computed on as torch does (a
+        warning), negative ones are an error (torch's value is nan).
       log_target: whether target holds log-probabilities.
       input: what pred holds: ``log_probs`` or ``probs`` (log is taken; a zero with t = 0 adds 0).
       reduction_mode: ``batchmean`` (per sample the row sum) or ``elementwise`` (the row mean).
@@ -727,8 +731,8 @@ def kl_div(
             x = np.log(x)
     if log_target:  # log-probabilities: any numbers, as torch (positive ones: a warning)
         point = np.exp(t) * (t - x)
-    else:
-        _in_unit(t, "target")
+    else:  # targets above 1: torch's arithmetic (a warning); below 0 torch's xlogy is nan
+        check_values(~(t < 0), t, "must be >= 0 (probabilities; torch's value is nan below 0)", "target")
         with np.errstate(divide="ignore", invalid="ignore"):
             point = np.where(t == 0, 0.0, t * np.log(t)) - t * x
         if input == "probs":

@@ -287,6 +287,10 @@ tlk = rng.normal(size=(5, 4))
 add("kl_div_log_target_positive", "kl_div:log_target=true", "torch.nn.functional.kl_div(x, t holding positive values, log_target=True, reduction='batchmean')",
     {"pred": xpl, "target": tlk}, F.kl_div(T(xpl), T(tlk), reduction="none", log_target=True).sum(1),
     F.kl_div(T(xpl), T(tlk), reduction="batchmean", log_target=True))
+tk1 = rng.uniform(0, 2, size=(5, 4))
+add("kl_div_targets_above_one", "kl_div", "torch.nn.functional.kl_div(log_softmax(x), t in [0, 2), reduction='batchmean')",
+    {"pred": torch.log_softmax(T(xpl), 1).numpy(), "target": tk1},
+    F.kl_div(torch.log_softmax(T(xpl), 1), T(tk1), reduction="none").sum(1), F.kl_div(torch.log_softmax(T(xpl), 1), T(tk1), reduction="batchmean"))
 tms = rng.choice([-1.0, 0.0, 1.0, 2.0], size=(5, 4))
 torch_cases("multilabel_soft_margin_targets_outside_unit", "multilabel_soft_margin", F.multilabel_soft_margin_loss,
             {"logits": xpl, "target": tms}, (T(xpl), T(tms)), "torch.nn.functional.multilabel_soft_margin_loss(x, y in {-1, 0, 1, 2})")

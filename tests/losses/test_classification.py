@@ -249,7 +249,7 @@ def test_kl_div_hand_values():
 def test_kl_div_errors():
     # positive "log-probabilities": torch's arithmetic, sum t log t - t x = ln 0.5 - 0.5 (0.25 + 0.75)
     np.testing.assert_allclose(cl.kl_div(np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]])), [-LN2 - 0.5], rtol=1e-15)
-    with pytest.raises(ValueDomainError, match=r"target must be in \[0, 1\], got -0.5"):
+    with pytest.raises(ValueDomainError, match=r"target must be >= 0 \(probabilities; torch's value is nan below 0\), got -0.5"):
         cl.kl_div(np.log(np.array([[0.25, 0.75]])), np.array([[0.5, -0.5]]))
 
 
@@ -517,6 +517,15 @@ def test_cli_logits_given_to_nll(cli, files):
         "Warning: nll: pred (x.npy) holds positive values, which log-probabilities never are (torch computes on them: "
         "negative losses); for logits use ce, for probabilities ce:input=probs.\n"
     )
+
+
+def test_cli_kl_div_targets_above_one_warn(cli, files):
+    # torch: sum t log t - t x; t = (1.5, 0.2), x = log(0.25, 0.75): 1.5 log 6 + 0.2 log(0.2 / 0.75)
+    files.npy("x.npy", np.log(np.array([[0.25, 0.75]])))
+    files.npy("t.npy", np.array([[1.5, 0.2]]))
+    r = cli("eval", "x.npy", "t.npy", "-l", "kl_div", "-b")
+    assert (r.exit_code, float(r.stdout)) == (0, pytest.approx(1.5 * math.log(6) + 0.2 * math.log(0.2 / 0.75), rel=1e-14))
+    assert r.stderr == "Warning: kl_div: target (t.npy) holds values above 1, which probabilities never are (torch computes on them).\n"
 
 
 def test_cli_soft_margin_targets_outside_unit_warn(cli, files):
