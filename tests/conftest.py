@@ -101,3 +101,9 @@ def cli(files):
 def fails(result, code: int, message: str) -> None:
     """The one-line error contract: exit ``code``, nothing on stdout, exactly ``Error: message``."""
     assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"Error: {message}\n")
+
+
+def ok(result) -> str:
+    """The success contract: exit 0 and nothing on stderr; returns stdout."""
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    return result.stdout

@@ -1,5 +1,6 @@
 """``losscli compare``: the flags mean what they mean in ``eval`` (``-t/--target FILE``, ``-p/-y``
-columns, ``--input ROLE=FILE``), the shared output options, and the progress bar."""
+columns, ``--input ROLE=FILE``), the shared output options, and the progress bar; end to end on
+three systems derived from sample_data/diabetes.csv; ids checked and joined; win/tie/loss."""
 
 from __future__ import annotations
 
@@ -8,14 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from conftest import X, Y, fails
+from conftest import X, Y, fails, ok
+from test_traps import report_of, write_abcd
 
 CAND = [0.0, 1.5, 2.0, 1.0]
-
-
-def ok(result) -> str:
-    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
-    return result.stdout
 
 
 def values(report: dict, label: str) -> list[float]:
@@ -136,3 +133,88 @@ def test_gate_mode_warn_and_the_table(cli, three):
 def test_a_gate_on_a_loss_not_compared_stops_before_reading(cli, three):
     fails(cli("compare", "-t", "y.npy", "base.npy", "nope.npy", "-l", "mse", "--fail-if", "mae<1"), 2,
           "--fail-if 'mae<1' names loss 'mae', which is not computed; computed: mse. Add -l mae or gate one of those.")  # fmt: skip
+
+
+@pytest.fixture
+def systems(files):
+    """Three prediction files derived from sample_data/diabetes.csv (442 rows): the original
+    predictions (base), a clearly better blend with the target, and a slightly noisier copy."""
+    import pathlib
+
+    data = np.genfromtxt(pathlib.Path(__file__).parents[1] / "sample_data" / "diabetes.csv", delimiter=",", names=True)
+    pred, target = data["pred"], data["target"]
+    rng = np.random.default_rng(0)
+    files.csv("target.csv", ["target"], *zip(target))
+    files.csv("base.csv", ["pred"], *zip(pred))
+    files.csv("better.csv", ["pred"], *zip(np.round(0.6 * pred + 0.4 * target, 2)))
+    files.csv("noisy.csv", ["pred"], *zip(np.round(pred + rng.normal(scale=2.0, size=len(pred)), 2)))
+    return len(pred)
+
+
+def test_compare_end_to_end_json(cli, systems):
+    r = json.loads(ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "noisy.csv", "-l", "mse", "-l", "mae", "-f", "json", "--no-hash")))
+    assert r["schema"] == "losscli.compare/1"
+    assert r["inputs"]["rows"] == systems and [s["name"] for s in r["inputs"]["systems"]] == ["base.csv", "better.csv", "noisy.csv"]
+    assert r["config"]["n_boot"] == 1000 and r["config"]["seed"] == 0 and r["config"]["adjust"] == "holm"
+    for entry in r["losses"]:
+        base, better, noisy = entry["systems"]
+        assert [s["rank"] for s in entry["systems"]] == [2, 1, 3] or [s["rank"] for s in entry["systems"]][1] == 1
+        assert base["role"] == "base" and base["delta"] is None and base["wtl"] is None
+        assert better["delta"] == pytest.approx(better["value"] - base["value"], rel=1e-12)
+        assert better["delta"] < 0 and better["p_value"] < 0.01 and better["delta_ci"]["high"] < 0
+        assert noisy["p_value"] > 0.05  # noise of sd 2 on errors of sd ~55: no detectable difference
+        for c in (better, noisy):
+            assert sum(c["wtl"].values()) == systems
+            assert c["p_holm"] >= c["p_value"]
+        assert better["wtl"]["win"] > better["wtl"]["loss"]
+        assert entry["signature"].endswith("|ci:bs1000@0.95|seed:0|test:paired-bs|adj:holm|v:0.1.0")
+
+
+def test_compare_end_to_end_markdown_and_table(cli, systems):
+    md = ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "md", "--n-boot", "200"))
+    head = md.splitlines()
+    assert head[0] == f"**rmse ↓**  ({systems} rows; 95% CIs; paired bootstrap, 200 replicates, seed 0; Holm over candidates)"
+    assert head[2] == "| system | rank | value | CI | delta | delta CI | p | p (Holm) | win/tie/loss |"
+    assert head[4].startswith("| base.csv (base) | 2 | ") and head[5].startswith("| better.csv | 1 | ")
+    table = ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "table", "--n-boot", "200"))
+    assert "base.csv (base)" in table and "win/tie/loss" in table
+
+
+def test_compare_errors(cli, systems):
+    fails(cli("compare", "-t", "target.csv", "base.csv", "-l", "mse"), 2, "compare needs a BASE and at least one candidate prediction file.")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "base.csv", "-l", "mse"), 2, "A prediction file is given twice; each system must be a different file.")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "better.csv"), 2, "No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
+    fails(cli("compare", "-t", "target.csv", "base.csv", "nope.csv", "-l", "mse"), 3, "File not found: nope.csv")
+
+
+def test_compare_names_the_system_a_warning_is_about(cli, files):
+    files.csv("t.csv", ["target"], (0.3,), (0.6,), (0.9,))
+    files.csv("a.csv", ["pred"], (1,), (0,), (1,))
+    files.csv("b.csv", ["pred"], (0.5,), (0.5,), (0.5,))
+    result = cli("compare", "-t", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "json", "--n-boot", "20")
+    line = ("a.csv: bce: every prediction in pred (a.csv column 'pred') is exactly 0 or 1 and some targets are fractional: "
+            "are -p/--pred-col and -y/--target-col swapped?")
+    assert result.stderr == f"Warning: {line}\n"
+    assert report_of(result)["warnings"] == [line]
+    md = cli("compare", "-t", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "md", "--n-boot", "20").stdout
+    assert "**Warnings**\n\n- ⚠️ a.csv: bce: every prediction" in md
+
+
+def test_compare_counts_only_samples_in_win_tie_loss(cli, files):
+    # rows 3-4 have weight 0: of rows 1-2, cand wins on row 1 (|1-1| < |0-1|), loses on row 2 (by hand)
+    files.csv("t.csv", ["target", "w"], (1, 1), (2, 2), (5, 0), (7, 0))
+    files.csv("base.csv", ["pred"], (0,), (2,), (5,), (7,))
+    files.csv("cand.csv", ["pred"], (1,), (3,), (5,), (7,))
+    r = json.loads(ok(cli("compare", "-t", "t.csv", "-y", "target", "-w", "w", "base.csv", "cand.csv", "-l", "mae", "--n-boot", "10", "-f", "json")))
+    assert r["losses"][0]["systems"][1]["wtl"] == {"win": 1, "tie": 0, "loss": 1}
+
+
+def test_compare_checks_each_systems_ids_and_joins_them(cli, files):
+    write_abcd(files)
+    fails(cli("compare", "-t", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json"), 3,
+          "Rows are paired by position, but row 1 has id 'd' in cand.csv and 'a' in t.csv; pass --align join to pair them by id.")  # fmt: skip
+    result = cli("compare", "-t", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json", "--align", "join")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["losses"][0]["systems"]
+    assert [r["value"] for r in rows] == pytest.approx([0.0625, 0.0025])
+    assert rows[1]["wtl"] == {"win": 1, "tie": 3, "loss": 0}  # row a better (0.01 < 0.25), b-d equal: rows paired by id

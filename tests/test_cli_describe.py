@@ -64,3 +64,9 @@ def test_unknown_loss_is_a_usage_error(cli):
 def test_missing_argument_is_a_usage_error(cli):
     result = cli("describe")
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", "Error: Missing argument 'loss'.\n")
+
+
+def test_describe_names_the_per_sample_quantity(cli, files):
+    out = cli("describe", "rmse").stdout
+    assert "per-sample: sq_err, named rmse.sq_err in every output" in out
+    assert "per-sample:" not in cli("describe", "mse").stdout

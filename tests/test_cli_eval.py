@@ -23,16 +23,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import X, Y, fails
+from conftest import X, Y, fails, ok
 
 MSE_STD = math.sqrt(51.5625 / 3)  # hand-computed, see the module docstring
-
-
-def ok(result) -> str:
-    assert result.stderr == "", result.stderr
-    assert result.exit_code == 0, result.stderr
-    return result.stdout
-
 
 
 def report(result) -> dict:

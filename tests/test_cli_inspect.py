@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from test_traps import ROWS, header_note, table_text
+
 
 def doc(result, code: int = 0, stderr: str = "") -> dict:
     assert (result.exit_code, result.stderr) == (code, stderr), result.stderr
@@ -120,3 +122,22 @@ def test_table_output(cli, files):
     assert lines[3].split() == ["pred", "float64", "0", "0", "-1", "3", "pred"]
     assert lines[4].split() == ["target", "float64", "0", "0", "0", "2.5", "target"]
     assert lines[5] == "guessed roles: pred: pred; target: target"
+
+
+def test_inspect_reads_a_headerless_file_as_eval_does(cli, files):
+    name = files.text("h.csv", table_text(ROWS, ","))
+    result = cli("inspect", name, "-f", "json")
+    assert (result.exit_code, result.stderr) == (0, header_note(name))
+    found = json.loads(result.stdout)["files"][0]
+    assert found["rows"] == 4 and [c["name"] for c in found["columns"]] == ["1", "2"]
+    assert json.loads(cli("inspect", name, "-f", "json", "--header").stdout)["files"][0]["rows"] == 3
+
+
+def test_inspect_names_an_integer_too_large_for_float64(cli, files):
+    # exit 3 with the reader's line after the description (was exit 4)
+    files.text("l.csv", "pred,target\n1,2\n3," + "9" * 309 + "\n")
+    message = "Integer of 309 digits in l.csv, column 'target' (target), row 2: too large for a 64-bit float."
+    result = cli("inspect", "l.csv", "-f", "json")
+    assert (result.exit_code, result.stderr) == (3, f"Error: {message}\n")
+    target = json.loads(result.stdout)["files"][0]["columns"][1]
+    assert (target["numeric"], target["note"]) == (False, message)

@@ -1,4 +1,4 @@
-"""``losscli eval --ci/-g/--top-k`` and ``losscli compare``, through the CLI.
+"""``losscli eval --ci/-g/--top-k``, through the CLI (``losscli compare``: test_cli_compare.py).
 
 The running example with ids and a group column (``conftest.X``/``Y``): d = x - y =
 [0.5, -2, -0.5, 3]; mse per row [0.25, 4, 0.25, 9], mae [0.5, 2, 0.5, 3]. Hand-computed:
@@ -17,18 +17,11 @@ import math
 import numpy as np
 import pytest
 
-from conftest import X, Y, fails
+from conftest import X, Y, fails, ok
 
 T3 = 3.182446305284263  # scipy.stats.t.ppf(0.975, 3)
 T1 = math.tan(0.475 * math.pi)  # Cauchy quantile
 MSE_SE = math.sqrt(51.5625 / 3) / 2
-
-
-def ok(result) -> str:
-    assert result.stderr == "", result.stderr
-    assert result.exit_code == 0, result.stderr
-    return result.stdout
-
 
 
 @pytest.fixture
@@ -158,71 +151,16 @@ def test_statistics_flag_errors(cli, files, grouped):
     assert result.exit_code == 2 and "'exact' is not one of 'analytic', 'bootstrap'" in result.stderr
 
 
-# ---------------------------------------------------------------------------- compare
-
-
-@pytest.fixture
-def systems(files):
-    """Three prediction files derived from sample_data/diabetes.csv (442 rows): the original
-    predictions (base), a clearly better blend with the target, and a slightly noisier copy."""
-    import pathlib
-
-    data = np.genfromtxt(pathlib.Path(__file__).parents[1] / "sample_data" / "diabetes.csv", delimiter=",", names=True)
-    pred, target = data["pred"], data["target"]
-    rng = np.random.default_rng(0)
-    files.csv("target.csv", ["target"], *zip(target))
-    files.csv("base.csv", ["pred"], *zip(pred))
-    files.csv("better.csv", ["pred"], *zip(np.round(0.6 * pred + 0.4 * target, 2)))
-    files.csv("noisy.csv", ["pred"], *zip(np.round(pred + rng.normal(scale=2.0, size=len(pred)), 2)))
-    return len(pred)
-
-
-def test_compare_end_to_end_json(cli, systems):
-    r = json.loads(ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "noisy.csv", "-l", "mse", "-l", "mae", "-f", "json", "--no-hash")))
-    assert r["schema"] == "losscli.compare/1"
-    assert r["inputs"]["rows"] == systems and [s["name"] for s in r["inputs"]["systems"]] == ["base.csv", "better.csv", "noisy.csv"]
-    assert r["config"]["n_boot"] == 1000 and r["config"]["seed"] == 0 and r["config"]["adjust"] == "holm"
-    for entry in r["losses"]:
-        base, better, noisy = entry["systems"]
-        assert [s["rank"] for s in entry["systems"]] == [2, 1, 3] or [s["rank"] for s in entry["systems"]][1] == 1
-        assert base["role"] == "base" and base["delta"] is None and base["wtl"] is None
-        assert better["delta"] == pytest.approx(better["value"] - base["value"], rel=1e-12)
-        assert better["delta"] < 0 and better["p_value"] < 0.01 and better["delta_ci"]["high"] < 0
-        assert noisy["p_value"] > 0.05  # noise of sd 2 on errors of sd ~55: no detectable difference
-        for c in (better, noisy):
-            assert sum(c["wtl"].values()) == systems
-            assert c["p_holm"] >= c["p_value"]
-        assert better["wtl"]["win"] > better["wtl"]["loss"]
-        assert entry["signature"].endswith("|ci:bs1000@0.95|seed:0|test:paired-bs|adj:holm|v:0.1.0")
-
-
-def test_compare_end_to_end_markdown_and_table(cli, systems):
-    md = ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "md", "--n-boot", "200"))
-    head = md.splitlines()
-    assert head[0] == f"**rmse ↓**  ({systems} rows; 95% CIs; paired bootstrap, 200 replicates, seed 0; Holm over candidates)"
-    assert head[2] == "| system | rank | value | CI | delta | delta CI | p | p (Holm) | win/tie/loss |"
-    assert head[4].startswith("| base.csv (base) | 2 | ") and head[5].startswith("| better.csv | 1 | ")
-    table = ok(cli("compare", "-t", "target.csv", "base.csv", "better.csv", "-l", "rmse", "-f", "table", "--n-boot", "200"))
-    assert "base.csv (base)" in table and "win/tie/loss" in table
-
-
-def test_compare_errors(cli, systems):
-    fails(cli("compare", "-t", "target.csv", "base.csv", "-l", "mse"), 2, "compare needs a BASE and at least one candidate prediction file.")
-    fails(cli("compare", "-t", "target.csv", "base.csv", "base.csv", "-l", "mse"), 2, "A prediction file is given twice; each system must be a different file.")
-    fails(cli("compare", "-t", "target.csv", "base.csv", "better.csv"), 2, "No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
-    fails(cli("compare", "-t", "target.csv", "base.csv", "nope.csv", "-l", "mse"), 3, "File not found: nope.csv")
-
-
 # ---------------------------------------------------------------------------- streaming and shards
 
 
-def _cis(result) -> list:
+def cis_of(result) -> list:
     r = json.loads(ok(result))
     out = [(e["label"], e["ci"]["low"], e["ci"]["high"], e["worst"]) for e in r["losses"]]
     return out + [(g["key"], e["ci"]["low"], e["ci"]["high"]) for g in r["groups"] for e in g["losses"]]
 
 
-def _close(a, b) -> None:
+def assert_same_cis(a, b) -> None:
     assert len(a) == len(b)
     for x, y in zip(a, b):
         assert x[0] == y[0] and x[1:3] == pytest.approx(y[1:3], rel=1e-12) and x[3:] == y[3:]
@@ -232,24 +170,9 @@ def test_streamed_chunks_give_the_same_statistics(cli, files):
     rng = np.random.default_rng(5)
     files.csv("s.csv", ["id", "site", "pred", "target"], *zip(range(300), rng.choice(["a", "b"], 300), rng.normal(size=300).round(3), rng.normal(size=300).round(3)))
     args = ["eval", "s.csv", "-p", "pred", "-y", "target", "-l", "mse", "-l", "rmse", "-g", "site", "--ci", "bootstrap", "--n-boot", "100", "--top-k", "2", "--id-col", "id", "-f", "json"]
-    whole = _cis(cli(*args))
+    whole = cis_of(cli(*args))
     for rows in ("1", "7"):
-        _close(_cis(cli(*args, "--chunk-rows", rows)), whole)
-
-
-def test_shards_with_row_offsets_merge_into_the_single_run(cli, files):
-    rng = np.random.default_rng(6)
-    x, y = rng.normal(size=250).round(3), rng.normal(size=250).round(3)
-    files.csv("all.csv", ["pred", "target"], *zip(x, y))
-    files.csv("s1.csv", ["pred", "target"], *zip(x[:100], y[:100]))
-    files.csv("s2.csv", ["pred", "target"], *zip(x[100:], y[100:]))
-    common = ["-l", "mse", "--ci", "bootstrap", "--n-boot", "100", "--top-k", "1"]
-    ok(cli("eval", "s1.csv", *common, "--emit-state", "a.json", "-f", "json", "-o", "r1.json"))
-    ok(cli("eval", "s2.csv", *common, "--row-offset", "100", "--emit-state", "b.json", "-f", "json", "-o", "r2.json"))
-    _close(_cis(cli("merge", "b.json", "a.json", "-f", "json")), _cis(cli("eval", "all.csv", *common, "-f", "json")))
-    ok(cli("eval", "s2.csv", *common, "--emit-state", "c.json", "-f", "json", "-o", "r3.json"))  # no offset
-    result = cli("merge", "a.json", "c.json", "-f", "json")
-    assert result.exit_code == 2 and "both parts contain rows 1-100" in result.stderr
+        assert_same_cis(cis_of(cli(*args, "--chunk-rows", rows)), whole)
 
 
 # ---------------------------------------------------------------------------- bounded groups

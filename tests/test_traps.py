@@ -14,12 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import X, Y, fails
-
-
-def ok(result) -> str:
-    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
-    return result.stdout
+from conftest import X, Y, fails, ok
 
 
 # ---------------------------------------------------------------------------- #13.1: rows paired by id
@@ -201,7 +196,7 @@ def test_the_report_says_how_rows_were_paired(cli, files):
     assert (r["losses"][0]["value"], r["config"]["align"], r["config"]["missing"], r["config"]["sources"]["align"]) == (3.375, "join", "error", "env")
 
 
-def _report(result) -> dict:
+def report_of(result) -> dict:
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -222,7 +217,7 @@ def test_rmse_table_shows_the_headline_and_the_squared_errors_on_their_own_rows(
 
 def test_rmse_ci_is_the_root_of_the_mse_interval_and_sits_on_the_headline_row(cli, files):
     files.xy_csv()
-    r = _report(cli("eval", "xy.csv", "-l", "rmse", "-l", "mse", "--ci", "analytic", "-f", "json"))
+    r = report_of(cli("eval", "xy.csv", "-l", "rmse", "-l", "mse", "--ci", "analytic", "-f", "json"))
     rmse, mse = r["losses"]
     assert rmse["per_sample"] == "rmse.sq_err" and "per_sample" not in mse
     assert (rmse["mean"], rmse["min"], rmse["max"]) == (3.375, 0.25, 9.0)  # existing keys kept: the squared errors
@@ -268,12 +263,6 @@ def test_rmse_histogram_is_titled_by_the_squared_errors(cli, files):
     assert "rmse.sq_err ↓  per-sample histogram, 4 rows" in out.stdout
 
 
-def test_describe_names_the_per_sample_quantity(cli, files):
-    out = cli("describe", "rmse").stdout
-    assert "per-sample: sq_err, named rmse.sq_err in every output" in out
-    assert "per-sample:" not in cli("describe", "mse").stdout
-
-
 def test_rmse_has_no_sum_reduction(cli, files):
     files.xy_csv()
     message = (
@@ -316,7 +305,7 @@ def test_probability_rows_where_logits_are_read_stop_with_what_to_pass(cli, file
 
 def test_probability_rows_scored_as_probabilities_or_as_acknowledged_logits(cli, files):
     _probs_csv(files)
-    r = _report(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce:input=probs", "-l", "ce:input=logits", "-f", "json"))
+    r = report_of(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce:input=probs", "-l", "ce:input=logits", "-f", "json"))
     p, y = np.array(PROBS), np.array(LABELS)
     assert r["losses"][0]["value"] == pytest.approx(np.mean(-np.log(p[np.arange(3), y])), rel=1e-14)
     assert r["losses"][1]["value"] == pytest.approx(np.mean(-_log_softmax(p)[np.arange(3), y]), rel=1e-14)
@@ -325,7 +314,7 @@ def test_probability_rows_scored_as_probabilities_or_as_acknowledged_logits(cli,
 
 def test_softmax_focal_input_probs_follows_the_focal_formula_on_given_probabilities(cli, files):
     _probs_csv(files)
-    r = _report(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "softmax_focal:input=probs,alpha=none", "-f", "json"))
+    r = report_of(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "softmax_focal:input=probs,alpha=none", "-f", "json"))
     p_y = np.array(PROBS)[np.arange(3), LABELS]
     assert r["losses"][0]["value"] == pytest.approx(np.mean(-((1 - p_y) ** 2) * np.log(p_y)), rel=1e-14)
 
@@ -335,7 +324,7 @@ def test_rows_that_are_not_all_probabilities_are_scored_as_logits(cli, files):
     rows = PROBS[:2] + [[0.5, 0.5, 0.5]]
     _probs_csv(files, rows)
     for extra in ([], ["--chunk-rows", "1"]):  # streamed: the first two chunks look like probabilities, the third does not
-        r = _report(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce", "-f", "json", *extra))
+        r = report_of(cli("eval", "p.csv", "-p", "p*", "-y", "label", "-l", "ce", "-f", "json", *extra))
         assert r["losses"][0]["value"] == pytest.approx(np.mean(-_log_softmax(rows)[np.arange(3), LABELS]), rel=1e-14)
 
 
@@ -399,7 +388,7 @@ def test_bce_predictions_all_0_or_1_with_fractional_targets_warn_once(cli, files
     )
     result = cli("eval", "b.csv", "-l", "bce", "-f", "json", "--chunk-rows", "1")
     assert result.stderr == f"Warning: {line}\n"  # three chunks, one warning
-    r = _report(result)
+    r = report_of(result)
     assert r["warnings"] == [line]
     # torch: -(y log p + (1 - y) log(1 - p)) with each log clamped at -100 -> 0.7*100, 0.6*100, 0.1*100
     assert r["losses"][0]["value"] == pytest.approx((70 + 60 + 10) / 3, rel=1e-14)
@@ -422,19 +411,6 @@ def test_a_column_name_cannot_add_markup_to_a_markdown_warning(cli, files):
     assert "pred&#93;(http://x) &#60;b&#62;&#124;" in md  # no link, no tag, no cell break (losscli.render.escape.md)
 
 
-def test_compare_names_the_system_a_warning_is_about(cli, files):
-    files.csv("t.csv", ["target"], (0.3,), (0.6,), (0.9,))
-    files.csv("a.csv", ["pred"], (1,), (0,), (1,))
-    files.csv("b.csv", ["pred"], (0.5,), (0.5,), (0.5,))
-    result = cli("compare", "-t", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "json", "--n-boot", "20")
-    line = ("a.csv: bce: every prediction in pred (a.csv column 'pred') is exactly 0 or 1 and some targets are fractional: "
-            "are -p/--pred-col and -y/--target-col swapped?")
-    assert result.stderr == f"Warning: {line}\n"
-    assert _report(result)["warnings"] == [line]
-    md = cli("compare", "-t", "t.csv", "a.csv", "b.csv", "-l", "bce", "-f", "md", "--n-boot", "20").stdout
-    assert "**Warnings**\n\n- ⚠️ a.csv: bce: every prediction" in md
-
-
 def test_logits_that_all_lie_in_the_unit_interval_warn(cli, files):
     files.csv("l.csv", ["pred", "target"], (0.9, 1), (0.2, 0), (0.6, 1))
     result = cli("eval", "l.csv", "-l", "bce_logits", "-f", "json")
@@ -454,7 +430,7 @@ def test_pm1_targets_of_bce_logits_stop_and_pos_label_reads_them(cli, files):
         "bce_logits: target (pm.csv column 'target') holds -1/+1 labels, which bce_logits would score as target values; "
         "pass --pos-label 1 to read them as 0/1.",
     )
-    r = _report(cli("eval", "pm.csv", "-l", "bce_logits", "--pos-label", "1", "-f", "json"))
+    r = report_of(cli("eval", "pm.csv", "-l", "bce_logits", "--pos-label", "1", "-f", "json"))
     x, y = np.array([2.0, -1.0, 0.5]), np.array([1.0, 0.0, 1.0])
     assert r["losses"][0]["value"] == pytest.approx(np.mean(np.log1p(np.exp(-x)) + (1 - y) * x), rel=1e-14)
     fails(
@@ -482,7 +458,7 @@ def _named_csv(files, names=NAMES, name="n.csv") -> str:
 @pytest.mark.parametrize("extra", [[], ["--chunk-rows", "1"]])
 def test_classes_map_text_labels_to_the_columns_order(cli, files, extra):
     _named_csv(files)
-    r = _report(cli("eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json", *extra))
+    r = report_of(cli("eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json", *extra))
     assert r["losses"][0]["value"] == pytest.approx(_ce(LOGITS, INDEX), rel=1e-14)
     assert r["config"]["classes"] == ["cat", "dog", "bird"]
 
@@ -494,10 +470,10 @@ def test_classes_from_jsonl_and_parquet_and_numeric_codes(cli, files):
     files.text("n.jsonl", "".join(json.dumps({"a": r[0], "b": r[1], "c": r[2], "y": y}) + "\n" for r, y in zip(LOGITS, NAMES)))
     pq.write_table(pa.table({"a": [r[0] for r in LOGITS], "b": [r[1] for r in LOGITS], "c": [r[2] for r in LOGITS], "y": NAMES}), files.root / "n.parquet")
     for path in ("n.jsonl", "n.parquet"):
-        r = _report(cli("eval", path, "-p", "a,b,c", "-y", "y", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json"))
+        r = report_of(cli("eval", path, "-p", "a,b,c", "-y", "y", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json"))
         assert r["losses"][0]["value"] == pytest.approx(_ce(LOGITS, INDEX), rel=1e-14), path
     _named_csv(files, ["3", "7", "9", "7.0"], "codes.csv")  # codes 3, 7, 9 are classes 0, 1, 2; 7.0 is 7
-    r = _report(cli("eval", "codes.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "3,7,9", "-f", "json"))
+    r = report_of(cli("eval", "codes.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "3,7,9", "-f", "json"))
     assert r["losses"][0]["value"] == pytest.approx(_ce(LOGITS, INDEX), rel=1e-14)
 
 
@@ -523,14 +499,14 @@ def test_a_missing_label_follows_the_nan_policy(cli, files):
     _named_csv(files, ["cat", "dog", "", "dog"])
     args = ["eval", "n.csv", "-p", "l_*", "-y", "animal", "-l", "ce", "--classes", "cat,dog,bird", "-f", "json"]
     assert cli(*args).exit_code == 3
-    r = _report(cli(*args, "--nan-policy", "omit"))
+    r = report_of(cli(*args, "--nan-policy", "omit"))
     assert r["inputs"]["rows_used"] == 3
     assert r["losses"][0]["value"] == pytest.approx(_ce([LOGITS[0], LOGITS[1], LOGITS[3]], [0, 1, 1]), rel=1e-14)
 
 
 def test_pos_label_makes_a_binary_target(cli, files):
     files.csv("yn.csv", ["pred", "target"], (0.9, "yes"), (0.2, "no"), (0.6, "yes"))
-    r = _report(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "yes", "-f", "json"))
+    r = report_of(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "yes", "-f", "json"))
     assert r["losses"][0]["value"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.6])), rel=1e-14)
     assert r["config"]["pos_label"] == "yes"
     fails(cli("eval", "yn.csv", "-l", "bce", "--pos-label", "Yes", "-f", "json"), 3,
@@ -544,7 +520,7 @@ def test_a_pos_label_that_never_occurs_in_a_one_label_target_warns(cli, files):
     files.csv("y.csv", ["pred", "target"], (0.9, "yes"), (0.6, "yes"))
     result = cli("eval", "y.csv", "-l", "bce", "--pos-label", "Yes", "-f", "json")
     line = "--pos-label 'Yes' never occurs in y.csv column 'target', whose only label is 'yes': every target is 0."
-    assert result.stderr == f"Warning: {line}\n" and _report(result)["warnings"] == [line]
+    assert result.stderr == f"Warning: {line}\n" and report_of(result)["warnings"] == [line]
 
 
 @pytest.mark.parametrize("spec", ["log_loss", "brier", "hinge", "soft_margin"])
@@ -553,8 +529,8 @@ def test_pm1_labels_where_the_reference_takes_them(cli, files, spec):
     # margin take -1/+1 as they are. Expected: the same loss on 0/1 labels.
     files.csv("pm.csv", ["pred", "target"], (0.9, 1), (0.2, -1), (0.6, 1))
     files.csv("01.csv", ["pred", "target"], (0.9, 1), (0.2, 0), (0.6, 1))
-    pm = _report(cli("eval", "pm.csv", "-l", spec, "-f", "json"))["losses"][0]["value"]
-    assert pm == _report(cli("eval", "01.csv", "-l", spec, "-f", "json"))["losses"][0]["value"]
+    pm = report_of(cli("eval", "pm.csv", "-l", spec, "-f", "json"))["losses"][0]["value"]
+    assert pm == report_of(cli("eval", "01.csv", "-l", spec, "-f", "json"))["losses"][0]["value"]
     if spec == "log_loss":
         assert pm == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.6])), rel=1e-14)
 
@@ -586,12 +562,12 @@ def test_stdin_csv_is_streamed_with_the_digest_of_its_bytes(cli, files, monkeypa
     opened = []
     real = csv_stream.CsvStream.__init__
     monkeypatch.setattr(csv_stream.CsvStream, "__init__", lambda self, paths, *a, **k: (opened.append(paths), real(self, paths, *a, **k))[1])
-    piped = _report(cli("eval", "-", "-l", "mse", "-f", "json", "--chunk-rows", "7", input=text))
+    piped = report_of(cli("eval", "-", "-l", "mse", "-f", "json", "--chunk-rows", "7", input=text))
     assert opened == [["-"]]  # the streamed reader took stdin (not a whole read)
     opened.clear()
-    whole = _report(cli("eval", "-", "-l", "mse", "-f", "json", input=text))
+    whole = report_of(cli("eval", "-", "-l", "mse", "-f", "json", input=text))
     assert opened == [["-"]]  # streamed without --chunk-rows too: stdin always is
-    by_path = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
+    by_path = report_of(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
     # the digest is the BLAKE3 of the bytes given (the blake3 package here, independently)
     assert piped["inputs"]["pred"]["blake3"] == whole["inputs"]["pred"]["blake3"] == blake3.blake3(text.encode()).hexdigest()
     assert piped["inputs"]["pred"]["blake3"] == by_path["inputs"]["pred"]["blake3"]
@@ -612,7 +588,7 @@ def test_stdin_npy_is_streamed_in_blocks(cli, files, monkeypatch):
     files.npy("y.npy", y)
     files.npy("x.npy", x)
     data = (files.root / "x.npy").read_bytes()
-    r = _report(cli("eval", "-:npy", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "3", input=data))
+    r = report_of(cli("eval", "-:npy", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "3", input=data))
     assert r["losses"][0]["value"] == float(np.mean((x - y) ** 2))  # numpy, independently: 1.28125
     assert r["inputs"]["pred"]["blake3"] == blake3.blake3(data).hexdigest()
     assert (r["inputs"]["pred"]["shape"], r["inputs"]["pred"]["dtype"]) == ([10], "float64")
@@ -633,7 +609,7 @@ def test_stdin_npy_that_a_stream_does_not_take_is_read_whole(cli, files):
     a = np.asfortranarray(np.arange(8.0).reshape(4, 2))
     files.npy("f.npy", a)
     files.npy("z.npy", np.zeros((4, 2)))
-    r = _report(cli("eval", "-:npy", "z.npy", "-l", "mse", "-f", "json", input=(files.root / "f.npy").read_bytes()))
+    r = report_of(cli("eval", "-:npy", "z.npy", "-l", "mse", "-f", "json", input=(files.root / "f.npy").read_bytes()))
     assert r["losses"][0]["value"] == float(np.mean(a**2))  # 17.5
 
 
@@ -650,7 +626,7 @@ def test_compressed_npy_is_streamed(cli, files):
     files.npy("y.npy", np.zeros(9))
     raw = (files.root / "x.npy").read_bytes()
     files.bytes("x.npy.gz", gzip.compress(raw, mtime=0))
-    r = _report(cli("eval", "x.npy.gz", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "2"))
+    r = report_of(cli("eval", "x.npy.gz", "y.npy", "-l", "mse", "-f", "json", "--chunk-rows", "2"))
     assert r["losses"][0]["value"] == float(np.mean(x**2))
     assert r["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / "x.npy.gz").read_bytes()).hexdigest()  # the file's bytes
 
@@ -663,7 +639,7 @@ ROWS = [[0.25, 0.5], [-1.5, 1.0], [2.0, 2.5], [3.0, 0.0]]
 SEPS = {"csv": ",", "tsv": "\t", "txt": " "}
 
 
-def _table(rows, sep: str, header: list[str] | None = None) -> str:
+def table_text(rows, sep: str, header: list[str] | None = None) -> str:
     lines = ([sep.join(header)] if header else []) + [sep.join(repr(v) for v in row) for row in rows]
     return "\n".join(lines) + "\n"
 
@@ -673,16 +649,16 @@ def _mse(rows) -> float:
     return float(np.mean((a[:, 0] - a[:, 1]) ** 2))  # numpy's own mse of pred (column 1) and target (column 2)
 
 
-def _note(name: str, k: int = 2) -> str:
+def header_note(name: str, k: int = 2) -> str:
     return f"Note: {name} has no header row (its first line is numbers): columns are 1..{k}; pass --header if that line names them.\n"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "txt"])
 @pytest.mark.parametrize("streamed", [[], ["--chunk-rows", "1"]], ids=["whole", "streamed"])
 def test_a_headerless_numeric_file_keeps_its_first_row(cli, files, fmt, streamed):
-    name = files.text(f"h.{fmt}", _table(ROWS, SEPS[fmt]))
+    name = files.text(f"h.{fmt}", table_text(ROWS, SEPS[fmt]))
     result = cli("eval", name, "-l", "mse", "-f", "json", *streamed)
-    assert (result.exit_code, result.stderr) == (0, _note(name))
+    assert (result.exit_code, result.stderr) == (0, header_note(name))
     report = json.loads(result.stdout)
     assert report["inputs"]["rows"] == 4
     assert report["inputs"]["pred"]["columns"] == ["1"] and report["inputs"]["target"]["columns"] == ["2"]
@@ -691,7 +667,7 @@ def test_a_headerless_numeric_file_keeps_its_first_row(cli, files, fmt, streamed
 
 @pytest.mark.parametrize("streamed", [[], ["--chunk-rows", "1"]], ids=["whole", "streamed"])
 def test_header_forces_the_first_line_to_be_column_names(cli, files, streamed):
-    name = files.text("h.csv", _table(ROWS, ","))
+    name = files.text("h.csv", table_text(ROWS, ","))
     result = cli("eval", name, "-l", "mse", "-f", "json", "--header", *streamed)
     assert (result.exit_code, result.stderr) == (0, "")
     report = json.loads(result.stdout)
@@ -719,7 +695,7 @@ def test_savetxt_output_is_read_whole(cli, files):
 
 
 def test_a_header_of_names_is_still_a_header(cli, files):
-    name = files.text("n.csv", _table(ROWS, ",", ["pred", "target"]))
+    name = files.text("n.csv", table_text(ROWS, ",", ["pred", "target"]))
     result = cli("eval", name, "-l", "mse", "-b")
     assert (result.exit_code, result.stdout, result.stderr) == (0, f"{_mse(ROWS)!r}\n", "")
 
@@ -732,15 +708,6 @@ def test_a_first_line_like_pandas_default_names_is_a_doubt(cli, files):
     assert with_header.stdout == f"{_mse([[0.5, 1.0], [2.0, 0.0]])!r}\n"
     without = cli("eval", "d.csv", "-l", "mse", "-b", "--no-header")
     assert without.stdout == f"{_mse([[0, 1], [0.5, 1.0], [2.0, 0.0]])!r}\n"
-
-
-def test_inspect_reads_a_headerless_file_as_eval_does(cli, files):
-    name = files.text("h.csv", _table(ROWS, ","))
-    result = cli("inspect", name, "-f", "json")
-    assert (result.exit_code, result.stderr) == (0, _note(name))
-    found = json.loads(result.stdout)["files"][0]
-    assert found["rows"] == 4 and [c["name"] for c in found["columns"]] == ["1", "2"]
-    assert json.loads(cli("inspect", name, "-f", "json", "--header").stdout)["files"][0]["rows"] == 3
 
 
 def _read(path: str, header: bool | None = None, chunk: int | None = None) -> list[np.ndarray]:
@@ -765,8 +732,8 @@ _cells = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinit
 @given(rows=st.lists(st.tuples(_cells, _cells), min_size=1, max_size=6), fmt=st.sampled_from(["csv", "tsv", "txt"]), chunk=st.sampled_from([None, 1, 2]))
 def test_headerless_and_headed_files_give_the_same_values(files, rows, fmt, chunk):
     # the same rows with and without a header line: auto-detected, and with --no-header / --header
-    headed = files.text(f"headed.{fmt}", _table(rows, SEPS[fmt], ["pred", "target"]))
-    bare = files.text(f"bare.{fmt}", _table(rows, SEPS[fmt]))
+    headed = files.text(f"headed.{fmt}", table_text(rows, SEPS[fmt], ["pred", "target"]))
+    bare = files.text(f"bare.{fmt}", table_text(rows, SEPS[fmt]))
     expected = [np.array([r[0] for r in rows]), np.array([r[1] for r in rows])]
     assert _same(_read(headed, True, chunk), expected)
     assert _same(_read(headed, None, chunk), expected)
@@ -775,8 +742,8 @@ def test_headerless_and_headed_files_give_the_same_values(files, rows, fmt, chun
 
 
 def test_headerless_and_headed_files_give_the_same_report(cli, files):
-    headed = files.text("headed.csv", _table(ROWS, ",", ["pred", "target"]))
-    bare = files.text("bare.tsv", _table(ROWS, "\t"))
+    headed = files.text("headed.csv", table_text(ROWS, ",", ["pred", "target"]))
+    bare = files.text("bare.tsv", table_text(ROWS, "\t"))
 
     def losses(*args):
         result = cli("eval", *args, "-l", "mse", "-l", "mae", "-f", "json")
@@ -860,16 +827,6 @@ def test_a_308_digit_integer_is_a_number(cli, files):
     files.text("l.csv", f"pred,target\n0,{big}\n")
     result = cli("eval", "l.csv", "-l", "mae", "-b")
     assert (result.exit_code, result.stdout) == (0, f"{float(big)!r}\n")
-
-
-def test_inspect_names_an_integer_too_large_for_float64(cli, files):
-    # exit 3 with the reader's line after the description (was exit 4)
-    files.text("l.csv", "pred,target\n1,2\n3," + "9" * 309 + "\n")
-    message = "Integer of 309 digits in l.csv, column 'target' (target), row 2: too large for a 64-bit float."
-    result = cli("inspect", "l.csv", "-f", "json")
-    assert (result.exit_code, result.stderr) == (3, f"Error: {message}\n")
-    target = json.loads(result.stdout)["files"][0]["columns"][1]
-    assert (target["numeric"], target["note"]) == (False, message)
 
 
 def test_parquet_int64_past_2_53_with_a_null_is_rounded_and_the_null_follows_nan_policy(cli, files):
@@ -974,12 +931,12 @@ def test_the_same_values_give_the_same_report_in_every_format(cli, files):
 def test_hash_flag_names_the_digest_by_its_algorithm(cli, files):
     name = files.xy_csv()
     data = (files.root / name).read_bytes()
-    default = _report(cli("eval", name, "-l", "mse", "-f", "json"))["inputs"]["pred"]
+    default = report_of(cli("eval", name, "-l", "mse", "-f", "json"))["inputs"]["pred"]
     assert default["blake3"] == blake3.blake3(data).hexdigest() and "sha256" not in default
-    sha = _report(cli("eval", name, "-l", "mse", "-f", "json", "--hash", "sha256"))["inputs"]["pred"]
+    sha = report_of(cli("eval", name, "-l", "mse", "-f", "json", "--hash", "sha256"))["inputs"]["pred"]
     assert sha["sha256"] == hashlib.sha256(data).hexdigest() and "blake3" not in sha
     for flags in (["--hash", "none"], ["--no-hash"]):
-        info = _report(cli("eval", name, "-l", "mse", "-f", "json", *flags))["inputs"]["pred"]
+        info = report_of(cli("eval", name, "-l", "mse", "-f", "json", *flags))["inputs"]["pred"]
         assert not {"blake3", "sha256"} & set(info)
     fails(cli("eval", name, "-l", "mse", "--no-hash", "--hash", "sha256"), 2, "--no-hash is --hash none, but --hash sha256 is given too; pass one of them.")
 
@@ -988,15 +945,15 @@ def test_stdin_and_gzip_digests_use_the_chosen_algorithm(cli, files):
     import gzip
 
     text = b"pred,target\n0.5,0\n-1,1\n"
-    r = _report(cli("eval", "-", "-l", "mse", "-f", "json", "--hash", "sha256", input=text.decode()))
+    r = report_of(cli("eval", "-", "-l", "mse", "-f", "json", "--hash", "sha256", input=text.decode()))
     assert r["inputs"]["pred"]["sha256"] == hashlib.sha256(text).hexdigest()
     packed = gzip.compress(text)
     files.bytes("p.csv.gz", packed)
-    r = _report(cli("eval", "p.csv.gz", "-l", "mse", "-f", "json"))
+    r = report_of(cli("eval", "p.csv.gz", "-l", "mse", "-f", "json"))
     assert r["inputs"]["pred"]["blake3"] == blake3.blake3(packed).hexdigest()  # of the bytes as stored
 
 
-def _base(cli, files, pred, target, *flags) -> str:
+def write_base_report(cli, files, pred, target, *flags) -> str:
     """A baseline report of ``pred`` against ``target`` (one table ``base.csv``)."""
     files.csv("base.csv", ["pred", "target"], *zip(pred, target))
     r = cli("eval", "base.csv", "-l", "mse", "-f", "json", "--report", "base.json", *flags)
@@ -1009,7 +966,7 @@ GATE = ("--fail-if", "mse<=base*10")
 
 def test_baseline_on_the_same_target_is_used(cli, files):
     # the baseline's predictions differ, its target column is the same (one table each)
-    base = _base(cli, files, [0.0, 1.0, 2.0, 0.0], Y)
+    base = write_base_report(cli, files, [0.0, 1.0, 2.0, 0.0], Y)
     files.xy_csv()
     run = cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE)
     assert run.exit_code == 1  # mse 3.375 > 10 * base
@@ -1020,7 +977,7 @@ def test_baseline_on_the_same_target_is_used(cli, files):
 
 
 def test_baseline_on_another_target_is_exit_3(cli, files):
-    base = _base(cli, files, X, [0.0, 1.0, 2.5, 1.0])  # the last target differs
+    base = write_base_report(cli, files, X, [0.0, 1.0, 2.5, 1.0])  # the last target differs
     files.xy_csv()
     r = cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE)
     assert (r.exit_code, r.stdout) == (3, "")
@@ -1030,7 +987,7 @@ def test_baseline_on_another_target_is_exit_3(cli, files):
 
 
 def test_baseline_on_other_rows_is_exit_3(cli, files):
-    base = _base(cli, files, X[:3], Y[:3])
+    base = write_base_report(cli, files, X[:3], Y[:3])
     files.xy_csv()
     fails(
         cli("eval", "xy.csv", "-l", "mse", "--baseline", base, *GATE), 3,
@@ -1040,7 +997,7 @@ def test_baseline_on_other_rows_is_exit_3(cli, files):
 
 
 def test_baseline_other_target_is_accepted_visibly(cli, files):
-    base = _base(cli, files, X, [0.0, 1.0, 2.5, 1.0])
+    base = write_base_report(cli, files, X, [0.0, 1.0, 2.5, 1.0])
     files.xy_csv()
     r = cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE, "--baseline-other-target")
     assert r.exit_code == 0  # base: d = X - [0, 1, 2.5, 1] = [0.5, -2, -0.5, 2], mse 8.5 / 4 = 2.125; 3.375 <= 21.25
@@ -1058,14 +1015,14 @@ def test_baseline_other_target_is_accepted_visibly(cli, files):
 
 
 def test_baseline_target_that_cannot_be_checked_is_exit_3_naming_what(cli, files):
-    base = _base(cli, files, X, Y, "--hash", "sha256")
+    base = write_base_report(cli, files, X, Y, "--hash", "sha256")
     files.xy_csv()
     fails(
         cli("eval", "xy.csv", "-l", "mse", "--baseline", base, *GATE), 3,
         "--baseline base.json: cannot check that it was scored on this target: its target digest is sha256, this run's blake3 "
         "(rows match: 4); pass --hash sha256 to compare digests, or --baseline-other-target to accept it.",
     )
-    r = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE, "--hash", "sha256"))
+    r = report_of(cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--baseline", base, *GATE, "--hash", "sha256"))
     assert r["gates"][0]["base"] == 3.375  # the same predictions: the same value
     fails(
         cli("eval", "xy.csv", "-l", "mse", "--baseline", base, *GATE, "--no-hash"), 3,
@@ -1077,12 +1034,12 @@ def test_baseline_target_that_cannot_be_checked_is_exit_3_naming_what(cli, files
 def test_old_baseline_with_a_separate_target_file_is_checked_by_the_file_digest(cli, files):
     files.npy("y.npy", Y)
     files.npy("x.npy", X)
-    r = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json"))
+    r = report_of(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json"))
     for info in r["inputs"].values():
         if isinstance(info, dict):
             info.pop("values_digest", None)  # as an older losscli wrote it: file digests only
     files.text("old.json", json.dumps(r))
-    ok = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json", "--baseline", "old.json", *GATE))
+    ok = report_of(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json", "--baseline", "old.json", *GATE))
     assert ok["gates"][0]["passed"] is True
     files.npy("y.npy", [0.0, 1.0, 2.5, 1.0])
     r = cli("eval", "x.npy", "y.npy", "-l", "mse", "--baseline", "old.json", *GATE)
@@ -1097,81 +1054,36 @@ def test_baseline_other_target_needs_a_json_baseline(cli, files):
 def test_target_values_digest_does_not_depend_on_format_or_chunking(cli, files):
     files.xy_csv()
     np.savez(files.root / "xy.npz", x=np.array(X), y=np.array(Y, dtype=np.float32))  # exact in float32: the same values
-    a = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))["inputs"]["target"]["values_digest"]
-    b = _report(cli("eval", "xy.npz:x", "xy.npz:y", "-l", "mse", "-f", "json", "--chunk-rows", "1"))["inputs"]["target"]["values_digest"]
+    a = report_of(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))["inputs"]["target"]["values_digest"]
+    b = report_of(cli("eval", "xy.npz:x", "xy.npz:y", "-l", "mse", "-f", "json", "--chunk-rows", "1"))["inputs"]["target"]["values_digest"]
     assert a == b == {"blake3": blake3.blake3(b"()" + np.array(Y, dtype="<f8").tobytes()).hexdigest()}
 
 
 def test_a_target_file_of_its_own_is_named_by_its_file_digest_alone(cli, files):
     # no second hash of the same bytes: the file's digest already names the target
     files.xy_npy()
-    target = _report(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json"))["inputs"]["target"]
+    target = report_of(cli("eval", "x.npy", "y.npy", "-l", "mse", "-f", "json"))["inputs"]["target"]
     assert "values_digest" not in target
     assert target["blake3"] == blake3.blake3((files.root / "y.npy").read_bytes()).hexdigest()
 
 
-def _state(cli, name: str, out: str, *flags) -> None:
+def emit_state(cli, name: str, out: str, *flags) -> None:
     r = cli("eval", name, "-l", "mse", "-f", "json", "--emit-state", out, *flags)
     assert r.exit_code == 0, r.stderr
 
 
 def test_states_carry_their_inputs_digests_and_row_range(cli, files):
     files.xy_csv()
-    _state(cli, "xy.csv", "s.json", "--row-offset", "10")
+    emit_state(cli, "xy.csv", "s.json", "--row-offset", "10")
     state = json.loads((files.root / "s.json").read_text())
     digest = blake3.blake3((files.root / "xy.csv").read_bytes()).hexdigest()
     assert state["inputs"]["pred"]["blake3"] == state["inputs"]["target"]["blake3"] == digest
     assert (state["first_row"], state["rows"]) == (10, 4)
 
 
-def test_merge_refuses_a_state_given_twice(cli, files):
-    files.xy_csv()
-    _state(cli, "xy.csv", "s.json")
-    fails(cli("merge", "s.json", "s.json"), 3, "s.json is given twice; merge each shard once.")
-    files.text("copy.json", (files.root / "s.json").read_text())
-    fails(cli("merge", "s.json", "copy.json"), 3, "s.json and copy.json are the same state given twice (the same inputs, rows 1-4); merge each shard once.")
-    _state(cli, "xy.csv", "again.json")  # the same file evaluated again
-    fails(cli("merge", "s.json", "again.json"), 3, "s.json and again.json are the same state given twice (the same inputs, rows 1-4); merge each shard once.")
-
-
-def test_merge_refuses_two_states_over_the_same_rows_of_one_file(cli, files):
-    files.xy_csv()
-    _state(cli, "xy.csv", "a.json")
-    _state(cli, "xy.csv", "b.json", "--row-offset", "2", "-l", "mse")  # claims rows 3-6: rows 3-4 overlap a.json's
-    digest = blake3.blake3((files.root / "xy.csv").read_bytes()).hexdigest()
-    fails(
-        cli("merge", "a.json", "b.json"), 3,
-        f"a.json and b.json both cover rows 3-4 of the same input (xy.csv, blake3 {digest[:12]}...); "
-        "each row must be in one shard only (--row-offset numbers them).",
-    )
-
-
-def test_shards_of_different_files_merge_without_row_offsets(cli, files):
-    files.csv("p0.csv", ["pred", "target"], *zip(X[:2], Y[:2]))
-    files.csv("p1.csv", ["pred", "target"], *zip(X[2:], Y[2:]))
-    _state(cli, "p0.csv", "s0.json")
-    _state(cli, "p1.csv", "s1.json")
-    r = cli("merge", "s0.json", "s1.json", "-b")
-    assert (r.exit_code, r.stdout) == (0, "3.375\n")  # d = [0.5, -2, -0.5, 3]: (0.25 + 4 + 0.25 + 9) / 4
-
-
-def test_gate_command_checks_the_baseline_target_too(cli, files):
-    base = _base(cli, files, X, [0.0, 1.0, 2.5, 1.0])
-    files.xy_csv()
-    assert cli("eval", "xy.csv", "-l", "mse", "-f", "json", "--report", "new.json").exit_code == 0
-    r = cli("gate", "new.json", "--baseline", base, *GATE)
-    assert (r.exit_code, r.stdout) == (3, "")
-    assert r.stderr.startswith("Error: --baseline base.json was scored on another target: its target values blake3 differs (")
-    r = cli("gate", "new.json", "--baseline", base, *GATE, "--baseline-other-target", "-f", "json")
-    assert r.exit_code == 0, r.stderr  # 3.375 <= 10 * 2.125
-    out = json.loads(r.stdout)
-    assert out["gates"][0]["note"] == f"baseline on another target: {out['config']['baseline_other_target']}"
-    assert cli("gate", "new.json", "--baseline", "new.json", *GATE).exit_code == 0  # the same target
-
-
 def test_baseline_without_a_target_values_digest_is_exit_3_when_the_target_shares_a_file(cli, files):
     files.xy_csv()
-    r = _report(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
+    r = report_of(cli("eval", "xy.csv", "-l", "mse", "-f", "json"))
     del r["inputs"]["target"]["values_digest"]  # as --engine dask or an older losscli wrote it; xy.csv also holds pred
     files.text("old.json", json.dumps(r))
     fails(
@@ -1199,7 +1111,7 @@ def test_a_combination_with_a_root_or_ratio_term_has_no_analytic_ci(cli, files):
     files.npy("x.npy", [[2.0, 1.0, 0.0], [0.5, 1.5, -1.0], [0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
     files.npy("y.npy", [0, 1, 2, 0])
     fails(cli("eval", "x.npy", "y.npy", "-l", "c=1*ce:ignore_index=2", "--ci", "analytic"), 2, message.replace("'rmse'", "'ce:ignore_index=2'"))
-    r = _report(cli("eval", "xy.csv", "-l", "c=2*mse+1*mae", "--ci", "analytic", "-f", "json"))["losses"][0]
+    r = report_of(cli("eval", "xy.csv", "-l", "c=2*mse+1*mae", "--ci", "analytic", "-f", "json"))["losses"][0]
     v = 2 * (np.array(X) - Y) ** 2 + np.abs(np.array(X) - Y)  # a plain mean: its t interval stays
     assert r["value"] == pytest.approx(v.mean()) and r["se"] == pytest.approx(v.std(ddof=1) / 2)
     assert r["ci"]["low"] == pytest.approx(v.mean() - 3.182446305284263 * v.std(ddof=1) / 2)  # scipy t.ppf(0.975, 3)
@@ -1210,7 +1122,7 @@ def test_class_weighted_losses_name_their_per_sample_statistics(cli, files):
     x = np.array([[2.0, 1.0, 0.0], [0.5, 1.5, -1.0], [0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
     y = np.array([0, 1, 2, 0])
     files.npy("x.npy", x), files.npy("y.npy", y)
-    r = _report(cli("eval", "x.npy", "y.npy", "-l", "ce:weight=1;5;20", "-l", "c=1*ce:weight=1;5;20", "-f", "json"))
+    r = report_of(cli("eval", "x.npy", "y.npy", "-l", "ce:weight=1;5;20", "-l", "c=1*ce:weight=1;5;20", "-f", "json"))
     nll = -(x - np.log(np.exp(x).sum(axis=1, keepdims=True)))[np.arange(4), y]
     w = np.array([1.0, 5.0, 20.0])[y]
     ce, c = r["losses"]
@@ -1228,8 +1140,8 @@ def test_zero_weight_rows_are_not_samples(cli, files):
     std = math.sqrt((w * (sq - mean) ** 2).sum() / w.sum() * 2 / 1)  # Bessel over the 2 weighted rows
     n_eff = w.sum() ** 2 / (w * w).sum()
     for args in ([], ["--chunk-rows", "2"]):
-        a = _report(cli("eval", "a.csv", "-w", "w", "-l", "mse", "--ci", "analytic", "--top-k", "1", "-f", "json", *args))["losses"][0]
-        b = _report(cli("eval", "b.csv", "-w", "w", "-l", "mse", "--ci", "analytic", "--top-k", "1", "-f", "json", *args))["losses"][0]
+        a = report_of(cli("eval", "a.csv", "-w", "w", "-l", "mse", "--ci", "analytic", "--top-k", "1", "-f", "json", *args))["losses"][0]
+        b = report_of(cli("eval", "b.csv", "-w", "w", "-l", "mse", "--ci", "analytic", "--top-k", "1", "-f", "json", *args))["losses"][0]
         assert b["value"] == pytest.approx(mean) and b["std"] == pytest.approx(std) and b["se"] == pytest.approx(std / math.sqrt(n_eff))
         assert (b["n"], b["min"], b["max"], b["worst"][0]["row"], b["worst"][0]["value"]) == (2, 1.0, 4.0, 2, 4.0)
         assert {k: b[k] for k in ("n", "mean", "std", "se", "min", "max", "ci")} == {k: a[k] for k in ("n", "mean", "std", "se", "min", "max", "ci")}
@@ -1241,7 +1153,7 @@ def test_ignored_rows_are_not_samples(cli, files):
     files.npy("x.npy", x), files.npy("y.npy", y)
     nll = -(x - np.log(np.exp(x).sum(axis=1, keepdims=True)))[np.arange(4), y][[0, 1, 3]]  # row 3 is ignored
     for extra in ([], ["--chunk-rows", "1"]):
-        r = _report(cli("eval", "x.npy", "y.npy", "-l", "ce:ignore_index=2", "--ci", "analytic", "--top-k", "4", "-f", "json", *extra))["losses"][0]
+        r = report_of(cli("eval", "x.npy", "y.npy", "-l", "ce:ignore_index=2", "--ci", "analytic", "--top-k", "4", "-f", "json", *extra))["losses"][0]
         assert r["value"] == pytest.approx(nll.mean()) and r["mean"] == pytest.approx(nll.mean())
         assert (r["n"], r["min"], r["std"]) == (3, pytest.approx(nll.min()), pytest.approx(nll.std(ddof=1)))
         assert r["se"] == pytest.approx(nll.std(ddof=1) / math.sqrt(3))
@@ -1251,7 +1163,7 @@ def test_ignored_rows_are_not_samples(cli, files):
 
 def test_zero_weight_rows_per_group_and_merged_shards(cli, files):
     files.csv("b.csv", ["pred", "target", "w", "g"], (1, 2, 1, "a"), (3, 5, 3, "a"), (5, 5, 0, "a"), (7, 0, 0, "b"), (2, 0, 1, "b"))
-    r = _report(cli("eval", "b.csv", "-w", "w", "-g", "g", "-l", "mse", "-f", "json"))
+    r = report_of(cli("eval", "b.csv", "-w", "w", "-g", "g", "-l", "mse", "-f", "json"))
     a, b = (g["losses"][0] for g in r["groups"])
     assert (a["n"], a["max"], b["n"], b["min"], b["max"]) == (2, 4.0, 1, 4.0, 4.0)
     assert r["losses"][0]["n"] == 3 and r["losses"][0]["max"] == 4.0
@@ -1261,7 +1173,7 @@ def test_a_missing_group_key_is_its_own_group(cli, files):
     files.text("g.csv", "pred,target,g\n1,2,1\n3,5,\n5,5,1\n2,2,2\n4,0,2\n")
     sq = (np.array([1, 3, 5, 2, 4.0]) - [2, 5, 5, 2, 0]) ** 2
     for policy in ("error", "omit"):
-        r = _report(cli("eval", "g.csv", "-g", "g", "-l", "mse", "--nan-policy", policy, "-f", "json"))
+        r = report_of(cli("eval", "g.csv", "-g", "g", "-l", "mse", "--nan-policy", policy, "-f", "json"))
         assert r["losses"][0]["value"] == pytest.approx(sq.mean())  # 4.2: no row dropped from the overall row
         keys = [(g["key"]["g"], g["losses"][0]["value"]) for g in r["groups"]]
         assert keys == [(1.0, pytest.approx(sq[[0, 2]].mean())), (2.0, pytest.approx(sq[[3, 4]].mean())), (None, pytest.approx(sq[1]))]
@@ -1269,17 +1181,8 @@ def test_a_missing_group_key_is_its_own_group(cli, files):
     assert "(missing)" in out
     files.text("t.jsonl", "\n".join(json.dumps(d) for d in [
         {"pred": 3, "target": 5, "g": "nan"}, {"pred": 4, "target": 0, "g": None}, {"pred": 1, "target": 2, "g": "a"}]) + "\n")
-    r = _report(cli("eval", "t.jsonl", "-p", "pred", "-y", "target", "-g", "g", "-l", "mse", "-f", "json"))
+    r = report_of(cli("eval", "t.jsonl", "-p", "pred", "-y", "target", "-g", "g", "-l", "mse", "-f", "json"))
     assert [(g["key"]["g"], g["losses"][0]["value"]) for g in r["groups"]] == [("a", 1.0), ("nan", 4.0), (None, 16.0)]
-
-
-def test_compare_counts_only_samples_in_win_tie_loss(cli, files):
-    # rows 3-4 have weight 0: of rows 1-2, cand wins on row 1 (|1-1| < |0-1|), loses on row 2 (by hand)
-    files.csv("t.csv", ["target", "w"], (1, 1), (2, 2), (5, 0), (7, 0))
-    files.csv("base.csv", ["pred"], (0,), (2,), (5,), (7,))
-    files.csv("cand.csv", ["pred"], (1,), (3,), (5,), (7,))
-    r = json.loads(ok(cli("compare", "-t", "t.csv", "-y", "target", "-w", "w", "base.csv", "cand.csv", "-l", "mae", "--n-boot", "10", "-f", "json")))
-    assert r["losses"][0]["systems"][1]["wtl"] == {"win": 1, "tie": 0, "loss": 1}
 
 
 @pytest.mark.parametrize(("specs", "first", "second", "label"), [
@@ -1309,13 +1212,13 @@ def test_probabilities_scored_as_logits_warn(cli, files):
     assert (r.exit_code, r.stderr) == (0, f"Warning: {warning}\n")
     assert float(ok(cli("eval", "p.npy", "y.npy", "-l", "brier", "-b"))) == pytest.approx(((p - np.eye(3)) ** 2).sum(axis=1).mean())  # numpy Brier
     files.csv("g.csv", ["real", "fake"], (0.9, 0.2), (0.8, 0.1))
-    r = _report(cli("eval", "g.csv", "-l", "gan_d:input=logits", "-f", "json"))
+    r = report_of(cli("eval", "g.csv", "-l", "gan_d:input=logits", "-f", "json"))
     assert r["warnings"] == ["gan_d:input=logits: every value of real (g.csv column 'real') and of fake is in [0, 1], but input=logits "
                              "applies the sigmoid or softmax to them again: if they are probabilities, pass input=probs."]
     files.csv("g2.csv", ["real", "fake"], (2.5, -1.0), (0.8, 0.1))  # real logits: no warning
-    assert _report(cli("eval", "g2.csv", "-l", "gan_d:input=logits", "-f", "json"))["warnings"] == []
+    assert report_of(cli("eval", "g2.csv", "-l", "gan_d:input=logits", "-f", "json"))["warnings"] == []
     files.npy("m.npy", np.full((2, 2, 3, 3), 0.5)), files.npy("l.npy", np.zeros((2, 3, 3), dtype=int))
-    assert _report(cli("eval", "m.npy", "l.npy", "-l", "dice:input=logits", "-f", "json"))["warnings"][0].startswith("dice:input=logits: every value of pred (m.npy)")
+    assert report_of(cli("eval", "m.npy", "l.npy", "-l", "dice:input=logits", "-f", "json"))["warnings"][0].startswith("dice:input=logits: every value of pred (m.npy)")
 
 
 def test_a_baseline_scored_with_weights_is_not_compared_with_an_unweighted_run(cli, files):
@@ -1337,7 +1240,7 @@ def test_zero_weight_rows_are_not_samples_in_merged_shards(cli, files):
     files.csv("s2.csv", ["pred", "target", "w"], (3, 5, 3), (50, 0, 0))
     ok(cli("eval", "s1.csv", "-w", "w", "-l", "mse", "--emit-state", "a.json", "-f", "json"))
     ok(cli("eval", "s2.csv", "-w", "w", "-l", "mse", "--emit-state", "b.json", "-f", "json", "--row-offset", "2"))
-    r = _report(cli("merge", "a.json", "b.json", "-f", "json"))["losses"][0]
+    r = report_of(cli("merge", "a.json", "b.json", "-f", "json"))["losses"][0]
     sq, w = np.array([1.0, 4.0]), np.array([1.0, 3.0])
     mean = (w * sq).sum() / w.sum()
     assert (r["n"], r["max"], r["value"]) == (2, 4.0, pytest.approx(mean))
@@ -1351,7 +1254,7 @@ def test_zero_weight_rows_are_not_samples_in_merged_shards(cli, files):
 # Expected values: by hand on the rows paired by id (each comment says how).
 
 
-def _abcd(files):
+def write_abcd(files):
     """t.csv ids a-d with targets 1-4; base.csv predicts 1.5,2,3,4 in that order; cand.csv the
     same ids reversed, predicting 4,3,2 and 1.1 for a. By id: base mse 0.25/4 = 0.0625, cand
     0.01/4 = 0.0025 (hand); by position cand would be (4-1)^2.. = 4.8525."""
@@ -1360,19 +1263,8 @@ def _abcd(files):
     files.csv("cand.csv", ["id", "pred"], ("d", 4), ("c", 3), ("b", 2), ("a", 1.1))
 
 
-def test_compare_checks_each_systems_ids_and_joins_them(cli, files):
-    _abcd(files)
-    fails(cli("compare", "-t", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json"), 3,
-          "Rows are paired by position, but row 1 has id 'd' in cand.csv and 'a' in t.csv; pass --align join to pair them by id.")  # fmt: skip
-    result = cli("compare", "-t", "t.csv", "base.csv", "cand.csv", "-l", "mse", "-f", "json", "--align", "join")
-    assert result.exit_code == 0, result.stderr
-    rows = json.loads(result.stdout)["losses"][0]["systems"]
-    assert [r["value"] for r in rows] == pytest.approx([0.0625, 0.0025])
-    assert rows[1]["wtl"] == {"win": 1, "tie": 3, "loss": 0}  # row a better (0.01 < 0.25), b-d equal: rows paired by id
-
-
 def test_a_baseline_file_is_checked_by_id(cli, files):
-    _abcd(files)
+    write_abcd(files)
     fails(cli("eval", "base.csv", "t.csv", "-l", "mse", "--baseline", "cand.csv", "--fail-if", "mse<=base"), 3,
           "The baseline's rows are paired by position, but row 1 has id 'd' in cand.csv and 'a' in t.csv; sort the baseline's rows like t.csv.")  # fmt: skip
     files.csv("cand.csv", ["ID", "pred"], ("a", 1.1), ("b", 2), ("c", 3), ("d", 4))  # in order (and 'ID' is 'id'): 0.0025 < 0.0625 fails the gate

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 
+import blake3
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from conftest import X, Y, fails, ok
+from test_cli_stats import assert_same_cis, cis_of
 from test_streaming import same_report
+from test_traps import emit_state
 
 LOSSES = ("-l", "mse", "-l", "mae", "-l", "huber:delta=0.5", "-l", "rmse", "-l", "total=0.7*mse+0.3*mae")
 
@@ -344,3 +348,49 @@ def test_merge_gate_errors(cli, two_states):
     fails(cli("merge", *two_states, "--fail-if", "mse<=base*1.02"), 2,
           "--fail-if 'mse<=base*1.02' compares with base, but 'losscli merge' has no baseline: gate its JSON report with 'losscli gate REPORT --baseline OLD.json'.")
     fails(cli("merge", *two_states, "--fail-if", "mae<3"), 2, "--fail-if 'mae<3' names loss 'mae', which is not computed; computed: mse. Add -l mae or gate one of those.")
+
+
+def test_merge_refuses_a_state_given_twice(cli, files):
+    files.xy_csv()
+    emit_state(cli, "xy.csv", "s.json")
+    fails(cli("merge", "s.json", "s.json"), 3, "s.json is given twice; merge each shard once.")
+    files.text("copy.json", (files.root / "s.json").read_text())
+    fails(cli("merge", "s.json", "copy.json"), 3, "s.json and copy.json are the same state given twice (the same inputs, rows 1-4); merge each shard once.")
+    emit_state(cli, "xy.csv", "again.json")  # the same file evaluated again
+    fails(cli("merge", "s.json", "again.json"), 3, "s.json and again.json are the same state given twice (the same inputs, rows 1-4); merge each shard once.")
+
+
+def test_merge_refuses_two_states_over_the_same_rows_of_one_file(cli, files):
+    files.xy_csv()
+    emit_state(cli, "xy.csv", "a.json")
+    emit_state(cli, "xy.csv", "b.json", "--row-offset", "2", "-l", "mse")  # claims rows 3-6: rows 3-4 overlap a.json's
+    digest = blake3.blake3((files.root / "xy.csv").read_bytes()).hexdigest()
+    fails(
+        cli("merge", "a.json", "b.json"), 3,
+        f"a.json and b.json both cover rows 3-4 of the same input (xy.csv, blake3 {digest[:12]}...); "
+        "each row must be in one shard only (--row-offset numbers them).",
+    )
+
+
+def test_shards_of_different_files_merge_without_row_offsets(cli, files):
+    files.csv("p0.csv", ["pred", "target"], *zip(X[:2], Y[:2]))
+    files.csv("p1.csv", ["pred", "target"], *zip(X[2:], Y[2:]))
+    emit_state(cli, "p0.csv", "s0.json")
+    emit_state(cli, "p1.csv", "s1.json")
+    r = cli("merge", "s0.json", "s1.json", "-b")
+    assert (r.exit_code, r.stdout) == (0, "3.375\n")  # d = [0.5, -2, -0.5, 3]: (0.25 + 4 + 0.25 + 9) / 4
+
+
+def test_shards_with_row_offsets_merge_into_the_single_run(cli, files):
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=250).round(3), rng.normal(size=250).round(3)
+    files.csv("all.csv", ["pred", "target"], *zip(x, y))
+    files.csv("s1.csv", ["pred", "target"], *zip(x[:100], y[:100]))
+    files.csv("s2.csv", ["pred", "target"], *zip(x[100:], y[100:]))
+    common = ["-l", "mse", "--ci", "bootstrap", "--n-boot", "100", "--top-k", "1"]
+    ok(cli("eval", "s1.csv", *common, "--emit-state", "a.json", "-f", "json", "-o", "r1.json"))
+    ok(cli("eval", "s2.csv", *common, "--row-offset", "100", "--emit-state", "b.json", "-f", "json", "-o", "r2.json"))
+    assert_same_cis(cis_of(cli("merge", "b.json", "a.json", "-f", "json")), cis_of(cli("eval", "all.csv", *common, "-f", "json")))
+    ok(cli("eval", "s2.csv", *common, "--emit-state", "c.json", "-f", "json", "-o", "r3.json"))  # no offset
+    result = cli("merge", "a.json", "c.json", "-f", "json")
+    assert result.exit_code == 2 and "both parts contain rows 1-100" in result.stderr
