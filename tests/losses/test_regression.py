@@ -1,4 +1,5 @@
-"""Regression losses. gaussian_nll (roles pred, target, var): hand-computed values, the trio, var shapes and errors.
+"""Regression losses. gaussian_nll (roles pred, target, var): hand-computed values, the trio,
+var shapes and errors.
 
 Torch references are in tests/golden/golden_gaussian_nll.json; the numbers here are worked out by
 hand from 0.5 (log v + d**2 / v), v = max(var, eps), or quoted from
