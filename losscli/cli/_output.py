@@ -147,13 +147,12 @@ def emit_report(report: Any, fmt_name: str, output: str | None, precision: int) 
 def publish(report: Any, fmt_name: str, output: str | None, precision: int, report_path: str | None = None, *, show: bool = True) -> None:
     """``--report`` and ``-o`` written, every output file put in place at once, then stdout
     (``show`` False: the output holds something else, written already, e.g. per-sample values)."""
-    if report_path is not None:
-        write(report_path, report_text(report, "json", precision))
-    if show and output is not None:
-        emit_report(report, fmt_name, output, precision)
-    commit()  # every output file in place at once, before anything is printed
-    if show and output is None:
-        emit_report(report, fmt_name, output, precision)
+
+    def shown(out: str | None) -> None:
+        if show:
+            emit_report(report, fmt_name, out, precision)
+
+    put(shown, output, lambda: report_text(report, "json", precision), report_path)
 
 
 def print_report(console: Any, report: Any, precision: int) -> None:
@@ -214,7 +213,7 @@ def finish(entries: Sequence[Mapping[str, Any]], mode: str, mode_from: str = "--
 
 
 def put(show: Callable[[str | None], None], output: str | None, report_json: Callable[[], str], report_path: str | None = None) -> None:
-    """The outputs of a command whose result is not a ``Report`` (``publish`` for one): ``--report``
+    """The outputs of a command (``publish`` for a ``Report``): ``--report``
     (``report_json()``) and ``-o`` (``show(output)``) written, every output file put in place at
     once, then stdout (``show(None)``)."""
     if report_path is not None:
