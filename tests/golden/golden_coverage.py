@@ -2,7 +2,7 @@
 
 Run once in a scratch environment with torch and scikit-learn (never at test time):
 
-    /work/refvenv/bin/python tests/golden/golden_coverage.py
+    python tests/golden/golden_coverage.py
 
 It writes golden_coverage.json next to itself; tests/test_golden.py drives every case through
 the CLI. A case with ``reduction`` runs with ``--reduction`` set to it and compares the headline
