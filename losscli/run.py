@@ -248,7 +248,7 @@ def _streaming(chunk_rows: int | None, paths: Sequence[Any], losses: Sequence[An
     base_file = gates is not None and gates.baseline is not None and not gates.baseline_is_report
     if chunk_rows is not None:
         if whole:
-            raise UsageError(f"--chunk-rows: {', '.join(whole)} compares each row with every other row, so it needs all rows at once; drop --chunk-rows.")
+            raise UsageError(f"--chunk-rows: {', '.join(whole)} gives a row a value that depends on other rows, so it needs all rows at once; drop --chunk-rows.")
         if base_file:
             raise UsageError("--chunk-rows cannot be combined with a prediction-file --baseline (it is evaluated in memory); drop one of them.")
         return True

@@ -159,7 +159,7 @@ def test_states_of_losses_that_compare_rows_do_not_merge(cli, files):
     r = cli("merge", "s.json", "s.json")
     assert r.exit_code == 2
     assert r.stderr == (
-        "Error: ntxent compares each row with every other row of its evaluation: shards cannot be merged "
+        "Error: ntxent gives a row a value that depends on other rows of its evaluation: shards cannot be merged "
         "into the value of one run; evaluate all rows at once.\n"
     )
 

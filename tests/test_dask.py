@@ -202,7 +202,7 @@ def test_usage_errors(cli, data, scheduler, files):
     files.npy("zi.npy", z)
     files.npy("zj.npy", z + 0.1)
     r = cli("eval", "zi.npy", "zj.npy", "-l", "ntxent", "--engine", "dask")
-    assert r.exit_code == 2 and r.stderr.startswith("Error: --engine dask: ntxent compares each row with every other row")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: --engine dask: ntxent gives a row a value that depends on other rows")
 
 
 def test_without_scheduler_a_local_cluster_is_started(cli, data):

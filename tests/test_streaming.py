@@ -384,7 +384,7 @@ def test_losses_that_compare_rows_are_never_chunked(cli, files, monkeypatch):
     files.npy("zj.npy", rng.normal(size=(300, 8)))
     args = ["--input", "z_i=zi.npy", "--input", "z_j=zj.npy", "-l", "ntxent"]
     r = cli("eval", *args, "--chunk-rows", 50)
-    assert (r.exit_code, r.stderr) == (2, "Error: --chunk-rows: ntxent compares each row with every other row, so it needs all rows at once; drop --chunk-rows.\n")
+    assert (r.exit_code, r.stderr) == (2, "Error: --chunk-rows: ntxent gives a row a value that depends on other rows, so it needs all rows at once; drop --chunk-rows.\n")
     whole = run_json(cli, *args)
     monkeypatch.setattr(sizing, "AUTO_STREAM_BYTES", 0)  # large input: still read and evaluated whole
     monkeypatch.setattr(engine, "BLOCK_ELEMENTS", 16)

@@ -96,7 +96,7 @@ def merged(loaded: list[tuple[str, dict[str, Any]]]):
     whole = [b.label for b in resolve_losses(loaded[0][1]["losses"]) if not rowwise(b)]
     if whole and len(loaded) > 1:
         raise UsageError(
-            f"{', '.join(whole)} compares each row with every other row of its evaluation: shards "
+            f"{', '.join(whole)} gives a row a value that depends on other rows of its evaluation: shards "
             "cannot be merged into the value of one run; evaluate all rows at once."
         )
     overlaps(loaded)

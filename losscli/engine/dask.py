@@ -48,8 +48,8 @@ def check_usage(losses: Any, *, gate_plan: Any = None, paths: list[str | None] =
     whole = [b.label for b in losses if not rowwise(b)]
     if whole:
         raise UsageError(
-            f"--engine dask: {', '.join(whole)} compares each row with every other row, so it needs all rows "
-            "at once; use --engine local."
+            f"--engine dask: {', '.join(whole)} gives a row a value that depends on other rows, so it needs all "
+            "rows at once; use --engine local."
         )
     if gate_plan is not None and gate_plan.baseline is not None and not gate_plan.baseline_is_report:
         raise UsageError("--engine dask cannot evaluate a prediction-file --baseline (it is evaluated in memory); pass a JSON report as --baseline, or use --engine local.")
