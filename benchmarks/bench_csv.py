@@ -40,12 +40,12 @@ POLARS = PANDAS.replace("pandas as pd", "polars as pl").replace("pd.read_csv", "
 # The installed losscli with streaming switched off: the whole-file read that the streaming
 # time is compared with (target: <= 1.5x) (losscli itself streams inputs over 16 MB).
 WHOLE = (
-    "import sys\n"
+    "from losscli._entry import configure\n"
+    "configure()\n"  # the process settings of the console entry point, as the streamed run has
     "import losscli.readers.stream.sizing as c\n"
     "c.AUTO_STREAM_BYTES = 1 << 62\n"
     "from losscli.cli import app\n"
-    "sys.argv[0] = 'losscli'\n"
-    "app()\n"
+    "app(prog_name='losscli')\n"
 )
 
 
@@ -58,8 +58,8 @@ def main() -> None:
         print(f"{rows} rows, {size / 1e6:.0f} MB: losscli eval {how_read(size)}")
         commands = {
             "pandas.read_csv + numpy": [PYTHON, "-c", PANDAS, path],
-            "losscli eval -l mse": [LOSSCLI, "eval", path, "-l", "mse", "-f", "json"],
-            "losscli eval -l mse --no-hash": [LOSSCLI, "eval", path, "-l", "mse", "-f", "json", "--no-hash"],
+            "losscli eval -l mse": [*LOSSCLI, "eval", path, "-l", "mse", "-f", "json"],
+            "losscli eval -l mse --no-hash": [*LOSSCLI, "eval", path, "-l", "mse", "-f", "json", "--no-hash"],
             "losscli eval -l mse (whole file, not streamed)": [PYTHON, "-c", WHOLE, "eval", path, "-l", "mse", "-f", "json"],
         }
         has_polars = subprocess.run([PYTHON, "-c", "import polars"], capture_output=True).returncode == 0

@@ -55,8 +55,8 @@ def main() -> None:
         print(f"{rows} rows, 2 x {os.path.getsize(pred) / 1e6:.0f} MB")
         commands = {
             "np.load(mmap) + np.dot": [PYTHON, "-c", BASELINE, pred, target],
-            "losscli eval -l mse": [LOSSCLI, "eval", pred, target, "-l", "mse", "-f", "json"],
-            "losscli eval -l mse --no-hash": [LOSSCLI, "eval", pred, target, "-l", "mse", "-f", "json", "--no-hash"],
+            "losscli eval -l mse": [*LOSSCLI, "eval", pred, target, "-l", "mse", "-f", "json"],
+            "losscli eval -l mse --no-hash": [*LOSSCLI, "eval", pred, target, "-l", "mse", "-f", "json", "--no-hash"],
         }
         results, outputs = compare(commands, repeats(3))
         expected = float(outputs["np.load(mmap) + np.dot"])

@@ -62,11 +62,11 @@ def main() -> None:
         commands = {
             "pyarrow read_table + numpy": [PYTHON, "-c", PYARROW, path],
             "pyarrow read_table + pyarrow.compute": [PYTHON, "-c", COMPUTE, path],
-            "losscli eval -l mse": [LOSSCLI, "eval", path, "-l", "mse", "-f", "json"],
-            "losscli eval -l mse --no-hash": [LOSSCLI, "eval", path, "-l", "mse", "-f", "json", "--no-hash"],
+            "losscli eval -l mse": [*LOSSCLI, "eval", path, "-l", "mse", "-f", "json"],
+            "losscli eval -l mse --no-hash": [*LOSSCLI, "eval", path, "-l", "mse", "-f", "json", "--no-hash"],
         }
         if has_dask:
-            commands["losscli eval -l mse --engine dask"] = [LOSSCLI, "eval", path, "-l", "mse", "-f", "json", "--engine", "dask"]
+            commands["losscli eval -l mse --engine dask"] = [*LOSSCLI, "eval", path, "-l", "mse", "-f", "json", "--engine", "dask"]
         results, outputs = compare(commands, repeats(3))
         expected = float(outputs["pyarrow read_table + numpy"])
         got = json.loads(outputs["losscli eval -l mse"])["losses"][0]["value"]
