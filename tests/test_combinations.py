@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from losscli.cli import app
-from losscli.engine import Accumulator, evaluate
+from losscli import evaluate
+from losscli.engine import Accumulator
 from losscli.losses import Combination, parse_spec
 
 PRED = np.array([0.0, 1.0, 2.0, -2.0])

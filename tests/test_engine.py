@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import losscli
-from losscli.engine import Accumulator, evaluate, resolve_losses
+from losscli import evaluate
+from losscli.engine import Accumulator, resolve_losses
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
 
 X = np.array([0.5, -1.0, 2.0, 3.0])

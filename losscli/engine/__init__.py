@@ -1,7 +1,7 @@
 """The engine: role arrays in, per-sample losses folded into reduced values and statistics.
 
 - ``accumulator.py``: the ``Accumulator`` (update / merge / state / from_state / compute), the
-  one path from per-sample losses to a ``Report``, and ``evaluate`` on in-memory arrays;
+  one path from per-sample losses to a ``Report`` (``losscli.evaluate`` runs it on arrays or files);
 - ``blocked.py``: the fast path of an update (cache-sized blocks on two threads, the compiled
   kernels the registry declares);
 - ``dask.py``: ``--engine dask``, Accumulator states over partitions on a Dask cluster (imported
@@ -12,7 +12,6 @@ from losscli.analysis import AnalysisOptions as AnalysisOptions
 from losscli.engine.accumulator import (
     NAN_POLICIES as NAN_POLICIES,
     Accumulator as Accumulator,
-    evaluate as evaluate,
     keyed_parts as keyed_parts,
     reduction_names as reduction_names,
     requested_twice as requested_twice,

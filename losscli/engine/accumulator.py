@@ -8,7 +8,6 @@ calls; shards are ``state`` / ``from_state`` / ``merge``.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -485,46 +484,6 @@ def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, np.nan)
     out[keep] = values
     return out
-
-
-def evaluate(
-    pred: Any = None,
-    target: Any = None,
-    losses: Sequence[str | BoundLoss] = ("mse",),
-    *,
-    weights: Any = None,
-    inputs: Mapping[str, Any] | None = None,
-    reduction: str = "mean",
-    nan_policy: str = "error",
-    ci: str | None = None,
-    ci_level: float = 0.95,
-    n_boot: int = 1000,
-    seed: int = 0,
-    groups: Mapping[str, Any] | None = None,
-    top_k: int = 0,
-    ids: Any = None,
-) -> Report:
-    """Evaluate losses on in-memory arrays and return the ``Report``.
-
-    ``pred`` and ``target`` fill the first two roles of each loss; ``inputs`` gives arrays by
-    role name (``anchor``, ``positive``, ...) for losses with more roles. ``ci`` ("analytic" or
-    "bootstrap"), ``groups`` (name -> per-row values) and ``top_k`` (with optional ``ids``) add
-    the statistics of ``--ci``, ``--group-by`` and ``--top-k`` (``losscli.analysis``).
-
-    >>> import numpy as np
-    >>> evaluate(np.array([0.5, -1.0]), np.array([0.0, 1.0]), ["mse", "mae"]).result("mse").value
-    2.125
-    """
-    start = time.perf_counter()
-    arrays = dict(inputs or {})
-    for key, value in (("pred", pred), ("target", target)):
-        if value is not None:
-            arrays[key] = np.asarray(value)
-    groups = {k: np.asarray(v) for k, v in (groups or {}).items()}
-    analysis = AnalysisOptions(ci, ci_level, n_boot, seed, top_k, tuple(groups))
-    acc = Accumulator(losses, reduction=reduction, nan_policy=nan_policy, analysis=analysis)
-    acc.update(arrays, None if weights is None else np.asarray(weights, dtype=np.float64), ids=ids, groups=groups)
-    return acc.compute(seconds=time.perf_counter() - start)
 
 
 def reduction_names() -> list[str]:
