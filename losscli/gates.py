@@ -210,18 +210,13 @@ def report_values(report: Mapping[str, Any], field: str = "value") -> dict[str, 
     return out
 
 
-def load_report(path: str, what: str = "Report") -> dict[str, Any]:
-    """Read an earlier losscli JSON report (exit 3 when it is missing or not a report)."""
+def read_report(path: str, what: str = "Report") -> Report:
+    """An earlier losscli JSON report file as a ``Report`` (``Report.from_dict``, strict): exit 3
+    when it is missing (``what`` names it: "Report", "Baseline report"), not a report, or not the
+    report of a finished run, naming what is wrong and where."""
     data = read_json(path, missing=f"{what} not found: {path}", invalid=lambda e: f"{path} is not a losscli JSON report: {e}")
     if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("losscli.report/") or not isinstance(data.get("losses"), list):
         raise InputError(f"{path} is not a losscli JSON report (no 'schema': 'losscli.report/1' with a 'losses' list).")
-    return data
-
-
-def read_report(path: str) -> Report:
-    """A JSON report file as a ``Report`` (``Report.from_dict``): exit 3 when it is missing or
-    not a report of a finished run, naming what is wrong and where."""
-    data = load_report(path)
     try:
         return Report.from_dict(data)
     except ReportError as e:

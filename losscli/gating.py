@@ -89,10 +89,9 @@ def plan(options: GateOptions, losses: Sequence[Any], reduction: str) -> GatePla
         return out
     out.baseline_is_report = out.baseline.lower().endswith(".json")
     if out.baseline_is_report:
-        base_report = G.load_report(out.baseline, "Baseline report")
+        base_report = G.read_report(out.baseline, "Baseline report").to_dict()
         out.base_values = G.baseline_values(parsed, base_report, out.baseline, reduction)
-        out.base_inputs = base_report.get("inputs") if isinstance(base_report.get("inputs"), dict) else {}
-        out.base_config = base_report.get("config") if isinstance(base_report.get("config"), dict) else {}
+        out.base_inputs, out.base_config = base_report["inputs"], base_report["config"]
         return out
     if options.significant:
         in_terms = [g for g in parsed if g.relative and g.label not in top]

@@ -137,6 +137,23 @@ def test_baseline_report_without_the_loss_is_exit_3(cli, files):
     )
 
 
+def test_malformed_baseline_report_is_exit_3_naming_the_file_and_field(cli, files):
+    """A --baseline report is read strictly (Report.from_dict), as gate reads the report it
+    gates: a mistyped field is never compared as if it were a number."""
+    write_baseline_report(cli, files, "mse")
+    data = json.loads((files.root / "old.json").read_text())
+    data["losses"][0]["value"] = "3.375"
+    files.text("bad.json", json.dumps(data))
+    msg = "bad.json cannot be read as a losscli JSON report: losses[0].value is not a number."
+    fails(cli("eval", "xy.csv", "-l", "mse", "--baseline", "bad.json", "--fail-if", "mse<=base"), 3, msg)
+    fails(cli("gate", "old.json", "--baseline", "bad.json", "--fail-if", "mse<=base"), 3, msg)
+    del data["inputs"]["rows"]
+    data["losses"][0]["value"] = 3.375
+    files.text("bad.json", json.dumps(data))
+    fails(cli("gate", "old.json", "--baseline", "bad.json", "--fail-if", "mse<=base"), 3,
+          "bad.json cannot be read as a losscli JSON report: inputs.rows is not a count.")
+
+
 def test_baseline_that_is_not_a_report_is_exit_3(cli, files):
     files.xy_csv()
     files.text("old.json", '{"a": 1}')

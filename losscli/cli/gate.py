@@ -111,7 +111,7 @@ def base_values(ctx: typer.Context, report: Any, parsed: list[Any]) -> tuple[dic
     from losscli import gating
 
     baseline = ctx.params["baseline"]
-    old = G.load_report(baseline, "Baseline report")
+    old = G.read_report(baseline, "Baseline report").to_dict()
     data = report.to_dict()
     other = gating.same_target(baseline, old.get("inputs"), data["inputs"], ctx.params["baseline_other_target"], old.get("config"), report.config)
     if other is not None:  # said on stderr, as eval says it
