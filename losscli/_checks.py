@@ -75,6 +75,43 @@ def role_keys(losses: Any, arrays: Mapping[str, np.ndarray], kind: str) -> froze
     return frozenset(ok - other)
 
 
+def class_pairs(losses: Any, arrays: Mapping[str, np.ndarray]) -> list[tuple[str, str]]:
+    """(scores key, labels key) of every loss whose first input is class scores and whose
+    second may be class indices, not binary targets (ce, nll, multi_margin...)."""
+    out = []
+    for loss in losses:
+        for part in loss.parts:
+            roles = part.spec.roles
+            if len(roles) > 1 and "labels" in roles[1].kind.split("|") and "binary" not in roles[1].kind.split("|"):
+                out.append((part.source_key(roles[0].name, arrays), part.source_key(roles[1].name, arrays)))
+    return out
+
+
+def unbatched(arrays: dict[str, np.ndarray], pairs: list[tuple[str, str]], where: Any = str) -> dict[str, np.ndarray]:
+    """``arrays`` with each ``(C,)`` row of scores whose class label is 0-d made one row of C
+    classes, ``(1, C)``: torch's unbatched input (a 0-d input is one row already). A ``(C,)``
+    row with a one-row ``(1,)`` label is C rows or one: a ``ShapeError`` that says what to pass
+    (``where`` names a key in messages)."""
+    for scores, labels in pairs:
+        s, y = arrays.get(scores), arrays.get(labels)
+        if getattr(s, "ndim", None) != 1 or getattr(y, "ndim", None) is None:  # either may be streamed (readers.stream)
+            continue
+        if y.ndim == 0 and not isinstance(s, np.ndarray):
+            raise ShapeError(
+                f"{where(labels)} is one class label (0-d) but {where(scores)} is read in chunks: for one sample of {len(s)} classes "
+                f"pass {scores} of shape (1, {len(s)}), or read it whole (without --chunk-rows)."
+            )
+        if y.ndim == 0:
+            arrays[scores] = s.reshape(1, -1)
+        elif len(y) == 1 and len(s) > 1:
+            c = len(s)
+            raise ShapeError(
+                f"{where(scores)} has {c} values and {where(labels)} 1 class label: for one sample of {c} classes "
+                f"pass {scores} of shape (1, {c}) (or a 0-d label); for {c} samples, {c} labels."
+            )
+    return arrays
+
+
 def as_rows(a: Any) -> np.ndarray:
     """``a`` as an array of rows: a 0-d array (a scalar) is one row, as torch takes a scalar."""
     a = np.asarray(a)

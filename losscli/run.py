@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from losscli import _digest, readers
+from losscli._checks import class_pairs, unbatched
 from losscli.analysis import AnalysisOptions
 from losscli.engine import Accumulator, resolve_losses, rowwise
 from losscli.errors import InputError, UsageError
@@ -184,6 +185,8 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
     p = prepare(request)
     loaded = _load(request, p)
     sinks.notes(loaded.notes)
+    where = lambda key: f"{key} ({loaded.sources[key]})" if loaded.sources.get(key) else key  # noqa: E731
+    loaded.arrays = unbatched(loaded.arrays, class_pairs(p.losses, loaded.arrays), where)  # before any chunking
     if p.label_map is not None:
         p.map_chunks = _map_labels(p.label_map, loaded)
     acc = _accumulator(request, p, loaded)

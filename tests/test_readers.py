@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
+import losscli
 from losscli.errors import InputError, LossCliError, UsageError
 from losscli.readers import load_inputs, parse_source
 from losscli.readers.columns import select
 
-from conftest import X, Y
+from conftest import X, Y, fails
 
 COLUMNS = ["id", "p0", "p1", "p2", "y", "logit_a", "logit_b"]
 
@@ -457,6 +458,39 @@ def test_npy_scalar_is_one_row(cli, files):
     files.npy("t.npy", np.float64(1.0))
     r = cli("eval", "p.npy", "t.npy", "-l", "mse", "-b")
     assert (r.exit_code, r.stdout) == (0, "4.0\n"), r.stderr
+
+
+UNBATCHED = np.array([1.0, 1.5, 0.8])  # one sample's logits over 3 classes; its class is 1
+
+
+def test_unbatched_sample_with_a_0d_class_label_is_one_row_of_c_classes(cli, files):
+    # torch's unbatched input: cross_entropy(logits (C,), target ()) is one sample of C classes.
+    # Expected values by numpy, not by losscli: -log_softmax(x)[1], and multi_margin's
+    # sum over i != 1 of max(0, 1 - x[1] + x[i]) / C = (0.5 + 0.3) / 3; nll reads x as log-probs: -x[1]
+    x = UNBATCHED
+    ce = -(x[1] - np.log(np.exp(x).sum()))
+    mm = sum(max(0.0, 1 - x[1] + x[i]) for i in (0, 2)) / 3
+    files.npy("p.npy", x)
+    files.npy("t.npy", np.int64(1))
+    for spec, expected in (("ce", ce), ("nll", -x[1]), ("multi_margin", mm)):
+        r = cli("eval", "p.npy", "t.npy", "-l", spec, "-b")
+        assert r.exit_code == 0 and float(r.stdout) == pytest.approx(expected, rel=1e-15), (spec, r.stderr)
+    assert losscli.evaluate(x, np.array(1), ["ce"]).losses[0].value == pytest.approx(ce, rel=1e-15)
+    assert cli("eval", "p.npy", "t.npy", "-l", "mse", "-b").exit_code == 3  # an elementwise loss: no class axis to infer
+
+
+def test_unbatched_sample_with_a_one_row_label_says_what_to_pass(cli, files):
+    # a (C,) row with a (1,) label is 3 rows of one score or one row of 3: never guessed
+    files.npy("p.npy", UNBATCHED)
+    files.npy("t.npy", np.array([1]))
+    msg = ("pred (p.npy) has 3 values and target (t.npy) 1 class label: for one sample of 3 classes "
+           "pass pred of shape (1, 3) (or a 0-d label); for 3 samples, 3 labels.")
+    fails(cli("eval", "p.npy", "t.npy", "-l", "ce"), 3, msg)
+    fails(cli("eval", "p.npy", "t.npy", "-l", "ce", "--chunk-rows", "1"), 3, msg)
+    files.npy("t.npy", np.int64(1))
+    fails(cli("eval", "p.npy", "t.npy", "-l", "ce", "--chunk-rows", "1"), 3,
+          "target (t.npy) is one class label (0-d) but pred (p.npy) is read in chunks: for one sample of 3 classes "
+          "pass pred of shape (1, 3), or read it whole (without --chunk-rows).")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from losscli import _kinds
-from losscli._checks import as_rows, broadcast_rows, missing, role_keys
+from losscli._checks import as_rows, broadcast_rows, class_pairs, missing, role_keys, unbatched
 from losscli._version import __version__
 from losscli.analysis import Analysis, AnalysisOptions, Side
 from losscli.engine import blocked
@@ -111,6 +111,7 @@ class Accumulator:
         is made, and the per-sample arrays only when asked for. Losses that compare rows with
         each other (``rowwise=False``) see the whole update at once.
         """
+        arrays = unbatched({k: np.asarray(v) for k, v in arrays.items()}, class_pairs(self.losses, arrays), self._where)
         arrays = broadcast_rows({k: as_rows(v) for k, v in arrays.items()}, role_keys(self.losses, arrays, "broadcast"))
         if self.analysis is not None:  # id and group columns ride along (sliced and NaN-checked like the roles)
             arrays.update(self.analysis.side_arrays(ids, groups))

@@ -195,8 +195,9 @@ def _load_error(e: ValueError, where: str, what: str) -> InputError:
 
 
 def check_dtype(arr: np.ndarray, where: str) -> np.ndarray:
-    """Accept integer, float and bool arrays; a 0-d array (a scalar) is one row, as a scalar
-    tensor is one sample to torch's losses."""
+    """Accept integer, float and bool arrays. A 0-d array (a scalar) stays 0-d here: the engine
+    makes it one row, as a scalar tensor is one sample to torch's losses, and a 0-d class label
+    makes a ``(C,)`` row of scores one sample of C classes (``_checks.unbatched``)."""
     if arr.dtype.kind not in "biuf":
         raise InputError(f"{where} has dtype {arr.dtype}; expected integers or floats.")
-    return arr.reshape(1) if arr.ndim == 0 else arr
+    return arr

@@ -143,7 +143,7 @@ class MemoryStream:
     tabular = False
 
     def __init__(self, array: np.ndarray) -> None:
-        self.array = array
+        self.array = array.reshape(1) if np.ndim(array) == 0 else array  # a 0-d array is one row
         a = np.asarray(array)
         self.row_bytes = float(a.itemsize * int(np.prod(a.shape[1:], dtype=np.int64))) if a.ndim else float(a.itemsize)
 

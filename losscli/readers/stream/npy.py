@@ -72,7 +72,7 @@ def npy_part(path: str, fmt: str, key: str | None) -> NpyPart | None:
 
     if fmt == "npy":
         arr = read_npy(path, path)  # memory-mapped: validates (never unpickles), reads nothing
-        if isinstance(arr, np.memmap) and (arr.ndim < 2 or arr.flags.c_contiguous):
+        if isinstance(arr, np.memmap) and arr.ndim and (arr.ndim < 2 or arr.flags.c_contiguous):  # a 0-d one is read whole
             part = NpyPart(path, path, arr.shape, arr.dtype, int(arr.offset))
             del arr
             return part
