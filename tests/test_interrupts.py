@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -53,30 +54,51 @@ def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 30.0) -> bool:
     return False
 
 
+def _feed(proc: subprocess.Popen, path: pathlib.Path) -> threading.Thread:
+    """Write ``path`` to the process's stdin from a thread, leaving stdin open (a pipe that has
+    not ended): the process cannot finish its evaluation before the test closes it."""
+
+    def write() -> None:
+        try:
+            proc.stdin.write(path.read_text())
+            proc.stdin.flush()
+        except (BrokenPipeError, ValueError, OSError):  # the process stopped reading (it was interrupted)
+            pass
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.parametrize(
     "per_sample, sig, code",
     [("ps.csv", signal.SIGINT, 130), ("ps.npy", signal.SIGINT, 130), ("ps.csv", signal.SIGTERM, 143), ("ps.npy", signal.SIGHUP, 129)],
 )
 def test_an_interrupt_during_a_large_evaluation_leaves_no_file(tmp_path, big_csv, per_sample, sig, code):
     """SIGINT (Ctrl-C) exits 130, SIGTERM (a CI timeout, a kill) 143, SIGHUP (a closed terminal
-    or SSH session) 129; each removes every temporary file (the NPY scratch file included)."""
-    shutil.copy(big_csv, tmp_path / "big.csv")
-    args = [LOSSCLI, "eval", "big.csv", "-l", "mse", "-l", "mae", "-l", "huber", "-l", "log_cosh",
+    or SSH session) 129; each removes every temporary file (the NPY scratch file included).
+
+    The input comes from stdin, which stays open until the signal was sent: the evaluation
+    cannot end first, however the machine schedules the two processes (with a file input, a
+    run that finished between seeing its temporary file and the signal exited 0)."""
+    args = [LOSSCLI, "eval", "-", "-l", "mse", "-l", "mae", "-l", "huber", "-l", "log_cosh",
             "-o", "out.json", "--report", "r.json", "--per-sample", per_sample]
-    proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        writer = _feed(proc, big_csv)
         # the per-sample writer's temporary file exists from the first row to the rename:
         # interrupt as soon as it appears, i.e. in the middle of the evaluation
         started = _wait_for(lambda: any(p.name.startswith(".losscli-") for p in tmp_path.iterdir()), proc)
         assert started, f"the evaluation ended before it could be interrupted: {proc.communicate()}"
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=60)
+        writer.join(timeout=60)
+        out, err = proc.communicate(timeout=60)  # closes stdin: only now could the input end
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == code, err
     assert (out, err) == ("", "")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---------------------------------------------------------------------------- unwritable paths
