@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from losscli import _digest, readers
-from losscli._checks import class_pairs, unbatched
+from losscli._checks import class_pairs, role_keys, unbatched
 from losscli.analysis import AnalysisOptions
 from losscli.engine import Accumulator, resolve_losses, rowwise
 from losscli.errors import InputError, UsageError
@@ -353,7 +353,8 @@ def _evaluate(request: EvalRequest, p: _Plan, loaded: Any, acc: Any, sinks: Sequ
     # of its own is named by its digest: hashing its values again would cost a second hash)
     hashing = request.inputs.hash != "none" and "target" in loaded.info and not own_file(loaded.info)
     digest = _digest.ValuesDigest(request.inputs.hash) if hashing else None
-    for chunk in iter_chunks(loaded, e.chunk_rows):  # the whole input is one chunk unless streamed
+    shared = role_keys(p.losses, loaded.arrays, "broadcast")  # one row may stand for every row (gaussian_nll's var)
+    for chunk in iter_chunks(loaded, e.chunk_rows, shared):  # the whole input is one chunk unless streamed
         if p.map_chunks:  # streamed labels: mapped chunk by chunk
             chunk.arrays["target"] = p.label_map.apply(chunk.arrays["target"], chunk.first_row)
         part = acc.update(chunk.arrays, chunk.weights, per_sample=out is not None, ids=chunk.ids, groups=chunk.groups)

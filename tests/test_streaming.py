@@ -434,3 +434,24 @@ def test_stdin_and_compressed_inputs_are_always_streamed(files):
     assert not stream.should_stream(["small.csv"])
     assert stream.should_stream(["small.csv.gz"])
     assert stream.should_stream(["-"]) and stream.should_stream(["-:npy"]) and stream.should_stream(["small.csv", "-:tsv"])
+
+
+def test_gaussian_nll_one_row_var_streamed_is_the_in_memory_value(cli, files):
+    """var of shape (1, D) stands for every row (torch broadcasting): read in chunks, its one
+    row goes with every chunk, from an NPY or a CSV, and gives the value of the whole read."""
+    rng = np.random.default_rng(1)
+    p, t, v = rng.normal(size=(5, 3)), rng.normal(size=(5, 3)), rng.uniform(0.5, 2, size=(1, 3))
+    # torch's gaussian_nll_loss (full=False, eps=1e-6 below every var here), by numpy:
+    # the mean over every element of (log var + (pred - target)^2 / var) / 2
+    expected = float(np.mean(0.5 * (np.log(v) + (p - t) ** 2 / v)))
+    files.npy("p.npy", p)
+    files.npy("t.npy", t)
+    files.npy("v.npy", v)
+    files.csv("v.csv", ["a", "b", "c"], v[0])
+    for var in ("v.npy", "v.csv:a,b,c"):
+        for chunk in ((), ("--chunk-rows", "2"), ("--chunk-rows", "1")):
+            r = cli("eval", "p.npy", "t.npy", "--input", f"var={var}", "-l", "gaussian_nll", "-b", *chunk)
+            assert r.exit_code == 0 and float(r.stdout) == pytest.approx(expected, rel=1e-14), (var, chunk, r.stderr)
+    files.csv("v2.csv", ["a", "b", "c"], v[0], v[0])  # two rows of five: not one row for every row
+    r = cli("eval", "p.npy", "t.npy", "--input", "var=v2.csv:a,b,c", "-l", "gaussian_nll", "--chunk-rows", "2")
+    assert (r.exit_code, r.stderr) == (3, "Error: Inputs have different numbers of rows: var (v2.csv columns 'a,b,c') has 2, pred (p.npy) has 5, target (t.npy) has 5.\n")

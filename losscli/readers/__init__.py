@@ -216,6 +216,7 @@ def _pair(pdata, tdata, extra: list["Input"], out: Loaded, id_col: str | None, a
     used: list[tuple[Input, int]] = []
     refs = [d for d in (pdata, tdata) if d is not None and d.table is not None]
     for data in ([tdata] if both else []) + [d for d in extra if d.table is not None]:
+        found: list[tuple[int, int]] = []  # no table to pair with (PRED and TARGET are arrays)
         for ref in refs:
             found = [] if ref is data else _shared_ids(ref, data, id_col, align)
             if found:

@@ -9,6 +9,7 @@ error naming every count (``row_counts_error``).
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -43,9 +44,11 @@ def row_counts_error(counts: dict[Column, int], described: dict[Column, str]) ->
     return ShapeError(f"Inputs have different numbers of rows: {', '.join(where)}.")
 
 
-def iter_chunks(loaded: Any, chunk_rows: int | None = None) -> Iterator[Chunk]:
+def iter_chunks(loaded: Any, chunk_rows: int | None = None, shared: frozenset[str] = frozenset()) -> Iterator[Chunk]:
     """The rows of ``loaded`` (a ``readers.Loaded``) in chunks of ``chunk_rows`` (all at once
-    when None and nothing is lazy). Each file is read once; lengths that differ are an error."""
+    when None and nothing is lazy). Each file is read once; lengths that differ are an error,
+    except a role of ``shared`` (one row may stand for every row: gaussian_nll's ``(1, D)``
+    var) that has one row: that row goes whole with every chunk, where the engine repeats it."""
     present = keyed(loaded)
     if chunk_rows is None and not any(isinstance(v, Ref) for _, v in present):
         yield Chunk.of(dict(present), 0)
@@ -56,20 +59,43 @@ def iter_chunks(loaded: Any, chunk_rows: int | None = None) -> Iterator[Chunk]:
         stream = v.stream if isinstance(v, Ref) else MemoryStream(v)
         by_stream.setdefault(id(stream), (stream, []))[1].append((k, v))
     sources = list(by_stream.values())
+    aligned, whole, its = _one_row_sources(sources, rows, shared)
     first = 0
-    for block in _aligned(sources, rows, loaded):
-        yield Chunk.of(block, first)
+    for block in _aligned(aligned, its, rows, loaded):
+        yield Chunk.of({**block, **whole}, first)
         first += _rows(block)
     fill_digests(loaded, [s for s, _ in sources], {})
+
+
+def _one_row_sources(sources: list, rows: int, shared: frozenset[str]) -> tuple[list, dict[Column, np.ndarray], list]:
+    """(the sources to align, the columns of the one-row sources of ``shared`` roles, the
+    iterators of the sources to align). A source of ``shared`` roles only is read ahead until it
+    has 2 rows; with one row in all it is taken whole, else its pieces read go back in front."""
+    aligned, whole, its = [], {}, []
+    for stream, members in sources:
+        it = stream.selected(rows, members)
+        if len(sources) > 1 and all(k.kind == "role" and k.name in shared for k, _ in members):
+            head: list[dict[Column, np.ndarray]] = []
+            for piece in it:
+                head.append(piece)
+                if sum(_rows(p) for p in head) > 1:
+                    break
+            if sum(_rows(p) for p in head) == 1:
+                whole.update(next(p for p in head if _rows(p)))
+                continue
+            it = itertools.chain(head, it)
+        aligned.append((stream, members))
+        its.append(it)
+    return aligned, whole, its
 
 
 def _rows(piece: dict[Column, np.ndarray]) -> int:
     return len(next(iter(piece.values())))
 
 
-def _aligned(sources: list, rows: int, loaded: Any) -> Iterator[dict[Column, np.ndarray]]:
-    """Blocks of ``rows`` rows of every column, re-cut across the pieces of each stream."""
-    its = [stream.selected(rows, members) for stream, members in sources]
+def _aligned(sources: list, its: list, rows: int, loaded: Any) -> Iterator[dict[Column, np.ndarray]]:
+    """Blocks of ``rows`` rows of every column, re-cut across the pieces of each stream
+    (``its``: each source's pieces)."""
     if len(its) == 1:  # one file: its pieces (about ``rows`` rows each) need no re-cutting
         yield from (piece for piece in its[0] if _rows(piece))
         return
