@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 
 from losscli import _digest, readers
-from losscli._checks import class_pairs, role_keys, unbatched
 from losscli.analysis import AnalysisOptions
-from losscli.engine import Accumulator, resolve_losses, rowwise
+from losscli.engine import Accumulator, one_sample_rows, resolve_losses, rowwise, shared_roles
 from losscli.errors import InputError, UsageError
 from losscli.gates import own_file
 from losscli.gating import GateOptions, GatePlan, complete, plan
@@ -186,7 +185,7 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
     loaded = _load(request, p)
     sinks.notes(loaded.notes)
     where = lambda key: f"{key} ({loaded.sources[key]})" if loaded.sources.get(key) else key  # noqa: E731
-    loaded.arrays = unbatched(loaded.arrays, class_pairs(p.losses, loaded.arrays), where)  # before any chunking
+    loaded.arrays = one_sample_rows(p.losses, loaded.arrays, where)  # before any chunking
     if p.label_map is not None:
         p.map_chunks = _map_labels(p.label_map, loaded)
     acc = _accumulator(request, p, loaded)
@@ -353,8 +352,7 @@ def _evaluate(request: EvalRequest, p: _Plan, loaded: Any, acc: Any, sinks: Sequ
     # of its own is named by its digest: hashing its values again would cost a second hash)
     hashing = request.inputs.hash != "none" and "target" in loaded.info and not own_file(loaded.info)
     digest = _digest.ValuesDigest(request.inputs.hash) if hashing else None
-    shared = role_keys(p.losses, loaded.arrays, "broadcast")  # one row may stand for every row (gaussian_nll's var)
-    for chunk in iter_chunks(loaded, e.chunk_rows, shared):  # the whole input is one chunk unless streamed
+    for chunk in iter_chunks(loaded, e.chunk_rows, shared_roles(p.losses, loaded.arrays)):  # the whole input is one chunk unless streamed
         if p.map_chunks:  # streamed labels: mapped chunk by chunk
             chunk.arrays["target"] = p.label_map.apply(chunk.arrays["target"], chunk.first_row)
         part = acc.update(chunk.arrays, chunk.weights, per_sample=out is not None, ids=chunk.ids, groups=chunk.groups)

@@ -7,6 +7,7 @@ paths in messages are short relative names (``a.csv``) and outputs land in ``tmp
 from __future__ import annotations
 
 import pathlib
+import signal
 
 import functools
 
@@ -73,6 +74,21 @@ class Files:
     def listing(self) -> list[str]:
         """Every file in the working directory (hidden temporary files included), sorted."""
         return sorted(p.name for p in self.root.iterdir())
+
+
+@pytest.fixture
+def default_signals():
+    """SIGINT, SIGTERM and SIGHUP as a terminal gives them, whatever the suite's runner left:
+    a job started in the background (``cmd &``) ignores SIGINT, one under ``nohup`` SIGHUP,
+    and losscli keeps an ignored signal ignored (in this process and in its children, which
+    inherit it), so the tests that send these signals would see exit 0."""
+    sigs = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    old = {s: signal.getsignal(s) for s in sigs}
+    for s in sigs:
+        signal.signal(s, signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL)
+    yield
+    for s, handler in old.items():
+        signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
 
 @pytest.fixture

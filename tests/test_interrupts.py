@@ -22,6 +22,8 @@ import pytest
 
 from conftest import X, Y
 
+pytestmark = pytest.mark.usefixtures("default_signals")  # the signals' actions, whatever the runner left
+
 BIN = pathlib.Path(sys.executable).parent
 LOSSCLI = shutil.which("losscli", path=str(BIN))
 ROWS = 400_000  # big enough that writing per-sample values takes a while, small enough to generate fast

@@ -21,6 +21,8 @@ from conftest import X, Y, fails
 
 import losscli._atomic as atomic
 
+pytestmark = pytest.mark.usefixtures("default_signals")  # the signals' actions, whatever the runner left
+
 BIN = pathlib.Path(sys.executable).parent
 OUTPUTS = ["-o", "out.json", "--report", "r.json", "--per-sample", "ps.npy", "--emit-state", "s.json"]
 WRITTEN = ["out.json", "ps.npy", "r.json", "s.json"]

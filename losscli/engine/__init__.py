@@ -13,8 +13,10 @@ from losscli.engine.accumulator import (
     NAN_POLICIES as NAN_POLICIES,
     Accumulator as Accumulator,
     keyed_parts as keyed_parts,
+    one_sample_rows as one_sample_rows,
     reduction_names as reduction_names,
     requested_twice as requested_twice,
     resolve_losses as resolve_losses,
     rowwise as rowwise,
+    shared_roles as shared_roles,
 )

@@ -111,7 +111,7 @@ class Accumulator:
         is made, and the per-sample arrays only when asked for. Losses that compare rows with
         each other (``rowwise=False``) see the whole update at once.
         """
-        arrays = unbatched({k: np.asarray(v) for k, v in arrays.items()}, class_pairs(self.losses, arrays), self._where)
+        arrays = one_sample_rows(self.losses, {k: np.asarray(v) for k, v in arrays.items()}, self._where)
         arrays = broadcast_rows({k: as_rows(v) for k, v in arrays.items()}, role_keys(self.losses, arrays, "broadcast"))
         if self.analysis is not None:  # id and group columns ride along (sliced and NaN-checked like the roles)
             arrays.update(self.analysis.side_arrays(ids, groups))
@@ -485,6 +485,17 @@ def _scatter(values: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, np.nan)
     out[keep] = values
     return out
+
+
+def one_sample_rows(losses: Sequence[BoundLoss | Combination], arrays: Mapping[str, Any], where: Any = str) -> dict[str, Any]:
+    """``arrays`` with a ``(C,)`` row of class scores whose label is 0-d made one row of C
+    classes, torch's unbatched input (``_checks.unbatched``: the cases it refuses, and why)."""
+    return unbatched(dict(arrays), class_pairs(losses, arrays), where)
+
+
+def shared_roles(losses: Sequence[BoundLoss | Combination], arrays: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of ``arrays`` whose one row may stand for every row (``broadcast`` roles)."""
+    return role_keys(losses, arrays, "broadcast")
 
 
 def reduction_names() -> list[str]:

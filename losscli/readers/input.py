@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from losscli import _digest, _prefetch
-from losscli._checks import as_rows
 from losscli.errors import InputError, UsageError
 from losscli.readers import columns as cols
 from losscli.readers.arrays import read_npy, read_npz
@@ -51,8 +50,8 @@ class Input:
             info[hash_inputs] = _digest.combine(digests, hash_inputs)
         if tables:
             return cls(source, _concat_tables(tables, source), None, info, [t.note for t in tables if getattr(t, "note", None)])
-        array = arrays[0] if len(arrays) == 1 else concat_arrays([as_rows(a) for a in arrays], source.where)
-        info.update(shape=list(as_rows(array).shape), dtype=str(array.dtype))  # a 0-d array is one row
+        array = arrays[0] if len(arrays) == 1 else concat_arrays([np.atleast_1d(a) for a in arrays], source.where)
+        info.update(shape=list(array.shape or (1,)), dtype=str(array.dtype))  # a 0-d array is one row
         return cls(source, None, array, info)
 
     def take(self, sel: list[int], role: str, out: Any) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from losscli._checks import as_rows
 from losscli.errors import InputError
 from losscli.readers.arrays import read_npy
 from losscli.readers.sources import Source, expand
@@ -104,7 +103,7 @@ def _table(stream: CsvStream | ParquetStream, info: dict[str, Any], hash_inputs:
 def _stdin_whole(stdin: Pipe, info: dict[str, Any], hash_inputs: str | None) -> Opened:
     """NPY from stdin that the stream does not take (an unusual header), read whole."""
     array = read_npy(stdin.rest(), stdin.where)
-    info.update(shape=list(as_rows(array).shape), dtype=str(array.dtype))  # a 0-d array is one row
+    info.update(shape=list(array.shape or (1,)), dtype=str(array.dtype))  # a 0-d array is one row
     digest = stdin.close()
     if hash_inputs:
         info[hash_inputs] = digest
