@@ -99,7 +99,7 @@ def unbatched(arrays: dict[str, np.ndarray], pairs: list[tuple[str, str]], where
         if y.ndim == 0 and not isinstance(s, np.ndarray):
             raise ShapeError(
                 f"{where(labels)} is one class label (0-d) but {where(scores)} is read in chunks: for one sample of {len(s)} classes "
-                f"pass {scores} of shape (1, {len(s)}), or read it whole (without --chunk-rows)."
+                f"pass {scores} of shape (1, {len(s)})."
             )
         if y.ndim == 0:
             arrays[scores] = s.reshape(1, -1)

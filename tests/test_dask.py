@@ -395,3 +395,14 @@ def test_zero_weights_and_missing_group_keys_give_the_local_report(cli, data, sc
     local, dask = both(cli, scheduler, "t0.parquet", *STATS, "--chunk-rows", "100", *LOSSES)
     assert all(x["n"] == int(np.count_nonzero(w)) for x in dask["losses"])
     assert [grp["key"] for grp in dask["groups"]][-1] == {"g": None}
+
+
+def test_a_one_row_var_under_dask_says_what_to_pass(cli, files, scheduler):
+    # gaussian_nll's (1, D) var stands for every row when this process reads the inputs (in
+    # chunks too: test_streaming.py); the partitions of --engine dask do not carry it: one line
+    rng = np.random.default_rng(1)
+    files.npy("p.npy", rng.normal(size=(5, 3)))
+    files.npy("t.npy", rng.normal(size=(5, 3)))
+    files.npy("v.npy", rng.uniform(0.5, 2, size=(1, 3)))
+    fails(cli("eval", "p.npy", "t.npy", "--input", "var=v.npy", "-l", "gaussian_nll", "--engine", "dask", "--scheduler", scheduler), 3,
+          "var (v.npy) has 1 row, which stands for every row with --engine local but not with --engine dask: pass --engine local, or one row per row.")

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from losscli.analysis import AnalysisOptions
-from losscli.engine.accumulator import Accumulator, rowwise
+from losscli.engine.accumulator import Accumulator, rowwise, shared_roles
 from losscli.errors import InputError, LossCliError, UsageError
 
 INSTALL = "pip install 'losscli[dask]'"
@@ -91,6 +91,7 @@ def evaluate(
     from losscli.readers import partitions
 
     plan, streams = partitions.plan(loaded, chunk_rows)
+    plan.shared = shared_roles(acc.losses, loaded.arrays)
     job = _Job(plan, [b.text for b in acc.losses], acc.reduction.value, acc.nan_policy, dict(acc.sources),
                acc.analysis_options, keep_values or sink is not None)  # fmt: skip
     alg = _pending_digest(loaded, streams)

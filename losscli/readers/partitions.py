@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError
+from losscli.errors import InputError, ShapeError
 from losscli.readers.stream import align
 from losscli.readers.stream.base import Chunk, Column, MemoryStream, Ref, positions
 from losscli.readers.stream.csv import CsvStream
@@ -302,6 +302,7 @@ class Plan:
     sources: list[Any]
     members: list[tuple[Column, int, Ref | None]]
     described: dict[Column, str] = field(default_factory=dict)
+    shared: frozenset[str] = frozenset()  # roles whose one row may stand for every row (read whole only)
 
     def unknown(self) -> list[int]:
         """The sources whose row counts are not known yet (CSV before counting)."""
@@ -327,6 +328,12 @@ class Plan:
         """The common row count of the inputs, or the whole-read error naming each count."""
         counts = {key: self.sources[i].rows for key, i, _ in self.members}
         if len({n for k, n in counts.items() if k.kind != "pair"}) > 1:  # ids: their tables' counts
+            one = [k for k, n in counts.items() if k.kind == "role" and k.name in self.shared and n == 1]
+            if one:
+                raise ShapeError(
+                    f"{self.described.get(one[0], one[0].label())} has 1 row, which stands for every row with --engine local "
+                    "but not with --engine dask: pass --engine local, or one row per row."
+                )
             raise align.row_counts_error(counts, self.described)
         return next((n for k, n in counts.items() if k.kind != "pair"), 0)
 
