@@ -334,7 +334,7 @@ class Plan:
                     f"{self.described.get(one[0], one[0].label())} has 1 row, which stands for every row with --engine local "
                     "but not with --engine dask: pass --engine local, or one row per row."
                 )
-            raise align.row_counts_error(counts, self.described)
+            raise align.row_counts_error(counts, self.described, self.shared)
         return next((n for k, n in counts.items() if k.kind != "pair"), 0)
 
     def partitions(self, chunk_rows: int | None) -> list[tuple[int, int]]:

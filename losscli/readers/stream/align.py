@@ -37,11 +37,14 @@ def describe(column: Column, loaded: Any) -> str:
     return f"{column.label()} ({src})" if src else column.label()
 
 
-def row_counts_error(counts: dict[Column, int], described: dict[Column, str]) -> ShapeError:
+def row_counts_error(counts: dict[Column, int], described: dict[Column, str], shared: frozenset[str] = frozenset()) -> ShapeError:
     """The whole-file error for inputs of different lengths: every count, named as
-    ``described`` says (the ids checked row by row are counted with their tables)."""
+    ``described`` says (the ids checked row by row are counted with their tables); the roles
+    of ``shared`` that are there may also have one row, as the error says."""
     where = [f"{described.get(k, k.label())} has {n}" for k, n in counts.items() if k.kind != "pair"]
-    return ShapeError(f"Inputs have different numbers of rows: {', '.join(where)}.")
+    one = [k.label() for k in counts if k.kind == "role" and k.name in shared]
+    hint = f"; {' and '.join(one)} may also have 1 row, shared by every row" if one else ""
+    return ShapeError(f"Inputs have different numbers of rows: {', '.join(where)}{hint}.")
 
 
 def iter_chunks(loaded: Any, chunk_rows: int | None = None, shared: frozenset[str] = frozenset()) -> Iterator[Chunk]:
@@ -61,7 +64,7 @@ def iter_chunks(loaded: Any, chunk_rows: int | None = None, shared: frozenset[st
     sources = list(by_stream.values())
     aligned, whole, its = _one_row_sources(sources, rows, shared)
     first = 0
-    for block in _aligned(aligned, its, rows, loaded):
+    for block in _aligned(aligned, its, rows, loaded, shared):
         yield Chunk.of({**block, **whole}, first)
         first += _rows(block)
     fill_digests(loaded, [s for s, _ in sources], {})
@@ -93,7 +96,7 @@ def _rows(piece: dict[Column, np.ndarray]) -> int:
     return len(next(iter(piece.values())))
 
 
-def _aligned(sources: list, its: list, rows: int, loaded: Any) -> Iterator[dict[Column, np.ndarray]]:
+def _aligned(sources: list, its: list, rows: int, loaded: Any, shared: frozenset[str]) -> Iterator[dict[Column, np.ndarray]]:
     """Blocks of ``rows`` rows of every column, re-cut across the pieces of each stream
     (``its``: each source's pieces)."""
     if len(its) == 1:  # one file: its pieces (about ``rows`` rows each) need no re-cutting
@@ -106,7 +109,7 @@ def _aligned(sources: list, its: list, rows: int, loaded: Any) -> Iterator[dict[
         n = min(min(have), rows)
         if n == 0:
             if any(have):
-                _mismatch(sources, its, have, total, loaded)
+                _mismatch(sources, its, have, total, loaded, shared)
             return
         block: dict[Column, np.ndarray] = {}
         for i in range(len(its)):
@@ -149,7 +152,7 @@ def _take(buf: deque, n: int) -> dict[Column, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _mismatch(sources: list, its: list, have: list[int], total: list[int], loaded: Any) -> None:
+def _mismatch(sources: list, its: list, have: list[int], total: list[int], loaded: Any, shared: frozenset[str]) -> None:
     """Raise the whole-file error for inputs of different lengths (counting the rest of the
     longer ones first)."""
     counts: dict[Column, int] = {}
@@ -158,7 +161,7 @@ def _mismatch(sources: list, its: list, have: list[int], total: list[int], loade
         for k, _ in members:
             counts[k] = t + h + rest
     order = [k for k, _ in keyed(loaded) if k in counts]
-    raise row_counts_error({k: counts[k] for k in order}, {k: describe(k, loaded) for k in order})
+    raise row_counts_error({k: counts[k] for k in order}, {k: describe(k, loaded) for k in order}, shared)
 
 
 def fill_digests(loaded: Any, streams: list[Any], digests: dict[int, str | None]) -> None:
