@@ -202,8 +202,20 @@ class Accumulator:
             desc = ", ".join(f"{self._where(k)} has {v}" for k, v in lengths.items())
             shared = sorted(role_keys(self.losses, arrays, "broadcast") & set(lengths))
             hint = f"; {' and '.join(shared)} may also have 1 row, shared by every row" if shared else ""
-            raise ShapeError(f"Inputs have different numbers of rows: {desc}{hint}.")
+            raise ShapeError(f"Inputs have different numbers of rows: {desc}{hint}{self._axis_hint(arrays, lengths)}.")
         return distinct.pop() if distinct else 0
+
+    def _axis_hint(self, arrays: Mapping[str, np.ndarray], lengths: Mapping[str, int]) -> str:
+        """When the other inputs agree on N rows and one input of 3 or more axes has N on its
+        second axis (torch's time-first ``(T, N, C)``, as ctc's log_probs), the line says to save
+        it rows first."""
+        for key, a in arrays.items():
+            others = {v for k, v in lengths.items() if k != key}
+            if a.ndim >= 3 and len(others) == 1 and a.shape[1] in others and a.shape[0] != a.shape[1]:
+                shape = ", ".join(map(str, a.shape))
+                return (f"; {self._where(key)} has shape ({shape}): rows come first, so save a time-first "
+                        f"(T, N, ...) array rows first (numpy.swapaxes(a, 0, 1), torch's a.transpose(0, 1))")
+        return ""
 
     def _rows_to_keep(self, arrays, weights, n: int, offset: int) -> np.ndarray | None:
         """Rows without NaN/inf under ``omit``; an error under ``error``; None keeps all rows."""

@@ -119,6 +119,16 @@ def test_ctc_from_one_npz_streamed_one_sequence_at_a_time(cli, files):
         assert json.loads(result.stdout)["losses"][0]["value"] == pytest.approx(want.mean(), rel=1e-15)
 
 
+def test_time_first_log_probs_get_a_line_that_says_to_save_them_batch_first(cli, files):
+    arrays = _npz(files)
+    arrays["log_probs"] = np.swapaxes(arrays["log_probs"], 0, 1)  # torch's (T, N, C): 6 x 4 x 4
+    np.savez(files.root / "batch.npz", **arrays)
+    result = cli("eval", *ROLES, "-l", "ctc", "--no-hash")
+    assert result.exit_code == 3 and result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert "pred (batch.npz) has shape (6, 4, 4): rows come first" in result.stderr
+    assert "numpy.swapaxes(a, 0, 1)" in result.stderr
+
+
 def test_an_impossible_alignment_is_exit_3_naming_zero_infinity(cli, files):
     arrays = _npz(files)
     arrays["input_lengths"][1] = 2  # "2 2" needs 3 steps
