@@ -504,6 +504,9 @@ def evaluate(
     2.125
     """
     chunk_rows = read.pop("chunk_rows", None)
+    losses = (losses,) if isinstance(losses, str) else losses  # one spec, not its letters
+    if isinstance(read.get("classes"), (list, tuple)):
+        read["classes"] = ",".join(map(str, read["classes"]))  # the --classes flag's text
     given = Inputs(pred, target, roles=dict(inputs or {}), weights=weights, ids=ids, groups=dict(groups or {}), **read)
     if not given.in_memory and any(x is not None and x != {} for x in (weights, ids, groups)):
         raise UsageError("weights, ids and groups go with arrays; with files name their columns (weight_col, id_col, group_by).")

@@ -87,3 +87,15 @@ def test_run_sends_per_sample_values_to_every_sink_in_input_order(files):
     assert written == [[0.25, 4.0, 0.25], [9.0]]
     assert values.joined()["rmse"].tolist() == [0.25, 4.0, 0.25, 9.0]
     assert report.losses[0].value == np.sqrt(3.375)
+
+
+
+def test_one_loss_name_and_a_list_of_classes_as_python_gives_them(files):
+    # one spec as a string (not its letters); --classes as a Python list: the mapped labels give
+    # the same ce as the integer labels 0, 1 of the same rows
+    assert losscli.evaluate(np.array([1.0, 2.0]), np.array([1.5, 2.0]), "mse").result("mse").value == 0.125  # (0.25 + 0) / 2
+    named = files.csv("named.csv", ["a", "b", "label"], (2.0, 0.5, "dog"), (0.1, 1.0, "cat"))
+    numbered = files.csv("numbered.csv", ["a", "b", "label"], (2.0, 0.5, 0), (0.1, 1.0, 1))
+    got = losscli.evaluate(named, losses=["ce"], pred_col="a,b", target_col="label", classes=["dog", "cat"])
+    want = losscli.evaluate(numbered, losses=["ce"], pred_col="a,b", target_col="label")
+    assert got.result("ce").value == want.result("ce").value
