@@ -92,6 +92,7 @@ class HashAlgorithm(str, enum.Enum):
     none = "none"
 
 
+LOSS_HELP = "Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list')."
 HASH_HELP = "Digest of each input in the report: blake3 (default), sha256, or none (--no-hash is --hash none)."
 NO_HASH_HELP = "Skip the digest of inputs: the same as --hash none."
 

@@ -22,7 +22,7 @@ from losscli.cli import _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
 from losscli.cli._gate_flags import FailIf, Mode
-from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, NO_HASH_HELP, Align, GateMode, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, LOSS_HELP, NO_HASH_HELP, Align, GateMode, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -45,7 +45,7 @@ def compare_command(
     ctx: typer.Context,
     systems: Annotated[list[str], typer.Argument(metavar="BASE CAND...", help="Prediction files: the base, then one or more candidates (formats as for eval).", show_default=False)],
     target: Annotated[Optional[str], typer.Option("-t", "--target", metavar="FILE", help="The target file every system is scored against.", rich_help_panel=INPUT, show_default=False)] = None,
-    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
+    loss: Annotated[list[str], typer.Option("-l", "--loss", help=LOSS_HELP, rich_help_panel=LOSSES, show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
     role_inputs: Annotated[list[str], typer.Option("--input", help=INPUT_HELP, rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
     role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of each system's table; repeatable.", rich_help_panel=INPUT, show_default=False)] = [],  # noqa: B006
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s) of each system's table, as in eval.", rich_help_panel=INPUT)] = None,

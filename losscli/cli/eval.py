@@ -15,7 +15,7 @@ import typer
 from losscli.cli import _config, _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
-from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, NO_HASH_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, role_map, stdin_path
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, LOSS_HELP, NO_HASH_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, role_map, stdin_path
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -45,7 +45,7 @@ def eval_command(
     ctx: typer.Context,
     pred: Annotated[Optional[str], typer.Argument(metavar="PRED", help="Predictions: a file (csv, tsv, txt, npy, npz, parquet, jsonl; optionally .gz/.bz2/.xz), a glob, or - for stdin; PATH:FORMAT overrides the suffix.", rich_help_panel=FILES, show_default=False)] = None,
     target: Annotated[Optional[str], typer.Argument(metavar="TARGET", help="Targets, as PRED. Without it, PRED is one table holding both.", rich_help_panel=FILES, show_default=False)] = None,
-    loss: Annotated[list[str], typer.Option("-l", "--loss", help="Loss spec NAME[:k=v,...] or @preset; repeatable (see 'losscli list').", rich_help_panel=LOSSES, show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
+    loss: Annotated[list[str], typer.Option("-l", "--loss", help=LOSS_HELP, rich_help_panel=LOSSES, show_default=False, autocompletion=complete_loss)] = [],  # noqa: B006
     role_inputs: Annotated[list[str], typer.Option("--input", help=INPUT_HELP, rich_help_panel=COLUMNS, show_default=False)] = [],  # noqa: B006
     role_cols: Annotated[list[str], typer.Option("--col", help="ROLE=SEL: fill a loss input from columns of the PRED table; repeatable.", rich_help_panel=COLUMNS, show_default=False)] = [],  # noqa: B006
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s): name, 1-based index, range a-b, glob (numbered matches in numeric order: p2 before p10) or comma list.", rich_help_panel=COLUMNS)] = None,
