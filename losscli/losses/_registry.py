@@ -18,11 +18,15 @@ from typing import Any, Callable
 
 import numpy as np
 
+from losscli.losses._statistic import Statistic
 from losscli.errors import SpecError, UnknownLossError, UsageError, number
 
-FAMILIES = ("regression", "classification", "ranking", "segmentation", "boxes", "gan", "sequence")
+FAMILIES = (
+    "regression", "classification", "ranking", "segmentation", "boxes", "gan", "sequence",
+    "classification_metrics", "regression_metrics", "ranking_metrics",
+)  # fmt: skip
 POSITIONAL = ("pred", "target")  # PRED and TARGET fill the first two roles of every loss
-KINDS = ("values", "logits", "probs", "log_probs", "labels", "binary", "boxes", "masks", "embeddings", "scores")
+KINDS = ("values", "logits", "probs", "log_probs", "labels", "binary", "boxes", "masks", "embeddings", "scores", "ids")
 # The compiled one-pass kernels (``losscli._kernels``: a loss's values, their sum, sum of squares,
 # min and max in one read of two 1-D inputs) and the keyword parameter each takes. A loss whose
 # definition one of them computes bit for bit declares it: ``register_loss(..., kernel="huber")``.
@@ -104,6 +108,12 @@ class LossSpec:
     elements: Callable[..., int] | None = None  # (shape, **params) -> elements per row of the reference's reduction="none" (None: 1)
     checks: tuple[Any, ...] = ()  # losscli._kinds.KindCheck: inputs of the wrong kind (error or warning)
     kernel: str | None = None  # the compiled kernel that computes it (a key of KERNELS), or None
+    statistic: Statistic | None = None  # a metric without per-sample values: how it reduces (losses._statistic)
+
+    @property
+    def per_sample_values(self) -> bool:
+        """Whether the loss (or metric) has one value per row: False for a ``statistic`` metric."""
+        return self.statistic is None
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -270,6 +280,7 @@ def register_loss(
     elements: Callable[..., int] | None = None,
     checks: tuple[Any, ...] = (),
     kernel: str | None = None,
+    statistic: Statistic | None = None,
 ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Register the decorated per-sample loss function under ``name`` and ``aliases``.
 
@@ -293,13 +304,18 @@ def register_loss(
     inputs of the wrong kind (``losscli._kinds``): an error or a warning when the data is near
     certainly (or suspiciously) not what the loss takes. ``kernel`` names the compiled kernel
     (``KERNELS``) that computes the loss's values bit for bit (tests/test_kernels.py): the
-    engine's fast path then reads the inputs once per block.
+    engine's fast path then reads the inputs once per block. ``statistic`` declares a metric
+    without per-sample values (``f1``, ``r2``, ``roc_auc``): the engine folds its mergeable state
+    (``losses._statistic``) instead of per-sample values, and the decorated function is the
+    metric of whole arrays (the Python API), returning the headline.
     """
     _check_options(name, family, direction, finalize, per_sample, kernel)
+    if statistic is not None and (finalize or normalizer or kernel or elements or not rowwise):
+        raise ValueError(f"{name}: a statistic metric takes none of finalize, normalizer, kernel, elements, rowwise=False")
     options = dict(
         family=family, aliases=tuple(aliases), direction=direction, reference=reference, normalizer=normalizer,
         finalize=finalize, headline=headline, per_sample=per_sample, rowwise=rowwise,
-        propagates_nonfinite=propagates_nonfinite, checks=tuple(checks), kernel=kernel,
+        propagates_nonfinite=propagates_nonfinite, checks=tuple(checks), kernel=kernel, statistic=statistic,
         masked=tuple(masked), broadcast=tuple(broadcast), elements=elements,
     )  # fmt: skip
 
@@ -445,6 +461,8 @@ def _parse_combination(text: str, label: str, body: str) -> Combination:
         if not m or m.group(2).startswith("@") or "*" in m.group(2) or "=" in m.group(2).split(":")[0]:
             raise SpecError(f"Bad term '{part.strip()}' in '{text}'. Expected NAME=a*SPEC+b*SPEC, e.g. total=0.7*ce+0.3*dice:smooth=1.")
         (bound,) = parse_spec(m.group(2))
+        if bound.spec.statistic is not None:
+            raise SpecError(f"'{bound.spec.name}' in '{text}' is a metric without per-sample values; a combination adds per-sample losses.")
         terms.append((float(m.group(1)) if m.group(1) else 1.0, bound))
     labels = [b.label for _, b in terms]
     if len(set(labels)) != len(labels):

@@ -1,0 +1,70 @@
+"""How a metric whose headline is not a mean of per-sample values reduces: its ``Statistic``.
+
+A loss (and a per-sample metric such as ``accuracy``) has one value per row; the engine folds
+those into a ``reductions.Summary`` and the headline is their (weighted) mean. A metric such as
+``f1``, ``r2`` or ``roc_auc`` has no per-sample value: its headline is a function of a
+**state** that some rows make and that merges exactly with the state of other rows. The metric
+declares it with ``register_loss(..., statistic=Statistic(...))``:
+
+- ``fold(inputs, weights, params) -> state``: the state of some rows (``inputs``: the role arrays
+  in the metric's role order, rows already filtered by the NaN policy; ``weights``: sample weights
+  or None). The engine calls it per chunk, per group and per bootstrap replicate (there with the
+  sample weights times the replicate's Poisson weights), so it must accept any non-negative float
+  weights, including zeros.
+- ``state.merge(other) -> state``: the state of the union of two disjoint sets of rows; exact
+  (integer counts, compensated sums, counts per distinct value), so every chunking, ``merge`` of
+  shards and ``--engine dask`` give the same headline.
+- ``state.to_state() -> dict`` (JSON-safe) and ``load(dict) -> state``: shards and ``merge``.
+- ``value(state, params) -> float``: the headline; raises ``errors.InputError`` when it is
+  undefined for these rows (the line says why and what to pass) rather than returning nan.
+- ``details(state, params) -> dict | None``: extra report content (the confusion matrix, the
+  reliability bins), JSON-safe.
+- ``interval(state, params, level) -> (low, high)``: ``--ci analytic`` (DeLong for ``roc_auc``);
+  None: the metric has no analytic interval (``--ci bootstrap`` is then the way).
+- ``kind``: what the state is, for ``describe``: ``counts`` (fixed size: confusion counts, bin
+  counts), ``sums`` (fixed size: moment sums), ``ranks`` (one entry per distinct value: grows
+  with the data) or ``queries`` (one entry per query: grows with the data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+STATISTIC_KINDS = {
+    "counts": "exact counts (fixed size), mergeable",
+    "sums": "exact sums (fixed size), mergeable",
+    "ranks": "counts per distinct value: exact, mergeable, grows with the number of distinct values",
+    "queries": "one entry per query: exact, mergeable, grows with the number of queries",
+}
+
+
+class State(Protocol):
+    """The mergeable state of some rows (see the module docstring)."""
+
+    def merge(self, other: Any) -> Any: ...
+
+    def to_state(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """How a metric reduces (see the module docstring)."""
+
+    kind: str
+    fold: Callable[[Sequence[np.ndarray], np.ndarray | None, Mapping[str, Any]], State]
+    value: Callable[[State, Mapping[str, Any]], float | None]
+    load: Callable[[Mapping[str, Any]], State]
+    details: Callable[[State, Mapping[str, Any]], dict[str, Any] | None] | None = None
+    interval: Callable[[State, Mapping[str, Any], float], tuple[float | None, float | None]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in STATISTIC_KINDS:
+            raise ValueError(f"statistic kind must be one of {', '.join(STATISTIC_KINDS)}, got {self.kind!r}")
+
+    def of(self, inputs: Sequence[np.ndarray], params: Mapping[str, Any], weights: np.ndarray | None = None) -> float | None:
+        """The headline of ``inputs`` taken whole: what a metric function returns for the Python API."""
+        return self.value(self.fold(inputs, weights, params), params)
