@@ -153,7 +153,7 @@ class TopK:
             pick = np.flatnonzero(badness >= kth)
             values, rows, badness = values[pick], rows[pick], badness[pick]
             ids = ids[pick] if ids is not None else None
-        new_ids = [_plain(v) for v in ids] if ids is not None else None
+        new_ids = [plain(v) for v in ids] if ids is not None else None
         self._combine(values, rows.astype(np.int64), new_ids)
 
     def merge(self, other: "TopK") -> "TopK":
@@ -190,7 +190,7 @@ class TopK:
         return self
 
 
-def _plain(v: Any) -> Any:
+def plain(v: Any) -> Any:
     """A JSON-safe Python scalar from a numpy/pandas cell."""
     if isinstance(v, np.generic):
         v = v.item()
@@ -270,7 +270,7 @@ def _column_codes(a: np.ndarray) -> tuple[np.ndarray, list]:
     if present.dtype.kind == "O":
         present = present.astype(str)
     u, inv = np.unique(present, return_inverse=True)
-    keys = [_plain(v) for v in u]
+    keys = [plain(v) for v in u]
     if not miss.any():
         return inv.reshape(-1), keys
     codes = np.full(len(a), len(u), dtype=np.intp)
@@ -542,7 +542,7 @@ class Analysis:
             self.groups.add(keys, codes, chunk, weights)
         if self.options.ci == "analytic":
             self._ratio(self.overall, chunk, weights, None)
-        if self.options.bootstrap and m:
+        if self.options.bootstrap and m and chunk:  # chunk: the losses' values (metrics without them: engine.aggregates)
             self._bootstrap(start, n, keep, chunk, weights, codes, keys)
         for label, top in self.top.items():
             values, norm, _ = chunk[label]

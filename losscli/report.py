@@ -33,20 +33,22 @@ class LossResult:
     value: float | None
     reduction: str
     n: int
-    sum: float
-    mean: float
+    sum: float | None  # n, sum, mean, std, se, min, max: of the per-sample values (None: a metric has none)
+    mean: float | None
     std: float | None
     se: float | None
-    min: float
-    max: float
+    min: float | None
+    max: float | None
     signature: str
     terms: tuple[tuple[float, "LossResult"], ...] = ()  # a combination's (coefficient, term result)
     ci: dict[str, Any] | None = None  # --ci: {"method", "level", "low", "high"}
     worst: list[dict[str, Any]] | None = None  # --top-k: [{"row", "id"?, "value"}], worst first
     # What n/sum/mean/std/se/min/max, worst and --per-sample describe when it is not the headline's
     # quantity (rmse: "rmse.sq_err", squared errors; the headline is the root of their mean); None
-    # when the per-sample values are the loss itself.
-    per_sample: str | None = None
+    # when the per-sample values are the loss itself; False for a metric without per-sample values
+    # (f1, r2, roc_auc: its headline is a function of every row's state, not a mean).
+    per_sample: str | bool | None = None
+    details: dict[str, Any] | None = None  # a metric's extra content: the confusion matrix, the reliability bins
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -66,6 +68,7 @@ class LossResult:
             "min": _json_value(self.min),
             "max": _json_value(self.max),
             **({"ci": {k: _json_value(v) for k, v in self.ci.items()}} if self.ci is not None else {}),
+            **({"details": _json_value(self.details)} if self.details is not None else {}),
             "signature": self.signature,
         }
         if self.worst is not None:
@@ -354,6 +357,24 @@ def _number(v: Any, where: str, none: bool = True) -> float | int | None:
     return v
 
 
+def _per_sample(v: Any, where: str) -> str | bool | None:
+    """``per_sample``: the name of the per-sample quantity (text), or false for a metric without one."""
+    return v if v is False else _text_or_none(v, where)
+
+
+def _details(v: Any, where: str) -> dict[str, Any]:
+    """A metric's ``details``: an object of JSON values (the numbers as ``_json_value`` wrote them)."""
+
+    def back(x: Any) -> Any:
+        if isinstance(x, list):
+            return tuple(back(y) for y in x)
+        if isinstance(x, dict):
+            return {k: back(y) for k, y in x.items()}
+        return _NAMED.get(x, x) if isinstance(x, str) else x
+
+    return {k: back(x) for k, x in _object(v, where).items()}
+
+
 def _choice(v: Any, where: str, choices: tuple[str, ...]) -> str:
     if v not in choices:
         raise ReportError(f"{where} is not one of {', '.join(choices)}")
@@ -405,11 +426,11 @@ def _gate(v: Any, where: str) -> dict[str, Any]:
 
 _LOSS_FIELDS: dict[str, Callable[[Any, str], Any]] = {
     "name": _text, "label": _text, "params": _params, "direction": lambda v, w: _choice(v, w, ("lower", "higher")),
-    "reference": _text, "value": _number, "per_sample": _text_or_none, "reduction": _text, "n": _count,
+    "reference": _text, "value": _number, "per_sample": _per_sample, "reduction": _text, "n": _count,
     "sum": _number, "mean": _number, "std": _number, "se": _number, "min": _number, "max": _number,
-    "ci": _ci, "signature": _text, "worst": _worst,
+    "ci": _ci, "signature": _text, "worst": _worst, "details": _details,
 }  # fmt: skip
-_LOSS_OPTIONAL = {"per_sample", "ci", "worst"}
+_LOSS_OPTIONAL = {"per_sample", "ci", "worst", "details"}
 
 
 def _json_value(v: Any) -> Any:

@@ -28,7 +28,7 @@ import numpy as np
 
 from losscli import _digest, readers
 from losscli.analysis import AnalysisOptions
-from losscli.engine import Accumulator, one_sample_rows, resolve_losses, rowwise, shared_roles
+from losscli.engine import Accumulator, is_statistic, one_sample_rows, resolve_losses, rowwise, shared_roles
 from losscli.errors import InputError, UsageError
 from losscli.gates import own_file
 from losscli.gating import GateOptions, GatePlan, complete, plan
@@ -182,6 +182,7 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
     start = time.perf_counter()
     sinks = sinks or Sinks()
     p = prepare(request)
+    _check_per_sample(p.losses, request.statistics.top_k, bool(sinks.per_sample))
     loaded = _load(request, p)
     sinks.notes(loaded.notes)
     where = lambda key: f"{key} ({loaded.sources[key]})" if loaded.sources.get(key) else key  # noqa: E731
@@ -192,7 +193,8 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
     values = sinks.values if sinks.values is not None or not (p.gates and p.gates.significant) else Values()
     bar = progress(p.stream, loaded, [f for f in request.inputs.files if f]) if progress and not request.inputs.in_memory else contextlib.nullcontext(_NoBar())
     with contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(f([b.label for b in acc.losses], loaded.id_name, [b.per_sample_name or b.label for b in acc.losses])) for f in sinks.per_sample]
+        shown = [b for b in acc.losses if not is_statistic(b)]  # metrics without per-sample values have no column
+        writers = [stack.enter_context(f([b.label for b in shown], loaded.id_name, [b.per_sample_name or b.label for b in shown])) for f in sinks.per_sample]
         bar = stack.enter_context(bar)
         _evaluate(request, p, loaded, acc, [*writers, *([values] if values is not None else [])], bar)
         report = acc.compute(inputs=loaded.info, config=p.label_map.config() if p.label_map else None, seconds=time.perf_counter() - start)
@@ -228,6 +230,15 @@ def prepare(request: EvalRequest) -> _Plan:
         raise UsageError("--scheduler is the address of a Dask scheduler: pass --engine dask too.")
     stream = e.name == "dask" or (i.align != "join" and not i.in_memory and _streaming(e.chunk_rows, i.files, losses, gates))
     return _Plan(losses, label_map, gates, stream)
+
+
+def _check_per_sample(losses: Sequence[Any], top_k: int, per_sample: bool) -> None:
+    """``--per-sample`` and ``--top-k`` need a loss with per-sample values: a line when every
+    requested loss is a metric without them (f1, r2, roc_auc)."""
+    flag = "--per-sample" if per_sample else "--top-k" if top_k else None
+    if flag and all(is_statistic(b) for b in losses):
+        names = ", ".join(b.label for b in losses)
+        raise UsageError(f"{flag}: {names} {'has' if len(losses) == 1 else 'have'} no per-sample values (a function of every row); drop {flag} or add a loss.")
 
 
 def _check_align(align: str, engine: Execution, gates: GatePlan | None) -> None:

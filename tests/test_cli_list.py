@@ -83,7 +83,7 @@ def test_family_filter(cli):
 def test_unknown_family_is_a_usage_error(cli):
     result = cli("list", "--family", "regresion")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "Error: Unknown family 'regresion'. Expected one of: regression, classification, ranking, segmentation, boxes, gan, sequence.\n"
+    assert result.stderr == "Error: Unknown family 'regresion'. Expected one of: regression, classification, ranking, segmentation, boxes, gan, sequence, classification_metrics, regression_metrics, ranking_metrics.\n"
 
 
 def test_bad_format_is_a_usage_error(cli):

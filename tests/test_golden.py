@@ -80,7 +80,9 @@ def test_golden_case_through_the_cli(path, case, tmp_path):
         args = ["eval", *files[:2]] if len(files) <= 2 else ["eval"] + [
             x for (r, _), f in zip(ordered, files) for x in ("--input", f"{r}={f}")
         ]
-    args += ["-l", case["spec"], "-f", "json", "--per-sample", str(per_sample), "--no-hash"]
+    metric = bound.spec.statistic is not None  # a metric without per-sample values: its value (and details) only
+    args += ["-l", case["spec"], "-f", "json", "--no-hash"] + ([] if metric else ["--per-sample", str(per_sample)])
+    args += case.get("args", [])  # options the case needs (e.g. --classes)
     args += ["--reduction", case["reduction"]] if "reduction" in case else []  # a headline other than the mean
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
@@ -89,8 +91,11 @@ def test_golden_case_through_the_cli(path, case, tmp_path):
     if case.get("per_sample") is not None:  # some references give only the reduced value
         got = np.load(per_sample)
         np.testing.assert_allclose(got, np.asarray(case["per_sample"], dtype=np.float64), rtol=rtol, atol=0)
-    assert entry["value"] == pytest.approx(case["value"], rel=rtol, abs=0)
-    if case.get("weights") is None and "reduction" not in case:
+    assert entry["value"] == (None if case["value"] is None else pytest.approx(case["value"], rel=rtol, abs=0))
+    if metric:
+        assert entry["per_sample"] is False and entry["mean"] is None
+        _assert_details(entry.get("details"), case.get("details"), rtol)
+    elif case.get("weights") is None and "reduction" not in case:
         if "mean" in case:  # the reference's mean: the headline (class-weighted losses name their per-sample mean apart)
             mean = entry["value"] if entry.get("per_sample", "").endswith(".class_weighted") else entry["mean"]
             assert mean == pytest.approx(case["mean"], rel=rtol, abs=0)
@@ -106,3 +111,15 @@ def test_every_registered_loss_has_a_golden_case():
     covered = {part.spec.name for c in CASES for b in parse_spec(c.values[1]["spec"]) for part in b.parts}
     missing = [s.name for s in list_losses() if s.name not in covered]
     assert not missing, f"losses without a golden case in tests/golden/*.json: {missing}"
+
+
+def _assert_details(got, expected, rtol: float) -> None:
+    """The report's ``details`` against the reference's: every expected key, numbers at ``rtol``."""
+    if expected is None:
+        return
+    assert got is not None, "the report has no details"
+    for key, value in expected.items():
+        if isinstance(value, (list, float, int)) and not isinstance(value, bool):
+            np.testing.assert_allclose(np.asarray(got[key], dtype=np.float64), np.asarray(value, dtype=np.float64), rtol=rtol, atol=0)
+        else:
+            assert got[key] == value, key

@@ -28,7 +28,7 @@ ALLOWED = {
     "comparison": {"engine", "analysis", "bootstrap", "stats", "reductions", "report", "errors", "_version"},  # losscli compare
     # the Accumulator; blocked.py: its fast path on two threads (_kernels: the compiled one-pass
     # kernels, C, no imports); dask.py: --engine dask, Accumulator states over partitions, merged
-    "engine": {"losses", "reductions", "stats", "report", "_checks", "_kinds", "errors", "_version", "analysis", "_threads", "_kernels", "readers", "_digest"},
+    "engine": {"losses", "reductions", "stats", "report", "bootstrap", "_checks", "_kinds", "errors", "_version", "analysis", "_threads", "_kernels", "readers", "_digest"},
     "gates": {"losses", "errors", "_jsonfile", "report", "_digest"},  # gate grammar, matching, paired test (numpy, lazily)
     "gating": {"gates", "errors", "readers"},  # gates of the command line and the config, matched to the losses (no Typer)
     "state": {"engine", "analysis", "errors", "_atomic", "_digest", "_jsonfile", "_version", "render"},  # --emit-state files: written, read back, checked

@@ -9,6 +9,7 @@
 """
 
 from losscli.analysis import AnalysisOptions as AnalysisOptions
+from losscli.engine.aggregates import is_statistic as is_statistic
 from losscli.engine.accumulator import (
     NAN_POLICIES as NAN_POLICIES,
     Accumulator as Accumulator,

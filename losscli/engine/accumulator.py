@@ -18,6 +18,7 @@ from losscli._checks import as_rows, broadcast_rows, class_pairs, missing, role_
 from losscli._version import __version__
 from losscli.analysis import Analysis, AnalysisOptions, Side
 from losscli.engine import blocked
+from losscli.engine.aggregates import Aggregates, is_statistic
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, shown
 from losscli.losses import BoundLoss, Combination, format_value, parse_spec
 from losscli.reductions import Reduction, Summary, check_reduction, headline
@@ -80,19 +81,26 @@ class Accumulator:
                     f"--reduction {self.reduction.value}: the headline of {', '.join(transformed)} is a function of a mean (rmse: the root of the "
                     "mean squared error), which has no sum; use mse for the sum of squared errors, or --reduction mean."
                 )
+        metrics = [b for b in self.losses if is_statistic(b)]
+        if metrics and self.reduction is not Reduction.mean:
+            raise UsageError(
+                f"--reduction {self.reduction.value}: {', '.join(b.label for b in metrics)} has no per-sample values to sum or "
+                "list; its value is a function of every row. Use --reduction mean (the default) or evaluate it separately."
+            )
         if analysis is not None and analysis.ci == "analytic":
-            _check_analytic(self.losses)
+            _check_analytic([b for b in self.losses if not is_statistic(b)])
         self.nan_policy = nan_policy
         self.sources = dict(sources or {})
-        self.summaries = {key: Summary() for b in self.losses for key in [b.label] + [k for k, _, _ in keyed_parts(b)]}
+        self.summaries = {key: Summary() for b in self.losses if not is_statistic(b) for key in [b.label] + [k for k, _, _ in keyed_parts(b)]}
         self.rows = 0
         self.dropped = 0
         self.excluded: dict[str, int] = {}  # rows dropped before evaluation, by reason (--align join --missing omit)
         self.weighted = False
         # --ci / --group-by / --top-k state (losscli.analysis); None when none is asked for
         self.analysis_options = analysis or AnalysisOptions()
-        directions = {b.label: b.direction if isinstance(b, Combination) else b.spec.direction for b in self.losses}
+        directions = {b.label: b.direction if isinstance(b, Combination) else b.spec.direction for b in self.losses if not is_statistic(b)}
         self.analysis = Analysis(self.analysis_options, directions) if self.analysis_options.active else None
+        self.aggregates = Aggregates(metrics, self.analysis_options) if metrics else None  # metrics without per-sample values
         self.kinds = _kinds.watches(self.losses)  # inputs of the wrong kind: folded over every row (losscli._kinds)
 
     # ------------------------------------------------------------------ update
@@ -119,13 +127,13 @@ class Accumulator:
         if self.kinds:
             _kinds.fold(self.kinds, arrays, self._where)
         step = _block_rows(arrays.values()) if all(rowwise(b) for b in self.losses) else max(n, 1)
-        fast = n > 0 and blocked.eligible(self.losses, self.analysis is not None, weights) and self.reduction is not Reduction.sum_elements
+        fast = n > 0 and self.aggregates is None and blocked.eligible(self.losses, self.analysis is not None, weights) and self.reduction is not Reduction.sum_elements
         if n <= step and not fast:
             # Overflow and 0/0 surface as inf/nan, which the NaN policy checks explicitly: no warnings.
             with np.errstate(all="ignore"):
                 values = self._update(arrays, weights)
             return values if per_sample else {}
-        out = {b.label: np.empty(n) for b in self.losses} if per_sample else {}
+        out = {b.label: np.empty(n) for b in self.losses if not is_statistic(b)} if per_sample else {}
         if fast:  # no weights, statistics or combinations: blocks on two threads (losscli.engine.blocked)
             segments = blocked.run(self.losses, self.nan_policy, arrays, n, step, out)
         else:  # one block after the other, in this thread: threads do not pay here (a block is a
@@ -172,6 +180,8 @@ class Accumulator:
         chunk: dict[str, tuple] = {}  # summary key -> (values, norm, columns), for the analysis
         per_sample: dict[str, np.ndarray] = {}
         for loss in self.losses:
+            if is_statistic(loss):
+                continue
             total = 0.0
             for key, coef, part in keyed_parts(loss):
                 values, norm, columns = self._run(part, arrays, offset, keep)
@@ -186,6 +196,9 @@ class Accumulator:
             per_sample[loss.label] = values if keep is None else _scatter(values, keep, n)
         if self.analysis is not None:
             self.analysis.update(offset, n, keep, chunk, weights, side)
+        if self.aggregates is not None:
+            rows = self.analysis_options.row_offset + offset + (np.arange(n) if keep is None else np.flatnonzero(keep))
+            self.aggregates.update(arrays, weights, rows, [side[Side("group", g)] for g in self.analysis_options.group_by])
         self.rows += n
         self.dropped += 0 if keep is None else int(n - keep.sum())
         return per_sample
@@ -302,6 +315,8 @@ class Accumulator:
             raise UsageError("Cannot merge states computed with different statistics options (--ci, --group-by, --top-k).")
         if self.analysis is not None:
             self.analysis.merge(other.analysis)
+        if self.aggregates is not None:
+            self.aggregates.merge(other.aggregates)
         _kinds.merge(self.kinds, other.kinds)
         self.rows += other.rows
         self.dropped += other.dropped
@@ -325,6 +340,7 @@ class Accumulator:
             "summaries": {k: s.to_state() for k, s in self.summaries.items()},
             "kinds": {k: w.to_state() for k, w in self.kinds.items()},
             **({"analysis": self.analysis.to_state()} if self.analysis is not None else {}),
+            **({"metrics": self.aggregates.to_state()} if self.aggregates is not None else {}),
         }
 
     @classmethod
@@ -337,6 +353,8 @@ class Accumulator:
         _kinds.load(acc.kinds, state.get("kinds", {}))
         if acc.analysis is not None:
             acc.analysis.load(state["analysis"])
+        if acc.aggregates is not None:
+            acc.aggregates.load(state.get("metrics", {}))
         return acc
 
     # ------------------------------------------------------------------ compute
@@ -387,9 +405,23 @@ class Accumulator:
                 terms = tuple((coef, self._result(part, key, weighted, group)) for key, coef, part in keyed_parts(loss))
                 value = None if self.reduction is Reduction.none else sum(c * t.value for c, t in terms)
                 results.append(self._result(loss, loss.label, weighted, group, value=value, terms=terms))
+            elif is_statistic(loss):
+                results.append(self._metric_result(loss, weighted, group))
             else:
                 results.append(self._result(loss, loss.label, weighted, group))
         return results
+
+    def _metric_result(self, loss: BoundLoss, weighted: bool, group: tuple | None = None) -> LossResult:
+        """The result of a metric without per-sample values: its value (and details) from its state."""
+        agg = self.aggregates
+        n = self.rows - self.dropped if group is None else self.analysis.groups[group].rows
+        return LossResult(
+            name=loss.spec.name, label=loss.label, params=dict(loss.params), direction=loss.spec.direction,
+            reference=loss.spec.reference, value=agg.value(loss.label, group), reduction=self.reduction.value,
+            n=n, sum=None, mean=None, std=None, se=None, min=None, max=None,
+            signature=self._signature(loss, n, weighted), ci=agg.interval(loss.label, group),
+            per_sample=False, details=agg.details(loss.label, group),
+        )  # fmt: skip
 
     def _result(self, loss, key: str, weighted: bool, group: tuple | None = None, **combined: Any) -> LossResult:
         """The result of one loss (``combined``: the value and terms of a combination)."""
@@ -436,6 +468,8 @@ class Accumulator:
         if self.analysis is None or not self.analysis_options.bootstrap:
             raise UsageError("Bootstrap replicates need an accumulator made with ci='bootstrap'.")
         loss = next(b for b in self.losses if b.label == label)
+        if is_statistic(loss):
+            return self.aggregates.replicates(label)
         if isinstance(loss, Combination):
             return sum(c * self.analysis.replicates(k, self.reduction.value, b.spec.finalize) for k, c, b in keyed_parts(loss))
         return self.analysis.replicates(label, self.reduction.value, loss.spec.finalize)
