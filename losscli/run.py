@@ -514,8 +514,8 @@ def evaluate(
     >>> evaluate(np.array([0.5, -1.0]), np.array([0.0, 1.0]), ["mse", "mae"]).result("mse").value
     2.125
     """
+    losses = (losses,) if isinstance(losses, str) else losses  # one spec, not its letters (the request's tuple)
     chunk_rows = read.pop("chunk_rows", None)
-    losses = (losses,) if isinstance(losses, str) else losses  # one spec, not its letters
     if isinstance(read.get("classes"), (list, tuple)):
         read["classes"] = ",".join(map(str, read["classes"]))  # the --classes flag's text
     given = Inputs(pred, target, roles=dict(inputs or {}), weights=weights, ids=ids, groups=dict(groups or {}), **read)

@@ -161,3 +161,10 @@ def test_add_summaries_folds_the_statistics_of_blocks_evaluated_elsewhere():
         Accumulator(["t=mse+mae"]).add_summaries({"t": Summary.of(np.ones(2))}, 2)
     with pytest.raises(ValueError):  # --ci needs every per-sample value
         Accumulator(["mse"], analysis=losscli.engine.AnalysisOptions(ci="analytic")).add_summaries({"mse": Summary.of(np.ones(2))}, 2)
+
+
+def test_one_loss_name_as_a_string_is_that_loss_not_its_letters():
+    """Accumulator("mse") once split into the specs m, s, e (Unknown loss 'm')."""
+    acc = Accumulator("mse")
+    acc.update({"pred": np.array([1.0, 3.0]), "target": np.array([0.0, 0.0])})
+    assert [b.label for b in acc.losses] == ["mse"] and acc.compute().result("mse").value == 5.0  # (1 + 9) / 2

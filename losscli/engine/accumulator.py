@@ -28,8 +28,10 @@ from losscli.stats import describe
 NAN_POLICIES = ("error", "omit", "propagate")
 
 
-def resolve_losses(specs: Sequence[str | BoundLoss]) -> list[BoundLoss]:
-    """Parse spec strings (presets expanded) and reject duplicate labels."""
+def resolve_losses(specs: str | Sequence[str | BoundLoss]) -> list[BoundLoss]:
+    """Parse spec strings (presets expanded) and reject duplicate labels; one string is one
+    spec (``Accumulator("mse")``), not a sequence of its letters."""
+    specs = [specs] if isinstance(specs, str) else specs
     out: list[BoundLoss] = []
     for s in specs:
         out.extend(parse_spec(s) if isinstance(s, str) else [s])
@@ -63,7 +65,7 @@ class Accumulator:
 
     def __init__(
         self,
-        losses: Sequence[str | BoundLoss],
+        losses: str | Sequence[str | BoundLoss],
         *,
         reduction: str = "mean",
         nan_policy: str = "error",
