@@ -127,7 +127,35 @@ def _state(s: Mapping[str, Any]) -> None:
         widths[key] = _summary(summaries[key], f"summaries.{key}", rows - dropped, s["weighted"], finite, columns[key], exact=key not in loose)
     _inputs(s)
     if "analysis" in s:
-        _analysis(s["analysis"], [b.label for b in acc.losses], widths, rows, dropped, start, s["weighted"], finite, loose)
+        _analysis(s["analysis"], [b.label for b in acc.losses if b.label in acc.summaries], widths, rows, dropped, start, s["weighted"], finite, loose)
+    if acc.aggregates is not None:
+        _metrics(s, acc.aggregates, rows > dropped)
+
+
+def _metrics(s: Mapping[str, Any], aggregates: Any, any_rows: bool) -> None:
+    """The states of the metrics without per-sample values: an object per part, a state per
+    metric (overall when any row was kept), each one its statistic loads and can evaluate."""
+    m = _dict(s, "metrics", ("overall", "groups", "boot"))
+    labels = set(aggregates.metrics)
+    overall = _dict_at(m["overall"], "metrics.overall", sorted(labels) if any_rows else ())
+    boot = _dict_at(m["boot"], "metrics.boot", ())
+    for where, states in [("metrics.overall", overall), ("metrics.boot", boot)]:
+        extra = sorted(set(states) - labels)
+        if extra:
+            raise _Bad(f"{where}.{extra[0]}", "is not a metric of this state's losses")
+    if not isinstance(m["groups"], list):
+        raise _Bad("metrics.groups", f"must be a list, got {_show(m['groups'])}")
+    for i, g in enumerate(m["groups"]):
+        if not isinstance(_dict_at(g, f"metrics.groups[{i}]", ("key", "states"))["key"], list):
+            raise _Bad(f"metrics.groups[{i}].key", "must be a list")
+    try:
+        aggregates.load(m)
+        for label in overall:
+            aggregates.value(label)
+    except LossCliError:
+        pass  # an undefined value (one class in a shard): the merged rows may define it
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise _Bad("metrics", f"holds a state its metric cannot read ({type(e).__name__}: {e})") from None
 
 
 def _summary(d: Any, where: str, n_kept: int | None, weighted: bool, finite: bool, columns: bool, width: int | None = None, *, exact: bool = True) -> int:

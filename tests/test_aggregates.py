@@ -153,3 +153,29 @@ def test_cli_streamed_equals_whole_and_per_sample_file_has_only_the_losses(cli, 
     streamed = json.loads(ok(cli("eval", p, t, "-l", "meandiff", "-l", "mse", "-f", "json", "--no-hash", "--chunk-rows", "29", "--per-sample", "ps.csv")))
     assert streamed["losses"][0]["value"] == pytest.approx(whole["losses"][0]["value"], rel=1e-13) == pytest.approx(np.mean(P - T), rel=1e-13)
     assert (files.root / "ps.csv").read_text().splitlines()[0] == "mse"
+
+
+def _shards(cli, files) -> list[str]:
+    """Two CSV shards of (P, T, G), each evaluated with --emit-state (groups and bootstrap on)."""
+    paths = []
+    for i, (lo, hi) in enumerate([(0, 130), (130, 300)]):
+        csv = files.csv(f"s{i}.csv", ["pred", "target", "g"], *zip(P[lo:hi].tolist(), T[lo:hi].tolist(), G[lo:hi]))
+        flags = ["-l", "meandiff", "-l", "mse", "-g", "g", "--ci", "bootstrap", "--n-boot", "10", "--row-offset", lo]
+        ok(cli("eval", csv, *flags, "--emit-state", f"st{i}.json", "-f", "json"))
+        paths.append(f"st{i}.json")
+    return paths
+
+
+def test_merged_states_give_the_whole_value_per_group(cli, files):
+    merged = json.loads(ok(cli("merge", *_shards(cli, files), "-f", "json")))
+    assert merged["losses"][0]["value"] == pytest.approx(np.mean(P - T), rel=1e-13)
+    for g in merged["groups"]:
+        assert g["losses"][0]["value"] == pytest.approx(np.mean((P - T)[G == g["key"]["g"]]), rel=1e-13)
+
+
+def test_a_state_with_a_metric_state_it_cannot_read_is_exit_3(cli, files):
+    st0, st1 = _shards(cli, files)
+    data = json.loads((files.root / st0).read_text())
+    data["metrics"]["overall"]["meandiff"] = {"w": "x"}
+    (files.root / "bad.json").write_text(json.dumps(data))
+    fails(cli("merge", "bad.json", st1), 3, "bad.json is not a valid losscli state: 'metrics' holds a state its metric cannot read (KeyError: 'wd').")
