@@ -156,13 +156,15 @@ def publish(report: Any, fmt_name: str, output: str | None, precision: int, repo
 
 
 def print_report(console: Any, report: Any, precision: int) -> None:
-    """The table view of a report: the losses, the config note, the worst rows (``--top-k``),
-    the gates and the warnings."""
+    """The table view of a report: the losses, the config note, the metrics' matrices
+    (confusion), the worst rows (``--top-k``), the gates and the warnings."""
     from losscli.render.breakdown import worst_table
+    from losscli.render.matrix import print_matrices
     from losscli.render.rich_table import print_config_note, print_table, table
 
     print_table(console, table(report, precision))
     print_config_note(console, report)
+    print_matrices(console, report, precision, print_table)
     worst = worst_table(report, precision)
     if worst is not None:
         console.print()

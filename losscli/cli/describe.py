@@ -23,7 +23,10 @@ def describe_command(
     if spec.aliases:
         lines.append(f"aliases:   {', '.join(spec.aliases)}")
     lines.append(f"reference: {spec.reference}")
-    lines.append(f"headline:  {spec.headline} of the per-sample values (--reduction)")
+    if spec.statistic is not None:  # a metric without per-sample values (f1, r2, roc_auc)
+        lines += statistic_lines(spec.statistic)
+    else:
+        lines.append(f"headline:  {spec.headline} of the per-sample values (--reduction)")
     if spec.per_sample:  # rmse: the statistics, --per-sample and --top-k describe these, not the headline
         lines.append(f"per-sample: {spec.per_sample}, named {spec.name}.{spec.per_sample} in every output")
     lines.append("inputs:")
@@ -38,6 +41,19 @@ def describe_command(
     lines.append("example:")
     lines.append("  " + example(spec))
     typer.echo("\n".join(lines))
+
+
+def statistic_lines(statistic) -> list[str]:
+    """What ``describe`` says of a metric without per-sample values: how it reduces (its
+    state's kind: ``losses._statistic.STATISTIC_KINDS``) and what it does not have."""
+    from losscli.losses._statistic import STATISTIC_KINDS
+
+    ci = "--ci analytic or --ci bootstrap" if statistic.interval is not None else "--ci bootstrap"
+    return [
+        "headline:  a function of every row; no per-sample values",
+        f"state:     {statistic.kind}: {STATISTIC_KINDS[statistic.kind]}",
+        f"intervals: {ci}",
+    ]
 
 
 def example(spec) -> str:

@@ -29,7 +29,7 @@ FULL_COLUMNS = ("name", "aliases", "family", "inputs", "params", "dir", "referen
 def list_command(
     ctx: typer.Context,
     pattern: Annotated[Optional[str], typer.Argument(help="Glob on names and aliases, e.g. '*hinge*'.", show_default=False)] = None,
-    family: Annotated[Optional[str], typer.Option("--family", help="Only this family (regression, classification, ranking, segmentation, boxes, gan, sequence).")] = None,
+    family: Annotated[Optional[str], typer.Option("--family", help="Only this family (regression, classification, ranking, segmentation, boxes, gan, sequence, classification_metrics, regression_metrics, ranking_metrics).")] = None,
     fmt: _out.format = OutputFormat.auto,
     output: _out.output = None,
 ) -> None:

@@ -18,11 +18,13 @@ from typing import Any
 
 from losscli.render._format import fmt_number, with_arrow
 from losscli.render.escape import code, terminal
-from losscli.report import GroupResult, Report
+from losscli.report import GroupResult, LossResult, Report
 
 ALL = "(all)"
 STAT_FIELDS = ("value", "n", "mean", "std", "se", "min", "max")
-Values = dict[str, Any]  # a displayed row's cells by field (STAT_FIELDS, "sum", "ci")
+PER_SAMPLE_FIELDS = ("mean", "std", "se", "min", "max")  # statistics of per-sample values: a metric such as f1 has none
+Values = dict[str, Any]  # a displayed row's cells by field (STAT_FIELDS, "sum", "ci"; "note": shown for a missing value)
+SEE_MATRIX = "see matrix"  # the value cell of a metric whose result is a matrix (confusion), shown under the table
 
 
 def rows(report: Report | GroupResult) -> list[tuple[str, str, Values]]:
@@ -30,10 +32,14 @@ def rows(report: Report | GroupResult) -> list[tuple[str, str, Values]]:
     one ``↳ a × term`` row per term whose value is its contribution ``a · value`` (the rows
     add up to the total; the term's own statistics are in the JSON report). A loss whose
     headline is not the mean of its per-sample values (rmse) shows its value, n and CI on its
-    row and the per-sample statistics on a ``↳ rmse.sq_err`` row under it."""
+    row and the per-sample statistics on a ``↳ rmse.sq_err`` row under it. A metric without
+    per-sample values (f1: ``per_sample`` False) has its value, n and CI only."""
     out = []
     for r in report.losses:
         stats = {f: getattr(r, f) for f in (*STAT_FIELDS, "sum")}
+        if r.per_sample is False:
+            out.append((r.label, r.direction, {"value": r.value, "n": r.n, "ci": None if note(r) else r.ci, **note(r)}))
+            continue
         if r.per_sample is not None:  # rmse: the headline (and its CI) on one row, the squared errors' statistics on the next
             out.append((r.label, r.direction, {"value": r.value, "n": r.n, "ci": r.ci}))
             out.append((f"↳ {r.per_sample}", r.direction, {**stats, "value": None}))
@@ -43,6 +49,45 @@ def rows(report: Report | GroupResult) -> list[tuple[str, str, Values]]:
             contribution = None if t.value is None else coef * t.value
             out.append((f"↳ {fmt_number(coef, None).removesuffix('.0')} × {t.label}", t.direction, {"value": contribution}))
     return out
+
+
+def stat_fields(report: Report) -> tuple[str, ...]:
+    """The statistic columns of the tables: ``STAT_FIELDS``, without the per-sample statistics
+    (mean, std, se, min, max) when no loss has per-sample values (every one is a metric such as
+    f1): columns that would be empty on every row."""
+    if report.losses and all(r.per_sample is False for r in report.losses):
+        return tuple(f for f in STAT_FIELDS if f not in PER_SAMPLE_FIELDS)
+    return STAT_FIELDS
+
+
+def value_cell(values: Values, field: str, precision: int | None) -> str:
+    """A number cell of a displayed row; a missing value shows the row's note (``see matrix``)."""
+    v = values.get(field)
+    return values["note"] if v is None and field == "value" and "note" in values else fmt_number(v, precision)
+
+
+def note(r: LossResult) -> Values:
+    """``{"note": "see matrix"}`` for a result without a value whose result is a matrix
+    (confusion: the matrix is shown under the table), else nothing."""
+    return {"note": SEE_MATRIX} if r.value is None and matrix_of(r) is not None else {}
+
+
+def matrix_of(r: LossResult) -> dict[str, Any] | None:
+    """``r``'s matrix details (``{"labels": [...], "matrix": [[...]]}``: the confusion matrix,
+    rows the true class, columns the predicted one) when it has a well-formed one, else None
+    (a report read back from a file is data: an edited matrix is not rendered)."""
+    d = r.details
+    if not isinstance(d, Mapping) or not isinstance(d.get("labels"), (list, tuple)) or not isinstance(d.get("matrix"), (list, tuple)):
+        return None
+    n = len(d["labels"])
+    rows = d["matrix"]
+    if len(rows) != n or not all(isinstance(row, (list, tuple)) and len(row) == n and all(_is_number(v) for v in row) for row in rows):
+        return None
+    return {"labels": list(d["labels"]), "matrix": [list(row) for row in rows]}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def ci_header(report: Report) -> str:

@@ -10,6 +10,7 @@ from losscli.render._format import ci_columns, config_note, fmt_number, inputs_l
 from losscli.render.breakdown import STAT_FIELDS, display_rows, group_names, has_ci, worst_markdown
 from losscli.render.escape import code, csv_cell, json_text
 from losscli.render.markdown import gates_markdown, losses_table, warnings_markdown
+from losscli.render.matrix import markdown_matrices
 from losscli.report import CompareReport, Report
 
 
@@ -36,12 +37,14 @@ def to_csv(report: Report, precision: int | None = None) -> str:
 
 
 def to_markdown(report: Report, precision: int | None = 6) -> str:
-    """The losses table (with groups), then where the inputs were read, the worst samples, the
-    warnings, the gates and the config note."""
+    """The losses table (with groups), then where the inputs were read, the metrics' matrices
+    (confusion), the worst samples, the warnings, the gates and the config note."""
     worst = worst_markdown(report, precision)
     where = inputs_line(report.inputs, lambda text: code(text, table=False))
     note = config_note(report.config)
     text = losses_table(report, precision) + (f"\n{where}\n" if where else "")
+    matrices = markdown_matrices(report, precision)
+    text += "\n" + matrices if matrices else ""
     warned = warnings_markdown(report.warnings)
     tail = _gates_markdown(report, precision) + (f"\n{md_note(note)}\n" if note else "")
     return text + ("\n" + worst if worst else "") + ("\n" + warned if warned else "") + tail

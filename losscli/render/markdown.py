@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from losscli._digest import ALGORITHMS
-from losscli.render._format import ci_cell, config_note, fmt_number, md_note, number_cell, value_header, with_arrow
-from losscli.render.breakdown import MISSING, STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci
+from losscli.render._format import ci_cell, config_note, md_note, number_cell, value_header, with_arrow
+from losscli.render.breakdown import MISSING, ci_header, display_rows, group_cells, group_names, has_ci, note, stat_fields, value_cell
 from losscli.render.escape import code, json_text, md
+from losscli.render.matrix import markdown_matrices
 from losscli.report import GroupResult, Report, gate_outcome as outcome, gate_tally as tally
 
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub's per-step summary limit
@@ -64,10 +65,11 @@ def gates_markdown(entries: Sequence[Mapping[str, Any]], precision: int | None =
 
 def losses_table(report: Report, precision: int | None = 6, groups: bool = True) -> str:
     """The losses as a Markdown table (``breakdown.display_rows``): a CI column when any loss
-    has one; with ``groups``, the ``--group-by`` columns and each group's rows."""
+    has one; with ``groups``, the ``--group-by`` columns and each group's rows; the per-sample
+    statistics only when a loss has per-sample values (``breakdown.stat_fields``)."""
     shown = report if groups else dataclasses.replace(report, groups=())
     names, with_ci = group_names(shown), has_ci(shown)
-    fields = ["value", *(["ci"] if with_ci else []), *STAT_FIELDS[1:]]
+    fields = ["value", *(["ci"] if with_ci else []), *stat_fields(shown)[1:]]
     heads = {"ci": ci_header(shown), "value": value_header(shown.config)}
     head = "| " + " | ".join([*map(md, names), "loss", *(heads.get(f, f) for f in fields)]) + " |"
     rule = "|" + "---|" * (len(names) + 1) + "---:|" * len(fields)
@@ -75,7 +77,7 @@ def losses_table(report: Report, precision: int | None = 6, groups: bool = True)
         "| "
         + " | ".join(
             [*map(md, group_cells(key, names, first)), with_arrow(label, direction, code)]
-            + [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
+            + [ci_cell(values.get("ci"), precision) if f == "ci" else value_cell(values, f, precision) for f in fields]
         )
         + " |"
         for key, first, label, direction, values in display_rows(shown)
@@ -104,13 +106,17 @@ def summary_markdown(report: Report, precision: int | None = 6, mode: str = "fai
     if note:
         parts.append(md_note(note) + "\n")
     parts.append(losses_table(report, precision, groups=False))
+    matrices = markdown_matrices(report, precision, groups=False)
+    if matrices:
+        parts.append(matrices)
     if report.warnings:
         parts.append(warnings_markdown(report.warnings))
     if report.gates:
         parts.append(f"**Gates:** {tally(report.gates)}\n")
         parts.append(gates_markdown(report.gates, precision, mode))
     if report.groups:
-        parts.append(f"<details><summary>Groups ({len(report.groups)})</summary>\n\n{groups_markdown(report.groups, precision)}\n</details>\n")
+        grouped = "\n".join(filter(None, [groups_markdown(report.groups, precision), markdown_matrices(report, precision, overall=False)]))
+        parts.append(f"<details><summary>Groups ({len(report.groups)})</summary>\n\n{grouped}\n</details>\n")
     parts.append(_details(report))
     return "\n".join(parts)
 
@@ -129,7 +135,7 @@ def groups_markdown(groups: Sequence[GroupResult], precision: int | None = 6) ->
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
     for g in groups:
         for r in g.losses:
-            cells = [md(MISSING if g.key.get(k) is None else g.key[k]) for k in keys] + [with_arrow(r.label, r.direction, code), fmt_number(r.value, precision)]
+            cells = [md(MISSING if g.key.get(k) is None else g.key[k]) for k in keys] + [with_arrow(r.label, r.direction, code), value_cell({"value": r.value, **note(r)}, "value", precision)]
             cells += [ci_cell(r.ci, precision)] if with_ci else []
             lines.append("| " + " | ".join([*cells, str(r.n)]) + " |")
     return "\n".join(lines) + "\n"

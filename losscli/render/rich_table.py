@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from losscli.render._format import ci_cell, config_note, fmt_number, inputs_line, value_header, with_arrow
-from losscli.render.breakdown import STAT_FIELDS, ci_header, display_rows, group_cells, group_names, has_ci
+from losscli.render._format import ci_cell, config_note, inputs_line, value_header, with_arrow
+from losscli.render.breakdown import ci_header, display_rows, group_cells, group_names, has_ci, stat_fields, value_cell
 from losscli.render.escape import terminal
 from losscli.render.fit import print_fitted
 from losscli.report import Report
@@ -18,7 +18,8 @@ def table(report: Report, precision: int = 6) -> Table:
     """One row per loss: label with its direction arrow, headline value and statistics.
 
     The ``mean`` column is left out when it repeats ``value`` on every row (the JSON report
-    always has it). Numbers never wrap or truncate (``print_table`` splits a table wider than the
+    always has it), and so are the per-sample statistics when no loss has per-sample values
+    (every one is a metric such as f1: ``breakdown.stat_fields``). Numbers never wrap or truncate (``print_table`` splits a table wider than the
     terminal by columns). The caption
     counts the rows and says where pred and target were read (``json_report.inputs_line``).
     """
@@ -26,7 +27,7 @@ def table(report: Report, precision: int = 6) -> Table:
     caption = f"{used} rows" + (f" ({report.rows - used} dropped)" if used != report.rows else "")
     where = inputs_line(report.inputs, terminal)
     caption = Text(caption + (f"\n{where}" if where else ""), no_wrap=True, overflow="ignore")  # not markup: names come from the data
-    fields = [f for f in STAT_FIELDS if f != "mean" or any(r.mean != r.value for r in report.losses)]
+    fields = [f for f in stat_fields(report) if f != "mean" or any(r.mean != r.value for r in report.losses)]
     names, with_ci = group_names(report), has_ci(report)  # --group-by columns, a --ci column
     fields[1:1] = ["ci"] if with_ci else []
     t = Table(caption=caption, caption_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -38,7 +39,7 @@ def table(report: Report, precision: int = 6) -> Table:
     for key, first, label, direction, values in display_rows(report):
         if names and first and key is not None:
             t.add_section()
-        cells = [ci_cell(values.get("ci"), precision) if f == "ci" else fmt_number(values.get(f), precision) for f in fields]
+        cells = [ci_cell(values.get("ci"), precision) if f == "ci" else value_cell(values, f, precision) for f in fields]
         t.add_row(*(Text(terminal(c)) for c in group_cells(key, names, first)), Text(with_arrow(label, direction, terminal)), *cells)
     return t
 
