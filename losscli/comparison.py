@@ -15,6 +15,7 @@ answer, and losses with a normaliser or a ``finalize`` (rmse) are compared on th
   base's (lower; higher for a higher-is-better entry), ``loss`` when worse, ``tie`` when equal
   (exactly, in float64); weights are not applied to these counts, but rows that are not samples
   (sample weight 0, a target that is ``ignore_index`` or of class weight 0) are not counted;
+  None (``n/a``) for a metric without per-sample values (f1, r2, roc_auc): nothing to count;
 * ``rank``: 1 for the best value of each loss (ties share the better rank).
 
 NaN/inf inputs are errors here (``--nan-policy error``): dropping rows per system would break
@@ -33,7 +34,7 @@ import numpy as np
 from losscli._version import __version__
 from losscli.analysis import AnalysisOptions
 from losscli.bootstrap import holm, paired_p_value, percentile_interval
-from losscli.engine import Accumulator
+from losscli.engine import Accumulator, is_statistic
 from losscli.errors import InputError
 from losscli.reductions import live_rows
 from losscli.report import CompareReport, ComparedLoss, LossResult, SystemResult
@@ -62,6 +63,12 @@ def _samples(loss: Any, arrays: Mapping[str, np.ndarray], weights: np.ndarray | 
     return slice(None) if live is None else live
 
 
+def _on_samples(loss: Any, base: tuple[str, Mapping[str, np.ndarray], np.ndarray | None], values: Sequence[Mapping[str, np.ndarray]]) -> list[np.ndarray]:
+    """Each system's per-sample values of ``loss`` on the base's samples (``_samples``)."""
+    live = _samples(loss, base[1], base[2], values[0][loss.label])
+    return [v[loss.label][live] for v in values]
+
+
 def compare(
     systems: Sequence[tuple[str, Mapping[str, np.ndarray], np.ndarray | None]],
     losses: Sequence[Any],
@@ -81,8 +88,7 @@ def compare(
     names = [name for name, _, _ in systems]
     compared = []
     for li, loss in enumerate(accs[0].losses):
-        live = _samples(loss, systems[0][1], systems[0][2], values[0][loss.label])
-        per_sample = [v[loss.label][live] for v in values]
+        per_sample = None if is_statistic(loss) else _on_samples(loss, systems[0], values)  # f1: no win/tie/loss
         results = [rep.losses[li] for rep in reports]
         compared.append(_compare_loss(names, results, [acc.replicates(loss.label) for acc in accs], per_sample, ci_level, reduction))
     config = {"reduction": reduction, "nan_policy": "error", "weighted": accs[0].weighted, "ci": "bootstrap", "ci_level": ci_level,
@@ -111,9 +117,9 @@ def _evaluate(systems, losses, reduction: str, options: AnalysisOptions, sources
     return accs, values
 
 
-def _compare_loss(names: Sequence[str], results: Sequence[LossResult], reps: Sequence[np.ndarray], per_sample: Sequence[np.ndarray], ci_level: float, reduction: str) -> ComparedLoss:
+def _compare_loss(names: Sequence[str], results: Sequence[LossResult], reps: Sequence[np.ndarray], per_sample: Sequence[np.ndarray] | None, ci_level: float, reduction: str) -> ComparedLoss:
     """One loss over the systems (``results``, ``reps`` replicate headlines and ``per_sample``
-    values on the samples, per system; the base first)."""
+    values on the samples, per system, None for a metric without them; the base first)."""
     base = results[0]
     rows = [SystemResult(names[0], "base", None, base.value, base.ci)]
     for si in range(1, len(results)):
@@ -122,7 +128,7 @@ def _compare_loss(names: Sequence[str], results: Sequence[LossResult], reps: Seq
         d_reps = reps[si] - reps[0]
         low, high = percentile_interval(d_reps, ci_level)
         p = paired_p_value(d_reps, delta) if delta is not None else None
-        wtl = win_tie_loss(per_sample[0], per_sample[si], base.direction)
+        wtl = None if per_sample is None else win_tie_loss(per_sample[0], per_sample[si], base.direction)
         rows.append(SystemResult(names[si], "candidate", None, r.value, r.ci, delta, ci_object("bootstrap", ci_level, low, high), p, None, wtl))
     adjusted = holm([row.p_value for row in rows])
     ranks = _ranks([row.value for row in rows], base.direction)

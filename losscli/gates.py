@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -167,6 +167,30 @@ def match_labels(gates: Sequence[Gate], labels: Sequence[str], where: str | None
             )
         out.append(g.with_label(found))
     return out
+
+
+def example_gate(label: str = "mse", direction: str = "lower") -> str:
+    """A gate with 'base' for messages, pointing the way ``label`` improves: it holds while the
+    value does not get much worse.
+
+    >>> example_gate(), example_gate("accuracy", "higher")
+    ('mse<=base*1.02', 'accuracy>=base-0.01')
+    """
+    return f"{label}<=base*1.02" if direction == "lower" else f"{label}>=base-0.01"
+
+
+def valueless(report: Report) -> set[str]:
+    """The labels of the metrics without a value (``confusion``: ``per_sample`` false and a null
+    ``value``; its result is the matrix in ``details``)."""
+    return {r.label for r in report.losses if r.per_sample is False and r.value is None}
+
+
+def check_valued(gates: Sequence[Gate], labels: Collection[str]) -> None:
+    """A gate on one of ``labels`` (metrics without a value: ``valueless``) is a ``UsageError``:
+    there is no number to compare, and a gate that always fails would say nothing."""
+    for g in gates:
+        if g.label in labels:
+            raise UsageError(f"{g.where} '{g.expr}': {g.label} has no value to compare (its result is the matrix in the report's details); gate another metric.")
 
 
 def find_label(label: str, labels: Sequence[str]) -> str | None:

@@ -78,9 +78,11 @@ def plan(options: GateOptions, losses: Sequence[Any], reduction: str) -> GatePla
         o = options
         for flag, used in (("--baseline", o.baseline is not None), ("--significant", o.significant), ("--alpha", o.alpha_given), ("--baseline-other-target", o.other_target)):
             if used:
-                raise UsageError(f"{flag} is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
+                raise UsageError(f"{flag} is used by gates; pass --fail-if EXPR (e.g. --fail-if '{_example(losses)}').")
         return GatePlan([], mode=o.mode, skipped=skipped, mode_from=o.mode_from) if skipped else None
-    _check_flags(options, parsed, reduction)
+    _check_flags(options, parsed, reduction, _example(losses))
+    if options.significant:
+        _check_significant(parsed, losses)
     out = GatePlan(
         parsed, mode=options.mode, baseline=options.baseline, other_target=options.other_target, significant=options.significant,
         alpha=options.alpha, seed=options.seed, skipped=skipped, mode_from=options.mode_from,
@@ -101,15 +103,22 @@ def plan(options: GateOptions, losses: Sequence[Any], reduction: str) -> GatePla
     return out
 
 
-def _check_flags(o: GateOptions, parsed: Sequence[G.Gate], reduction: str) -> None:
-    """Usage errors of the gate flags, given the gates in force."""
+def _example(losses: Sequence[Any]) -> str:
+    """``gates.example_gate`` of the first requested loss (its direction: ``accuracy>=base-0.01``)."""
+    first = losses[0] if losses else None
+    direction = getattr(first, "direction", None) or getattr(getattr(first, "spec", None), "direction", "lower")
+    return G.example_gate(first.label, direction) if first is not None else G.example_gate()
+
+
+def _check_flags(o: GateOptions, parsed: Sequence[G.Gate], reduction: str, example: str) -> None:
+    """Usage errors of the gate flags, given the gates in force (``example``: a gate for the hints)."""
     if reduction == "none":
         raise UsageError(f"{parsed[0].where} compares headline values, but --reduction none has none; use mean or sum.")
     relative = [g for g in parsed if g.relative]
     if relative and o.baseline is None:
         raise UsageError(f"{relative[0].where} '{relative[0].expr}' compares with base; pass --baseline REPORT.json (or the baseline's prediction file).")
     if o.baseline is not None and not relative:
-        raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
+        raise UsageError(f"--baseline is used only by gates with 'base' (e.g. --fail-if '{example}').")
     if o.significant and o.baseline is None:
         raise UsageError("--significant tests against a baseline; pass --baseline PRED_FILE and a gate with 'base'.")
     if o.alpha_given and not o.significant:
@@ -121,6 +130,15 @@ def _check_flags(o: GateOptions, parsed: Sequence[G.Gate], reduction: str) -> No
         raise UsageError("--significant needs the baseline's per-sample losses: pass its prediction file as --baseline, not a JSON report.")
     if o.baseline is not None and not report_base and o.other_target:
         raise UsageError("--baseline-other-target accepts a JSON report scored on another target; a prediction-file --baseline is scored on this run's target.")
+
+
+def _check_significant(parsed: Sequence[G.Gate], losses: Sequence[Any]) -> None:
+    """``--significant`` tests per-sample differences: a gate with 'base' on a metric without
+    per-sample values (f1, r2: ``LossSpec.per_sample_values`` False) cannot have that test."""
+    without = {b.label for b in losses if not getattr(getattr(b, "spec", None), "per_sample_values", True)}
+    for g in parsed:
+        if g.relative and g.label in without:
+            raise UsageError(f"--significant tests per-sample differences, but {g.label} has no per-sample values (a function of every row); gate it without --significant.")
 
 
 def gates_in_force(options: GateOptions, labels: Sequence[str]) -> tuple[list[G.Gate], list[dict[str, Any]]]:
@@ -245,7 +263,9 @@ def decide(
     base_values: Mapping[str, Any] | None = None,
     weights: Any = None,
 ) -> Any:
-    """The report with its ``gates`` entries and ``status``."""
+    """The report with its ``gates`` entries and ``status`` (a gate on a metric without a value,
+    ``confusion``, is a usage error: ``gates.check_valued``)."""
+    G.check_valued(gp.gates, G.valueless(report))
     current = G.report_values(report.to_dict())
     base = dict(gp.base_values)
     if base_report is not None:
@@ -279,6 +299,7 @@ def compare_gates(gates: Sequence[G.Gate], systems: Sequence[str], values: Mappi
     >>> [(e["system"], e["passed"]) for e in compare_gates(g, ["a", "b", "c"], {"mse": [2.0, 2.1, 2.5]})]
     [('b', True), ('c', False)]
     """
+    G.check_valued(gates, [label for label, v in values.items() if all(x is None for x in v)])  # confusion: no value
     entries = []
     for g in gates:
         base = values[g.label][0] if g.relative else None

@@ -406,3 +406,17 @@ def test_a_one_row_var_under_dask_says_what_to_pass(cli, files, scheduler):
     files.npy("v.npy", rng.uniform(0.5, 2, size=(1, 3)))
     fails(cli("eval", "p.npy", "t.npy", "--input", "var=v.npy", "-l", "gaussian_nll", "--engine", "dask", "--scheduler", scheduler), 3,
           "var (v.npy) has 1 row, which stands for every row with --engine local but not with --engine dask: pass --engine local, or one row per row.")
+
+
+def test_metrics_without_per_sample_values_give_the_local_report(cli, data, scheduler, monkeypatch):
+    """The toy metrics of test_metrics_output (a mean difference, a 2x2 matrix of counts): their
+    states folded per partition and merged give the local report, groups and bootstrap included."""
+    from test_metrics_output import register_toys
+
+    register_toys(monkeypatch)
+    local, dask = both(cli, scheduler, "t.parquet", *STATS[:6], "--n-boot", "16", "--chunk-rows", "100", "-l", "meandiff", "-l", "toyconf", "-l", "mse")
+    p, t, w = data["pred"], data["target"], data["w"]
+    assert dask["losses"][0]["value"] == pytest.approx(np.average(p - t, weights=w), rel=1e-12)
+    expected = [[w[((t > 0) == i) & ((p > 0) == j)].sum() for j in (False, True)] for i in (False, True)]  # weighted counts by hand
+    np.testing.assert_allclose(dask["losses"][1]["details"]["matrix"], expected, rtol=1e-12)
+    assert dask["losses"][0]["per_sample"] is False and dask["groups"][0]["losses"][1]["details"] is not None

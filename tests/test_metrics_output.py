@@ -68,6 +68,10 @@ TOYCONF = Statistic("counts", _fold_counts, lambda s, p: None, lambda d: _Counts
 
 @pytest.fixture(autouse=True)
 def toy_metrics(monkeypatch):
+    register_toys(monkeypatch)
+
+
+def register_toys(monkeypatch) -> None:
     """Register ``meandiff`` and ``toyconf`` for one test (the registry's dicts restored afterwards)."""
     monkeypatch.setattr(_registry, "_losses", dict(_registry._losses))
     monkeypatch.setattr(_registry, "_lookup", dict(_registry._lookup))
@@ -283,3 +287,89 @@ def test_list_filters_by_a_metric_family_and_fits_80_columns(cli):
     out = ok(cli("list", "-f", "table", env={"COLUMNS": "80"}))
     assert max(map(len, out.splitlines())) <= 80
     assert "classification_metrics" in out.splitlines() and "regression_metrics" in out.splitlines()
+
+
+# ---------------------------------------------------------------------------- compare
+
+
+def _systems(files) -> tuple[str, str, str]:
+    """A target and two systems: the candidate is the base shifted up by 0.3 (meandiff 0.3 higher: better)."""
+    return files.npy("t.npy", T), files.npy("base.npy", P), files.npy("cand.npy", P + 0.3)
+
+
+def test_compare_ranks_by_the_metrics_direction_with_a_paired_bootstrap_and_no_win_tie_loss(cli, files):
+    from losscli.bootstrap import PoissonWeights
+
+    t, base, cand = _systems(files)
+    data = json.loads(ok(cli("compare", "-t", t, base, cand, "-l", "meandiff", "-l", "mse", "--n-boot", "50", "--seed", "4", "-f", "json")))
+    md_, mse = data["losses"]
+    assert md_["direction"] == "higher" and [s["rank"] for s in md_["systems"]] == [2, 1]  # higher is better
+    b, c = md_["systems"]
+    assert b["value"] == pytest.approx(np.mean(P - T), rel=1e-12) and c["delta"] == pytest.approx(0.3, rel=1e-9)
+    k = PoissonWeights(4, 50).rows(0, 40)  # replicate b weighs row i by k[b, i] in both systems
+    d_reps = (k @ (P + 0.3 - T)) / k.sum(axis=1) - (k @ (P - T)) / k.sum(axis=1)
+    assert (c["delta_ci"]["low"], c["delta_ci"]["high"]) == pytest.approx(tuple(np.quantile(d_reps, [0.025, 0.975])), rel=1e-9)
+    assert c["wtl"] is None and isinstance(c["p_value"], float)  # no per-sample values: nothing to count
+    assert mse["systems"][1]["wtl"] is not None  # the loss beside it keeps its counts
+    table = ok(cli("compare", "-t", t, base, cand, "-l", "meandiff", "--n-boot", "50", "-f", "md"))
+    assert table.splitlines()[-1].endswith("| n/a |")  # the candidate's win/tie/loss cell says so
+
+
+def test_compare_gate_on_a_metric(cli, files):
+    t, base, cand = _systems(files)
+    r = cli("compare", "-t", t, base, cand, "-l", "meandiff", "--n-boot", "20", "--fail-if", "meandiff>=base+0.5", "-f", "json")
+    assert r.exit_code == 1 and "Gate failed: cand.npy: meandiff>=base+0.5" in r.stderr  # 0.3 better, not 0.5
+    assert json.loads(r.stdout)["gates"][0]["status"] == "fail"
+
+
+# ---------------------------------------------------------------------------- gates
+
+
+def test_gates_on_metrics_absolute_and_against_a_baseline_report(cli, files, inputs):
+    value = float(np.mean(P - T))
+    ok(cli("eval", *inputs, "-l", "meandiff", "--fail-if", f"meandiff>={value - 0.01}"))
+    r = cli("eval", *inputs, "-l", "meandiff", "--fail-if", f"meandiff>={value + 0.01}")
+    assert r.exit_code == 1 and r.stderr.startswith(f"Gate failed: meandiff>={value + 0.01}: meandiff is ")
+    ok(cli("eval", *inputs, "-l", "meandiff", "-l", "toyconf", "-f", "json", "--report", "base.json"))
+    worse = files.npy("worse.npy", P - 0.02)  # meandiff 0.02 lower (worse) on the same target
+    ok(cli("eval", worse, inputs[1], "-l", "meandiff", "--fail-if", "meandiff>=base-0.03", "--baseline", "base.json"))
+    r = cli("eval", worse, inputs[1], "-l", "meandiff", "--fail-if", "meandiff>=base-0.01", "--baseline", "base.json", "-f", "json")
+    entry = json.loads(r.stdout)["gates"][0]
+    assert r.exit_code == 1 and entry["base"] == pytest.approx(value, rel=1e-12) and entry["value"] == pytest.approx(value - 0.02, rel=1e-9)
+    r = cli("gate", "base.json", "--fail-if", f"meandiff>={value + 0.01}")
+    assert r.exit_code == 1 and "Gate failed:" in r.stderr
+
+
+def test_a_gate_on_a_metric_without_a_value_is_a_usage_error(cli, files, inputs):
+    from conftest import fails
+
+    message = "--fail-if 'toyconf>=1': toyconf has no value to compare (its result is the matrix in the report's details); gate another metric."
+    fails(cli("eval", *inputs, "-l", "toyconf", "--fail-if", "toyconf>=1", "--report", "r.json"), 2, message)
+    assert json.loads((files.root / "r.json").read_text())["status"] == "error"  # the error report, no results
+    ok(cli("eval", *inputs, "-l", "toyconf", "-f", "json", "--report", "r.json"))
+    fails(cli("gate", "r.json", "--fail-if", "toyconf>=1"), 2, message)
+    t, base, cand = _systems(files)
+    fails(cli("compare", "-t", t, base, cand, "-l", "toyconf", "--n-boot", "5", "--fail-if", "toyconf>=1"), 2, message)
+
+
+def test_significant_needs_per_sample_values(cli, files, inputs):
+    from conftest import fails
+
+    base = files.npy("b.npy", P)
+    fails(cli("eval", *inputs, "-l", "meandiff", "--fail-if", "meandiff>=base", "--baseline", base, "--significant"), 2,
+          "--significant tests per-sample differences, but meandiff has no per-sample values (a function of every row); gate it without --significant.")
+
+
+# ---------------------------------------------------------------------------- merge and dask
+
+
+def test_merged_shards_give_the_whole_matrix_and_value(cli, files):
+    whole = json.loads(ok(cli("eval", files.npy("p.npy", P), files.npy("t.npy", T), "-l", "toyconf", "-l", "meandiff", "-f", "json", "--no-hash")))
+    for i, (lo, hi) in enumerate([(0, 17), (17, 40)]):
+        shard = files.csv(f"s{i}.csv", ["pred", "target"], *zip(P[lo:hi].tolist(), T[lo:hi].tolist()))
+        ok(cli("eval", shard, "-l", "toyconf", "-l", "meandiff", "--row-offset", lo, "--emit-state", f"st{i}.json", "-f", "json"))
+    merged = json.loads(ok(cli("merge", "st0.json", "st1.json", "-f", "json")))
+    assert merged["losses"][0]["details"] == whole["losses"][0]["details"] == {"labels": LABELS, "matrix": _counts(P, T)}
+    assert merged["losses"][1]["value"] == pytest.approx(np.mean(P - T), rel=1e-13)
+    table = ok(cli("merge", "st0.json", "st1.json", "-f", "table"))
+    assert "toyconf: rows true class, columns predicted" in table and "↳" not in table

@@ -92,8 +92,11 @@ def check_gates(ctx: typer.Context, report: Any, report_path: str) -> tuple[list
     baseline = ctx.params["baseline"]
     values = G.report_values(report.to_dict())
     parsed, skipped = gating.gates_in_force(_config.gate_options(ctx), list(values))
+    G.check_valued(parsed, G.valueless(report))
     if baseline is not None and not any(g.relative for g in parsed):
-        raise UsageError("--baseline is used only by gates with 'base' (e.g. --fail-if 'mse<=base*1.02').")
+        first = report.losses[0] if report.losses else None
+        example = G.example_gate(first.label, first.direction) if first is not None else G.example_gate()
+        raise UsageError(f"--baseline is used only by gates with 'base' (e.g. --fail-if '{example}').")
     base, other = base_values(ctx, report, parsed) if baseline is not None else ({}, None)
     entries = []
     for g in parsed:

@@ -14,6 +14,7 @@ from losscli.render.escape import md, terminal
 from losscli.render.markdown import warnings_markdown
 from losscli.report import CompareReport, ComparedLoss, SystemResult
 
+NO_COUNTS = "n/a"  # a candidate's win/tie/loss on a metric without per-sample values (f1): nothing to count
 HEADERS = ("system", "rank", "value", "CI", "delta", "delta CI", "p", "p (Holm)", "win/tie/loss")
 
 
@@ -29,7 +30,7 @@ def cells(row: SystemResult, precision: int | None, escape=terminal) -> list[str
         ci_cell(row.delta_ci, precision),
         p_cell(row.p_value),
         p_cell(row.p_holm),
-        "" if not wtl else f"{wtl['win']}/{wtl['tie']}/{wtl['loss']}",
+        (NO_COUNTS if row.role == "candidate" else "") if not wtl else f"{wtl['win']}/{wtl['tie']}/{wtl['loss']}",
     ]
 
 
