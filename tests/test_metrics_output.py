@@ -216,6 +216,7 @@ def test_attacker_class_labels_stay_in_their_cells_in_every_output(cli, files, i
     assert json.loads((files.root / "r.json").read_text(encoding="utf-8"))["losses"][0]["details"]["labels"] == EVIL[:2]  # JSON: as given
     monkeypatch.setitem(globals(), "LABELS", EVIL[2:])
     check_markdown(ok(cli("eval", *inputs, "-l", "toyconf", "-f", "md")), headings=0)
+    check_lines(ok(cli("eval", *inputs, "-l", "toyconf", "-f", "json")))  # "##[" written as "#\u0023[" in JSON
     for labels, shown in ((EVIL[:2], "a|b\\n## x"), (EVIL[2:], "<img src=x>`c`")):
         monkeypatch.setitem(globals(), "LABELS", labels)
         table = ok(cli("eval", *inputs, "-l", "toyconf", "-f", "table"))
@@ -373,3 +374,13 @@ def test_merged_shards_give_the_whole_matrix_and_value(cli, files):
     assert merged["losses"][1]["value"] == pytest.approx(np.mean(P - T), rel=1e-13)
     table = ok(cli("merge", "st0.json", "st1.json", "-f", "table"))
     assert "toyconf: rows true class, columns predicted" in table and "↳" not in table
+
+
+def test_gate_hints_point_the_way_the_metric_improves(cli, files, inputs):
+    from conftest import fails
+
+    ok(cli("eval", *inputs, "-l", "meandiff", "-f", "json", "--report", "r.json"))
+    hint = "--baseline is used only by gates with 'base' (e.g. --fail-if 'meandiff>=base-0.01')."  # higher is better
+    fails(cli("eval", *inputs, "-l", "meandiff", "--fail-if", "meandiff>=0", "--baseline", "r.json"), 2, hint)
+    fails(cli("gate", "r.json", "--fail-if", "meandiff>=0", "--baseline", "r.json"), 2, hint)
+    fails(cli("eval", *inputs, "-l", "mse", "--significant"), 2, "--significant is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
