@@ -45,7 +45,7 @@ _ALPHA = Domain(lambda v: 0.0 <= v <= 1.0 or v == -1.0, "in [0, 1], or -1 or non
 # ---------------------------------------------------------------------------- checks
 
 
-def _class_labels(
+def class_labels(
     labels: np.ndarray, n_classes: int, role: str, ignore_index: int | None = None
 ) -> np.ndarray:
     """Validate integer class labels in ``[0, n_classes)`` (or ``ignore_index``); return int64.
@@ -82,7 +82,7 @@ def _binary_labels(labels: np.ndarray, role: str) -> np.ndarray:
     if y.dtype.kind in "iuf" and y.size and bool((y == -1).any()):
         check_values((y == -1) | (y == 1), y, "must be 0/1 or -1/+1 labels (not -1 and 0 together)", role)
         return (y == 1).astype(np.int64)
-    return _class_labels(y, 2, role)
+    return class_labels(y, 2, role)
 
 
 def _pm1_labels(labels: np.ndarray, role: str) -> np.ndarray:
@@ -198,7 +198,7 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-x))`` as torch computes it (exp overflow gives exactly 0)."""
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-x))
@@ -212,7 +212,7 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     return z
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
+def softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise ``exp(x - max) / sum(exp(x - max))`` of an ``(N, C)`` array (as torch.softmax)."""
     check_rank(x, (2,), "logits")
     e = np.exp(x - np.max(x, axis=1, keepdims=True))
@@ -379,7 +379,7 @@ def cross_entropy(
     x = _ce_input(logits, input, "logits")
     t = np.asarray(target)
     if _is_label_target(x, t, ("logits", "target")):
-        idx = _class_labels(t, x.shape[1], "target", ignore_index)
+        idx = class_labels(t, x.shape[1], "target", ignore_index)
         return _ce_labels(x, idx, weight, ignore_index, label_smoothing, input)
     if ignore_index >= 0:
         raise InputError(
@@ -494,7 +494,7 @@ def nll(
     x = _ce_input(log_probs, "values", "log_probs")  # any numbers, as torch (positive ones: a warning)
     y = np.asarray(labels)
     _rows_match(x, y, ("log_probs", "labels"))
-    idx = _class_labels(y, x.shape[1], "labels", ignore_index)
+    idx = class_labels(y, x.shape[1], "labels", ignore_index)
     return _ce_labels(x, idx, weight, ignore_index, 0.0, "log_probs", "log_probs")
 
 
@@ -661,7 +661,7 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
         q = np.where(idx == 1, p, 1.0 - p)
     else:
         _rows_match(p, y, ("probs", "labels"))
-        idx = _class_labels(y, p.shape[1], "labels")
+        idx = class_labels(y, p.shape[1], "labels")
         q = p[np.arange(len(p)), idx]
     return -np.log(np.clip(q, eps, 1.0 - eps))
 
@@ -750,7 +750,7 @@ def _focal_targets(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, 
     """Same-shape targets in [0, 1], or (N,) labels one-hot encoded for (N, C) logits."""
     x, t = as_float(logits, "logits"), np.asarray(target)
     if x.ndim == 2 and t.ndim == 1 and t.shape[0] == x.shape[0] and x.shape[1] > 1:
-        idx = _class_labels(t, x.shape[1], "target")
+        idx = class_labels(t, x.shape[1], "target")
         onehot = np.zeros(x.shape)
         onehot[np.arange(len(idx)), idx] = 1.0
         return x, onehot
@@ -803,7 +803,7 @@ def sigmoid_focal(
       Lin et al., Focal Loss for Dense Object Detection, 2017 (arXiv:1708.02002)
     """
     x, y = _focal_targets(logits, target)
-    p = _sigmoid(x)
+    p = sigmoid(x)
     ce = (1.0 - y) * x - _log_sigmoid(x)
     p_t = p * y + (1.0 - p) * (1.0 - y)
     loss = ce * ((1.0 - p_t) ** gamma)
@@ -859,7 +859,7 @@ def softmax_focal(
     x = _ce_input(logits, input, "logits")
     y = np.asarray(labels)
     _rows_match(x, y, ("logits", "labels"))
-    idx = _class_labels(y, x.shape[1], "labels")
+    idx = class_labels(y, x.shape[1], "labels")
     log_p, _ = _label_log_probs(x, idx, input, None, False)
     loss = -((-np.expm1(log_p)) ** gamma) * log_p
     return loss * alpha if alpha is not None and alpha >= 0 else loss
@@ -951,7 +951,7 @@ def _scores_and_labels(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     x = as_float(scores, "scores")
     y = np.asarray(labels)
     _rows_match(x, y, ("scores", "labels"))
-    return x, _class_labels(y, x.shape[1], "labels")
+    return x, class_labels(y, x.shape[1], "labels")
 
 
 @register_loss(
@@ -1156,7 +1156,7 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs", scale_
     if p.ndim == 2 and p.shape[1] == 1:
         p = p[:, 0]
     if input == "logits":
-        p = _sigmoid(p) if p.ndim == 1 else _softmax(p)
+        p = sigmoid(p) if p.ndim == 1 else softmax(p)
     if p.ndim == 1:
         if y.shape != p.shape:
             raise ShapeError(f"probs and labels must have the same shape, got {p.shape} and {y.shape}")
@@ -1165,7 +1165,7 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs", scale_
         return _brier_scale(((1.0 - pos) - (1.0 - p)) ** 2 + (pos - p) ** 2, 2, scale_by_half)
     _rows_match(p, y, ("probs", "labels"))
     _in_unit(p, "probs", " (pass brier:input=logits for logits)")
-    idx = _class_labels(y, p.shape[1], "labels")
+    idx = class_labels(y, p.shape[1], "labels")
     d = -p
     d[np.arange(len(p)), idx] += 1.0
     return _brier_scale(np.sum(d * d, axis=1), p.shape[1], scale_by_half)
@@ -1219,7 +1219,7 @@ def poly1(logits: np.ndarray, target: np.ndarray, *, epsilon: float = 2.0, input
     x = _ce_input(logits, input, "logits")
     t = np.asarray(target)
     if _is_label_target(x, t, ("logits", "target")):
-        idx = _class_labels(t, x.shape[1], "target")
+        idx = class_labels(t, x.shape[1], "target")
         log_p, _ = _label_log_probs(x, idx, input, None, False)
         return -log_p - epsilon * np.expm1(log_p)
     t = as_float(t, "target")
