@@ -19,7 +19,7 @@ ALLOWED = {
     "_threads": set(),  # daemon worker threads (CSV pieces parsed in parallel)
     "_digest": {"errors"},  # the one hashing helper: BLAKE3 (blake3, imported lazily) or sha256 (stdlib)
     "_prefetch": {"_digest", "errors"},  # digests of big inputs started with the command (stdlib only)
-    "losses": {"losses", "_checks", "_kinds", "errors"},
+    "losses": {"losses", "_checks", "_kinds", "errors", "reductions"},  # metric states reuse reductions.Summary
     "reductions": {"_checks", "errors"},
     "stats": {"reductions"},
     "report": set(),
