@@ -128,7 +128,9 @@ def test_float32_inputs_agree_with_float64(case):
 def test_sum_is_mean_times_n_for_unit_normalisers(case):
     bound, inputs = case
     r = evaluate(inputs={rl.name: a for rl, a in zip(bound.spec.roles, inputs)}, losses=[bound]).losses[0]
-    if bound.normalizer(*inputs) is None:
+    if not bound.spec.per_sample_values:  # no per-sample values: no sum or mean of them, the headline only
+        assert (r.per_sample, r.sum, r.mean) == (False, None, None) and r.value == pytest.approx(bound(*inputs), rel=1e-12)
+    elif bound.normalizer(*inputs) is None:
         assert r.sum == pytest.approx(r.mean * r.n, rel=1e-12)
     else:
         assert r.value == pytest.approx(r.sum / np.sum(bound.normalizer(*inputs)), rel=1e-12)

@@ -158,20 +158,21 @@ def value(state: Bins, params: Mapping[str, Any]) -> float:
 
 
 def details(state: Bins, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The reliability bins: per bin its edges, rows, weight, mean confidence and accuracy (null
-    for an empty bin); the ``[1, 1]`` bin only when it holds rows."""
+    """The reliability bins, one entry per bin in each column: its edges ``lower`` and ``upper``,
+    ``count`` (rows), ``weight``, mean ``confidence`` and ``accuracy`` (null for a bin without
+    weight); the ``[1, 1]`` bin last, only when it holds rows."""
     count, weight, conf, acc, _ = _means(state)
+    size = state.bins + (1 if count[-1] > 0 else 0)
     e = edges(state.bins)
-    out = []
-    for b in range(state.bins + 1):
-        if b == state.bins and count[b] == 0:
-            break
-        has = bool(weight[b] > 0)
-        out.append({
-            "lower": float(e[b]), "upper": float(e[min(b + 1, state.bins)]), "count": int(count[b]),
-            "weight": float(weight[b]), "confidence": float(conf[b]) if has else None, "accuracy": float(acc[b]) if has else None,
-        })  # fmt: skip
-    return {"bins": out}
+    has = weight[:size] > 0
+    return {
+        "lower": tuple(float(v) for v in e[:size]),
+        "upper": tuple(float(v) for v in np.append(e[1:], 1.0)[:size]),
+        "count": tuple(int(v) for v in count[:size]),
+        "weight": tuple(float(v) for v in weight[:size]),
+        "confidence": tuple(float(v) if h else None for v, h in zip(conf, has)),
+        "accuracy": tuple(float(v) if h else None for v, h in zip(acc, has)),
+    }
 
 
 ECE = Statistic("counts", fold, value, load, details=details)
@@ -181,7 +182,7 @@ ECE = Statistic("counts", fold, value, load, details=details)
     "ece",
     family="classification_metrics",
     inputs=("probs|logits", "binary|labels"),
-    aliases=("calibration_error", "binary_calibration_error", "multiclass_calibration_error", "expected_calibration_error", "CalibrationError"),
+    aliases=("calibration_error", "binary_calibration_error", "multiclass_calibration_error"),
     reference='torchmetrics.functional.classification.calibration_error(norm="l1")',
     direction="lower",
     domains={"bins": interval(1, MAX_BINS), "input": options("probs", "logits")},

@@ -80,20 +80,19 @@ def reference(probs: np.ndarray, target: np.ndarray, bins: int, logits: bool) ->
     acc_bin, conf_bin, prop_bin = _binning_bucketize(conf, acc, boundaries)
     counts = torch.bucketize(conf, boundaries, right=True) - 1
     count = torch.bincount(counts, minlength=bins + 1).tolist()
-    return value, {"bins": bin_details(count, [float(v) for v in count], conf_bin.tolist(), acc_bin.tolist(), bins)}
+    return value, bin_details(count, [float(v) for v in count], conf_bin.tolist(), acc_bin.tolist(), bins)
 
 
-def bin_details(count, weight, conf, acc, bins: int) -> list[dict]:
-    out = []
-    for b in range(bins + 1):
-        if b == bins and count[b] == 0:
-            break
-        has = weight[b] > 0
-        out.append({
-            "lower": b / bins, "upper": min(b + 1, bins) / bins, "count": int(count[b]), "weight": float(weight[b]),
-            "confidence": float(conf[b]) if has else None, "accuracy": float(acc[b]) if has else None,
-        })  # fmt: skip
-    return out
+def bin_details(count, weight, conf, acc, bins: int) -> dict:
+    """The report's details: one entry per bin in each column, the [1, 1] bin only with rows."""
+    size = bins + (1 if count[bins] > 0 else 0)
+    has = [weight[b] > 0 for b in range(size)]
+    return {
+        "lower": [b / bins for b in range(size)], "upper": [min(b + 1, bins) / bins for b in range(size)],
+        "count": [int(count[b]) for b in range(size)], "weight": [float(weight[b]) for b in range(size)],
+        "confidence": [float(conf[b]) if has[b] else None for b in range(size)],
+        "accuracy": [float(acc[b]) if has[b] else None for b in range(size)],
+    }  # fmt: skip
 
 
 def numpy_details(conf, correct, weights, bins: int, dtype) -> dict:
@@ -102,7 +101,7 @@ def numpy_details(conf, correct, weights, bins: int, dtype) -> dict:
     w = [float(np.sum(weights[m])) for m in masks]
     c = [float(np.sum(weights[m] * conf[m]) / wb) if wb > 0 else None for m, wb in zip(masks, w)]
     a = [float(np.sum(weights[m] * correct[m]) / wb) if wb > 0 else None for m, wb in zip(masks, w)]
-    return {"bins": bin_details([int(m.sum()) for m in masks], w, c, a, bins)}
+    return bin_details([int(m.sum()) for m in masks], w, c, a, bins)
 
 
 def case(id_, probs, target, *, bins=15, logits=False, weights=None, dtype="float64"):
