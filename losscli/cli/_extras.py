@@ -3,7 +3,7 @@ written with the other output files, before they are renamed into place together
 
 - ``--hist`` draws one histogram per loss under the table on stdout when the table goes to
   stdout; with any other output (JSON, CSV, ``-o``, ``-b``) it goes to stderr, so the data on
-  stdout stays parseable.
+  stdout stays parseable. A metric without per-sample values gets one line that says so.
 - ``--plot FILE`` is checked before any work (suffix, matplotlib installed: exit 2 otherwise).
 - ``--gh-summary`` appends to ``$GITHUB_STEP_SUMMARY`` and is silent when the variable is unset.
   A summary that had to be truncated, or that did not fit at all, gives one ``Warning:`` line
@@ -67,10 +67,14 @@ def after_report(
 
 
 def print_histograms(console: Any, report: Any, values: Mapping[str, Any], precision: int) -> None:
+    from losscli.render.escape import terminal
     from losscli.render.terminal import histogram
 
     for r in report.losses:
         console.print()
+        if r.label not in values:  # a metric without per-sample values (f1, ece): its value is of every row
+            console.print(f"{terminal(r.label)}: no per-sample values to draw (a function of every row)", markup=False)
+            continue
         console.print(histogram(r.per_sample or r.label, r.direction, values[r.label], precision=min(precision, 4), fit=console.width), overflow="fold")
 
 
