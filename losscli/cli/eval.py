@@ -78,7 +78,7 @@ def eval_command(
     gate_mode: Annotated[GateMode, typer.Option("--gate-mode", help="fail: exit 1 on a failed gate; warn: report it and exit 0.", rich_help_panel=GATING)] = GateMode.fail,
     gh_summary: Annotated[bool, typer.Option("--gh-summary", help="Append a Markdown summary to $GITHUB_STEP_SUMMARY (when set; capped at 1 MiB).", rich_help_panel=OUTPUT)] = False,
     hist: Annotated[bool, typer.Option("--hist", help="Histogram of per-sample losses under the table (on stderr with other formats).", rich_help_panel=OUTPUT)] = False,
-    plot_path: Annotated[Optional[str], typer.Option("--plot", metavar="FILE", help="Write a histogram + CDF figure per loss (.png, .svg, .pdf; needs the 'plot' extra).", rich_help_panel=OUTPUT)] = None,
+    plot_path: Annotated[Optional[str], typer.Option("--plot", metavar="FILE", help="Write a histogram + CDF figure per loss, the reliability diagram for ece (.png, .svg, .pdf; needs the 'plot' extra).", rich_help_panel=OUTPUT)] = None,
     config_path: _ConfigPath = None,
     no_config: _NoConfig = False,
     ci: so.CI = None,
