@@ -22,6 +22,10 @@ which on some edges differs from k/bins in the last bit (and casts ``(N, C)`` co
 float32), so a confidence within one float32 rounding of an edge may fall in the neighbouring bin
 there; everywhere else the bins are the same.
 
+With ``--nan-policy propagate`` a NaN confidence (a NaN input, or the softmax of a +inf logit)
+lands in the last bin (as ``torch.bucketize`` puts it) and the value is nan (torchmetrics'
+``nan_to_num`` there would count it as a confidence of 0).
+
 Sample weights (torchmetrics has none): the weighted analogue, each row counting with its weight
 (``n_b`` and the sums over the bin are weighted sums). The state is, per bin, the row count, the
 weight and the weighted sums of confidences and of correct rows, in compensated sums: streaming,
@@ -84,8 +88,8 @@ def load(state: Mapping[str, Any]) -> Bins:
     except (KeyError, TypeError, ValueError):
         raise InputError("ece state: expected bins, sums and comp; the state file is damaged") from None
     shape = (len(_ROWS), bins + 1)
-    if not 1 <= bins <= MAX_BINS or sums.shape != shape or comp.shape != shape or not np.isfinite(sums).all():
-        raise InputError(f"ece state: expected finite sums of shape {shape}; the state file is damaged")
+    if not 1 <= bins <= MAX_BINS or sums.shape != shape or comp.shape != shape:
+        raise InputError(f"ece state: expected sums of shape {shape}; the state file is damaged")
     return Bins(sums, comp)
 
 
@@ -101,7 +105,7 @@ def confidences(probs: np.ndarray, target: np.ndarray, input: str) -> tuple[np.n
     raw = np.asarray(probs)
     if raw.dtype.kind not in "fiub":
         raise ShapeError(f"probs must be numeric, got dtype {raw.dtype} instead")
-    dtype = np.float32 if raw.dtype in (np.float32, np.float16) else np.float64
+    dtype = raw.dtype if raw.dtype.kind == "f" and raw.dtype.itemsize < 8 else np.float64  # the edges' type
     p = raw.astype(np.float64)
     if p.ndim == 2 and p.shape[1] == 1:
         p = p[:, 0]
@@ -117,7 +121,6 @@ def confidences(probs: np.ndarray, target: np.ndarray, input: str) -> tuple[np.n
         conf = sigmoid(p) if input == "logits" else p
         return conf, class_labels(y, 2, "target").astype(np.float64), dtype
     q = softmax(p) if input == "logits" else p
-    check_values(np.isfinite(q), q, "gives a non-finite probability (a +inf logit)", "probs")
     predicted = np.argmax(q, axis=1)
     correct = predicted == class_labels(y, p.shape[1], "target")
     return q[np.arange(len(q)), predicted], correct.astype(np.float64), dtype

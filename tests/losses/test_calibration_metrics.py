@@ -105,6 +105,15 @@ def test_bad_inputs_say_what_to_pass(cli, files):
           "target must be integer class labels in [0, 2), got 2 at row 2")  # fmt: skip
 
 
+def test_nan_policies(cli, files):
+    p, y = files.npy("p.npy", np.array([0.2, np.nan, 0.3, 0.9])), files.npy("y.npy", np.array([0, 1, 1, 1]))
+    # omit: rows 0.2 (0), 0.3 (1), 0.9 (1) in bins 3, 4, 13 of 15: (0.2 + 0.7 + 0.1) / 3
+    assert _values(ok(cli("eval", p, y, "-l", "ece", "--nan-policy", "omit", "-f", "json")))["ece"]["value"] == pytest.approx(1 / 3, rel=1e-15)
+    assert _values(ok(cli("eval", p, y, "-l", "ece", "--nan-policy", "propagate", "-f", "json")))["ece"]["value"] == "nan"
+    z, c = files.npy("z.npy", np.array([[0.0, np.inf], [1.0, 2.0], [0.0, 0.0]])), files.npy("c.npy", np.array([1, 0, 1]))
+    assert _values(ok(cli("eval", z, c, "-l", "ece:input=logits", "--nan-policy", "propagate", "-f", "json")))["ece:input=logits"]["value"] == "nan"
+
+
 def _values(report: str) -> dict:
     return {e["label"]: e for e in json.loads(report)["losses"]}
 
@@ -144,7 +153,7 @@ def test_dask_agrees_with_the_local_engine(cli, files):
     files.npy("y.npy", Y)
     args = ["eval", "p.npy", "y.npy", "-l", "ece:bins=10", "-f", "json", "--no-hash"]
     local = _values(ok(cli(*args)))["ece:bins=10"]
-    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
         dask = _values(ok(cli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-rows", "50")))["ece:bins=10"]
     assert dask["value"] == pytest.approx(local["value"], rel=1e-13) == pytest.approx(numpy_ece(P, Y.astype(float), 10), rel=1e-13)
     assert dask["details"]["count"] == local["details"]["count"]
