@@ -94,7 +94,7 @@ def load(state: Mapping[str, Any]) -> Bins:
 
 
 def edges(bins: int, dtype: Any = np.float64) -> np.ndarray:
-    """The bin edges k/bins, k = 0..bins, each rounded to ``dtype`` (float32 or float64), as
+    """The bin edges k/bins, k = 0..bins, each rounded to ``dtype`` (the probabilities' float type), as
     float64 (a division in ``dtype`` is correctly rounded)."""
     dt = np.dtype(dtype)
     return (np.arange(bins + 1, dtype=dt) / dt.type(bins)).astype(np.float64)
