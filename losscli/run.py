@@ -284,9 +284,15 @@ def _load(request: EvalRequest, p: _Plan) -> Any:
             pred_col=i.pred_col, target_col=i.target_col, weight_col=i.weight_col, id_col=i.id_col,
             pred_key=i.pred_key, target_key=i.target_key, header=i.header, delimiter=i.delimiter,
             hash_inputs=i.hash, group_col=i.group_by, lazy=p.stream, align=i.align, missing=i.missing,
-            raw_roles=("target",) if p.label_map is not None else (),
+            raw_roles=("target",) if p.label_map is not None else (), key_roles=id_roles(p.losses),
         )
     return loaded
+
+
+def id_roles(losses: Sequence[Any]) -> tuple[str, ...]:
+    """The roles of ``losses`` whose kind is ids (a ranking metric's ``query``): read from a
+    table as the file's text, not as numbers."""
+    return tuple(dict.fromkeys(r.name for b in losses for part in b.parts for r in part.spec.roles if r.kind == "ids"))
 
 
 def _path(value: Any) -> str | None:

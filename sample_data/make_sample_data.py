@@ -213,6 +213,30 @@ def diabetes_parquet() -> None:
     pq.write_table(table, OUT / "diabetes.parquet", row_group_size=128)
 
 
+def retrieval() -> None:
+    """Image retrieval on digits: 40 query images, each with 20 candidate images ranked by the
+    cosine similarity of a 16-D PCA embedding (fitted without the queries); a candidate is
+    relevant (1) when it shows the query's digit. Text query ids (q0042: the query's image).
+    Its own RNG: the other files do not change."""
+    rng = np.random.default_rng(20261206)
+    X, y = load_digits(return_X_y=True)
+    queries = rng.choice(len(y), 40, replace=False)
+    pool = np.setdiff1d(np.arange(len(y)), queries)
+    pipe = make_pipeline(StandardScaler(), PCA(n_components=16, random_state=0)).fit(X[pool])
+    Z = pipe.transform(X)
+    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    cols: dict[str, list] = {"query": [], "doc": [], "score": [], "relevance": []}
+    for q in queries:
+        same = rng.integers(0, 7)  # relevant candidates: 0 to 6 (a query may have none)
+        docs = np.r_[rng.choice(pool[y[pool] == y[q]], same, replace=False), rng.choice(pool[y[pool] != y[q]], 20 - same, replace=False)]
+        docs = rng.permutation(docs)
+        cols["query"] += [f"q{q:04d}"] * 20
+        cols["doc"] += [f"d{d:04d}" for d in docs]
+        cols["score"] += list(Z[docs] @ Z[q])
+        cols["relevance"] += list((y[docs] == y[q]).astype(np.int64))
+    write_csv("retrieval.csv", cols, {"query": "s", "doc": "s", "score": ".4f", "relevance": "d"})
+
+
 if __name__ == "__main__":
     diabetes()
     digits()
@@ -227,3 +251,4 @@ if __name__ == "__main__":
 
     (OUT / "VERSIONS.txt").write_text(f"numpy {np.__version__}\nscikit-learn {sklearn.__version__}\npyarrow {pyarrow.__version__}\n")
     diabetes_parquet()
+    retrieval()

@@ -111,6 +111,20 @@ def hash_setting(algorithm: "HashAlgorithm | None", no_hash: bool) -> str:
 INPUT_HELP = "ROLE=PATH[:SEL]: fill a loss input (e.g. anchor, var, z_j) from a file or its columns; repeatable."
 
 
+QUERY_COL_HELP = "Query id column of the ranking metrics (ndcg, mrr, map), read as text: the same as --col query=COL."
+
+
+def with_query_col(role_cols: list[str], query_col: str | None) -> list[str]:
+    """The ``--col`` items with ``--query-col COL`` added as ``query=COL`` (one of the two, not both)."""
+    from losscli.errors import UsageError
+
+    if query_col is None:
+        return list(role_cols)
+    if any(item.partition("=")[0].strip() == "query" for item in role_cols):
+        raise UsageError("--query-col COL is --col query=COL, and both are given; pass one of them.")
+    return [*role_cols, f"query={query_col}"]
+
+
 def role_map(items: list[str], flag: str, form: str, known: list[str] | None = None) -> dict[str, str]:
     """Repeated ``ROLE=VALUE`` flags (``--input``, ``--col``) as a mapping; with ``known`` (the
     roles of the requested losses), a role no loss has is a usage error."""

@@ -22,7 +22,7 @@ from losscli.cli import _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
 from losscli.cli._gate_flags import FailIf, Mode
-from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, LOSS_HELP, NO_HASH_HELP, Align, GateMode, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, LOSS_HELP, NO_HASH_HELP, QUERY_COL_HELP, Align, GateMode, HashAlgorithm, OutputFormat, Reduction, hash_setting, print_notes, role_map, with_query_col
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -51,6 +51,7 @@ def compare_command(
     pred_col: Annotated[Optional[str], typer.Option("-p", "--pred-col", help="Prediction column(s) of each system's table, as in eval.", rich_help_panel=INPUT)] = None,
     target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s) of the TARGET table, as in eval.", rich_help_panel=INPUT)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (of a table input).", rich_help_panel=INPUT)] = None,
+    query_col: Annotated[Optional[str], typer.Option("--query-col", metavar="COL", help=QUERY_COL_HELP, rich_help_panel=INPUT, show_default=False)] = None,
     pred_key: Annotated[Optional[str], typer.Option("--pred-key", help="Array of NPZ systems.", rich_help_panel=INPUT)] = None,
     target_key: Annotated[Optional[str], typer.Option("--target-key", help="Array of an NPZ TARGET.", rich_help_panel=INPUT)] = None,
     header: Annotated[Optional[bool], typer.Option("--header/--no-header", help=HEADER_HELP, rich_help_panel=INPUT, show_default=False)] = None,
@@ -146,16 +147,17 @@ def load_systems(f: dict[str, Any], target: str, losses: list[Any]) -> list[Any]
     """Each system read with the target and the ``--input`` files (as ``eval`` reads them);
     with ``--align join`` every system's rows in BASE's order (samples paired across systems).
     A progress bar on stderr for large inputs (``render.progress``)."""
-    from losscli import readers
+    from losscli import readers, run
     from losscli.readers import pairing
     from losscli.render.progress import ByteProgress, total_size
 
     roles = [[r.name for r in part.spec.roles] for b in losses for part in b.parts]
     known = list(dict.fromkeys(r for rs in roles for r in rs))
     read = dict(
-        roles=roles, inputs=role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]", known), role_cols=role_map(f["role_cols"], "--col", "ROLE=SEL", known),
+        roles=roles, inputs=role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]", known), role_cols=role_map(with_query_col(f["role_cols"], f["query_col"]), "--col", "ROLE=SEL", known),
         pred_col=f["pred_col"], target_col=f["target_col"], weight_col=f["weight_col"], pred_key=f["pred_key"], target_key=f["target_key"],
         header=f["header"], delimiter=f["delimiter"], hash_inputs=hash_setting(f["hash_algorithm"], f["no_hash"]), align=f["align"].value,
+        key_roles=run.id_roles(losses),
     )
     loaded: list[Any] = []
     with ByteProgress(total_size(f["systems"]), "comparing") as bar:

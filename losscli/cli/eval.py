@@ -15,7 +15,7 @@ import typer
 from losscli.cli import _config, _output
 from losscli.cli import _stats_options as so
 from losscli.cli._complete import complete_loss
-from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, LOSS_HELP, NO_HASH_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, role_map, stdin_path
+from losscli.cli._options import HASH_HELP, HEADER_HELP, INPUT_HELP, LOSS_HELP, NO_HASH_HELP, QUERY_COL_HELP, Align, Engine, GateMode, HashAlgorithm, Missing, NanPolicy, OutputFormat, Reduction, hash_setting, print_notes, role_map, stdin_path, with_query_col
 from losscli.errors import UsageError
 
 app = typer.Typer()
@@ -33,6 +33,8 @@ Examples:
   losscli eval pred.npy target.npy -l @regression -b
 
   losscli eval s.csv -p y_hat -y y --id-col id -l mae --per-sample out.csv
+
+  losscli eval runs.csv -p score -y relevance --query-col qid -l ndcg:k=10 -l mrr -l map
 
   losscli eval pred.npy target.npy -l mae --per-sample - | head
 
@@ -52,6 +54,7 @@ def eval_command(
     target_col: Annotated[Optional[str], typer.Option("-y", "--target-col", help="Target column(s), as -p.", rich_help_panel=COLUMNS)] = None,
     weight_col: Annotated[Optional[str], typer.Option("-w", "--weight-col", help="Sample-weight column (finite, >= 0).", rich_help_panel=COLUMNS)] = None,
     id_col: Annotated[Optional[str], typer.Option("--id-col", help="Id column, copied into --per-sample output. When PRED and TARGET tables both have it (or both have a column named like an id: id, sample_id, ...), their ids must agree row by row.", rich_help_panel=COLUMNS)] = None,
+    query_col: Annotated[Optional[str], typer.Option("--query-col", metavar="COL", help=QUERY_COL_HELP, rich_help_panel=COLUMNS, show_default=False)] = None,
     align: Annotated[Align, typer.Option("--align", help="position: pair the rows of PRED and TARGET in order (their ids, if both have the id column, must agree); join: pair them by id, in memory (both tables are read whole), in PRED's row order.", rich_help_panel=READING)] = Align.position,
     missing: Annotated[Missing, typer.Option("--missing", help="With --align join, ids without exactly one partner (absent on one side, repeated, empty): error, or omit (those rows are dropped and counted in the report; row numbers in messages and --top-k then count the rows kept, in PRED's order).", rich_help_panel=READING)] = Missing.error,
     classes: Annotated[Optional[str], typer.Option("--classes", metavar="A,B,...", help="Target labels in the order of pred's columns (class 0, 1, ...): text or other labels mapped to class indices; an unknown label is an error.", rich_help_panel=COLUMNS, show_default=False)] = None,
@@ -194,7 +197,7 @@ def _request(ctx: typer.Context, f: dict[str, Any], hashing: str, fmt_name: str)
 
     inputs = run.Inputs(
         f["pred"], f["target"],
-        roles=role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]"), role_cols=role_map(f["role_cols"], "--col", "ROLE=SEL"),
+        roles=role_map(f["role_inputs"], "--input", "ROLE=PATH[:SEL]"), role_cols=role_map(with_query_col(f["role_cols"], f["query_col"]), "--col", "ROLE=SEL"),
         pred_col=f["pred_col"], target_col=f["target_col"], weight_col=f["weight_col"], id_col=f["id_col"], group_by=f["group_by"],
         pred_key=f["pred_key"], target_key=f["target_key"], header=f["header"], delimiter=f["delimiter"], hash=hashing,
         align=f["align"], missing=f["missing"], classes=f["classes"], pos_label=f["pos_label"],

@@ -155,6 +155,8 @@ class BoundLoss:
                 out.append(arrays[role.name])
             elif i < len(POSITIONAL) and POSITIONAL[i] in arrays:
                 out.append(arrays[POSITIONAL[i]])
+            elif role.name == "query":  # a ranking metric's query ids: a column of the prediction table, most often
+                raise UsageError(f"{self.spec.name} needs the query ids: pass --query-col COL (or --input query=PATH[:SEL]).")
             else:
                 names = ", ".join(r.name for r in self.spec.roles)
                 how = "the TARGET argument" if i == 1 else f"--input {role.name}=PATH[:SEL]"

@@ -42,6 +42,7 @@ class Loaded:
     pairs: dict[pairing.Pair, Any] = field(default_factory=dict)  # ids checked row by row (readers.pairing)
     dropped: dict[str, int] = field(default_factory=dict)  # rows dropped by --align join --missing omit, by reason
     raw: frozenset = frozenset()  # roles whose table column is taken as it is (labels for --classes/--pos-label)
+    keyed: frozenset = frozenset()  # roles of ids whose table column is taken as its text (query ids): ``007`` is not ``7``
     notes: list[str] = field(default_factory=list)  # lines for stderr: what was decided from the data (a table without header)
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # "pred"/"target" -> {id column name: its ids, read when called} of in-memory tables (a --baseline is checked against them)
 
@@ -67,6 +68,7 @@ def load_inputs(
     align: str = "position",
     missing: str = "error",
     raw_roles: Sequence[str] = (),
+    key_roles: Sequence[str] = (),
 ) -> Loaded:
     """Read the inputs and select the array of every role the losses need.
 
@@ -81,7 +83,9 @@ def load_inputs(
     With ``lazy``, streamable files are only opened (``readers.stream``): the arrays of the
     result are selections that ``stream.iter_chunks`` reads chunk by chunk. A table column of a
     role in ``raw_roles`` is taken as it is (text or numbers, as an id column), not parsed as
-    numbers: labels that ``losscli.labels`` maps (``--classes``, ``--pos-label``).
+    numbers: labels that ``losscli.labels`` maps (``--classes``, ``--pos-label``). A table column
+    of a role in ``key_roles`` (ids: a ranking metric's query) is taken as the file's text, as an
+    id column is compared (``007`` is not ``7``).
 
     When PRED and TARGET are tables that both have the id column (``id_col``, or columns both
     name like an id), their ids are checked row by row as the rows are read (``align``
@@ -93,7 +97,7 @@ def load_inputs(
     """
     _check_flags(pred, target, inputs, align, missing)
     opts = dict(header=header, delimiter=delimiter, hash_inputs=hash_inputs, lazy=lazy)
-    out = Loaded(arrays={}, raw=frozenset(raw_roles))
+    out = Loaded(arrays={}, raw=frozenset(raw_roles), keyed=frozenset(key_roles))
     pdata = Input.read(parse_source(pred), pred_key, **opts) if pred is not None else None
     tdata = Input.read(parse_source(target), target_key, **opts) if target is not None else None
     given = {role: _read_role(role, text, opts) for role, text in (inputs or {}).items()}

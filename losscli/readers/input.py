@@ -56,9 +56,13 @@ class Input:
 
     def take(self, sel: list[int], role: str, out: Any) -> None:
         """Put the selected columns of this table into ``out`` (a ``Loaded``) as ``role`` (one
-        column of a raw role as it is: labels)."""
+        column of a raw role as it is: labels; of a keyed role as its text: ids)."""
         raw = role in out.raw and len(sel) == 1
-        out.arrays[role] = self.table.take_ids(sel[0]) if raw else self.table.take(sel, role)
+        if role in out.keyed:
+            (pos,) = single(sel, f"The {role} input", ",".join(self.table.columns[i] for i in sel))
+            out.arrays[role] = self.table.take_keys(pos)
+        else:
+            out.arrays[role] = self.table.take_ids(sel[0]) if raw else self.table.take(sel, role)
         names = [self.table.columns[i] for i in sel]
         out.info.setdefault(role, dict(self.info))["columns"] = names
         shown = names[0] if len(names) == 1 else ",".join(names[:3]) + (",..." if len(names) > 3 else "")
