@@ -47,6 +47,10 @@ class Aggregates:
         numbers (the bootstrap weights), ``groups`` the ``--group-by`` columns on those rows."""
         if len(rows) == 0:
             return
+        if weights is not None:
+            refused = [b for b in self.metrics.values() if b.spec.statistic.unweighted]
+            if refused:
+                raise UsageError(f"{refused[0].label} takes no sample weights (-w/--weight-col): {refused[0].spec.statistic.unweighted}; drop -w.")
         inputs = {label: b.role_arrays(arrays) for label, b in self.metrics.items()}
         for label, b in self.metrics.items():
             self.overall[label] = self._fold(b, inputs[label], weights, self.overall.get(label))
@@ -63,13 +67,13 @@ class Aggregates:
 
     def _bootstrap(self, inputs: Mapping[str, list[np.ndarray]], weights: np.ndarray | None, rows: np.ndarray) -> None:
         """Each replicate's state over these rows: sample weights times its Poisson weights (rows
-        of replicate weight 0 left out)."""
+        of replicate weight 0 left out, unless the statistic folds ``every_row``)."""
         start = int(rows[0])
         k = self._weights.rows(start, int(rows[-1]) + 1)[:, rows - start]
         for label, b in self.metrics.items():
             reps = self.boot.setdefault(label, [None] * self.options.n_boot)
             for i in range(self.options.n_boot):
-                live = np.flatnonzero(k[i])
+                live = np.arange(len(rows)) if b.spec.statistic.every_row else np.flatnonzero(k[i])
                 w = k[i, live].astype(np.float64) * (1.0 if weights is None else weights[live])
                 reps[i] = self._fold(b, [a[live] for a in inputs[label]], w, reps[i])
 

@@ -155,7 +155,7 @@ class BoundLoss:
                 out.append(arrays[role.name])
             elif i < len(POSITIONAL) and POSITIONAL[i] in arrays:
                 out.append(arrays[POSITIONAL[i]])
-            elif role.name == "query":  # a ranking metric's query ids: a column of the prediction table, most often
+            elif role.name == "query" and role.kind == "ids":  # a ranking metric's query ids: most often a column of the prediction table
                 raise UsageError(f"{self.spec.name} needs the query ids: pass --query-col COL (or --input query=PATH[:SEL]).")
             else:
                 names = ", ".join(r.name for r in self.spec.roles)

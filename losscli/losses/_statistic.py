@@ -21,9 +21,15 @@ declares it with ``register_loss(..., statistic=Statistic(...))``:
   reliability bins), JSON-safe.
 - ``interval(state, params, level) -> (low, high)``: ``--ci analytic`` (DeLong for ``roc_auc``);
   None: the metric has no analytic interval (``--ci bootstrap`` is then the way).
+- ``unweighted``: why the metric takes no sample weights (``-w``), for the line that refuses
+  them (the ranking metrics: a row has no weight of its own); None: it takes any. The bootstrap's
+  Poisson weights still reach ``fold``.
+- ``every_row``: a bootstrap replicate folds every row with its Poisson weight, those of weight
+  0 included (False: only the rows it draws). The ranking metrics resample whole queries (a
+  query's weight is that of its first row), so a replicate needs every document of the query.
 - ``kind``: what the state is, for ``describe``: ``counts`` (fixed size: confusion counts, bin
   counts), ``sums`` (fixed size: moment sums), ``ranks`` (one entry per distinct value: grows
-  with the data) or ``queries`` (one entry per query: grows with the data).
+  with the data) or ``queries`` (every row's query, score and relevance: grows with the rows).
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ STATISTIC_KINDS = {
     "counts": "exact counts (fixed size), mergeable",
     "sums": "exact sums (fixed size), mergeable",
     "ranks": "counts per distinct value: exact, mergeable, grows with the number of distinct values",
-    "queries": "one entry per query: exact, mergeable, grows with the number of queries",
+    "queries": "every row of every query: exact, mergeable, grows with the number of rows",
 }
 
 
@@ -60,6 +66,8 @@ class Statistic:
     load: Callable[[Mapping[str, Any]], State]
     details: Callable[[State, Mapping[str, Any]], dict[str, Any] | None] | None = None
     interval: Callable[[State, Mapping[str, Any], float], tuple[float | None, float | None]] | None = None
+    unweighted: str | None = None
+    every_row: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in STATISTIC_KINDS:

@@ -24,16 +24,21 @@ order**: of two documents with the same score in one query, the earlier row rank
 The state (kind ``queries``) keeps every row's query, score and relevance until the value is
 computed, in row order: exact and mergeable whatever the chunking (a query may be split across
 chunks, shards or partitions; merged in row order, as every engine merges), but it grows with
-the number of rows (three values a row; ``--ci bootstrap`` keeps one per replicate).
+the number of rows (three values a row; ``--ci bootstrap`` keeps them, with the weights, once per
+replicate).
 
 Weights: scikit-learn's ``ndcg_score`` weights queries, trec_eval nothing; a per-row sample
-weight has no meaning here, so ``-w`` is refused. The bootstrap's Poisson weights are whole
-numbers: a row of weight m counts as m copies of its document (the row resampled m times).
+weight has no meaning here, so ``-w`` is refused. The bootstrap (``--ci bootstrap``, ``compare``)
+resamples whole queries, the units these metrics average over: a replicate folds every row with
+its Poisson weight (``every_row``), and a query's weight is that of its first row (in row
+order), so each query is drawn Poisson(1) times, with all its documents, and two systems scored
+on the same rows draw the same queries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,27 +50,35 @@ from losscli.losses._registry import interval, register_loss
 from losscli.losses._statistic import Statistic
 
 _INPUTS = ("scores", "values", "ids")
-_UNWEIGHTED = "scikit-learn's ndcg_score weights queries and trec_eval nothing: a per-row sample weight has no meaning here; drop -w"
+_UNWEIGHTED = "scikit-learn's ndcg_score weights queries and trec_eval nothing, so a row has no weight of its own"
 
 
 @dataclass(frozen=True)
 class QueryRows:
-    """Every row of some queries, in row order: the mergeable state of a ranking metric."""
+    """Every row of some queries, in row order: the mergeable state of a ranking metric. ``parts``
+    are the folded pieces (query ids as text, scores, relevance, and the weights of a bootstrap
+    replicate or None), joined only when the value is computed: a merge copies nothing."""
 
-    query: np.ndarray  # object array of str: the query ids
-    score: np.ndarray  # float64
-    relevance: np.ndarray  # float64
+    parts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None], ...]
 
     def merge(self, other: "QueryRows") -> "QueryRows":
         """The rows of both, ``other``'s after these (rows merge in row order)."""
-        return QueryRows(*(np.concatenate([a, b]) for a, b in zip(self.arrays, other.arrays)))
+        return QueryRows(self.parts + other.parts)
 
-    @property
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.query, self.score, self.relevance
+    @functools.cached_property
+    def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """(query, score, relevance, weight) of every row; weight None when no part has weights."""
+        if len(self.parts) == 1:
+            return self.parts[0]
+        cols = [np.concatenate([p[i] for p in self.parts]) for i in range(3)] if self.parts else [_objects([]), np.zeros(0), np.zeros(0)]
+        weighted = any(p[3] is not None for p in self.parts)
+        w = np.concatenate([np.ones(len(p[1])) if p[3] is None else p[3] for p in self.parts]) if weighted else None
+        return cols[0], cols[1], cols[2], w
 
     def to_state(self) -> dict[str, Any]:
-        return {"query": self.query.tolist(), "score": self.score.tolist(), "relevance": self.relevance.tolist()}
+        query, score, relevance, weight = self.joined
+        out = {"query": query.tolist(), "score": score.tolist(), "relevance": relevance.tolist()}
+        return out if weight is None else {**out, "weight": weight.tolist()}
 
 
 def load(state: Mapping[str, Any]) -> QueryRows:
@@ -73,12 +86,16 @@ def load(state: Mapping[str, Any]) -> QueryRows:
     query = list(state["query"])
     if not all(isinstance(q, str) for q in query):
         raise ValueError("query ids must be strings")
-    rows = QueryRows(_objects(query), np.asarray(state["score"], dtype=np.float64), np.asarray(state["relevance"], dtype=np.float64))
-    if not (len(rows.query) == len(rows.score) == len(rows.relevance)) or rows.score.ndim != 1 or rows.relevance.ndim != 1:
-        raise ValueError("query, score and relevance must be lists of one length")
-    if not (np.isfinite(rows.score).all() and np.isfinite(rows.relevance).all()):
-        raise ValueError("scores and relevance must be finite")
-    return rows
+    cols = [np.asarray(state[k], dtype=np.float64) for k in ("score", "relevance")]
+    weight = None if state.get("weight") is None else np.asarray(state["weight"], dtype=np.float64)
+    for a in (*cols, *([] if weight is None else [weight])):
+        if a.shape != (len(query),):
+            raise ValueError("query, score, relevance and weight must be lists of one length")
+        if not np.isfinite(a).all():
+            raise ValueError("scores, relevance and weights must be finite")
+    if weight is not None and (weight < 0).any():
+        raise ValueError("weights must be >= 0")
+    return QueryRows(((_objects(query), cols[0], cols[1], weight),))
 
 
 def _objects(values: Sequence[Any]) -> np.ndarray:
@@ -116,8 +133,8 @@ def _key(value: Any) -> str:
 
 
 def fold_rows(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QueryRows:
-    """The state of some rows: their query ids, scores and relevance (each row repeated by its
-    whole-number weight; a fractional weight is an error)."""
+    """The state of some rows: their query ids, scores and relevance (and the weights of a
+    bootstrap replicate: a query's weight is that of its first row)."""
     scores, relevance, query = inputs
     s, r = as_float(scores, "scores"), as_float(relevance, "relevance")
     s, r = (a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a for a in (s, r))
@@ -130,13 +147,10 @@ def fold_rows(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: 
         if not np.isfinite(a).all():
             bad = number(float(a[~np.isfinite(a)][0]))
             raise InputError(f"{name} holds {bad}, which cannot be ranked; pass --nan-policy omit to drop such rows.")
-    if weights is None:
-        return QueryRows(q, s, r)
-    m = np.asarray(weights, dtype=np.float64)
-    if not (np.isfinite(m).all() and (m >= 0).all() and (m == np.floor(m)).all()):
-        raise InputError(f"a ranking metric's row weight is how many times the row counts (a whole number >= 0); {_UNWEIGHTED}.")
-    m = m.astype(np.int64)
-    return QueryRows(np.repeat(q, m), np.repeat(s, m), np.repeat(r, m))
+    w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    if w is not None and (len(w) != len(s) or not (np.isfinite(w).all() and (w >= 0).all())):
+        raise InputError(f"a ranking metric's weights must be finite and >= 0, one per row: {_UNWEIGHTED}.")
+    return QueryRows(((q, s, r, w),))
 
 
 @dataclass(frozen=True)
@@ -148,19 +162,30 @@ class Ranked:
     relevance: np.ndarray
     starts: np.ndarray  # the first row of each query
     rank: np.ndarray  # each row's 0-based rank within its query
+    weight: np.ndarray | None  # each query's weight (its first row's), or None: every query counts once
 
     @classmethod
     def of(cls, state: QueryRows, what: str) -> "Ranked":
-        if len(state.query) == 0:
+        query, score, relevance, weight = state.joined
+        if len(query) == 0:
             raise InputError(f"{what}: no rows to rank; it needs at least one query.")
-        _, code = np.unique(state.query, return_inverse=True)
+        _, first, code = np.unique(query, return_index=True, return_inverse=True)
         code = code.ravel()
-        order = np.lexsort((-state.score, code))  # stable: tied scores keep row order
+        order = np.lexsort((-score, code))  # stable: tied scores keep row order
         code = code[order]
         starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
         sizes = np.diff(np.r_[starts, len(code)])
         rank = np.arange(len(code)) - np.repeat(starts, sizes)
-        return cls(code, state.score[order], state.relevance[order], starts, rank)
+        return cls(code, score[order], relevance[order], starts, rank, None if weight is None else weight[first])
+
+    def mean(self, per_query: np.ndarray) -> float:
+        """The mean over queries (weighted by the queries' weights in a bootstrap replicate)."""
+        if self.weight is None:
+            return float(np.mean(per_query))
+        total = float(np.sum(self.weight))
+        if total == 0:
+            raise InputError("no query drawn in this bootstrap replicate")
+        return float(np.sum(self.weight * per_query) / total)
 
 
 def mrr_value(state: QueryRows, params: Mapping[str, Any]) -> float:
@@ -168,7 +193,7 @@ def mrr_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     t = Ranked.of(state, "mrr")
     first = np.minimum.reduceat(np.where(t.relevance > 0, t.rank, len(t.rank)), t.starts)
     rr = np.where(first < len(t.rank), 1.0 / (first + 1.0), 0.0)
-    return float(np.mean(rr))
+    return t.mean(rr)
 
 
 def map_value(state: QueryRows, params: Mapping[str, Any]) -> float:
@@ -182,7 +207,7 @@ def map_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     total = np.add.reduceat(precision, t.starts)
     n_rel = np.add.reduceat(relevant, t.starts)
     ap = np.where(n_rel > 0, total / np.maximum(n_rel, 1), 0.0)
-    return float(np.mean(ap))
+    return t.mean(ap)
 
 
 def _discount_cumsum(n: int, k: int | None) -> np.ndarray:
@@ -197,14 +222,13 @@ def _discount_cumsum(n: int, k: int | None) -> np.ndarray:
 def ndcg_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     """scikit-learn's ``ndcg_score`` of each query (tie-averaged DCG over the ideal DCG; 0 when
     every relevance is 0), averaged over the queries."""
-    k = params.get("k")
-    if len(state.relevance) and state.relevance.min() < 0:
-        raise InputError(f"ndcg: relevance {number(float(state.relevance.min()))} is negative; scikit-learn's ndcg_score takes relevance >= 0.")
     t = Ranked.of(state, "ndcg")
+    if t.relevance.min() < 0:
+        raise InputError(f"ndcg: relevance {number(float(t.relevance.min()))} is negative; scikit-learn's ndcg_score takes relevance >= 0.")
     sizes = np.diff(np.r_[t.starts, len(t.code)])
     if sizes.min() < 2:
         raise InputError("ndcg: a query has a single document, for which scikit-learn's ndcg_score is undefined; drop such queries.")
-    c = _discount_cumsum(int(sizes.max()), k)
+    c = _discount_cumsum(int(sizes.max()), params.get("k"))
     tie = np.flatnonzero(np.r_[True, (t.code[1:] != t.code[:-1]) | (t.score[1:] != t.score[:-1])])
     counts = np.diff(np.r_[tie, len(t.code)])
     mean_gain = np.add.reduceat(t.relevance, tie) / counts
@@ -212,7 +236,7 @@ def ndcg_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     dcg = np.add.reduceat(mean_gain * (c[start + counts] - c[start]), np.searchsorted(tie, t.starts))
     ideal = _ideal_dcg(t, c)
     gain = np.where(ideal == 0, 0.0, dcg / np.where(ideal == 0, 1.0, ideal))
-    return float(np.mean(gain))
+    return t.mean(gain)
 
 
 def _ideal_dcg(t: Ranked, c: np.ndarray) -> np.ndarray:
@@ -222,9 +246,9 @@ def _ideal_dcg(t: Ranked, c: np.ndarray) -> np.ndarray:
     return np.add.reduceat(t.relevance[order] * discount[t.rank], t.starts)
 
 
-_NDCG = Statistic("queries", fold_rows, ndcg_value, load)
-_MRR = Statistic("queries", fold_rows, mrr_value, load)
-_MAP = Statistic("queries", fold_rows, map_value, load)
+_NDCG = Statistic("queries", fold_rows, ndcg_value, load, unweighted=_UNWEIGHTED, every_row=True)
+_MRR = Statistic("queries", fold_rows, mrr_value, load, unweighted=_UNWEIGHTED, every_row=True)
+_MAP = Statistic("queries", fold_rows, map_value, load, unweighted=_UNWEIGHTED, every_row=True)
 
 
 @register_loss(

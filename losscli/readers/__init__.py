@@ -115,7 +115,7 @@ def load_inputs(
     if group_col is not None:
         _group_columns(tables, out, group_col, taken, (pdata, tdata))
     _role_columns(pdata, role_cols or {}, out, taken)
-    _named_roles(tables, roles, out, taken)
+    _named_roles(tables, roles, out, taken, [i for i, sel in enumerate((pred_col, target_col)) if sel is not None])
     need = [i for i in (0, 1) if any(len(loss) > i and loss[i] not in out.arrays for loss in roles)]
     if pdata is None:
         _check_named(roles, need, out)
@@ -146,11 +146,14 @@ def _role_columns(pdata: Input | None, role_cols: Mapping[str, str], out: Loaded
         taken[id(pdata)] |= set(positions)
 
 
-def _named_roles(tables: list[Input], roles: Sequence[Sequence[str]], out: Loaded, taken: dict[int, set[int]]) -> None:
+def _named_roles(tables: list[Input], roles: Sequence[Sequence[str]], out: Loaded, taken: dict[int, set[int]], selected: Sequence[int] = ()) -> None:
     """Roles other than pred/target not given yet: a column named like the role (or ``ROLE_*``
-    columns) in the PRED table or the TARGET table."""
+    columns) in the PRED table or the TARGET table. A role in a position whose columns ``-p``
+    or ``-y`` select (``selected``: 0, 1) is theirs (a ranking metric's ``relevance`` with
+    ``-y grade`` is the grade column, whatever column is named ``relevance``)."""
+    flagged = {loss[i] for loss in roles for i in selected if len(loss) > i}
     for role in dict.fromkeys(r for loss in roles for r in loss):
-        if role in out.arrays or role in POSITIONAL:
+        if role in out.arrays or role in POSITIONAL or role in flagged:
             continue
         hits = [(d, f[0]) for d in tables for f in [cols.recognise(d.table.columns, (role,), (role + "_*",))] if len(f) == 1]
         if len(hits) > 1:

@@ -56,6 +56,12 @@ def test_any_split_of_the_rows_merged_in_order_gives_the_whole_value(spec, cuts)
     for p in parts[1:]:
         merged = merged.merge(load(json.loads(json.dumps(p.to_state()))))
     assert st.value(merged, b.params) == st.value(st.fold([S, R, Q], None, b.params), b.params)
+    w = np.array([2.0, 1.0, 0.0, 1.0, 3.0])  # a replicate's weights, split the same way
+    parts = [st.fold([S[i:j], R[i:j], Q[i:j]], w[i:j], b.params) for i, j in zip([0, *cuts], [*cuts, len(S)])]
+    merged = parts[0]
+    for p in parts[1:]:
+        merged = load(json.loads(json.dumps(merged.merge(p).to_state())))
+    assert st.value(merged, b.params) == st.value(st.fold([S, R, Q], w, b.params), b.params)
 
 
 def test_tied_scores_keep_row_order_for_mrr_and_map():
@@ -90,11 +96,17 @@ def test_query_ids_are_text_integers_their_decimal_text():
     assert value("mrr", s, r, np.array([7, 7, 8, 8])) == value("mrr", s, r, np.array(["7", "7", "8", "8"]))
 
 
-def test_whole_number_weights_repeat_rows_zero_drops_them():
-    """The bootstrap's Poisson weights: a row of weight m is m copies of its document."""
-    w = np.array([2.0, 0.0, 1.0, 3.0, 1.0])
-    for spec in ("ndcg", "mrr", "map"):
-        assert value(spec, S, R, Q, w) == value(spec, np.repeat(S, [2, 0, 1, 3, 1]), np.repeat(R, [2, 0, 1, 3, 1]), np.repeat(Q, [2, 0, 1, 3, 1]))
+def test_replicate_weights_draw_whole_queries_by_their_first_row():
+    """A bootstrap replicate's Poisson weights: a query counts as many times as its first row
+    (in row order) is drawn, with every document; the other rows' weights do not matter."""
+    per_query = {"ndcg": (NDCG_A, 1.0), "mrr": (1 / 2, 1.0), "map": ((1 / 2 + 2 / 3) / 2, 1.0)}
+    for spec, (a, b) in per_query.items():
+        # a drawn 2 times, b 3 times (rows 2, 3 and 5's weights ignored): (2 a + 3 b) / 5
+        assert value(spec, S, R, Q, np.array([2.0, 0.0, 7.0, 3.0, 0.0])) == pytest.approx((2 * a + 3 * b) / 5, rel=1e-15)
+        # b not drawn: a alone, whatever b's other rows weigh
+        assert value(spec, S, R, Q, np.array([1.0, 0.0, 0.0, 0.0, 4.0])) == pytest.approx(a, rel=1e-15)
+        with pytest.raises(InputError, match="no query drawn"):
+            value(spec, S, R, Q, np.array([0.0, 1.0, 1.0, 0.0, 1.0]))
 
 
 @pytest.mark.parametrize(
@@ -105,8 +117,8 @@ def test_whole_number_weights_repeat_rows_zero_drops_them():
         ("mrr", [0.1, 0.2], [1, 0], np.array(["q", None], dtype=object), None, "query: a query id is empty; every row needs a query id (a string or a number)."),
         ("mrr", [0.1, 0.2], [1, 0], [1.0, np.nan], None, "query: a query id is nan; every row needs a query id."),
         ("map", [0.1, np.nan], [1, 0], ["q", "q"], None, "scores holds nan, which cannot be ranked; pass --nan-policy omit to drop such rows."),
-        ("map", [0.1, 0.2], [1, 0], ["q", "q"], [1.0, 0.5], "a ranking metric's row weight is how many times the row counts (a whole number >= 0); "
-         "scikit-learn's ndcg_score weights queries and trec_eval nothing: a per-row sample weight has no meaning here; drop -w."),
+        ("map", [0.1, 0.2], [1, 0], ["q", "q"], [1.0, -0.5], "a ranking metric's weights must be finite and >= 0, one per row: "
+         "scikit-learn's ndcg_score weights queries and trec_eval nothing, so a row has no weight of its own."),
         ("mrr", [], [], np.array([], dtype=object), None, "mrr: no rows to rank; it needs at least one query."),
     ],
 )  # fmt: skip
@@ -122,6 +134,8 @@ def test_refusals(spec, scores, relevance, query, weights, message):
         {"query": [1], "score": [0.5], "relevance": [1.0]},
         {"query": ["a", "b"], "score": [0.5], "relevance": [1.0, 0.0]},
         {"query": ["a"], "score": [[0.5]], "relevance": [1.0]},
+        {"query": ["a"], "score": [0.5], "relevance": [1.0], "weight": [-1.0]},
+        {"query": ["a"], "score": [np.inf], "relevance": [1.0]},
     ],
 )
 def test_load_refuses_a_malformed_state(state):
