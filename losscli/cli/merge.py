@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from losscli.state import overlaps, read_state
+from losscli.state import first_row, overlaps, read_state
 from losscli._atomic import check_distinct
 from losscli.cli import _output
 from losscli.cli._gate_flags import FailIf, Mode, gate_options
@@ -90,7 +90,8 @@ def check_compatible(loaded: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def merged(loaded: list[tuple[str, dict[str, Any]]]):
-    """One ``Accumulator`` holding every state (merged in the order given)."""
+    """One ``Accumulator`` holding every state, merged in row order (their first rows,
+    ``--row-offset``; states that start at the same row in the order given)."""
     from losscli.engine import Accumulator, resolve_losses, rowwise
 
     whole = [b.label for b in resolve_losses(loaded[0][1]["losses"]) if not rowwise(b)]
@@ -102,7 +103,7 @@ def merged(loaded: list[tuple[str, dict[str, Any]]]):
     overlaps(loaded)
 
     acc = None
-    for path, state in loaded:
+    for path, state in sorted(loaded, key=lambda item: first_row(item[1])):  # in row order (--row-offset), whatever order given: mrr/map rank the earlier of tied rows first
         try:
             part = Accumulator.from_state(state)
         except (KeyError, TypeError, ValueError, IndexError, OverflowError) as e:  # (validate checked the fields)

@@ -16,6 +16,7 @@ import pytest
 from losscli.errors import InputError, UsageError
 from losscli.losses import parse_spec
 from losscli.losses.ranking_metrics import load, mean_average_precision, mrr, ndcg
+from conftest import fails
 
 # The running example: query a ranks rel 0, 1, 1 (scores .9 > .8 > .1); query b ranks 1, 0.
 S = np.array([0.9, 0.8, 0.1, 0.5, 0.4])
@@ -147,3 +148,121 @@ def test_k_must_be_at_least_1():
     with pytest.raises(UsageError, match="k"):
         metric("ndcg:k=0")
     assert metric("ndcg:k=none").params["k"] is None
+
+
+# ---------------------------------------------------------------------------- through the CLI
+
+
+def reference(scores, relevance, query, k=10):
+    """(ndcg@k, mrr, map) by loops over each query, written from the definitions: documents in
+    score order (stable: tied rows in row order); NDCG's tied documents each get the mean
+    discount of the ranks their tie group spans (scikit-learn's average over tie orders)."""
+    out = {"ndcg": [], "mrr": [], "map": []}
+    for key in dict.fromkeys(query):
+        rows = [i for i in range(len(query)) if query[i] == key]
+        ranked = sorted(rows, key=lambda i: -scores[i])
+        disc = [1 / math.log2(r + 2) if k is None or r < k else 0.0 for r in range(len(rows))]
+        dcg = 0.0
+        for pos, i in enumerate(ranked):
+            span = [p for p, j in enumerate(ranked) if scores[j] == scores[i]]
+            dcg += relevance[i] * sum(disc[p] for p in span) / len(span)
+        ideal = sum(d * g for d, g in zip(disc, sorted((relevance[i] for i in rows), reverse=True)))
+        out["ndcg"].append(dcg / ideal if ideal else 0.0)
+        hits = [pos + 1 for pos, i in enumerate(ranked) if relevance[i] > 0]
+        out["mrr"].append(1 / hits[0] if hits else 0.0)
+        out["map"].append(sum((n + 1) / h for n, h in enumerate(hits)) / len(hits) if hits else 0.0)
+    return {m: sum(v) / len(v) for m, v in out.items()}
+
+
+def ranking_table(files, name="r.csv", n=90, seed=3):
+    """``n`` rows of 9 queries (text ids, ``007`` beside ``7``), rows shuffled, scores on a grid
+    of 0.1 (ties), relevance 0-3; returns the columns."""
+    rng = np.random.default_rng(seed)
+    ids = ["007", "7", "q1", "q2", "a b", "x", "y", "z", "w"]
+    query = [ids[i] for i in rng.integers(0, len(ids), n)]
+    scores = np.round(rng.uniform(0, 1, n), 1).tolist()
+    relevance = rng.integers(0, 4, n).tolist()
+    files.csv(name, ["qid", "score", "grade"], *zip(query, scores, relevance))
+    return scores, relevance, query
+
+
+ARGS = ("-p", "score", "-y", "grade", "--query-col", "qid", "-l", "ndcg", "-l", "ndcg:k=3", "-l", "mrr", "-l", "map", "--no-hash", "-f", "json")
+
+
+def values(result) -> dict:
+    assert result.exit_code == 0, result.stderr
+    return {e["label"]: e["value"] for e in json.loads(result.stdout)["losses"]}
+
+
+def test_eval_with_query_col_matches_the_loop_reference(cli, files):
+    s, r, q = ranking_table(files)
+    got = values(cli("eval", "r.csv", *ARGS))
+    want = reference(s, r, q)
+    assert got["ndcg"] == pytest.approx(want["ndcg"], rel=1e-12)
+    assert got["ndcg:k=3"] == pytest.approx(reference(s, r, q, k=3)["ndcg"], rel=1e-12)
+    assert got["mrr"] == pytest.approx(want["mrr"], rel=1e-12) and got["map"] == pytest.approx(want["map"], rel=1e-12)
+    # --col query=qid is the same flag; a column named 'query' is found without either
+    assert values(cli("eval", "r.csv", *ARGS[:4], "--col", "query=qid", *ARGS[6:])) == got
+    (files.root / "r2.csv").write_text((files.root / "r.csv").read_text().replace("qid,", "query,", 1))
+    assert values(cli("eval", "r2.csv", *ARGS[:4], *ARGS[6:])) == got
+
+
+def test_text_ids_007_and_7_are_two_queries(cli, files):
+    # as one query '7' of 4 rows the relevant row would rank first (mrr 1); as two, mrr (1 + 1/2) / 2
+    files.csv("t.csv", ["qid", "score", "grade"], ("007", 0.9, 1), ("007", 0.1, 0), ("7", 0.9, 0), ("7", 0.1, 1))
+    assert values(cli("eval", "t.csv", *ARGS[:6], "-l", "mrr", "-f", "json")) == {"mrr": 0.75}
+
+
+def test_y_wins_over_a_column_named_relevance(cli, files):
+    # relevance (unused) would give query a mrr 1/2; grade gives it 1
+    files.csv("t.csv", ["query", "score", "relevance", "grade"], ("a", 0.9, 0, 1), ("a", 0.5, 1, 0))
+    assert values(cli("eval", "t.csv", "-p", "score", "-y", "grade", "-l", "mrr", "-f", "json")) == {"mrr": 1.0}
+
+
+def test_cli_refusals(cli, files):
+    files.csv("t.csv", ["qid", "score", "grade", "w"], ("a", 0.9, 1, 1), ("a", 0.5, 0, 2))
+    fails(cli("eval", "t.csv", "-p", "score", "-y", "grade", "-l", "ndcg"), 2, "ndcg needs the query ids: pass --query-col COL (or --input query=PATH[:SEL]).")
+    fails(
+        cli("eval", "t.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "-w", "w", "-l", "map"), 2,
+        "map takes no sample weights (-w/--weight-col): scikit-learn's ndcg_score weights queries and trec_eval nothing, so a row has no weight of its own; drop -w.",
+    )  # fmt: skip
+    fails(cli("eval", "t.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "--col", "query=qid", "-l", "mrr"), 2,
+          "--query-col COL is --col query=COL, and both are given; pass one of them.")  # fmt: skip
+    fails(cli("eval", "t.csv", "-p", "score", "-y", "grade", "--query-col", "qid,w", "-l", "mrr"), 2, "The query input 'qid,w' must select exactly one column, got 2.")
+    files.csv("e.csv", ["qid", "score", "grade"], ("a", 0.9, 1), ("", 0.5, 0))
+    fails(cli("eval", "e.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "-l", "mrr"), 3,
+          "query: a query id is empty; every row needs a query id (a string or a number).")  # fmt: skip
+
+
+def test_chunks_shards_and_bootstrap_agree(cli, files):
+    """--chunk-rows 7 (queries split across chunks), two shards merged (in either order) and the
+    whole file: the same values and the same query-bootstrap intervals. The shards split 7 of the
+    9 queries, and each has 2+ rows of every query it holds (a shard's own ndcg needs that)."""
+    ranking_table(files, n=60)
+    boot = ("--ci", "bootstrap", "--n-boot", "50")
+    whole = json.loads(cli("eval", "r.csv", *ARGS, *boot).stdout)
+    chunked = json.loads(cli("eval", "r.csv", *ARGS, *boot, "--chunk-rows", "7").stdout)
+    rows = (files.root / "r.csv").read_text().splitlines()
+    for i, (lo, hi) in enumerate([(0, 24), (24, 60)]):
+        files.text(f"p{i}.csv", "\n".join([rows[0], *rows[1 + lo : 1 + hi]]) + "\n")
+        assert cli("eval", f"p{i}.csv", *ARGS, *boot, "--row-offset", lo, "--emit-state", f"s{i}.json").exit_code == 0
+    merged = json.loads(cli("merge", "s1.json", "s0.json", "-f", "json").stdout)
+    for other in (chunked, merged):
+        for a, b in zip(whole["losses"], other["losses"]):
+            assert (a["label"], a["n"]) == (b["label"], b["n"])
+            assert b["value"] == pytest.approx(a["value"], rel=1e-12)
+            assert [b["ci"]["low"], b["ci"]["high"]] == pytest.approx([a["ci"]["low"], a["ci"]["high"]], rel=1e-12)
+    assert all(e["ci"]["low"] < e["value"] < e["ci"]["high"] for e in whole["losses"])  # queries resampled: around the value
+
+
+def test_dask_engine_agrees(cli, files):
+    import distributed
+
+    ranking_table(files, n=60)
+    whole = values(cli("eval", "r.csv", *ARGS))
+    cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None)
+    try:
+        got = values(cli("eval", "r.csv", *ARGS, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-rows", "9"))
+    finally:
+        cluster.close()
+    assert got == pytest.approx(whole, rel=1e-12)
