@@ -60,5 +60,7 @@ def example(spec) -> str:
     """An example command for ``spec``, built from its roles."""
     if len(spec.roles) == 2:
         return f"losscli eval PRED TARGET -l {spec.name}"
+    if [(r.name, r.kind) for r in spec.roles[2:]] == [("query", "ids")]:  # a ranking metric: one table
+        return f"losscli eval TABLE.csv -p {spec.roles[0].name.upper()} -y {spec.roles[1].name.upper()} --query-col QUERY -l {spec.name}"
     args = " ".join(f"--input {r.name}={r.name.upper()}.npy" for r in spec.roles)
     return f"losscli eval {args} -l {spec.name}"

@@ -260,9 +260,25 @@ def test_dask_engine_agrees(cli, files):
 
     ranking_table(files, n=60)
     whole = values(cli("eval", "r.csv", *ARGS))
-    cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None)
+    cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0")
     try:
         got = values(cli("eval", "r.csv", *ARGS, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-rows", "9"))
     finally:
         cluster.close()
     assert got == pytest.approx(whole, rel=1e-12)
+
+
+def test_describe_says_the_state_grows_with_the_rows(cli):
+    out = cli("describe", "map").stdout.splitlines()
+    assert "state:     queries: every row of every query: exact, mergeable, grows with the number of rows" in out
+    assert out[-1] == "  losscli eval TABLE.csv -p SCORES -y RELEVANCE --query-col QUERY -l map"
+
+
+def test_table_shows_one_row_per_metric(cli, files):
+    """A metric has no per-sample statistics: no '↳' row under it (that row is rmse's squared errors)."""
+    files.csv("t.csv", ["query", "score", "relevance"], ("a", 0.9, 0), ("a", 0.5, 1), ("b", 0.3, 1), ("b", 0.1, 0))
+    for fmt in ("table", "csv", "md"):
+        out = cli("eval", "t.csv", "-p", "score", "-y", "relevance", "-l", "mrr", "-l", "map", "-f", fmt, "--no-hash").stdout
+        assert "↳" not in out and "False" not in out, fmt
+    # mrr (1/2 + 1) / 2, map the same (one relevant document per query)
+    assert cli("eval", "t.csv", "-p", "score", "-y", "relevance", "-l", "mrr", "-l", "map", "-b").stdout == "0.75\n0.75\n"
