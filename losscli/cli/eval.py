@@ -34,7 +34,7 @@ Examples:
 
   losscli eval s.csv -p y_hat -y y --id-col id -l mae --per-sample out.csv
 
-  losscli eval runs.csv -p score -y relevance --query-col qid -l ndcg:k=10 -l mrr -l map
+  losscli eval runs.csv -p score -y rel --query-col qid -l ndcg -l mrr
 
   losscli eval pred.npy target.npy -l mae --per-sample - | head
 
