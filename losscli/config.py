@@ -43,7 +43,6 @@ KEYS: dict[str, tuple[str, str | None, str, Any]] = {
     "target_col": ("target_col", "LOSSCLI_TARGET_COL", "str", None),
     "weight_col": ("weight_col", "LOSSCLI_WEIGHT_COL", "str", None),
     "id_col": ("id_col", "LOSSCLI_ID_COL", "str", None),
-    "query_col": ("query_col", "LOSSCLI_QUERY_COL", "str", None),
     "align": ("align", "LOSSCLI_ALIGN", "choice", ("position", "join")),
     "missing": ("missing", "LOSSCLI_MISSING", "choice", ("error", "omit")),
 }

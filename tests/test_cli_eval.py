@@ -243,7 +243,7 @@ def test_json_report_fields_and_hand_computed_values(cli, files):
         # the effective configuration (cli/_config.py echo): every config key, where non-defaults came from
         "losses": ["mse", "mae", "huber:delta=2"], "fail_if": [], "gate_mode": "fail", "format": "json", "precision": 6,
         "seed": 0, "ci": None, "ci_level": 0.95, "n_boot": 1000, "group_by": None, "top_k": 0,
-        "pred_col": None, "target_col": None, "weight_col": None, "id_col": None, "query_col": None, "align": "position", "missing": "error",
+        "pred_col": None, "target_col": None, "weight_col": None, "id_col": None, "align": "position", "missing": "error",
         "config_file": None, "config_keys": [], "sources": {"losses": "flag", "format": "flag"},
     }
     assert [x["label"] for x in r["losses"]] == ["mse", "mae", "huber:delta=2"]

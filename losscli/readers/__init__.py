@@ -115,7 +115,7 @@ def load_inputs(
     if group_col is not None:
         _group_columns(tables, out, group_col, taken, (pdata, tdata))
     _role_columns(pdata, role_cols or {}, out, taken)
-    _named_roles(tables, roles, out, taken, [i for i, sel in enumerate((pred_col, target_col)) if sel is not None])
+    _named_roles(tables, roles, out, taken, (pred_col, target_col))
     need = [i for i in (0, 1) if any(len(loss) > i and loss[i] not in out.arrays for loss in roles)]
     if pdata is None:
         _check_named(roles, need, out)
@@ -146,16 +146,17 @@ def _role_columns(pdata: Input | None, role_cols: Mapping[str, str], out: Loaded
         taken[id(pdata)] |= set(positions)
 
 
-def _named_roles(tables: list[Input], roles: Sequence[Sequence[str]], out: Loaded, taken: dict[int, set[int]], selected: Sequence[int] = ()) -> None:
+def _named_roles(tables: list[Input], roles: Sequence[Sequence[str]], out: Loaded, taken: dict[int, set[int]], flags: Sequence[str | None] = ()) -> None:
     """Roles other than pred/target not given yet: a column named like the role (or ``ROLE_*``
-    columns) in the PRED table or the TARGET table. A role in a position whose columns ``-p``
-    or ``-y`` select (``selected``: 0, 1) is theirs (a ranking metric's ``relevance`` with
-    ``-y grade`` is the grade column, whatever column is named ``relevance``)."""
-    flagged = {loss[i] for loss in roles for i in selected if len(loss) > i}
+    columns) in the PRED table or the TARGET table. A role in the position that ``-p`` or ``-y``
+    (``flags``) fills is theirs when they select other columns (a ranking metric's
+    ``relevance`` with ``-y grade`` is the grade column, whatever column is named ``relevance``)."""
+    flagged = {loss[i]: sel for loss in roles for i, sel in enumerate(flags) if sel is not None and len(loss) > i}
     for role in dict.fromkeys(r for loss in roles for r in loss):
-        if role in out.arrays or role in POSITIONAL or role in flagged:
+        if role in out.arrays or role in POSITIONAL:
             continue
         hits = [(d, f[0]) for d in tables for f in [cols.recognise(d.table.columns, (role,), (role + "_*",))] if len(f) == 1]
+        hits = [(d, found) for d, found in hits if role not in flagged or _selects(d, flagged[role], found)]
         if len(hits) > 1:
             raise UsageError(
                 f"Both {hits[0][0].source.where} and {hits[1][0].source.where} have a '{role}' column; "
@@ -165,6 +166,11 @@ def _named_roles(tables: list[Input], roles: Sequence[Sequence[str]], out: Loade
             (data, found), = hits
             data.take(found, role, out)
             taken[id(data)] |= set(found)
+
+
+def _selects(data: Input, sel: str, positions: list[int]) -> bool:
+    """Whether ``sel`` (a ``-p``/``-y`` selection) selects exactly these columns of the table."""
+    return data.has(sel) and cols.select(data.table.columns, sel, data.source.where) == list(positions)
 
 
 def _check_named(roles: Sequence[Sequence[str]], need: list[int], out: Loaded) -> None:
