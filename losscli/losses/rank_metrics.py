@@ -251,15 +251,18 @@ def fold_ap(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Ma
 # ---------------------------------------------------------------------------- values
 
 
-def _totals(r: Ranks, what: str) -> tuple[float, float]:
-    """``(ΣP, ΣN)``; an ``InputError`` when either is 0 (``what`` names the class for ``(N, C)``)."""
+def _totals(r: Ranks, label: int | None = None) -> tuple[float, float]:
+    """``(ΣP, ΣN)``; an ``InputError`` when either is 0 (``label``: the class, for ``(N, C)``)."""
     w1, w0 = float(r.pos.sum()), float(r.neg.sum())
     if w1 > 0 and w0 > 0:
         return w1, w0
-    present = "negative" if w1 == 0 else "positive"
+    if label is None:
+        why = f"the rows (of non-zero weight) are all {'negative (0)' if w1 == 0 else 'positive (1)'}"
+    else:
+        why = f"for class {label} (one-vs-rest) {'no row' if w1 == 0 else 'every row'} (of non-zero weight) has label {label}"
     raise InputError(
-        f"ROC AUC is undefined: {what}the rows (of non-zero weight) are all {present}; it needs positive and negative rows "
-        "(scikit-learn gives nan). Evaluate more rows, or a --group-by that keeps both classes in each group."
+        f"ROC AUC is undefined: {why}; it needs positive and negative rows (scikit-learn gives nan). "
+        "Evaluate more rows, or a --group-by that keeps both classes in each group."
     )
 
 
@@ -271,8 +274,8 @@ def placements(r: Ranks, w1: float, w0: float) -> tuple[np.ndarray, np.ndarray]:
     return (below + 0.5 * r.neg) / w0, (above + 0.5 * r.pos) / w1
 
 
-def binary_auc(r: Ranks, what: str = "") -> float:
-    w1, w0 = _totals(r, what)
+def binary_auc(r: Ranks, label: int | None = None) -> float:
+    w1, w0 = _totals(r, label)
     v10, _ = placements(r, w1, w0)
     return float(np.dot(r.pos, v10) / w1)
 
@@ -281,7 +284,7 @@ def auc_value(state: RankState, params: Mapping[str, Any]) -> float:
     """The AUC; for ``(N, C)`` the mean of the classes' one-vs-rest AUCs."""
     if not state.multiclass:
         return binary_auc(state.classes[0])
-    return float(np.mean([binary_auc(r, f"for class {c} (one-vs-rest) ") for c, r in enumerate(state.classes)]))
+    return float(np.mean([binary_auc(r, c) for c, r in enumerate(state.classes)]))
 
 
 def ap_value(state: RankState, params: Mapping[str, Any]) -> float:
@@ -305,7 +308,7 @@ def _kish(w: float, w2: float) -> float:
 def delong(r: Ranks) -> tuple[float, float | None]:
     """``(AUC, Var(AUC))`` by DeLong's placement values; the variance is None with fewer than two
     (effective) positive or negative rows."""
-    w1, w0 = _totals(r, "")
+    w1, w0 = _totals(r)
     v10, v01 = placements(r, w1, w0)
     auc = float(np.dot(r.pos, v10) / w1)
     p2, n2 = r.squares
@@ -351,7 +354,7 @@ def paired_delong(base: Sequence[np.ndarray], cand: Sequence[np.ndarray], weight
 def _row_placements(scores: np.ndarray, positive: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """``(AUC, V10 - AUC on the positive rows, V01 - AUC on the negative rows)`` of one model."""
     r = ranks_of(scores, positive, w)
-    w1, w0 = _totals(r, "")
+    w1, w0 = _totals(r)
     v10, v01 = placements(r, w1, w0)
     auc = float(np.dot(r.pos, v10) / w1)
     at = np.searchsorted(r.scores, scores)

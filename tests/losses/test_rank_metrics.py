@@ -1,0 +1,206 @@
+"""Rank metrics (roc_auc, average_precision): the state (counts per distinct score) folds,
+merges and loads exactly; values and DeLong's interval against independent computations; the
+error lines of undefined inputs.
+
+scikit-learn's values are in tests/golden/golden_metrics_rank.json (test_golden.py runs them
+through the CLI; here the same cases go through fold/merge/value directly). DeLong's numbers are
+checked against ``kernel_delong`` below: the O(n²) Mann-Whitney kernel form written out from
+DeLong et al. 1988, a different computation from the state's placement counts.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
+from losscli.losses import average_precision, get_loss, roc_auc
+from losscli.losses.rank_metrics import (
+    AP_STAT, AUC_STAT, auc_interval, delong, fold_auc, load_state, paired_delong, paired_p_value, ranks_of,
+)  # fmt: skip
+
+GOLDEN = json.loads((pathlib.Path(__file__).parents[1] / "golden" / "golden_metrics_rank.json").read_text())
+RNG = np.random.default_rng(17)
+
+
+def kernel_delong(scores, target):
+    """``(AUC, Var)`` from every (positive, negative) pair: psi = [x > y] + [x = y]/2;
+    V10 = row means, V01 = column means; Var = var(V10, ddof=1)/m + var(V01, ddof=1)/n."""
+    x, y = scores[target == 1], scores[target == 0]
+    psi = (x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])
+    v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+    return psi.mean(), v10.var(ddof=1) / len(x) + v01.var(ddof=1) / len(y), v10, v01
+
+
+def golden_cases():
+    return [pytest.param(c, id=c["id"]) for c in GOLDEN["cases"]]
+
+
+def _arrays(case):
+    w = case["weights"]
+    return np.asarray(case["inputs"]["pred"], dtype=np.float64), np.asarray(case["inputs"]["target"]), None if w is None else np.asarray(w)
+
+
+def _stat(case):
+    return get_loss(case["spec"]).statistic
+
+
+@pytest.mark.parametrize("case", golden_cases())
+def test_golden_values_whole_and_in_chunks(case):
+    """scikit-learn's value, from the whole rows and from three chunks merged in either order;
+    the merged state is the whole one, exactly (counts per distinct score)."""
+    stat = _stat(case)
+    p, y, w = _arrays(case)
+    whole = stat.fold([p, y], w, {})
+    assert stat.value(whole, {}) == pytest.approx(case["value"], rel=1e-12, abs=1e-15)
+    cuts = [0, len(p) // 3, len(p) // 2, len(p)]
+    parts = [stat.fold([p[a:b], y[a:b]], None if w is None else w[a:b], {}) for a, b in zip(cuts, cuts[1:])]
+    for merged in (parts[0].merge(parts[1]).merge(parts[2]), parts[2].merge(parts[0].merge(parts[1]))):
+        assert stat.value(merged, {}) == pytest.approx(case["value"], rel=1e-12, abs=1e-15)
+        if w is None:  # integer counts: the same state whatever the chunking
+            assert merged.to_state() == whole.to_state()
+
+
+@pytest.mark.parametrize("case", [c for c in GOLDEN["cases"] if "delong" in c], ids=lambda c: c["id"])
+def test_delong_interval_matches_the_kernel_form(case):
+    """The golden script's O(n²) kernel DeLong (weighted: its Kish-weighted variances)."""
+    p, y, w = _arrays(case)
+    state = AUC_STAT.fold([p, y], w, {})
+    auc, var = delong(state.classes[0])
+    d = case["delong"]
+    assert auc == pytest.approx(d["auc"], rel=1e-12) and var == pytest.approx(d["var"], rel=1e-10, abs=1e-18)
+    low, high = auc_interval(state, {}, d["level"])
+    assert (low, high) == (pytest.approx(d["low"], rel=1e-9), pytest.approx(d["high"], rel=1e-9))
+
+
+def test_delong_on_random_ties_against_the_kernel_form():
+    for _ in range(20):
+        n = int(RNG.integers(6, 40))
+        s, y = RNG.integers(0, 5, n) / 4.0, np.r_[0, 0, 1, 1, RNG.integers(0, 2, n - 4)]
+        auc, var, _, _ = kernel_delong(s, y)
+        got = delong(ranks_of(s, y == 1))
+        assert got == (pytest.approx(auc, rel=1e-12), pytest.approx(var, rel=1e-10, abs=1e-18))
+
+
+def test_paired_delong_golden():
+    """The golden script's kernel-form paired test: delta, its variance and the p-value."""
+    g = GOLDEN["paired"]
+    base, cand, y = (np.asarray(g[k], dtype=np.float64) for k in ("base", "cand", "target"))
+    delta, var = paired_delong([base, y], [cand, y], None, {})
+    assert delta == pytest.approx(g["delta"], rel=1e-12) and var == pytest.approx(g["var"], rel=1e-10)
+    assert paired_p_value(delta, var) == pytest.approx(g["p_value"], rel=1e-9)
+
+
+def test_paired_delong_against_the_kernel_form():
+    """Var(AUC_b - AUC_a) = var(V10_b - V10_a)/m + var(V01_b - V01_a)/n (kernel placements)."""
+    s1 = RNG.integers(0, 6, 30) / 5.0
+    s2 = s1 + RNG.normal(0, 0.3, 30)
+    y = np.r_[0, 1, RNG.integers(0, 2, 28)]
+    a1, _, v10a, v01a = kernel_delong(s1, y)
+    a2, _, v10b, v01b = kernel_delong(s2, y)
+    want = np.var(v10b - v10a, ddof=1) / (y == 1).sum() + np.var(v01b - v01a, ddof=1) / (y == 0).sum()
+    assert paired_delong([s1, y], [s2, y], None, {}) == (pytest.approx(a2 - a1, rel=1e-12), pytest.approx(want, rel=1e-10))
+    assert paired_delong([s1, y], [s1, y], None, {}) == (0.0, 0.0) and paired_p_value(0.0, 0.0) == 1.0
+
+
+def test_hand_computed_values():
+    # positives 0.35, 0.8; negatives 0.1, 0.4: pairs won 0.35>0.1, 0.8>0.1, 0.8>0.4 -> 3/4.
+    # AP, scores descending: 0.8 (+) P=1 R=1/2; 0.4 (-); 0.35 (+) P=2/3 R=1 -> 1/2 + 1/2 * 2/3 = 5/6.
+    p, y = np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])
+    assert roc_auc(p, y) == 0.75 and average_precision(p, y) == pytest.approx(5 / 6, rel=1e-15)
+    # a tie across the classes counts one half: positives 0.5, 0.9; negatives 0.5, 0.1 -> (0.5 + 1 + 1 + 1)/4
+    assert roc_auc(np.array([0.5, 0.9, 0.5, 0.1]), np.array([1, 1, 0, 0])) == 0.875
+    # tied at the top, both enter together: AP = 1/2 (R 0->1/2 at P=1/2) + ... scores 0.9(+), 0.9(-), 0.1(+)
+    # threshold 0.9: TP 1 FP 1 P=1/2 R=1/2; threshold 0.1: TP 2 FP 1 P=2/3 R=1 -> 1/4 + 1/3
+    assert average_precision(np.array([0.9, 0.9, 0.1]), np.array([1, 0, 1])) == pytest.approx(0.25 + 1 / 3, rel=1e-15)
+
+
+def test_weights_are_frequencies_and_zero_weights_leave_no_trace():
+    """Weight 2 is the row twice; a row of weight 0 is no row (its score leaves the state)."""
+    p, y = np.array([0.2, 0.6, 0.4, 0.9, 0.3]), np.array([0, 1, 0, 1, 1])
+    w = np.array([2.0, 1.0, 0.0, 3.0, 1.0])
+    rep = np.repeat(np.arange(5), w.astype(int))
+    for stat in (AUC_STAT, AP_STAT):
+        assert stat.of([p, y], {}, w) == pytest.approx(stat.of([p[rep], y[rep]], {}), rel=1e-15)
+    assert 0.4 not in AUC_STAT.fold([p, y], w, {}).classes[0].scores
+
+
+def test_one_vs_rest_is_the_mean_of_binary_aucs():
+    """(N, C) probabilities: the mean over classes of the binary AUC of column c against y == c."""
+    y = np.r_[0, 1, 2, RNG.integers(0, 3, 27)]
+    p = RNG.dirichlet([1.0, 1.0, 1.0], 30)
+    want = np.mean([roc_auc(p[:, c], (y == c).astype(int)) for c in range(3)])
+    assert roc_auc(p, y) == pytest.approx(want, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "pred, target, error, message",
+    [
+        ([0.1, 0.2, 0.3], [0, 0, 0], InputError, "ROC AUC is undefined: the rows (of non-zero weight) are all negative (0); it needs positive and negative rows"),
+        ([0.1, 0.2], [1, 1], InputError, "ROC AUC is undefined: the rows (of non-zero weight) are all positive (1)"),
+        ([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0]], [0, 1], InputError, "ROC AUC is undefined: for class 2 (one-vs-rest) no row (of non-zero weight) has label 2"),
+        ([[0.5, 0.6], [0.2, 0.8]], [0, 1], ValueDomainError, "pred rows must be class probabilities summing to 1"),
+        ([0.1, 0.2], [0, 2], ValueDomainError, "target must be 0/1 labels (for other labels pass --pos-label V"),
+        ([[0.5, 0.5], [0.2, 0.8]], [0, 2], ValueDomainError, "target must be class labels in [0, 2)"),
+        ([[0.5], [0.2]], [0, 1], ShapeError, "pred must be binary scores (N,) or class probabilities (N, C) with C >= 2"),
+        ([0.1, 0.2], [[0], [1]], ShapeError, "target must have shape (2,)"),
+    ],
+)
+def test_roc_auc_refusals(pred, target, error, message):
+    with pytest.raises(error) as e:
+        roc_auc(np.asarray(pred), np.asarray(target))
+    assert str(e.value).startswith(message)
+
+
+def test_average_precision_refusals_and_no_positives():
+    with pytest.raises(ShapeError, match=r"average_precision takes binary scores of shape \(N,\)"):
+        average_precision(np.full((2, 2), 0.5), np.array([0, 1]))
+    assert average_precision(np.array([0.3, 0.1]), np.array([0, 0])) == 0.0  # scikit-learn's 0 (it warns)
+
+
+def test_analytic_interval_refusals_and_small_counts():
+    p = RNG.dirichlet([1.0, 1.0], 6)
+    with pytest.raises(UsageError, match="DeLong.*is for binary roc_auc"):
+        auc_interval(fold_auc([p, np.array([0, 1, 0, 1, 0, 1])], None, {}), {}, 0.95)
+    one_positive = fold_auc([np.array([0.1, 0.5, 0.3]), np.array([0, 1, 0])], None, {})
+    assert auc_interval(one_positive, {}, 0.95) == (None, None)  # DeLong's variance needs two of each
+    assert AP_STAT.interval is None
+
+
+def test_state_round_trips_and_loading_checks_it():
+    p, y, w = np.array([0.3, 0.1, 0.3, 0.7]), np.array([1, 0, 0, 1]), np.array([1.0, 0.5, 2.0, 1.5])
+    for weights in (None, w):
+        state = AUC_STAT.fold([p, y], weights, {})
+        again = load_state(json.loads(json.dumps(state.to_state())))
+        assert again.to_state() == state.to_state() and AUC_STAT.value(again, {}) == AUC_STAT.value(state, {})
+    good = AUC_STAT.fold([p, y], None, {}).to_state()
+    bad = [
+        {"multiclass": False, "classes": []},
+        {"multiclass": False, "classes": [good["classes"][0]] * 2},
+        {"multiclass": False, "classes": [{**good["classes"][0], "scores": [0.3, 0.1, 0.7]}]},
+        {"multiclass": False, "classes": [{**good["classes"][0], "pos": [1, -1, 1]}]},
+        {"multiclass": False, "classes": [{**good["classes"][0], "neg": [1, 1]}]},
+        {"multiclass": False, "classes": [{**good["classes"][0], "neg": ["1", 1, 0]}]},
+        {"multiclass": False, "classes": [{**good["classes"][0], "pos2": [1, 1, 1]}]},
+    ]
+    for d in bad:
+        with pytest.raises(InputError, match="rank metric state"):
+            load_state(d)
+
+
+def test_merging_binary_and_class_states_is_refused():
+    binary = fold_auc([np.array([0.1, 0.9]), np.array([0, 1])], None, {})
+    classes = fold_auc([np.array([[0.4, 0.6], [0.7, 0.3]]), np.array([1, 0])], None, {})
+    with pytest.raises(InputError, match="Cannot merge rank states of binary and 2-class scores"):
+        binary.merge(classes)
+
+
+def test_registry_entries():
+    for name, alias in (("roc_auc", "roc_auc_score"), ("average_precision", "average_precision_score")):
+        spec = get_loss(alias)
+        assert spec.name == name and spec.family == "classification_metrics" and spec.direction == "higher"
+        assert spec.statistic.kind == "ranks" and not spec.per_sample_values
+    assert get_loss("roc_auc").statistic.interval is not None
