@@ -267,6 +267,18 @@ class RatioMoments:
         return cls(**{k: float(v) for k, v in state.items()})
 
 
+def normal_p_value(delta: float, var: float) -> float:
+    """Two-sided p-value of "no difference" for an estimate ``delta`` of variance ``var``, normal
+    approximation: ``2 (1 - Φ(|delta| / √var))``; 1 when both are 0, 0 when only the variance is.
+
+    >>> round(normal_p_value(1.96, 1.0), 4)
+    0.05
+    """
+    if var <= 0:
+        return 1.0 if delta == 0 else 0.0
+    return math.erfc(abs(delta) / math.sqrt(2.0 * var))
+
+
 def ci_object(method: str, level: float, low: float | None, high: float | None) -> dict:
     """The report's ``ci`` object: ``{"method", "level", "low", "high"}``."""
     return {"method": method, "level": level, "low": low, "high": high}

@@ -20,7 +20,7 @@ CI = Annotated[
     Optional[CIMethod],
     typer.Option(
         "--ci",
-        help="Confidence interval of each headline: analytic (Student t from the streaming sums) or bootstrap "
+        help="Confidence interval of each headline: analytic (Student t from the streaming sums; DeLong for roc_auc) or bootstrap "
         "(Poisson bootstrap, identical for any chunking or sharding).",
         rich_help_panel=STATS,
         show_default=False,

@@ -2,7 +2,8 @@
 
 Per loss and system: value and bootstrap CI; for each candidate the delta vs BASE with its CI,
 the paired bootstrap p-value, Holm's adjustment over the candidates and win/tie/loss counts
-over samples (``losscli.comparison``). Table, JSON (schema ``losscli.compare/1``) or Markdown.
+over samples (``losscli.comparison``). ``--ci analytic``: DeLong's intervals and paired test
+instead (roc_auc only). Table, JSON (schema ``losscli.compare/1``) or Markdown.
 
 The flags mean what they mean in ``eval``: ``-p/-y/-w`` select the prediction, target and
 weight columns, ``--input ROLE=PATH[:SEL]`` and ``--col ROLE=SEL`` fill the other inputs of a
@@ -60,6 +61,7 @@ def compare_command(
     no_hash: Annotated[bool, typer.Option("--no-hash", help=NO_HASH_HELP, rich_help_panel=INPUT)] = False,
     align: Annotated[Align, typer.Option("--align", help="position: pair each system's rows with TARGET's in order (their ids, if both have an id column, must agree); join: pair them by id (every id once in each file), rows in BASE's order.", rich_help_panel=INPUT)] = Align.position,
     reduction: Annotated[Reduction, typer.Option("--reduction", help="Headline value: mean or sum.", rich_help_panel=LOSSES)] = Reduction.mean,
+    ci: Annotated[Optional[so.CIMethod], typer.Option("--ci", help="bootstrap (default): the paired Poisson bootstrap; analytic: DeLong's intervals and paired test (roc_auc only).", rich_help_panel=so.STATS, show_default=False)] = None,
     ci_level: so.CILevel = 0.95,
     n_boot: so.NBoot = 1000,
     seed: so.Seed = 0,
@@ -87,6 +89,7 @@ def compare_command(
     report = compare(
         [(name, ld.arrays, ld.weights) for name, ld in zip(systems, loaded)], losses,
         reduction=reduction.value, ci_level=ci_level, n_boot=n_boot, seed=seed, inputs=inputs, sources=[ld.sources for ld in loaded],
+        ci=ci_method(ci),
     )
     report = with_gates(report, gates, gate_mode.value)
     warn(report.warnings)
@@ -108,6 +111,7 @@ def target_file(target: str | None, target_col: str | None, role_inputs: list[st
 def check_request(f: dict[str, Any]) -> tuple[list[Any], list[Any]]:
     """The resolved losses and the gates, after the usage errors that need no file."""
     from losscli import gates as G
+    from losscli.comparison import check_paired
     from losscli.engine import AnalysisOptions, resolve_losses
 
     if len(f["systems"]) < 2:
@@ -118,9 +122,16 @@ def check_request(f: dict[str, Any]) -> tuple[list[Any], list[Any]]:
         raise UsageError("No loss requested. Pass -l SPEC (e.g. -l mse); see 'losscli list'.")
     if f["reduction"] is Reduction.none:
         raise UsageError("compare ranks headline values; --reduction none has none (use mean or sum).")
-    AnalysisOptions("bootstrap", f["ci_level"], f["n_boot"], f["seed"])  # flag values checked before any file is read
+    AnalysisOptions(ci_method(f["ci"]), f["ci_level"], f["n_boot"], f["seed"])  # flag values checked before any file is read
     losses = resolve_losses(f["loss"])
+    if ci_method(f["ci"]) == "analytic":
+        check_paired(losses)
     return losses, G.match_labels(G.parse_gates(f["fail_if"]), [b.label for b in losses])
+
+
+def ci_method(ci: Any) -> str:
+    """``--ci``'s method: the paired bootstrap unless analytic is asked for."""
+    return "bootstrap" if ci is None else ci.value
 
 
 def with_gates(report: Any, gates: list[Any], mode: str) -> Any:

@@ -27,6 +27,9 @@ declares it with ``register_loss(..., statistic=Statistic(...))``:
 - ``every_row``: a bootstrap replicate folds every row with its Poisson weight, those of weight
   0 included (False: only the rows it draws). The ranking metrics resample whole queries (a
   query's weight is that of its first row), so a replicate needs every document of the query.
+- ``paired(base_inputs, cand_inputs, weights, params) -> (delta, variance)``: an analytic paired
+  test of two models on the same rows (``compare --ci analytic``: DeLong's for ``roc_auc``):
+  ``value(cand) - value(base)`` and its variance (normal approximation); None: none.
 - ``kind``: what the state is, for ``describe``: ``counts`` (fixed size: confusion counts, bin
   counts), ``sums`` (fixed size: moment sums), ``ranks`` (one entry per distinct value: grows
   with the data) or ``queries`` (every row's query, score and relevance: grows with the rows).
@@ -68,6 +71,7 @@ class Statistic:
     interval: Callable[[State, Mapping[str, Any], float], tuple[float | None, float | None]] | None = None
     unweighted: str | None = None
     every_row: bool = False
+    paired: Callable[[Sequence[np.ndarray], Sequence[np.ndarray], np.ndarray | None, Mapping[str, Any]], tuple[float, float]] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in STATISTIC_KINDS:

@@ -362,16 +362,9 @@ def _row_placements(scores: np.ndarray, positive: np.ndarray, w: np.ndarray) -> 
     return auc, v10[at[positive]] - auc, v01[at[~positive]] - auc
 
 
-def paired_p_value(delta: float, var: float) -> float:
-    """Two-sided normal p-value of ``delta / √var`` (0 when the variance is 0 and delta is not)."""
-    if var <= 0:
-        return 1.0 if delta == 0 else 0.0
-    return math.erfc(abs(delta) / math.sqrt(2.0 * var))
-
-
 # ---------------------------------------------------------------------------- registry
 
-AUC_STAT = Statistic("ranks", fold_auc, auc_value, load_state, interval=auc_interval)
+AUC_STAT = Statistic("ranks", fold_auc, auc_value, load_state, interval=auc_interval, paired=paired_delong)
 AP_STAT = Statistic("ranks", fold_ap, ap_value, load_state)
 
 

@@ -19,8 +19,10 @@ import pytest
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError
 from losscli.losses import average_precision, get_loss, roc_auc
 from losscli.losses.rank_metrics import (
-    AP_STAT, AUC_STAT, auc_interval, delong, fold_auc, load_state, paired_delong, paired_p_value, ranks_of,
+    AP_STAT, AUC_STAT, auc_interval, delong, fold_auc, load_state, paired_delong, ranks_of,
 )  # fmt: skip
+from losscli.stats import normal_p_value
+from conftest import fails
 
 GOLDEN = json.loads((pathlib.Path(__file__).parents[1] / "golden" / "golden_metrics_rank.json").read_text())
 RNG = np.random.default_rng(17)
@@ -91,7 +93,7 @@ def test_paired_delong_golden():
     base, cand, y = (np.asarray(g[k], dtype=np.float64) for k in ("base", "cand", "target"))
     delta, var = paired_delong([base, y], [cand, y], None, {})
     assert delta == pytest.approx(g["delta"], rel=1e-12) and var == pytest.approx(g["var"], rel=1e-10)
-    assert paired_p_value(delta, var) == pytest.approx(g["p_value"], rel=1e-9)
+    assert normal_p_value(delta, var) == pytest.approx(g["p_value"], rel=1e-9)
 
 
 def test_paired_delong_against_the_kernel_form():
@@ -103,7 +105,7 @@ def test_paired_delong_against_the_kernel_form():
     a2, _, v10b, v01b = kernel_delong(s2, y)
     want = np.var(v10b - v10a, ddof=1) / (y == 1).sum() + np.var(v01b - v01a, ddof=1) / (y == 0).sum()
     assert paired_delong([s1, y], [s2, y], None, {}) == (pytest.approx(a2 - a1, rel=1e-12), pytest.approx(want, rel=1e-10))
-    assert paired_delong([s1, y], [s1, y], None, {}) == (0.0, 0.0) and paired_p_value(0.0, 0.0) == 1.0
+    assert paired_delong([s1, y], [s1, y], None, {}) == (0.0, 0.0) and normal_p_value(0.0, 0.0) == 1.0
 
 
 def test_hand_computed_values():
@@ -204,3 +206,11 @@ def test_registry_entries():
         assert spec.name == name and spec.family == "classification_metrics" and spec.direction == "higher"
         assert spec.statistic.kind == "ranks" and not spec.per_sample_values
     assert get_loss("roc_auc").statistic.interval is not None
+
+
+def test_compare_analytic_is_for_metrics_with_a_paired_test(cli, files):
+    """--ci analytic in compare is DeLong's paired test: a loss without one is refused before any
+    file is read (the files named here do not exist)."""
+    fails(cli("compare", "-t", "y.npy", "a.npy", "b.npy", "-l", "roc_auc", "-l", "mse", "--ci", "analytic"), 2,
+          "compare --ci analytic is DeLong's paired test, which roc_auc has and mse has not: compare it with --ci bootstrap "
+          "(the default), or separately.")  # fmt: skip
