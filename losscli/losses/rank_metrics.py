@@ -36,6 +36,7 @@ of two models' AUCs on the same rows (``compare --ci analytic``).
 
 from __future__ import annotations
 
+import functools
 import math
 from statistics import NormalDist
 from collections.abc import Mapping, Sequence
@@ -139,22 +140,46 @@ def ranks_of(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray | Non
 @dataclass(frozen=True)
 class RankState:
     """A rank metric's state: one ``Ranks`` for binary scores, one per class for ``(N, C)``
-    class probabilities (class c's scores against "label is c")."""
+    class probabilities (class c's scores against "label is c").
 
-    classes: tuple[Ranks, ...]
+    Merges are lazy: each class keeps a few runs of decreasing size, and two runs are merged only
+    when the smaller is at least half the larger (as timsort keeps its runs), so folding N rows
+    chunk by chunk costs O(N log N), not a copy of the whole state per chunk. ``classes`` (what
+    ``value`` and ``to_state`` read) merges the runs once.
+    """
+
+    runs: tuple[tuple[Ranks, ...], ...]
     multiclass: bool = False
 
+    @classmethod
+    def of(cls, classes: Sequence[Ranks], multiclass: bool = False) -> "RankState":
+        return cls(tuple((r,) for r in classes), multiclass)
+
+    @functools.cached_property
+    def classes(self) -> tuple[Ranks, ...]:
+        return tuple(functools.reduce(lambda a, b: b.merge(a), runs[::-1]) for runs in self.runs)
+
     def merge(self, other: "RankState") -> "RankState":
-        if (self.multiclass, len(self.classes)) != (other.multiclass, len(other.classes)):
+        if (self.multiclass, len(self.runs)) != (other.multiclass, len(other.runs)):
             raise InputError(f"Cannot merge rank states of {_layout(self)} and {_layout(other)} scores.")
-        return RankState(tuple(a.merge(b) for a, b in zip(self.classes, other.classes)), self.multiclass)
+        return RankState(tuple(_collapse(a + b) for a, b in zip(self.runs, other.runs)), self.multiclass)
 
     def to_state(self) -> dict[str, Any]:
         return {"multiclass": self.multiclass, "classes": [r.to_state() for r in self.classes]}
 
 
+def _collapse(runs: tuple[Ranks, ...]) -> tuple[Ranks, ...]:
+    """``runs`` largest first, the last two merged while the smaller is at least half the larger."""
+    out = sorted(runs, key=lambda r: len(r.scores), reverse=True)
+    while len(out) > 1 and len(out[-2].scores) <= 2 * len(out[-1].scores):
+        last = out.pop()
+        out[-1] = out[-1].merge(last)
+        out.sort(key=lambda r: len(r.scores), reverse=True)
+    return tuple(out)
+
+
 def _layout(state: RankState) -> str:
-    return f"{len(state.classes)}-class" if state.multiclass else "binary"
+    return f"{len(state.runs)}-class" if state.multiclass else "binary"
 
 
 def load_state(d: Mapping[str, Any]) -> RankState:
@@ -163,7 +188,7 @@ def load_state(d: Mapping[str, Any]) -> RankState:
         raise InputError("A rank metric state must hold 'multiclass' (true/false) and a non-empty list 'classes'.")
     if not d["multiclass"] and len(d["classes"]) != 1:
         raise InputError("A binary rank metric state holds one entry in 'classes'.")
-    return RankState(tuple(_load_ranks(c, i) for i, c in enumerate(d["classes"])), d["multiclass"])
+    return RankState.of([_load_ranks(c, i) for i, c in enumerate(d["classes"])], d["multiclass"])
 
 
 def _load_ranks(d: Any, i: int) -> Ranks:
@@ -233,10 +258,10 @@ def fold_auc(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: M
         y = _class_target(target, len(p), p.shape[1])
         _sum_to_one(p)
         w = _weights(weights)
-        return RankState(tuple(ranks_of(np.ascontiguousarray(p[:, c]), y == c, w) for c in range(p.shape[1])), True)
+        return RankState.of([ranks_of(np.ascontiguousarray(p[:, c]), y == c, w) for c in range(p.shape[1])], True)
     if p.ndim != 1:
         raise ShapeError(f"pred must be binary scores (N,) or class probabilities (N, C) with C >= 2, got shape {p.shape} instead")
-    return RankState((ranks_of(p, _binary_target(target, len(p)), _weights(weights)),))
+    return RankState.of([ranks_of(p, _binary_target(target, len(p)), _weights(weights))])
 
 
 def fold_ap(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> RankState:
@@ -245,7 +270,7 @@ def fold_ap(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Ma
     p = as_float(pred, "pred")
     if p.ndim != 1:
         raise ShapeError(f"average_precision takes binary scores of shape (N,), got {p.shape}: for one class's score pass its column")
-    return RankState((ranks_of(p, _binary_target(target, len(p)), _weights(weights)),))
+    return RankState.of([ranks_of(p, _binary_target(target, len(p)), _weights(weights))])
 
 
 # ---------------------------------------------------------------------------- values
