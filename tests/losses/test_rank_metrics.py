@@ -22,7 +22,7 @@ from losscli.losses.rank_metrics import (
     AP_STAT, AUC_STAT, auc_interval, delong, fold_auc, load_state, paired_delong, ranks_of,
 )  # fmt: skip
 from losscli.stats import normal_p_value
-from conftest import fails
+from conftest import fails, ok
 
 GOLDEN = json.loads((pathlib.Path(__file__).parents[1] / "golden" / "golden_metrics_rank.json").read_text())
 RNG = np.random.default_rng(17)
@@ -214,3 +214,113 @@ def test_compare_analytic_is_for_metrics_with_a_paired_test(cli, files):
     fails(cli("compare", "-t", "y.npy", "a.npy", "b.npy", "-l", "roc_auc", "-l", "mse", "--ci", "analytic"), 2,
           "compare --ci analytic is DeLong's paired test, which roc_auc has and mse has not: compare it with --ci bootstrap "
           "(the default), or separately.")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- through the CLI
+
+
+def reference_ap(scores, target, weights):
+    """Average precision from its definition: at each distinct score, highest first, the
+    recall gained times the precision there (a loop, not the state's cumulative sums)."""
+    total, out = weights[target == 1].sum(), 0.0
+    for s in sorted(set(scores.tolist()), reverse=True):
+        at, above = scores == s, scores >= s
+        gained = weights[at & (target == 1)].sum() / total
+        out += gained * weights[above & (target == 1)].sum() / weights[above].sum()
+    return out
+
+
+@pytest.fixture
+def table(files):
+    """300 rows: 2-decimal scores (ties), 0/1 labels, weights, a group column of two groups."""
+    rng = np.random.default_rng(5)
+    y = np.r_[0, 1, 0, 1, rng.integers(0, 2, 296)]
+    p = np.round(rng.uniform(size=300) * 0.7 + 0.3 * y, 2)
+    w = np.round(rng.uniform(0.2, 2.0, size=300), 3)
+    g = np.array(["a", "b"] * 150)
+    files.csv("t.csv", ["p", "y", "w", "g"], *zip(p.tolist(), y.tolist(), w.tolist(), g.tolist()))
+    files.csv("t0.csv", ["p", "y", "w", "g"], *zip(p[:120].tolist(), y[:120].tolist(), w[:120].tolist(), g[:120].tolist()))
+    files.csv("t1.csv", ["p", "y", "w", "g"], *zip(p[120:].tolist(), y[120:].tolist(), w[120:].tolist(), g[120:].tolist()))
+    return p, y, w, g
+
+
+COLS = ("-p", "p", "-y", "y", "-l", "roc_auc", "-l", "average_precision", "-f", "json", "--no-hash")
+
+
+def _values(result):
+    return [(e["label"], e["value"]) for e in json.loads(ok(result))["losses"]]
+
+
+def test_cli_values_chunks_and_merged_shards_agree(cli, table):
+    """Whole, in 7-row chunks and as two merged shards: the same values (counts per distinct
+    score merge exactly), which are the kernel AUC and the loop AP of the rows."""
+    p, y, _, _ = table
+    want = [("roc_auc", pytest.approx(kernel_delong(p, y)[0], rel=1e-12)), ("average_precision", pytest.approx(reference_ap(p, y, np.ones(300)), rel=1e-12))]
+    assert _values(cli("eval", "t.csv", *COLS)) == want
+    assert _values(cli("eval", "t.csv", *COLS, "--chunk-rows", "7")) == want
+    ok(cli("eval", "t0.csv", *COLS, "--emit-state", "s0.json", "-o", "r0.json"))
+    ok(cli("eval", "t1.csv", *COLS, "--emit-state", "s1.json", "-o", "r1.json"))
+    assert _values(cli("merge", "s1.json", "s0.json", "-f", "json")) == want
+
+
+def test_cli_weights_groups_and_bootstrap_merge_exactly(cli, table):
+    """Weighted values per group (the loop AP, the kernel AUC with weights as frequencies via
+    the state-free formula), and the bootstrap CI of merged shards is the single run's."""
+    p, y, w, g = table
+    extra = ("-w", "w", "-g", "g", "--ci", "bootstrap", "--n-boot", "40")
+    one = json.loads(ok(cli("eval", "t.csv", *COLS, *extra)))
+    ok(cli("eval", "t0.csv", *COLS, *extra, "--emit-state", "s0.json", "-o", "r0.json"))
+    ok(cli("eval", "t1.csv", *COLS, *extra, "--row-offset", "120", "--emit-state", "s1.json", "-o", "r1.json"))
+    merged = json.loads(ok(cli("merge", "s0.json", "s1.json", "-f", "json")))
+    for a, b in zip(one["losses"], merged["losses"]):
+        assert a["value"] == pytest.approx(b["value"], rel=1e-12) and a["ci"] == pytest.approx(b["ci"], rel=1e-12)
+        assert a["per_sample"] is False and a["ci"]["low"] < a["value"] < a["ci"]["high"]
+    x = one["groups"][0]
+    m = g == x["key"][0] if isinstance(x["key"], list) else g == x["key"]
+    pos, neg = (y == 1) & m, (y == 0) & m
+    wins = (p[pos][:, None] > p[neg][None, :]) + 0.5 * (p[pos][:, None] == p[neg][None, :])
+    auc = w[pos] @ wins @ w[neg] / (w[pos].sum() * w[neg].sum())
+    assert [e["value"] for e in x["losses"]] == [pytest.approx(auc, rel=1e-12), pytest.approx(reference_ap(p[m], y[m], w[m]), rel=1e-12)]
+
+
+def test_cli_delong_interval(cli, table):
+    """--ci analytic: DeLong's interval (kernel form, normal quantile of 0.975); none for AP."""
+    p, y, _, _ = table
+    auc, var, _, _ = kernel_delong(p, y)
+    z = 1.959963984540054  # Φ⁻¹(0.975)
+    entry = json.loads(ok(cli("eval", "t.csv", "-p", "p", "-y", "y", "-l", "roc_auc", "--ci", "analytic", "-f", "json")))["losses"][0]
+    assert (entry["ci"]["low"], entry["ci"]["high"]) == (pytest.approx(auc - z * var**0.5, rel=1e-9), pytest.approx(auc + z * var**0.5, rel=1e-9))
+    result = cli("eval", "t.csv", "-p", "p", "-y", "y", "-l", "average_precision", "--ci", "analytic")
+    assert result.exit_code == 2 and "use --ci bootstrap" in result.stderr and result.stdout == ""
+
+
+def test_cli_one_class_is_one_error_line(cli, files):
+    files.csv("one.csv", ["p", "y"], (0.2, 0), (0.7, 0), (0.4, 0))
+    fails(cli("eval", "one.csv", "-p", "p", "-y", "y", "-l", "roc_auc"), 3,
+          "ROC AUC is undefined: the rows (of non-zero weight) are all negative (0); it needs positive and negative rows "
+          "(scikit-learn gives nan). Evaluate more rows, or a --group-by that keeps both classes in each group.")  # fmt: skip
+
+
+def test_cli_compare_paired_delong(cli, files):
+    """compare --ci analytic: the golden kernel-form paired test (delta, p) and each system's
+    DeLong interval; the delta's CI is delta ± z·√var."""
+    g = GOLDEN["paired"]
+    for name in ("base", "cand", "target"):
+        files.npy(f"{name}.npy", np.asarray(g[name], dtype=np.float64 if name != "target" else np.int64))
+    report = json.loads(ok(cli("compare", "-t", "target.npy", "base.npy", "cand.npy", "-l", "roc_auc", "--ci", "analytic", "-f", "json")))
+    assert report["config"]["ci"] == "analytic" and report["config"]["test"].startswith("paired DeLong")
+    base, cand = report["losses"][0]["systems"]
+    assert cand["delta"] == pytest.approx(g["delta"], rel=1e-12) and cand["p_value"] == pytest.approx(g["p_value"], rel=1e-9)
+    half = 1.959963984540054 * g["var"] ** 0.5
+    assert (cand["delta_ci"]["low"], cand["delta_ci"]["high"]) == (pytest.approx(g["delta"] - half, rel=1e-9), pytest.approx(g["delta"] + half, rel=1e-9))
+    auc, var, _, _ = kernel_delong(np.asarray(g["base"]), np.asarray(g["target"]))
+    assert base["ci"]["low"] == pytest.approx(auc - 1.959963984540054 * var**0.5, rel=1e-9)
+
+
+def test_cli_dask_agrees_with_local(cli, table):
+    """--engine dask (partitions of 50 rows folded on a worker, states merged): the local values."""
+    import distributed
+
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+        dask = _values(cli("eval", "t.csv", *COLS, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-rows", "50"))
+    assert dask == _values(cli("eval", "t.csv", *COLS))
