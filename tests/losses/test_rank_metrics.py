@@ -322,6 +322,6 @@ def test_cli_dask_agrees_with_local(cli, table):
     """--engine dask (partitions of 50 rows folded on a worker, states merged): the local values."""
     import distributed
 
-    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0") as cluster:
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
         dask = _values(cli("eval", "t.csv", *COLS, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-rows", "50"))
     assert dask == _values(cli("eval", "t.csv", *COLS))
