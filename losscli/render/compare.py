@@ -40,10 +40,8 @@ def title(entry: ComparedLoss, config: Mapping[str, Any]) -> str:
 
 def _about(entry: ComparedLoss, config: Mapping[str, Any]) -> str:
     level = config.get("ci_level", 0.95)
-    return (
-        f"({entry.n} rows; {level * 100:g}% CIs; "
-        f"paired bootstrap, {config.get('n_boot')} replicates, seed {config.get('seed')}; Holm over candidates)"
-    )
+    test = "paired DeLong" if config.get("ci") == "analytic" else f"paired bootstrap, {config.get('n_boot')} replicates, seed {config.get('seed')}"
+    return f"({entry.n} rows; {level * 100:g}% CIs; {test}; Holm over candidates)"
 
 
 def tables(report: CompareReport, precision: int = 6) -> list:

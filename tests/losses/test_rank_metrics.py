@@ -325,3 +325,18 @@ def test_cli_dask_agrees_with_local(cli, table):
     with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
         dask = _values(cli("eval", "t.csv", *COLS, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--chunk-rows", "50"))
     assert dask == _values(cli("eval", "t.csv", *COLS))
+
+
+def test_cli_compare_bootstrap_ranks_by_auc_without_win_tie_loss(cli, files):
+    """compare (paired bootstrap) on roc_auc: delta = the values' difference, higher ranks first,
+    no win/tie/loss (a metric has no per-sample values)."""
+    g = GOLDEN["paired"]
+    for name in ("base", "cand", "target"):
+        files.npy(f"{name}.npy", np.asarray(g[name], dtype=np.float64 if name != "target" else np.int64))
+    report = json.loads(ok(cli("compare", "-t", "target.npy", "base.npy", "cand.npy", "-l", "roc_auc", "--n-boot", "200", "-f", "json")))
+    base, cand = report["losses"][0]["systems"]
+    want_base, want_cand = kernel_delong(np.asarray(g["base"]), np.asarray(g["target"]))[0], kernel_delong(np.asarray(g["cand"]), np.asarray(g["target"]))[0]
+    assert (base["value"], cand["value"]) == (pytest.approx(want_base, rel=1e-12), pytest.approx(want_cand, rel=1e-12))
+    assert cand["delta"] == pytest.approx(want_cand - want_base, rel=1e-12) and cand["wtl"] is None
+    assert (base["rank"], cand["rank"]) == ((1, 2) if want_base > want_cand else (2, 1))
+    assert 0 < cand["p_value"] <= 1 and cand["delta_ci"]["low"] < cand["delta"] < cand["delta_ci"]["high"]
