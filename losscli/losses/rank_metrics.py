@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import functools
 import math
-from statistics import NormalDist
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,7 @@ from losscli.errors import InputError, ShapeError, UsageError
 from losscli.losses._registry import register_loss
 from losscli.losses._statistic import Statistic
 
-_PAIRED_FIELDS = ("pos2", "neg2")
+_SQUARES = ("pos2", "neg2")
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def _load_ranks(d: Any, i: int) -> Ranks:
     where = f"rank metric state classes[{i}]"
     if not isinstance(d, Mapping) or not all(k in d for k in ("scores", "pos", "neg")) or ("pos2" in d) != ("neg2" in d):
         raise InputError(f"The {where} must hold 'scores', 'pos' and 'neg' (and both or neither of 'pos2', 'neg2').")
-    arrays = {k: _numbers(d[k], f"{where}.{k}") for k in ("scores", "pos", "neg", *(_PAIRED_FIELDS if "pos2" in d else ()))}
+    arrays = {k: _numbers(d[k], f"{where}.{k}") for k in ("scores", "pos", "neg", *(_SQUARES if "pos2" in d else ()))}
     if len({len(a) for a in arrays.values()}) != 1:
         raise InputError(f"The {where} lists have different lengths.")
     s = arrays["scores"]
