@@ -72,10 +72,11 @@ class Aggregates:
         k = self._weights.rows(start, int(rows[-1]) + 1)[:, rows - start]
         for label, b in self.metrics.items():
             reps = self.boot.setdefault(label, [None] * self.options.n_boot)
+            every = b.spec.statistic.every_row  # the same arrays for every replicate: its fold may share them
             for i in range(self.options.n_boot):
-                live = np.arange(len(rows)) if b.spec.statistic.every_row else np.flatnonzero(k[i])
+                live = slice(None) if every else np.flatnonzero(k[i])
                 w = k[i, live].astype(np.float64) * (1.0 if weights is None else weights[live])
-                reps[i] = self._fold(b, [a[live] for a in inputs[label]], w, reps[i])
+                reps[i] = self._fold(b, inputs[label] if every else [a[live] for a in inputs[label]], w, reps[i])
 
     @staticmethod
     def _fold(b: BoundLoss, inputs: list[np.ndarray], weights: np.ndarray | None, state: Any) -> Any:

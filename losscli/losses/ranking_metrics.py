@@ -24,8 +24,9 @@ order**: of two documents with the same score in one query, the earlier row rank
 The state (kind ``queries``) keeps every row's query, score and relevance until the value is
 computed, in row order: exact and mergeable whatever the chunking (a query may be split across
 chunks, shards or partitions; merged in row order, as every engine merges), but it grows with
-the number of rows (three values a row; ``--ci bootstrap`` keeps them, with the weights, once per
-replicate).
+the number of rows (three values a row). The bootstrap's replicates share those rows in memory
+(each keeps only its weights of the queries' first rows) and the per-query values are computed
+once; a state file (``--emit-state``) writes the rows once per replicate.
 
 Weights: scikit-learn's ``ndcg_score`` weights queries, trec_eval nothing; a per-row sample
 weight has no meaning here, so ``-w`` is refused. The bootstrap (``--ci bootstrap``, ``compare``)
@@ -40,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -54,31 +55,58 @@ _UNWEIGHTED = "scikit-learn's ndcg_score weights queries and trec_eval nothing, 
 
 
 @dataclass(frozen=True)
-class QueryRows:
-    """Every row of some queries, in row order: the mergeable state of a ranking metric. ``parts``
-    are the folded pieces (query ids as text, scores, relevance, and the weights of a bootstrap
-    replicate or None), joined only when the value is computed: a merge copies nothing."""
+class Part:
+    """Some rows as one ``fold`` got them: query ids as text, scores and relevance (float64),
+    the position of each query's first row here, and a bootstrap replicate's weights of those
+    first rows (None: every query counts once). The replicates of a chunk share its arrays."""
 
-    parts: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None], ...]
+    query: np.ndarray
+    score: np.ndarray
+    relevance: np.ndarray
+    first: np.ndarray
+    weight: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class QueryRows:
+    """Every row of some queries, in row order, as the parts folded: the mergeable state of a
+    ranking metric (a merge joins nothing; the rows are joined once their value is computed)."""
+
+    parts: tuple[Part, ...]
 
     def merge(self, other: "QueryRows") -> "QueryRows":
         """The rows of both, ``other``'s after these (rows merge in row order)."""
         return QueryRows(self.parts + other.parts)
 
-    @functools.cached_property
-    def joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """(query, score, relevance, weight) of every row; weight None when no part has weights."""
+    @property
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query, score, relevance) of every row, joined."""
         if len(self.parts) == 1:
-            return self.parts[0]
-        cols = [np.concatenate([p[i] for p in self.parts]) for i in range(3)] if self.parts else [_objects([]), np.zeros(0), np.zeros(0)]
-        weighted = any(p[3] is not None for p in self.parts)
-        w = np.concatenate([np.ones(len(p[1])) if p[3] is None else p[3] for p in self.parts]) if weighted else None
-        return cols[0], cols[1], cols[2], w
+            p = self.parts[0]
+            return p.query, p.score, p.relevance
+        if not self.parts:
+            return _objects([]), np.zeros(0), np.zeros(0)
+        return tuple(np.concatenate([getattr(p, c) for p in self.parts]) for c in ("query", "score", "relevance"))
+
+    def first_weights(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(row, weight) of every part's first rows of its queries, rows counted over all parts;
+        None when no part is weighted."""
+        if all(p.weight is None for p in self.parts):
+            return None
+        offsets = np.cumsum([0] + [len(p.score) for p in self.parts])[:-1]
+        rows = np.concatenate([o + p.first for o, p in zip(offsets, self.parts)])
+        weights = np.concatenate([np.ones(len(p.first)) if p.weight is None else p.weight for p in self.parts])
+        return rows, weights
 
     def to_state(self) -> dict[str, Any]:
-        query, score, relevance, weight = self.joined
+        query, score, relevance = self.rows
         out = {"query": query.tolist(), "score": score.tolist(), "relevance": relevance.tolist()}
-        return out if weight is None else {**out, "weight": weight.tolist()}
+        drawn = self.first_weights()
+        if drawn is None:
+            return out
+        weight = np.zeros(len(score))  # a row that is not the first of its query in its part: 0 (unread)
+        weight[drawn[0]] = drawn[1]
+        return {**out, "weight": weight.tolist()}
 
 
 def load(state: Mapping[str, Any]) -> QueryRows:
@@ -95,7 +123,9 @@ def load(state: Mapping[str, Any]) -> QueryRows:
             raise ValueError("scores, relevance and weights must be finite")
     if weight is not None and (weight < 0).any():
         raise ValueError("weights must be >= 0")
-    return QueryRows(((_objects(query), cols[0], cols[1], weight),))
+    q = _objects(query)
+    first = _first_rows(q)
+    return QueryRows((Part(q, cols[0], cols[1], first, None if weight is None else weight[first]),))
 
 
 def _objects(values: Sequence[Any]) -> np.ndarray:
@@ -132,9 +162,16 @@ def _key(value: Any) -> str:
     raise InputError(f"query: a query id is {shown(value) if value is not None else 'empty'}; every row needs a query id (a string or a number).")
 
 
-def fold_rows(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QueryRows:
-    """The state of some rows: their query ids, scores and relevance (and the weights of a
-    bootstrap replicate: a query's weight is that of its first row)."""
+def _first_rows(query: np.ndarray) -> np.ndarray:
+    """The position of each query's first row, ascending."""
+    return np.sort(np.unique(query, return_index=True)[1]) if len(query) else np.zeros(0, dtype=np.int64)
+
+
+_FOLDED: list[Any] = [None]  # (copies of the inputs, their checked arrays) of the last fold (see fold_rows)
+
+
+def _checked(inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(query ids as text, scores, relevance, first rows) of some rows, checked."""
     scores, relevance, query = inputs
     s, r = as_float(scores, "scores"), as_float(relevance, "relevance")
     s, r = (a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a for a in (s, r))
@@ -147,10 +184,31 @@ def fold_rows(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: 
         if not np.isfinite(a).all():
             bad = number(float(a[~np.isfinite(a)][0]))
             raise InputError(f"{name} holds {bad}, which cannot be ranked; pass --nan-policy omit to drop such rows.")
-    w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
-    if w is not None and (len(w) != len(s) or not (np.isfinite(w).all() and (w >= 0).all())):
+    return q, np.array(s, copy=True), np.array(r, copy=True), _first_rows(q)  # the state's own copies
+
+
+def _same(a: Any, b: np.ndarray) -> bool:
+    a = np.asarray(a)
+    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+
+
+def fold_rows(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QueryRows:
+    """The state of some rows: their query ids, scores and relevance (and a bootstrap replicate's
+    weights: a query's weight is that of its first row). The bootstrap folds the rows of a chunk
+    once per replicate (``every_row``): the last inputs are kept (copies), and inputs equal to
+    them reuse their checked arrays, which every replicate's part then shares."""
+    last = _FOLDED[0]
+    if last is not None and len(last[0]) == len(inputs) and all(_same(a, b) for a, b in zip(inputs, last[0])):
+        q, s, r, first = last[1]
+    else:
+        q, s, r, first = _checked(inputs)
+        _FOLDED[0] = (tuple(np.array(a, copy=True) for a in inputs), (q, s, r, first))
+    if weights is None:
+        return QueryRows((Part(q, s, r, first),))
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if len(w) != len(s) or not (np.isfinite(w).all() and (w >= 0).all()):
         raise InputError(f"a ranking metric's weights must be finite and >= 0, one per row: {_UNWEIGHTED}.")
-    return QueryRows(((q, s, r, w),))
+    return QueryRows((Part(q, s, r, first, w[first]),))
 
 
 @dataclass(frozen=True)
@@ -162,43 +220,62 @@ class Ranked:
     relevance: np.ndarray
     starts: np.ndarray  # the first row of each query
     rank: np.ndarray  # each row's 0-based rank within its query
-    weight: np.ndarray | None  # each query's weight (its first row's), or None: every query counts once
 
     @classmethod
-    def of(cls, state: QueryRows, what: str) -> "Ranked":
-        query, score, relevance, weight = state.joined
-        if len(query) == 0:
-            raise InputError(f"{what}: no rows to rank; it needs at least one query.")
-        _, first, code = np.unique(query, return_index=True, return_inverse=True)
-        code = code.ravel()
+    def of(cls, query: np.ndarray, score: np.ndarray, relevance: np.ndarray, code: np.ndarray) -> "Ranked":
         order = np.lexsort((-score, code))  # stable: tied scores keep row order
         code = code[order]
         starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
         sizes = np.diff(np.r_[starts, len(code)])
         rank = np.arange(len(code)) - np.repeat(starts, sizes)
-        return cls(code, score[order], relevance[order], starts, rank, None if weight is None else weight[first])
+        return cls(code, score[order], relevance[order], starts, rank)
 
-    def mean(self, per_query: np.ndarray) -> float:
-        """The mean over queries (weighted by the queries' weights in a bootstrap replicate)."""
-        if self.weight is None:
-            return float(np.mean(per_query))
-        total = float(np.sum(self.weight))
-        if total == 0:
-            raise InputError("no query drawn in this bootstrap replicate")
-        return float(np.sum(self.weight * per_query) / total)
+
+_VALUED: dict[Any, Any] = {}  # (metric, params) -> (the parts' arrays, per-query values, row codes) last computed
+
+
+def _average(state: QueryRows, key: tuple, per_query: Callable[[Ranked], np.ndarray]) -> float:
+    """The mean over queries of ``per_query`` of the ranked rows; in a bootstrap replicate, the
+    mean weighted by each query's weight (its first row's). The replicates of a run share their
+    rows, the state's own arrays (``fold_rows``): the per-query values of the last rows valued
+    are kept, found again by the identity of those arrays."""
+    arrays = tuple(a for p in state.parts for a in (p.query, p.score, p.relevance))
+    hit = _VALUED.get(key)
+    if hit is not None and len(hit[0]) == len(arrays) and all(a is b for a, b in zip(hit[0], arrays)):
+        values, code = hit[1], hit[2]
+    else:
+        query, score, relevance = state.rows
+        if len(query) == 0:
+            raise InputError(f"{key[0]}: no rows to rank; it needs at least one query.")
+        code = np.unique(query, return_inverse=True)[1].ravel()
+        values = per_query(Ranked.of(query, score, relevance, code))
+        _VALUED[key] = (arrays, values, code)
+    drawn = state.first_weights()
+    if drawn is None:
+        return float(np.mean(values))
+    rows, weight = drawn  # ascending rows: the first occurrence of a query is its first row
+    weight = weight[np.unique(code[rows], return_index=True)[1]]
+    if weight.sum() == 0:
+        raise InputError("no query drawn in this bootstrap replicate")
+    return float(np.sum(weight * values) / np.sum(weight))
 
 
 def mrr_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     """trec_eval's ``recip_rank`` of each query (0 without a relevant document), averaged."""
-    t = Ranked.of(state, "mrr")
+    return _average(state, ("mrr",), _reciprocal_ranks)
+
+
+def _reciprocal_ranks(t: Ranked) -> np.ndarray:
     first = np.minimum.reduceat(np.where(t.relevance > 0, t.rank, len(t.rank)), t.starts)
-    rr = np.where(first < len(t.rank), 1.0 / (first + 1.0), 0.0)
-    return t.mean(rr)
+    return np.where(first < len(t.rank), 1.0 / (first + 1.0), 0.0)
 
 
 def map_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     """trec_eval's ``map``: each query's average precision (0 without a relevant document), averaged."""
-    t = Ranked.of(state, "map")
+    return _average(state, ("map",), _average_precisions)
+
+
+def _average_precisions(t: Ranked) -> np.ndarray:
     relevant = (t.relevance > 0).astype(np.int64)
     seen = np.cumsum(relevant)
     before = np.r_[0, seen][t.starts]  # relevant rows of the queries before each one
@@ -206,8 +283,7 @@ def map_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     precision = np.where(relevant == 1, so_far / (t.rank + 1.0), 0.0)
     total = np.add.reduceat(precision, t.starts)
     n_rel = np.add.reduceat(relevant, t.starts)
-    ap = np.where(n_rel > 0, total / np.maximum(n_rel, 1), 0.0)
-    return t.mean(ap)
+    return np.where(n_rel > 0, total / np.maximum(n_rel, 1), 0.0)
 
 
 def _discount_cumsum(n: int, k: int | None) -> np.ndarray:
@@ -222,21 +298,24 @@ def _discount_cumsum(n: int, k: int | None) -> np.ndarray:
 def ndcg_value(state: QueryRows, params: Mapping[str, Any]) -> float:
     """scikit-learn's ``ndcg_score`` of each query (tie-averaged DCG over the ideal DCG; 0 when
     every relevance is 0), averaged over the queries."""
-    t = Ranked.of(state, "ndcg")
+    k = params.get("k")
+    return _average(state, ("ndcg", k), functools.partial(_ndcgs, k=k))
+
+
+def _ndcgs(t: Ranked, k: int | None) -> np.ndarray:
     if t.relevance.min() < 0:
         raise InputError(f"ndcg: relevance {number(float(t.relevance.min()))} is negative; scikit-learn's ndcg_score takes relevance >= 0.")
     sizes = np.diff(np.r_[t.starts, len(t.code)])
     if sizes.min() < 2:
         raise InputError("ndcg: a query has a single document, for which scikit-learn's ndcg_score is undefined; drop such queries.")
-    c = _discount_cumsum(int(sizes.max()), params.get("k"))
+    c = _discount_cumsum(int(sizes.max()), k)
     tie = np.flatnonzero(np.r_[True, (t.code[1:] != t.code[:-1]) | (t.score[1:] != t.score[:-1])])
     counts = np.diff(np.r_[tie, len(t.code)])
     mean_gain = np.add.reduceat(t.relevance, tie) / counts
     start = t.rank[tie]
     dcg = np.add.reduceat(mean_gain * (c[start + counts] - c[start]), np.searchsorted(tie, t.starts))
     ideal = _ideal_dcg(t, c)
-    gain = np.where(ideal == 0, 0.0, dcg / np.where(ideal == 0, 1.0, ideal))
-    return t.mean(gain)
+    return np.where(ideal == 0, 0.0, dcg / np.where(ideal == 0, 1.0, ideal))
 
 
 def _ideal_dcg(t: Ranked, c: np.ndarray) -> np.ndarray:

@@ -110,6 +110,19 @@ def test_replicate_weights_draw_whole_queries_by_their_first_row():
             value(spec, S, R, Q, np.array([0.0, 1.0, 1.0, 0.0, 1.0]))
 
 
+def test_arrays_changed_in_place_are_valued_afresh():
+    """The last inputs are kept to share their checked rows with the bootstrap's replicates: an
+    array refilled in place (a training loop's buffer) must not be taken for the old one."""
+    r, q = R.copy(), Q.copy()
+    assert mrr(S, r, q) == 0.75  # the running example
+    r[:] = [1, 0, 0, 1, 0]  # both queries' top document relevant
+    assert mrr(S, r, q) == 1.0
+    q[:] = ["a", "a", "a", "a", "a"]  # one query ranking .9 (relevant), .8, .5 (relevant), .4, .1
+    assert mrr(S, r, q) == 1.0 and mean_average_precision(S, r, q) == pytest.approx((1 + 2 / 3) / 2, rel=1e-15)
+    r[:] = [0, 0, 0, 0, 1]  # the one relevant document at rank 4 (.9, .8, .5, .4)
+    assert mrr(S, r, q) == 0.25
+
+
 @pytest.mark.parametrize(
     "spec, scores, relevance, query, weights, message",
     [
@@ -282,3 +295,15 @@ def test_table_shows_one_row_per_metric(cli, files):
         assert "↳" not in out and "False" not in out, fmt
     # mrr (1/2 + 1) / 2, map the same (one relevant document per query)
     assert cli("eval", "t.csv", "-p", "score", "-y", "relevance", "-l", "mrr", "-l", "map", "-b").stdout == "0.75\n0.75\n"
+
+
+def test_bootstrap_replicates_share_the_rows():
+    """Each replicate folds every row (whole queries are drawn) but keeps only its weights of the
+    queries' first rows: the rows themselves are the whole state's arrays, not copies."""
+    from losscli.engine import Accumulator, AnalysisOptions
+
+    acc = Accumulator(["mrr"], analysis=AnalysisOptions("bootstrap", n_boot=20))
+    acc.update({"scores": S, "relevance": R, "query": Q})
+    whole, reps = acc.aggregates.overall["mrr"], acc.aggregates.boot["mrr"]
+    assert all(rep.parts[0].score is whole.parts[0].score and rep.parts[0].query is whole.parts[0].query for rep in reps)
+    assert all(len(rep.parts[0].weight) == 2 for rep in reps)  # one weight per query: its first row's
