@@ -307,3 +307,16 @@ def test_bootstrap_replicates_share_the_rows():
     whole, reps = acc.aggregates.overall["mrr"], acc.aggregates.boot["mrr"]
     assert all(rep.parts[0].score is whole.parts[0].score and rep.parts[0].query is whole.parts[0].query for rep in reps)
     assert all(len(rep.parts[0].weight) == 2 for rep in reps)  # one weight per query: its first row's
+
+
+def test_compare_ranks_systems_by_the_metric(cli, files):
+    """compare: the query ids from each system's table, the relevance from TARGET; higher is better."""
+    files.csv("good.csv", ["qid", "score"], ("a", 0.1), ("a", 0.9), ("b", 0.8), ("b", 0.2))
+    files.csv("bad.csv", ["qid", "score"], ("a", 0.9), ("a", 0.1), ("b", 0.2), ("b", 0.8))
+    files.csv("rel.csv", ["grade"], (0,), (1,), (1,), (0,))
+    r = cli("compare", "-t", "rel.csv", "bad.csv", "good.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "-l", "mrr", "-f", "json", "--n-boot", "50")
+    assert r.exit_code == 0, r.stderr
+    (entry,) = json.loads(r.stdout)["losses"]
+    # bad ranks each query's relevant document second (mrr 1/2), good first (mrr 1)
+    assert [(s["system"], s["value"], s["rank"]) for s in entry["systems"]] == [("bad.csv", 0.5, 2), ("good.csv", 1.0, 1)]
+    assert entry["systems"][1]["delta"] == 0.5
