@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from losscli._checks import as_float, check_values
-from losscli.errors import InputError, ShapeError, UsageError
+from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, number
 from losscli.losses._registry import register_loss
 from losscli.losses._statistic import Statistic
 
@@ -242,8 +242,12 @@ def _target_shape(y: np.ndarray, n: int) -> None:
 def _sum_to_one(p: np.ndarray) -> None:
     """scikit-learn's check of one-vs-rest AUC inputs: ``np.allclose(1, p.sum(axis=1))``."""
     total = p.sum(axis=1)
-    ok = np.abs(total - 1.0) <= 1e-8 + 1e-5 * np.abs(total)
-    check_values(ok, total, "rows must be class probabilities summing to 1 for one-vs-rest roc_auc (softmax logits first); a row sums to", "pred")
+    bad = np.flatnonzero(~(np.abs(total - 1.0) <= 1e-8 + 1e-5 * np.abs(total)))
+    if len(bad):
+        raise ValueDomainError(
+            f"pred rows must be class probabilities summing to 1 for one-vs-rest roc_auc, as scikit-learn requires "
+            f"(logits? pass their softmax); this row sums to {number(float(total[bad[0]]))}", row=int(bad[0]), role="pred"
+        )
 
 
 def _weights(weights: np.ndarray | None) -> np.ndarray | None:
