@@ -340,3 +340,15 @@ def test_cli_compare_bootstrap_ranks_by_auc_without_win_tie_loss(cli, files):
     assert cand["delta"] == pytest.approx(want_cand - want_base, rel=1e-12) and cand["wtl"] is None
     assert (base["rank"], cand["rank"]) == ((1, 2) if want_base > want_cand else (2, 1))
     assert 0 < cand["p_value"] <= 1 and cand["delta_ci"]["low"] < cand["delta"] < cand["delta_ci"]["high"]
+
+
+def test_cli_weighted_delong_of_merged_shards_is_the_single_run(cli, table):
+    """-w with --ci analytic: the state keeps the squared weights per score, so the DeLong
+    interval of two merged shards is the single run's (and within [0, 1] around the value)."""
+    cols = ("-p", "p", "-y", "y", "-w", "w", "-l", "roc_auc", "--ci", "analytic", "-f", "json", "--no-hash")
+    one = json.loads(ok(cli("eval", "t.csv", *cols)))["losses"][0]
+    ok(cli("eval", "t0.csv", *cols, "--emit-state", "s0.json", "-o", "r0.json"))
+    ok(cli("eval", "t1.csv", *cols, "--emit-state", "s1.json", "-o", "r1.json"))
+    merged = json.loads(ok(cli("merge", "s1.json", "s0.json", "-f", "json")))["losses"][0]
+    assert [merged["value"], merged["ci"]["low"], merged["ci"]["high"]] == pytest.approx([one["value"], one["ci"]["low"], one["ci"]["high"]], rel=1e-12)
+    assert 0 <= one["ci"]["low"] < one["value"] < one["ci"]["high"] <= 1
