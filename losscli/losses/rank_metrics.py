@@ -7,7 +7,8 @@ added), so every chunking, ``merge`` of shards, ``--engine dask``, ``--group-by`
 Poisson bootstrap give the same headline. The state grows with the number of distinct scores
 (at most the number of rows); nothing is approximated. Counts are integers without sample
 weights (and exact up to 2**53 rows); with float weights their sums agree across chunkings to
-rounding.
+rounding. A row with a NaN or inf score or a NaN label (kept by ``--nan-policy propagate``) is
+counted apart and makes the value nan, as it makes a loss's mean nan.
 
 - ``roc_auc`` (scikit-learn ``roc_auc_score``): ``Σ_k P_k (N_<k + N_k / 2) / (ΣP ΣN)`` over the
   distinct scores k (``P_k``, ``N_k`` the weights of the positive and negative rows scoring
@@ -150,10 +151,11 @@ class RankState:
 
     runs: tuple[tuple[Ranks, ...], ...]
     multiclass: bool = False
+    nonfinite: int = 0  # rows with a NaN/inf score or label (--nan-policy propagate): the value is nan
 
     @classmethod
-    def of(cls, classes: Sequence[Ranks], multiclass: bool = False) -> "RankState":
-        return cls(tuple((r,) for r in classes), multiclass)
+    def of(cls, classes: Sequence[Ranks], multiclass: bool = False, nonfinite: int = 0) -> "RankState":
+        return cls(tuple((r,) for r in classes), multiclass, nonfinite)
 
     @functools.cached_property
     def classes(self) -> tuple[Ranks, ...]:
@@ -162,10 +164,11 @@ class RankState:
     def merge(self, other: "RankState") -> "RankState":
         if (self.multiclass, len(self.runs)) != (other.multiclass, len(other.runs)):
             raise InputError(f"Cannot merge rank states of {_layout(self)} and {_layout(other)} scores.")
-        return RankState(tuple(_collapse(a + b) for a, b in zip(self.runs, other.runs)), self.multiclass)
+        runs = tuple(_collapse(a + b) for a, b in zip(self.runs, other.runs))
+        return RankState(runs, self.multiclass, self.nonfinite + other.nonfinite)
 
     def to_state(self) -> dict[str, Any]:
-        return {"multiclass": self.multiclass, "classes": [r.to_state() for r in self.classes]}
+        return {"multiclass": self.multiclass, "classes": [r.to_state() for r in self.classes], "nonfinite": self.nonfinite}
 
 
 def _collapse(runs: tuple[Ranks, ...]) -> tuple[Ranks, ...]:
@@ -188,7 +191,10 @@ def load_state(d: Mapping[str, Any]) -> RankState:
         raise InputError("A rank metric state must hold 'multiclass' (true/false) and a non-empty list 'classes'.")
     if not d["multiclass"] and len(d["classes"]) != 1:
         raise InputError("A binary rank metric state holds one entry in 'classes'.")
-    return RankState.of([_load_ranks(c, i) for i, c in enumerate(d["classes"])], d["multiclass"])
+    nonfinite = d.get("nonfinite", 0)
+    if isinstance(nonfinite, bool) or not isinstance(nonfinite, int) or nonfinite < 0:
+        raise InputError("A rank metric state's 'nonfinite' must be a count of rows (an integer >= 0).")
+    return RankState.of([_load_ranks(c, i) for i, c in enumerate(d["classes"])], d["multiclass"], nonfinite)
 
 
 def _load_ranks(d: Any, i: int) -> Ranks:
@@ -215,34 +221,39 @@ def _numbers(v: Any, where: str) -> np.ndarray:
 # ---------------------------------------------------------------------------- fold
 
 
-def _binary_target(target: np.ndarray, n: int) -> np.ndarray:
-    """0/1 labels (bool, integers or whole floats) as a boolean positive mask."""
-    y = np.asarray(target)
-    _target_shape(y, n)
+def _binary_target(y: np.ndarray) -> np.ndarray:
+    """0/1 labels (bool, integers or whole floats; NaN passes: its row is left to the NaN
+    policy) as a boolean positive mask."""
     if y.dtype.kind == "b":
         return y
     y = as_float(y, "target")
-    check_values((y == 0.0) | (y == 1.0), y, "must be 0/1 labels (for other labels pass --pos-label V: V is 1, any other label 0)", "target")
+    ok = (y == 0.0) | (y == 1.0) | np.isnan(y)
+    check_values(ok, y, "must be 0/1 labels (for other labels pass --pos-label V: V is 1, any other label 0)", "target")
     return y == 1.0
 
 
-def _class_target(target: np.ndarray, n: int, n_classes: int) -> np.ndarray:
-    """Class labels ``0..C-1`` (integers or whole floats) as int64."""
-    y = as_float(np.asarray(target), "target")
-    _target_shape(y, n)
-    check_values((y >= 0) & (y < n_classes) & (y == np.floor(y)), y, f"must be class labels in [0, {n_classes}) (or names mapped by --classes)", "target")
-    return y.astype(np.int64)
+def _class_target(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class labels ``0..C-1`` (integers or whole floats; NaN passes, as class -1) as int64."""
+    y = as_float(y, "target")
+    ok = ((y >= 0) & (y < n_classes) & (y == np.floor(y))) | np.isnan(y)
+    check_values(ok, y, f"must be class labels in [0, {n_classes}) (or names mapped by --classes)", "target")
+    return np.where(ok & ~np.isnan(y), y, -1).astype(np.int64)
 
 
-def _target_shape(y: np.ndarray, n: int) -> None:
-    if y.shape != (n,):
-        raise ShapeError(f"target must have shape ({n},) (one label per row of pred), got {y.shape} instead")
+def _finite_rows(p: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """The rows whose scores and label are finite; None when all are. A NaN or inf kept by
+    ``--nan-policy propagate`` makes the value nan (the state counts such rows)."""
+    ok = np.isfinite(p) if p.ndim == 1 else np.isfinite(p).all(axis=1)
+    if y.dtype.kind == "f":
+        ok &= np.isfinite(y)
+    return None if ok.all() else ok
 
 
-def _sum_to_one(p: np.ndarray) -> None:
-    """scikit-learn's check of one-vs-rest AUC inputs: ``np.allclose(1, p.sum(axis=1))``."""
+def _sum_to_one(p: np.ndarray, keep: np.ndarray | None) -> None:
+    """scikit-learn's check of one-vs-rest AUC inputs, ``np.allclose(1, p.sum(axis=1))``, on the finite rows."""
     total = p.sum(axis=1)
-    bad = np.flatnonzero(~(np.abs(total - 1.0) <= 1e-8 + 1e-5 * np.abs(total)))
+    ok = np.abs(total - 1.0) <= 1e-8 + 1e-5 * np.abs(total)
+    bad = np.flatnonzero(~ok if keep is None else ~ok & keep)
     if len(bad):
         raise ValueDomainError(
             f"pred rows must be class probabilities summing to 1 for one-vs-rest roc_auc, as scikit-learn requires "
@@ -250,31 +261,36 @@ def _sum_to_one(p: np.ndarray) -> None:
         )
 
 
-def _weights(weights: np.ndarray | None) -> np.ndarray | None:
-    return None if weights is None else np.asarray(weights, dtype=np.float64)
+def _fold(inputs: Sequence[np.ndarray], weights: np.ndarray | None, classes_ok: bool) -> RankState:
+    """The state of some rows: binary scores ``(N,)`` with 0/1 labels, or (``classes_ok``)
+    ``(N, C)`` class probabilities with labels ``0..C-1`` (one ``Ranks`` per class)."""
+    p, y = as_float(inputs[0], "pred"), np.asarray(inputs[1])
+    multiclass = classes_ok and p.ndim == 2 and p.shape[1] >= 2
+    if not multiclass and p.ndim != 1 and classes_ok:
+        raise ShapeError(f"pred must be binary scores (N,) or class probabilities (N, C) with C >= 2, got shape {p.shape} instead")
+    if not multiclass and p.ndim != 1:
+        raise ShapeError(f"average_precision takes binary scores of shape (N,), got {p.shape}: for one class's score pass its column")
+    if y.shape != (len(p),):
+        raise ShapeError(f"target must have shape ({len(p)},) (one label per row of pred), got {y.shape} instead")
+    keep = _finite_rows(p, y)
+    labels = _class_target(y, p.shape[1]) if multiclass else _binary_target(y)
+    if multiclass:
+        _sum_to_one(p, keep)
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    if keep is not None:
+        p, labels, w = p[keep], labels[keep], None if w is None else w[keep]
+    ranks = [ranks_of(np.ascontiguousarray(p[:, c]), labels == c, w) for c in range(p.shape[1])] if multiclass else [ranks_of(p, labels, w)]
+    return RankState.of(ranks, multiclass, 0 if keep is None else int(len(keep) - keep.sum()))
 
 
 def fold_auc(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> RankState:
     """``roc_auc``'s state of some rows: binary scores ``(N,)`` or class probabilities ``(N, C)``."""
-    pred, target = inputs
-    p = as_float(pred, "pred")
-    if p.ndim == 2 and p.shape[1] >= 2:
-        y = _class_target(target, len(p), p.shape[1])
-        _sum_to_one(p)
-        w = _weights(weights)
-        return RankState.of([ranks_of(np.ascontiguousarray(p[:, c]), y == c, w) for c in range(p.shape[1])], True)
-    if p.ndim != 1:
-        raise ShapeError(f"pred must be binary scores (N,) or class probabilities (N, C) with C >= 2, got shape {p.shape} instead")
-    return RankState.of([ranks_of(p, _binary_target(target, len(p)), _weights(weights))])
+    return _fold(inputs, weights, True)
 
 
 def fold_ap(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> RankState:
     """``average_precision``'s state of some rows: binary scores ``(N,)`` only."""
-    pred, target = inputs
-    p = as_float(pred, "pred")
-    if p.ndim != 1:
-        raise ShapeError(f"average_precision takes binary scores of shape (N,), got {p.shape}: for one class's score pass its column")
-    return RankState.of([ranks_of(p, _binary_target(target, len(p)), _weights(weights))])
+    return _fold(inputs, weights, False)
 
 
 # ---------------------------------------------------------------------------- values
@@ -310,14 +326,19 @@ def binary_auc(r: Ranks, label: int | None = None) -> float:
 
 
 def auc_value(state: RankState, params: Mapping[str, Any]) -> float:
-    """The AUC; for ``(N, C)`` the mean of the classes' one-vs-rest AUCs."""
+    """The AUC; for ``(N, C)`` the mean of the classes' one-vs-rest AUCs (nan with a NaN row)."""
+    if state.nonfinite:
+        return math.nan
     if not state.multiclass:
         return binary_auc(state.classes[0])
     return float(np.mean([binary_auc(r, c) for c, r in enumerate(state.classes)]))
 
 
 def ap_value(state: RankState, params: Mapping[str, Any]) -> float:
-    """Average precision over the distinct scores, highest first (0 without positive rows)."""
+    """Average precision over the distinct scores, highest first (0 without positive rows; nan
+    with a NaN row)."""
+    if state.nonfinite:
+        return math.nan
     r = state.classes[0]
     w1 = float(r.pos.sum())
     if w1 == 0:
@@ -353,6 +374,8 @@ def auc_interval(state: RankState, params: Mapping[str, Any], level: float) -> t
     """DeLong's interval of a binary AUC, clipped to [0, 1] (None, None: too few rows)."""
     if state.multiclass:
         raise UsageError("--ci analytic (DeLong) is for binary roc_auc; the one-vs-rest mean of (N, C) scores has none: use --ci bootstrap.")
+    if state.nonfinite:
+        return math.nan, math.nan
     auc, var = delong(state.classes[0])
     if var is None:
         return None, None
@@ -367,7 +390,7 @@ def paired_delong(base: Sequence[np.ndarray], cand: Sequence[np.ndarray], weight
     ``S10_bb + S10_cc - 2 S10_bc`` over the positives plus the same over the negatives."""
     if np.asarray(base[0]).ndim != 1 or np.asarray(cand[0]).ndim != 1:
         raise UsageError("compare --ci analytic (paired DeLong) is for binary roc_auc; for (N, C) scores use --ci bootstrap.")
-    positive = _binary_target(base[1], len(base[0]))
+    positive = _binary_target(np.asarray(base[1]))  # checked as the systems were evaluated (fold)
     w = np.ones(len(positive)) if weights is None else np.asarray(weights, dtype=np.float64)
     (auc_b, d10_b, d01_b), (auc_c, d10_c, d01_c) = (_row_placements(as_float(s, "pred"), positive, w) for s in (base[0], cand[0]))
     var = 0.0

@@ -352,3 +352,30 @@ def test_cli_weighted_delong_of_merged_shards_is_the_single_run(cli, table):
     merged = json.loads(ok(cli("merge", "s1.json", "s0.json", "-f", "json")))["losses"][0]
     assert [merged["value"], merged["ci"]["low"], merged["ci"]["high"]] == pytest.approx([one["value"], one["ci"]["low"], one["ci"]["high"]], rel=1e-12)
     assert 0 <= one["ci"]["low"] < one["value"] < one["ci"]["high"] <= 1
+
+
+def test_nan_rows_make_the_value_nan_and_merge_as_counts():
+    """A NaN/inf score or a NaN label (kept by --nan-policy propagate) gives nan, as a loss's
+    mean would; the other rows are folded, label checks keep their row numbers."""
+    p, y = np.array([0.7, 0.2, np.nan, 0.9]), np.array([1.0, 0.0, 0.0, 1.0])
+    for stat in (AUC_STAT, AP_STAT):
+        state = stat.fold([p, y], None, {})
+        assert state.nonfinite == 1 and np.isnan(stat.value(state, {}))
+        assert load_state(json.loads(json.dumps(state.to_state()))).nonfinite == 1
+        clean = stat.fold([p[[0, 1, 3]], y[[0, 1, 3]]], None, {})
+        assert clean.merge(state).nonfinite == 1 and state.classes[0].to_state() == clean.classes[0].to_state()
+    assert np.isnan(roc_auc(np.array([0.7, 0.2, 0.4, 0.9]), np.array([1.0, 0.0, np.nan, 1.0])))
+    assert auc_interval(AUC_STAT.fold([p, y], None, {}), {}, 0.95) == (pytest.approx(np.nan, nan_ok=True),) * 2
+    with pytest.raises(ValueDomainError) as e:  # row 3 (1-based) is the bad label, whatever the NaN before it
+        roc_auc(np.array([np.nan, 0.2, 0.4]), np.array([1.0, 0.0, 2.0]))
+    assert str(e.value) == "target must be 0/1 labels (for other labels pass --pos-label V: V is 1, any other label 0), got 2 at row 3"
+
+
+def test_cli_nan_policies(cli, files):
+    """omit drops the NaN row (the value of the others), propagate gives nan, error refuses it."""
+    files.csv("nan.csv", ["p", "y"], (0.7, 1), (0.2, 0), ("nan", 0), (0.1, 1))
+    args = ("eval", "nan.csv", "-p", "p", "-y", "y", "-l", "roc_auc", "-f", "json", "--no-hash")
+    # kept rows: positives 0.7, 0.1; negative 0.2 -> (1 + 0) / 2
+    assert json.loads(ok(cli(*args, "--nan-policy", "omit")))["losses"][0]["value"] == 0.5
+    assert json.loads(ok(cli(*args, "--nan-policy", "propagate")))["losses"][0]["value"] == "nan"
+    assert cli(*args).exit_code == 3
