@@ -399,13 +399,16 @@ def _check_power(power: float) -> bool:
     return power <= 0.0 or power >= 1.0
 
 
+TWEEDIE_POWER = Domain(_check_power, "<= 0 or >= 1")  # scikit-learn's allowed Tweedie powers
+
+
 @register_loss(
     "tweedie",
     family="regression",
     inputs=_VALUES,
     aliases=("tweedie_deviance", "mean_tweedie_deviance"),
     reference="sklearn.metrics.mean_tweedie_deviance",
-    domains={"power": Domain(_check_power, "<= 0 or >= 1")},
+    domains={"power": TWEEDIE_POWER},
     elements=all_elements,
 )
 def tweedie_deviance(pred: np.ndarray, target: np.ndarray, *, power: float = 0.0) -> np.ndarray:
@@ -439,22 +442,27 @@ def tweedie_deviance(pred: np.ndarray, target: np.ndarray, *, power: float = 0.0
     elif power >= 2:
         check_values(y > 0, y, f"values must be > 0 {name}", "target")
         check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
+    return row_mean(unit_deviance(y, mu, power))
+
+
+def unit_deviance(y: np.ndarray, mu: np.ndarray, power: float) -> np.ndarray:
+    """Tweedie unit deviance of ``mu`` for ``y``, elementwise, by scikit-learn's formulas
+    (``_mean_tweedie_deviance``; power < 0 takes ``max(y, 0)`` in the ``y**(2-p)`` term), for
+    values already in the power's domain (no checks)."""
     if power == 0:
-        dev = (y - mu) ** 2
-    elif power == 1:
+        return (y - mu) ** 2
+    if power == 1:
         # xlogy: 0 * log(0 / mu) is 0, as scipy.special.xlogy in scikit-learn.
         with np.errstate(divide="ignore", invalid="ignore"):
-            dev = 2 * (np.where(y == 0, 0.0, y * np.log(y / mu)) - y + mu)
-    elif power == 2:
-        dev = 2 * (np.log(mu / y) + y / mu - 1)
-    else:
-        y_pos = np.maximum(y, 0) if power < 0 else y
-        dev = 2 * (
-            np.power(y_pos, 2 - power) / ((1 - power) * (2 - power))
-            - y * np.power(mu, 1 - power) / (1 - power)
-            + np.power(mu, 2 - power) / (2 - power)
-        )
-    return row_mean(dev)
+            return 2 * (np.where(y == 0, 0.0, y * np.log(y / mu)) - y + mu)
+    if power == 2:
+        return 2 * (np.log(mu / y) + y / mu - 1)
+    y_pos = np.maximum(y, 0) if power < 0 else y
+    return 2 * (
+        np.power(y_pos, 2 - power) / ((1 - power) * (2 - power))
+        - y * np.power(mu, 1 - power) / (1 - power)
+        + np.power(mu, 2 - power) / (2 - power)
+    )
 
 
 @register_loss(
