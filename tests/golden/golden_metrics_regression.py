@@ -36,11 +36,11 @@ def add(id_, spec, metric, pred, target, *, weights=None, per_sample=None, **kw)
             "inputs": {"pred": pred.tolist(), "target": target.tolist()},
             "weights": None if weights is None else np.asarray(weights, dtype=np.float64).tolist(),
             "per_sample": None if per_sample is None else np.asarray(per_sample, dtype=np.float64).tolist(),
-            "mean": None,
-            "sum": None,
             "value": float(value),
         }
     )
+    if per_sample is None:  # a metric without per-sample values: no mean or sum of them
+        CASES[-1].update(mean=None, sum=None)
 
 
 def scores(n=9, d=None, scale=2.0):
