@@ -17,7 +17,7 @@ import numpy as np
 
 from losscli.analysis import AnalysisOptions, group_codes, plain
 from losscli.bootstrap import PoissonWeights, percentile_interval
-from losscli.errors import InputError, UsageError
+from losscli.errors import InputError, UsageError, ValueDomainError
 from losscli.losses import BoundLoss
 from losscli.stats import ci_object
 
@@ -53,7 +53,12 @@ class Aggregates:
                 raise UsageError(f"{refused[0].label} takes no sample weights (-w/--weight-col): {refused[0].spec.statistic.unweighted}; drop -w.")
         inputs = {label: b.role_arrays(arrays) for label, b in self.metrics.items()}
         for label, b in self.metrics.items():
-            self.overall[label] = self._fold(b, inputs[label], weights, self.overall.get(label))
+            try:
+                self.overall[label] = self._fold(b, inputs[label], weights, self.overall.get(label))
+            except ValueDomainError as e:  # as a loss's: the metric named, the row of the whole input
+                e.what = f"{b.spec.name}: {e.what}"
+                e.row = None if e.row is None else int(rows[e.row]) - self.options.row_offset
+                raise
         if groups:
             codes, keys = group_codes(groups)
             for g, key in enumerate(keys):

@@ -433,16 +433,22 @@ def tweedie_deviance(pred: np.ndarray, target: np.ndarray, *, power: float = 0.0
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.mean_tweedie_deviance.html
     """
     mu, y = _pair(pred, target)
-    name = f"for tweedie with power={power:g}"
-    if power < 0:
-        check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
-    elif 1 <= power < 2:
-        check_values(y >= 0, y, f"values must be >= 0 {name}", "target")
-        check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
-    elif power >= 2:
-        check_values(y > 0, y, f"values must be > 0 {name}", "target")
-        check_values(mu > 0, mu, f"values must be > 0 {name}", "pred")
+    check_tweedie_domain(mu, y, power, "tweedie")
     return row_mean(unit_deviance(y, mu, power))
+
+
+def check_tweedie_domain(mu: np.ndarray, y: np.ndarray, power: float, name: str) -> None:
+    """scikit-learn's domains of the Tweedie deviance: power < 0 needs mu > 0; 1 <= power < 2
+    needs y >= 0 and mu > 0; power >= 2 needs y > 0 and mu > 0 (``name``: the loss, for the message)."""
+    where = f"for {name} with power={power:g}"
+    if power < 0:
+        check_values(mu > 0, mu, f"values must be > 0 {where}", "pred")
+    elif 1 <= power < 2:
+        check_values(y >= 0, y, f"values must be >= 0 {where}", "target")
+        check_values(mu > 0, mu, f"values must be > 0 {where}", "pred")
+    elif power >= 2:
+        check_values(y > 0, y, f"values must be > 0 {where}", "target")
+        check_values(mu > 0, mu, f"values must be > 0 {where}", "pred")
 
 
 def unit_deviance(y: np.ndarray, mu: np.ndarray, power: float) -> np.ndarray:

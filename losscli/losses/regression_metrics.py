@@ -45,7 +45,7 @@ from losscli._checks import as_float, check_same_shape, check_values, row_mean
 from losscli.errors import InputError, ShapeError
 from losscli.losses._registry import interval, register_loss
 from losscli.losses._statistic import Statistic
-from losscli.losses.regression import TWEEDIE_POWER, pinball, tweedie_deviance, unit_deviance
+from losscli.losses.regression import TWEEDIE_POWER, check_tweedie_domain, pinball, unit_deviance
 from losscli.reductions import Summary
 
 _VALUES = ("values", "values")
@@ -303,7 +303,8 @@ def _fold_tweedie(inputs: Sequence[np.ndarray], weights: np.ndarray | None, para
     power = params["power"]
     pred, target = _columns(inputs[0], inputs[1], "d2_tweedie", multioutput=False)
     mu, y = pred[:, 0], target[:, 0]
-    model = Summary.of(tweedie_deviance(mu, y, power=power), weights)  # scikit-learn's domain checks
+    check_tweedie_domain(mu, y, power, "d2_tweedie")
+    model = Summary.of(unit_deviance(y, mu, power), weights)
     ys = Summary.of(np.ascontiguousarray(y), weights)
     if ys.n == 0:
         return TweedieState(model, ys, 0.0, power)

@@ -16,6 +16,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from conftest import fails
 from losscli.errors import InputError, ShapeError, SpecError, ValueDomainError
 from losscli.losses import d2_absolute_error, d2_pinball, d2_tweedie, explained_variance, get_loss, max_error, median_ae, parse_spec, r2
 from losscli.losses.regression_metrics import Distinct, deviance_about
@@ -201,9 +202,9 @@ def test_undefined_values_are_errors_not_nan():
 
 
 def test_domains_follow_scikit_learn():
-    with pytest.raises(ValueDomainError, match=r"target values must be >= 0 for tweedie with power=1.5, got -1 at row 2"):
+    with pytest.raises(ValueDomainError, match=r"target values must be >= 0 for d2_tweedie with power=1.5, got -1 at row 2"):
         d2_tweedie(np.ones(3), np.array([1.0, -1.0, 2.0]), power=1.5)
-    with pytest.raises(ValueDomainError, match=r"pred values must be > 0 for tweedie with power=2, got 0"):
+    with pytest.raises(ValueDomainError, match=r"pred values must be > 0 for d2_tweedie with power=2, got 0"):
         d2_tweedie(np.array([1.0, 0.0]), np.ones(2), power=2)
     with pytest.raises(SpecError, match=r"Parameter 'power' of loss 'd2_tweedie' must be <= 0 or >= 1, got 0.5"):
         parse_spec("d2_tweedie:power=0.5")
@@ -231,3 +232,78 @@ def test_metadata():
     assert get_loss("r2").direction == "higher" and get_loss("max_error").direction == "lower"
     assert get_loss("median_ae").statistic.kind == "ranks" and get_loss("r2").statistic.kind == "sums"
     assert get_loss("rmsle").statistic is None and get_loss("rmsle").per_sample == "sq_log_err"
+
+
+# ---------------------------------------------------------------------------- through the CLI
+
+CLI_METRICS = ["r2", "explained_variance", "d2_tweedie:power=1.5", "max_error", "median_ae", "d2_absolute_error", "d2_pinball:alpha=0.9", "rmsle"]
+
+
+def _table(files, n=150, seed=4):
+    """A CSV with pred, target (> 0: every metric's domain), weights w with ties and zeros, and a
+    group column g; returns the columns."""
+    rng = np.random.default_rng(seed)
+    target = np.round(rng.gamma(2.0, 1.5, n), 1)  # rounded: ties for the medians
+    cols = {"pred": np.round(target * rng.uniform(0.6, 1.5, n), 2) + 0.01, "target": target, "w": rng.choice([0.0, 0.5, 1.0, 2.0], n), "g": rng.choice(["a", "b"], n)}
+    lines = ["pred,target,w,g"] + [f"{p!r},{t!r},{w!r},{g}" for p, t, w, g in zip(*(cols[c].tolist() for c in cols))]
+    files.text("t.csv", "\n".join(lines) + "\n")
+    return cols
+
+
+def _values(result) -> list:
+    assert result.exit_code == 0, result.stderr
+    return [entry["value"] for entry in json.loads(result.stdout)["losses"]]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cli_chunks_and_merged_shards_give_the_whole_value(cli, files, weighted):
+    cols = _table(files)
+    args = ["-p", "pred", "-y", "target", *(x for m in CLI_METRICS for x in ("-l", m)), "-f", "json", "--no-hash"]
+    args += ["-w", "w"] if weighted else []
+    whole = _values(cli("eval", "t.csv", *args))
+    # independent numpy: the weighted r2 and max |e| over rows of positive weight
+    w = cols["w"] if weighted else np.ones(len(cols["w"]))
+    y, p = cols["target"], cols["pred"]
+    assert whole[0] == pytest.approx(1 - np.sum(w * (y - p) ** 2) / np.sum(w * (y - np.average(y, weights=w)) ** 2), rel=1e-12)
+    assert whole[3] == np.max(np.abs(y - p)[w > 0])
+    assert _values(cli("eval", "t.csv", *args, "--chunk-rows", "7")) == pytest.approx(whole, rel=1e-12)
+    header, *rows = (files.root / "t.csv").read_text().splitlines()
+    for i, (lo, hi) in enumerate([(0, 40), (40, 50), (50, 150)]):
+        files.text(f"s{i}.csv", "\n".join([header, *rows[lo:hi]]) + "\n")
+        assert cli("eval", f"s{i}.csv", *args, "--emit-state", f"s{i}.json").exit_code == 0
+    assert _values(cli("merge", "s2.json", "s0.json", "s1.json", "-f", "json")) == pytest.approx(whole, rel=1e-12)
+
+
+def test_cli_groups_and_bootstrap(cli, files):
+    cols = _table(files)
+    out = cli("eval", "t.csv", "-p", "pred", "-y", "target", "-l", "r2", "-l", "median_ae", "-g", "g", "--ci", "bootstrap", "--n-boot", "50", "-f", "json")
+    assert out.exit_code == 0, out.stderr
+    report = json.loads(out.stdout)
+    for group in report["groups"]:
+        keep = cols["g"] == group["key"]["g"]
+        y, p = cols["target"][keep], cols["pred"][keep]
+        r2_value, median_value = (entry["value"] for entry in group["losses"])
+        assert r2_value == pytest.approx(1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2), rel=1e-12)
+        assert median_value == np.median(np.abs(y - p))
+    for entry in report["losses"]:
+        assert entry["per_sample"] is False and entry["ci"]["low"] < entry["value"] < entry["ci"]["high"]
+
+
+def test_cli_dask_gives_the_local_values(cli, files):
+    distributed = pytest.importorskip("distributed")  # the 'dask' extra is part of the 'test' extra
+    _table(files)
+    args = ["t.csv", "-p", "pred", "-y", "target", "-w", "w", *(x for m in CLI_METRICS for x in ("-l", m)), "-f", "json", "--chunk-rows", "40"]
+    local = _values(cli(*["eval", *args]))
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+        dask = _values(cli(*["eval", *args, "--engine", "dask", "--scheduler", cluster.scheduler_address]))
+    assert dask == pytest.approx(local, rel=1e-12)
+
+
+def test_cli_errors_are_one_line(cli, files):
+    files.csv("one.csv", ["pred", "target"], (1.0, 2.0))
+    fails(cli("eval", "one.csv", "-l", "r2"), 3, "r2 is undefined for 1 row(s) of positive weight (scikit-learn gives nan): it needs at least 2")
+    files.csv("neg.csv", ["pred", "target"], (1.0, 2.0), (1.0, -2.0))
+    fails(cli("eval", "neg.csv", "-l", "d2_tweedie:power=1"), 3, "d2_tweedie: target values must be >= 0 for d2_tweedie with power=1, got -2 at row 2")
+    # streamed: the row of the whole input, as a loss's
+    files.csv("neg2.csv", ["pred", "target"], *[(1.0, 2.0)] * 5, (1.0, -2.0))
+    fails(cli("eval", "neg2.csv", "-l", "d2_tweedie:power=1", "--chunk-rows", "2"), 3, "d2_tweedie: target values must be >= 0 for d2_tweedie with power=1, got -2 at row 6")
