@@ -319,6 +319,8 @@ def _load_tweedie(state: Mapping[str, Any]) -> TweedieState:
 
 
 def _d2_tweedie_value(state: TweedieState, params: Mapping[str, Any]) -> float:
+    if state.power != params["power"]:
+        raise InputError(f"a d2_tweedie state of power={state.power:g} is not one of d2_tweedie:power={params['power']:g}")
     _rows(state.y.n, "d2_tweedie")
     denominator = 0.0 if state.y.min == state.y.max else state.dev / state.y.weight_sum
     if not denominator != 0:
@@ -393,7 +395,15 @@ class Distinct:
 
     @classmethod
     def load(cls, state: Mapping[str, Any]) -> "Distinct":
-        return cls(np.asarray(state["values"], dtype=np.float64), np.asarray(state["weights"], dtype=np.float64))
+        """The state ``to_state`` wrote; a state file is data: anything else (unsorted or repeated
+        values, weights not finite and > 0, lengths apart) is a ValueError, never a quantile."""
+        values, weights = np.asarray(state["values"], dtype=np.float64), np.asarray(state["weights"], dtype=np.float64)
+        finite = values[~np.isnan(values)]
+        if values.ndim != 1 or weights.shape != values.shape or np.any(finite[1:] <= finite[:-1]) or np.isnan(values[: len(finite)]).any():
+            raise ValueError("distinct values must be a sorted list without repeats, with one weight each")
+        if not np.all(np.isfinite(weights) & (weights > 0)):
+            raise ValueError("the weights of distinct values must be finite and > 0")
+        return cls(values, weights)
 
     def quantile(self, alpha: float) -> float:
         """scikit-learn's ``_weighted_percentile(x, w, alpha * 100, average=True)``: the first value

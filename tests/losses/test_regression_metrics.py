@@ -307,3 +307,17 @@ def test_cli_errors_are_one_line(cli, files):
     # streamed: the row of the whole input, as a loss's
     files.csv("neg2.csv", ["pred", "target"], *[(1.0, 2.0)] * 5, (1.0, -2.0))
     fails(cli("eval", "neg2.csv", "-l", "d2_tweedie:power=1", "--chunk-rows", "2"), 3, "d2_tweedie: target values must be >= 0 for d2_tweedie with power=1, got -2 at row 6")
+
+
+def test_a_state_file_is_data_a_bad_state_is_refused():
+    stat, params = _stat("median_ae")
+    state = stat.fold([np.zeros(4), np.array([1.0, 2.0, 2.0, 5.0])], None, params).to_state()
+    assert state["columns"] == [{"values": [1.0, 2.0, 5.0], "weights": [1.0, 2.0, 1.0]}]
+    for bad in ({"values": [2.0, 1.0, 5.0], "weights": [1.0, 2.0, 1.0]}, {"values": [1.0, 1.0], "weights": [1.0, 1.0]},
+                {"values": [1.0, 2.0], "weights": [1.0]}, {"values": [1.0, 2.0], "weights": [1.0, -1.0]}):  # fmt: skip
+        with pytest.raises(ValueError):
+            stat.load({"columns": [bad], "model": []})
+    tweedie, p1 = _stat("d2_tweedie:power=1")
+    other = _stat("d2_tweedie:power=2")[0].fold([np.ones(3), np.array([1.0, 2.0, 3.0])], None, {"power": 2.0})
+    with pytest.raises(InputError, match=r"a d2_tweedie state of power=2 is not one of d2_tweedie:power=1"):
+        tweedie.value(tweedie.load(other.to_state()), p1)
