@@ -57,7 +57,7 @@ def _columns(pred: np.ndarray, target: np.ndarray, name: str, multioutput: bool 
     """``pred`` and ``target`` as float64 ``(N, D)`` arrays (``(N,)``: one column)."""
     pred, target = as_float(pred, "pred"), as_float(target, "target")
     check_same_shape(pred, target)
-    if pred.ndim == 0 or pred.ndim > 2:
+    if pred.ndim == 0 or pred.ndim > 2 or (pred.ndim == 2 and pred.shape[1] == 0):
         raise ShapeError(f"{name} takes pred and target of shape (N,) or (N, D), got {pred.shape}")
     if pred.ndim == 1:
         return pred[:, None], target[:, None]

@@ -179,6 +179,9 @@ def test_two_dimensional_targets_average_the_columns():
     with pytest.raises(ShapeError, match="d2_tweedie takes one output column"):
         d2_tweedie(p + 1, y + 1)
     assert max_error(p[:, :1], y[:, :1]) == 0.0  # (N, 1) is one column
+    for shape in ((3, 0), (3, 1, 1)):
+        with pytest.raises(ShapeError, match=r"r2 takes pred and target of shape \(N,\) or \(N, D\)"):
+            r2(np.zeros(shape), np.zeros(shape))
 
 
 def test_max_error_ignores_rows_of_weight_zero():
