@@ -55,8 +55,7 @@ class Aggregates:
         for label, b in self.metrics.items():
             try:
                 self.overall[label] = self._fold(b, inputs[label], weights, self.overall.get(label))
-            except ValueDomainError as e:  # as a loss's: the metric named, the row of the whole input
-                e.what = f"{b.spec.name}: {e.what}"
+            except ValueDomainError as e:  # as a loss's: the row of the whole input, not of the chunk
                 e.row = None if e.row is None else int(rows[e.row]) - self.options.row_offset
                 raise
         if groups:

@@ -306,10 +306,10 @@ def test_cli_errors_are_one_line(cli, files):
     files.csv("one.csv", ["pred", "target"], (1.0, 2.0))
     fails(cli("eval", "one.csv", "-l", "r2"), 3, "r2 is undefined for 1 row(s) of positive weight (scikit-learn gives nan): it needs at least 2")
     files.csv("neg.csv", ["pred", "target"], (1.0, 2.0), (1.0, -2.0))
-    fails(cli("eval", "neg.csv", "-l", "d2_tweedie:power=1"), 3, "d2_tweedie: target values must be >= 0 for d2_tweedie with power=1, got -2 at row 2")
+    fails(cli("eval", "neg.csv", "-l", "d2_tweedie:power=1"), 3, "target values must be >= 0 for d2_tweedie with power=1, got -2 at row 2")
     # streamed: the row of the whole input, as a loss's
     files.csv("neg2.csv", ["pred", "target"], *[(1.0, 2.0)] * 5, (1.0, -2.0))
-    fails(cli("eval", "neg2.csv", "-l", "d2_tweedie:power=1", "--chunk-rows", "2"), 3, "d2_tweedie: target values must be >= 0 for d2_tweedie with power=1, got -2 at row 6")
+    fails(cli("eval", "neg2.csv", "-l", "d2_tweedie:power=1", "--chunk-rows", "2"), 3, "target values must be >= 0 for d2_tweedie with power=1, got -2 at row 6")
 
 
 def test_a_state_file_is_data_a_bad_state_is_refused():
