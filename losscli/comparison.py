@@ -98,6 +98,7 @@ def compare(
         check_paired(resolve_losses(losses))
     accs, values = _evaluate(systems, losses, reduction, AnalysisOptions(ci, ci_level, n_boot, seed), sources)
     reports = [acc.compute() for acc in accs]
+    _check_valued(reports[0])
     names = [name for name, _, _ in systems]
     compared = []
     for li, loss in enumerate(accs[0].losses):
@@ -192,6 +193,17 @@ def _shared_weights(systems: Sequence[tuple]) -> np.ndarray | None:
         if (w is None) != (first is None) or (w is not None and not np.array_equal(np.asarray(w), np.asarray(first))):
             raise InputError(f"A paired test weighs each row once, but {name} has other sample weights than {systems[0][0]}.")
     return None if first is None else np.asarray(first, dtype=np.float64)
+
+
+def _check_valued(report: Any) -> None:
+    """A metric without a value (``confusion``: its result is a matrix) has nothing to rank or
+    subtract: a usage error rather than a table of empty cells."""
+    valueless = [r.label for r in report.losses if r.per_sample is False and r.value is None]
+    if valueless:
+        raise UsageError(
+            f"compare ranks values, but {valueless[0]} has none (its result is a matrix: losscli eval -l {valueless[0]} shows it); "
+            "drop it from compare."
+        )
 
 
 def _ranks(values: Sequence[float | None], direction: str) -> list[int | None]:

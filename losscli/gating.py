@@ -299,7 +299,6 @@ def compare_gates(gates: Sequence[G.Gate], systems: Sequence[str], values: Mappi
     >>> [(e["system"], e["passed"]) for e in compare_gates(g, ["a", "b", "c"], {"mse": [2.0, 2.1, 2.5]})]
     [('b', True), ('c', False)]
     """
-    G.check_valued(gates, [label for label, v in values.items() if all(x is None for x in v)])  # confusion: no value
     entries = []
     for g in gates:
         base = values[g.label][0] if g.relative else None

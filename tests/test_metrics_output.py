@@ -15,7 +15,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ok
+from conftest import fails, ok
 from losscli.losses import _registry
 from losscli.losses._statistic import Statistic
 
@@ -316,6 +316,13 @@ def test_compare_ranks_by_the_metrics_direction_with_a_paired_bootstrap_and_no_w
     assert table.splitlines()[-1].endswith("| n/a |")  # the candidate's win/tie/loss cell says so
 
 
+def test_compare_refuses_a_metric_without_a_value(cli, files):
+    t, base, cand = _systems(files)
+    message = "compare ranks values, but toyconf has none (its result is a matrix: losscli eval -l toyconf shows it); drop it from compare."
+    fails(cli("compare", "-t", t, base, cand, "-l", "meandiff", "-l", "toyconf", "--n-boot", "5", "--report", "r.json"), 2, message)
+    fails(cli("compare", "-t", t, base, cand, "-l", "toyconf", "--n-boot", "5", "--fail-if", "toyconf>=1"), 2, message)
+
+
 def test_compare_gate_on_a_metric(cli, files):
     t, base, cand = _systems(files)
     r = cli("compare", "-t", t, base, cand, "-l", "meandiff", "--n-boot", "20", "--fail-if", "meandiff>=base+0.5", "-f", "json")
@@ -342,20 +349,14 @@ def test_gates_on_metrics_absolute_and_against_a_baseline_report(cli, files, inp
 
 
 def test_a_gate_on_a_metric_without_a_value_is_a_usage_error(cli, files, inputs):
-    from conftest import fails
-
     message = "--fail-if 'toyconf>=1': toyconf has no value to compare (its result is the matrix in the report's details); gate another metric."
     fails(cli("eval", *inputs, "-l", "toyconf", "--fail-if", "toyconf>=1", "--report", "r.json"), 2, message)
     assert json.loads((files.root / "r.json").read_text())["status"] == "error"  # the error report, no results
     ok(cli("eval", *inputs, "-l", "toyconf", "-f", "json", "--report", "r.json"))
     fails(cli("gate", "r.json", "--fail-if", "toyconf>=1"), 2, message)
-    t, base, cand = _systems(files)
-    fails(cli("compare", "-t", t, base, cand, "-l", "toyconf", "--n-boot", "5", "--fail-if", "toyconf>=1"), 2, message)
 
 
 def test_significant_needs_per_sample_values(cli, files, inputs):
-    from conftest import fails
-
     base = files.npy("b.npy", P)
     fails(cli("eval", *inputs, "-l", "meandiff", "--fail-if", "meandiff>=base", "--baseline", base, "--significant"), 2,
           "--significant tests per-sample differences, but meandiff has no per-sample values (a function of every row); gate it without --significant.")
@@ -374,11 +375,11 @@ def test_merged_shards_give_the_whole_matrix_and_value(cli, files):
     assert merged["losses"][1]["value"] == pytest.approx(np.mean(P - T), rel=1e-13)
     table = ok(cli("merge", "st0.json", "st1.json", "-f", "table"))
     assert "toyconf: rows true class, columns predicted" in table and "↳" not in table
+    fails(cli("merge", "st0.json", "st1.json", "--fail-if", "toyconf>=1"), 2,
+          "--fail-if 'toyconf>=1': toyconf has no value to compare (its result is the matrix in the report's details); gate another metric.")
 
 
 def test_gate_hints_point_the_way_the_metric_improves(cli, files, inputs):
-    from conftest import fails
-
     ok(cli("eval", *inputs, "-l", "meandiff", "-f", "json", "--report", "r.json"))
     hint = "--baseline is used only by gates with 'base' (e.g. --fail-if 'meandiff>=base-0.01')."  # higher is better
     fails(cli("eval", *inputs, "-l", "meandiff", "--fail-if", "meandiff>=0", "--baseline", "r.json"), 2, hint)
