@@ -325,9 +325,21 @@ def _ideal_dcg(t: Ranked, c: np.ndarray) -> np.ndarray:
     return np.add.reduceat(t.relevance[order] * discount[t.rank], t.starts)
 
 
-_NDCG = Statistic("queries", fold_rows, ndcg_value, load, unweighted=_UNWEIGHTED, every_row=True)
-_MRR = Statistic("queries", fold_rows, mrr_value, load, unweighted=_UNWEIGHTED, every_row=True)
-_MAP = Statistic("queries", fold_rows, map_value, load, unweighted=_UNWEIGHTED, every_row=True)
+def query_counts(state: QueryRows, params: Mapping[str, Any]) -> dict[str, int]:
+    """The report's details: the number of queries the value is the mean over, and of those
+    without a relevant document (relevance > 0), which score 0."""
+    query, _, relevance = state.rows
+    if len(query) == 0:
+        return {"queries": 0, "queries_without_relevant": 0}
+    code = np.unique(query, return_inverse=True)[1].ravel()
+    relevant = np.bincount(code, weights=(relevance > 0).astype(np.float64)) > 0
+    return {"queries": len(relevant), "queries_without_relevant": int(np.sum(~relevant))}
+
+
+_OPTIONS = dict(details=query_counts, unweighted=_UNWEIGHTED, every_row=True)
+_NDCG = Statistic("queries", fold_rows, ndcg_value, load, **_OPTIONS)
+_MRR = Statistic("queries", fold_rows, mrr_value, load, **_OPTIONS)
+_MAP = Statistic("queries", fold_rows, map_value, load, **_OPTIONS)
 
 
 @register_loss(

@@ -220,6 +220,16 @@ def test_eval_with_query_col_matches_the_loop_reference(cli, files):
     assert values(cli("eval", "r2.csv", *ARGS[:4], *ARGS[6:])) == got
 
 
+def test_the_report_counts_the_queries(cli, files):
+    # queries a (a relevant row), b (none), c (a relevant row): 3, one without a relevant document
+    files.csv("t.csv", ["query", "score", "relevance"], ("a", 0.9, 1), ("b", 0.5, 0), ("a", 0.1, 0), ("c", 0.3, 2), ("b", 0.2, 0), ("c", 0.7, 0))
+    r = cli("eval", "t.csv", "-p", "score", "-y", "relevance", "-l", "mrr", "-g", "query", "-f", "json", "--no-hash")
+    assert r.exit_code == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["losses"][0]["details"] == {"queries": 3, "queries_without_relevant": 1}
+    assert [g["losses"][0]["details"] for g in report["groups"]] == [{"queries": 1, "queries_without_relevant": k} for k in (0, 1, 0)]
+
+
 def test_text_ids_007_and_7_are_two_queries(cli, files):
     # as one query '7' of 4 rows the relevant row would rank first (mrr 1); as two, mrr (1 + 1/2) / 2
     files.csv("t.csv", ["qid", "score", "grade"], ("007", 0.9, 1), ("007", 0.1, 0), ("7", 0.9, 0), ("7", 0.1, 1))
