@@ -7,7 +7,7 @@ losses; every registered loss function is then also a name of this package, e.g.
 family module needs no line here.
 """
 
-from losscli.losses import boxes, calibration_metrics, classification, gan, margins, rank_metrics, ranking, ranking_metrics, regression, regression_metrics, segmentation, sequence  # registration
+from losscli.losses import boxes, calibration_metrics, classification, classification_metrics, gan, margins, rank_metrics, ranking, ranking_metrics, regression, regression_metrics, segmentation, sequence  # registration
 from losscli.losses._registry import (
     FAMILIES as FAMILIES,
     KERNELS as KERNELS,
@@ -21,7 +21,7 @@ from losscli.losses._registry import (
     presets as presets,
 )
 
-FAMILY_MODULES = (boxes, calibration_metrics, classification, gan, margins, rank_metrics, ranking, ranking_metrics, regression, regression_metrics, segmentation, sequence)
+FAMILY_MODULES = (boxes, calibration_metrics, classification, classification_metrics, gan, margins, rank_metrics, ranking, ranking_metrics, regression, regression_metrics, segmentation, sequence)
 globals().update({spec.fn.__name__: spec.fn for spec in list_losses()})
 __all__ = [
     "FAMILIES", "KERNELS", "BoundLoss", "Combination", "LossSpec", "format_value", "get_loss", "list_losses",

@@ -114,7 +114,7 @@ def _same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> None:
         raise ShapeError(f"{names[0]} and {names[1]} must have the same shape, got {a.shape} and {b.shape}")
 
 
-def _rows_match(x: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> None:
+def rows_match(x: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> None:
     """``x`` is ``(N, C)`` and ``y`` is ``(N,)``."""
     check_rank(x, (2,), names[0])
     if y.ndim != 1 or y.shape[0] != x.shape[0]:
@@ -493,7 +493,7 @@ def nll(
     """
     x = _ce_input(log_probs, "values", "log_probs")  # any numbers, as torch (positive ones: a warning)
     y = np.asarray(labels)
-    _rows_match(x, y, ("log_probs", "labels"))
+    rows_match(x, y, ("log_probs", "labels"))
     idx = class_labels(y, x.shape[1], "labels", ignore_index)
     return _ce_labels(x, idx, weight, ignore_index, 0.0, "log_probs", "log_probs")
 
@@ -660,7 +660,7 @@ def log_loss(probs: np.ndarray, labels: np.ndarray) -> np.ndarray:
         idx = _binary_labels(y, "labels")
         q = np.where(idx == 1, p, 1.0 - p)
     else:
-        _rows_match(p, y, ("probs", "labels"))
+        rows_match(p, y, ("probs", "labels"))
         idx = class_labels(y, p.shape[1], "labels")
         q = p[np.arange(len(p)), idx]
     return -np.log(np.clip(q, eps, 1.0 - eps))
@@ -858,7 +858,7 @@ def softmax_focal(
     """
     x = _ce_input(logits, input, "logits")
     y = np.asarray(labels)
-    _rows_match(x, y, ("logits", "labels"))
+    rows_match(x, y, ("logits", "labels"))
     idx = class_labels(y, x.shape[1], "labels")
     log_p, _ = _label_log_probs(x, idx, input, None, False)
     loss = -((-np.expm1(log_p)) ** gamma) * log_p
@@ -950,7 +950,7 @@ def squared_hinge(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def _scores_and_labels(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = as_float(scores, "scores")
     y = np.asarray(labels)
-    _rows_match(x, y, ("scores", "labels"))
+    rows_match(x, y, ("scores", "labels"))
     return x, class_labels(y, x.shape[1], "labels")
 
 
@@ -1163,7 +1163,7 @@ def brier(probs: np.ndarray, labels: np.ndarray, *, input: str = "probs", scale_
         _in_unit(p, "probs", " (pass brier:input=logits for logits)")
         pos = _binary_labels(y, "labels").astype(np.float64)
         return _brier_scale(((1.0 - pos) - (1.0 - p)) ** 2 + (pos - p) ** 2, 2, scale_by_half)
-    _rows_match(p, y, ("probs", "labels"))
+    rows_match(p, y, ("probs", "labels"))
     _in_unit(p, "probs", " (pass brier:input=logits for logits)")
     idx = class_labels(y, p.shape[1], "labels")
     d = -p
