@@ -88,7 +88,8 @@ def predicted(pred: np.ndarray, target: np.ndarray, input: str, name: str) -> tu
     check_same_shape(x, t)
     if input == "labels" or (input == "auto" and x.dtype.kind in "iub"):
         return whole_labels(t, "target"), whole_labels(x, "pred"), 0
-    return class_labels(t, 2, "target"), positive(x, input, name), 0
+    p = positive(x, input, name)  # first: whole numbers in pred are the likelier mistake than in target
+    return class_labels(t, 2, "target"), p, 0
 
 
 # ---------------------------------------------------------------------------- per-sample metrics
@@ -115,8 +116,8 @@ def accuracy(pred: np.ndarray, target: np.ndarray, *, input: str = "auto") -> np
       pred: class scores (N, C) (argmax, the first maximum), probabilities of class 1 (N,)
         (class 1 when p > 0.5), or predicted class labels (N,) (an integer array).
       target: class labels (N,).
-      input: what an (N,) pred holds: ``auto`` (integers: labels; floats: probabilities in
-        [0, 1]), ``probs``, ``logits`` (class 1 when > 0) or ``labels``.
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1]
+        (class 1 when p > 0.5); logits: class 1 when > 0.
 
     Returns:
       Per-sample hit (1.0) or miss (0.0), shape (N,).
@@ -145,7 +146,7 @@ def zero_one(pred: np.ndarray, target: np.ndarray, *, input: str = "auto") -> np
     Args:
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as accuracy.
       target: class labels (N,).
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as accuracy).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       Per-sample miss (1.0) or hit (0.0), shape (N,).
@@ -193,7 +194,7 @@ def top_k_accuracy(scores: np.ndarray, target: np.ndarray, *, k: int = 5, input:
       scores: class scores (N, C) (logits or probabilities), or probabilities of class 1 (N,).
       target: class labels (N,) in [0, C).
       k: how many of the highest-scored classes count as a hit.
-      input: what an (N,) scores holds: ``auto`` or ``probs`` (in [0, 1]), or ``logits``.
+      input: what an (N,) scores holds: probabilities in [0, 1] (auto, probs) or logits.
 
     Returns:
       Per-sample hit (1.0) or miss (0.0), shape (N,).
@@ -525,11 +526,10 @@ def precision(pred: np.ndarray, target: np.ndarray, *, average: str = "auto", ze
       pred: class scores (N, C) (argmax), probabilities of class 1 (N,) (class 1 when p > 0.5),
         or predicted class labels (N,) (an integer array).
       target: class labels (N,).
-      average: ``auto`` (``binary`` for (N,) predictions, ``macro`` for (N, C) scores), ``binary``,
-        ``macro``, ``micro`` or ``weighted``.
-      zero_division: the value of a 0/0 ratio, 0 or 1.
-      input: what an (N,) pred holds: ``auto`` (integers: labels; floats: probabilities in
-        [0, 1]), ``probs``, ``logits`` (class 1 when > 0) or ``labels``.
+      average: how the classes are averaged; auto: binary for (N,) pred, macro for (N, C) scores.
+      zero_division: the value of a 0/0 ratio (scikit-learn's default "warn" gives 0).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1]
+        (class 1 when p > 0.5); logits: class 1 when > 0.
 
     Returns:
       The precision (the engine folds the confusion counts of chunks; no per-sample value).
@@ -562,10 +562,9 @@ def recall(pred: np.ndarray, target: np.ndarray, *, average: str = "auto", zero_
     Args:
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
-      average: ``auto`` (``binary`` for (N,) predictions, ``macro`` for (N, C)), ``binary``,
-        ``macro``, ``micro`` or ``weighted``.
-      zero_division: the value of a 0/0 ratio, 0 or 1.
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      average: how the classes are averaged; auto: binary for (N,) pred, macro for (N, C) scores.
+      zero_division: the value of a 0/0 ratio (scikit-learn's default "warn" gives 0).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       The recall (no per-sample value).
@@ -598,10 +597,9 @@ def f1(pred: np.ndarray, target: np.ndarray, *, average: str = "auto", zero_divi
     Args:
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
-      average: ``auto`` (``binary`` for (N,) predictions, ``macro`` for (N, C)), ``binary``,
-        ``macro``, ``micro`` or ``weighted``.
-      zero_division: the value of a 0/0 ratio, 0 or 1.
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      average: how the classes are averaged; auto: binary for (N,) pred, macro for (N, C) scores.
+      zero_division: the value of a 0/0 ratio (scikit-learn's default "warn" gives 0).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       The F1 score (no per-sample value).
@@ -637,10 +635,9 @@ def fbeta(
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
       beta: the weight of recall, >= 0.
-      average: ``auto`` (``binary`` for (N,) predictions, ``macro`` for (N, C)), ``binary``,
-        ``macro``, ``micro`` or ``weighted``.
-      zero_division: the value of a 0/0 ratio, 0 or 1.
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      average: how the classes are averaged; auto: binary for (N,) pred, macro for (N, C) scores.
+      zero_division: the value of a 0/0 ratio (scikit-learn's default "warn" gives 0).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       The F-beta score (no per-sample value).
@@ -676,7 +673,7 @@ def balanced_accuracy(pred: np.ndarray, target: np.ndarray, *, adjusted: bool = 
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
       adjusted: rescale so that chance is 0 (scikit-learn's ``adjusted=True``).
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       The balanced accuracy (no per-sample value).
@@ -710,7 +707,7 @@ def mcc(pred: np.ndarray, target: np.ndarray, *, input: str = "auto") -> float:
     Args:
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       The coefficient (no per-sample value).
@@ -746,8 +743,8 @@ def cohen_kappa(pred: np.ndarray, target: np.ndarray, *, weights: str | None = N
     Args:
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
-      weights: ``none``, ``linear`` or ``quadratic`` (ordinal classes).
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      weights: disagreement weights: none (1 off the diagonal), linear or quadratic (ordinal classes).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       Kappa (no per-sample value).
@@ -783,7 +780,7 @@ def confusion(pred: np.ndarray, target: np.ndarray, *, input: str = "auto") -> d
     Args:
       pred: class scores (N, C), probabilities of class 1 (N,) or predicted labels (N,), as precision.
       target: class labels (N,).
-      input: what an (N,) pred holds: ``auto``, ``probs``, ``logits`` or ``labels`` (as precision).
+      input: what an (N,) pred holds; auto: integers are labels, floats probabilities in [0, 1].
 
     Returns:
       ``{"labels": [...], "matrix": [[...]]}``.
