@@ -16,6 +16,8 @@ from losscli.losses import list_losses, parse_spec
 
 N, C, D = 12, 4, 5
 ALL = [s.name for s in list_losses()]
+PER_SAMPLE = [s.name for s in list_losses() if s.statistic is None]  # the rest: metrics whose value is a statistic of all rows
+STATISTICS = [s.name for s in list_losses() if s.statistic is not None]
 
 
 def _labels(rng, n):
@@ -99,15 +101,35 @@ def make_inputs(spec, rng):
     return out
 
 
-@pytest.fixture(params=ALL)
-def case(request):
-    (bound,) = parse_spec(request.param)
-    rng = np.random.default_rng(sum(map(ord, request.param)))
+def _case(name):
+    (bound,) = parse_spec(name)
+    rng = np.random.default_rng(sum(map(ord, name)))
     return bound, make_inputs(bound.spec, rng)
 
 
-def test_output_is_one_finite_float64_per_row(case):
-    bound, inputs = case
+@pytest.fixture(params=ALL)
+def case(request):
+    return _case(request.param)
+
+
+@pytest.fixture(params=PER_SAMPLE)
+def per_sample_case(request):
+    return _case(request.param)
+
+
+def _result(bound, inputs):
+    """The per-sample values of a loss; a statistic metric's value on the whole arrays (its
+    details when it has no value: the confusion matrix)."""
+    if bound.spec.statistic is None:
+        return bound(*inputs)
+    st = bound.spec.statistic
+    state = st.fold(inputs, None, bound.params)
+    value = st.value(state, bound.params)
+    return np.asarray(st.details(state, bound.params)["matrix"], dtype=float) if value is None else value
+
+
+def test_output_is_one_finite_float64_per_row(per_sample_case):
+    bound, inputs = per_sample_case
     out = bound(*inputs)
     if not bound.spec.per_sample_values:  # a metric without per-sample values: its finite headline
         assert isinstance(out, float) and np.isfinite(out)
@@ -116,8 +138,8 @@ def test_output_is_one_finite_float64_per_row(case):
     assert np.isfinite(out).all()
 
 
-def test_permuting_rows_permutes_the_output(case):
-    bound, inputs = case
+def test_permuting_rows_permutes_the_output(per_sample_case):
+    bound, inputs = per_sample_case
     perm = np.random.default_rng(0).permutation(N)
     if not bound.spec.per_sample_values:  # a metric of the rows as a set: the same headline
         assert bound(*[a[perm] for a in inputs]) == pytest.approx(bound(*inputs), rel=1e-12)
@@ -125,15 +147,22 @@ def test_permuting_rows_permutes_the_output(case):
     np.testing.assert_allclose(bound(*[a[perm] for a in inputs]), bound(*inputs)[perm], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", STATISTICS)
+def test_permuting_rows_leaves_a_statistic_unchanged(name):
+    bound, inputs = _case(name)
+    perm = np.random.default_rng(0).permutation(N)
+    np.testing.assert_allclose(_result(bound, [a[perm] for a in inputs]), _result(bound, inputs), rtol=1e-12, atol=1e-15)
+
+
 def test_float32_inputs_agree_with_float64(case):
     bound, inputs = case
     as32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in inputs]
     up = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in as32]
-    np.testing.assert_allclose(bound(*as32), bound(*up), rtol=1e-12)
+    np.testing.assert_allclose(_result(bound, as32), _result(bound, up), rtol=1e-12)
 
 
-def test_sum_is_mean_times_n_for_unit_normalisers(case):
-    bound, inputs = case
+def test_sum_is_mean_times_n_for_unit_normalisers(per_sample_case):
+    bound, inputs = per_sample_case
     r = evaluate(inputs={rl.name: a for rl, a in zip(bound.spec.roles, inputs)}, losses=[bound]).losses[0]
     if not bound.spec.per_sample_values:  # no per-sample values: no sum or mean of them, the headline only
         assert (r.per_sample, r.sum, r.mean) == (False, None, None) and r.value == pytest.approx(bound(*inputs), rel=1e-12)
@@ -153,7 +182,7 @@ def test_scaling_all_weights_leaves_the_mean_unchanged(case):
         return
     a = evaluate(inputs=arrays, losses=[bound], weights=w).losses[0].value
     b = evaluate(inputs=arrays, losses=[bound], weights=w * 13.0).losses[0].value
-    assert b == pytest.approx(a, rel=1e-12)
+    assert b == pytest.approx(a, rel=1e-12) if a is not None else b is None  # confusion: no value
 
 
 def test_shape_mismatch_is_an_error(case):

@@ -14,6 +14,7 @@ import pathlib
 import numpy as np
 import pytest
 
+from conftest import ok
 from losscli.errors import InputError, ShapeError, ValueDomainError
 from losscli.losses import classification_metrics as cm
 from losscli.losses import list_losses, parse_spec
@@ -108,6 +109,56 @@ def test_states_of_chunks_merge_to_the_whole_arrays_state(spec, weighted):
             assert st.value(state, b.params) == pytest.approx(expected, rel=1e-12)
         if details is not None:
             np.testing.assert_allclose(np.asarray(st.details(state, b.params)["matrix"], dtype=float), details["matrix"], rtol=1e-12)
+
+
+def _report_numbers(report: dict) -> list:
+    """Each metric's value, CI and details, overall and per group."""
+    entries = report["losses"] + [e for g in report["groups"] for e in g["losses"]]
+    return [(e["label"], e["value"], e.get("ci"), e.get("details")) for e in entries]
+
+
+def _same(a: list, b: list) -> None:
+    for (label, va, ca, da), (_, vb, cb, db) in zip(a, b, strict=True):
+        assert (va is None and vb is None) or va == pytest.approx(vb, rel=1e-12), label
+        assert (ca is None) == (cb is None), label
+        for key in ("low", "high") if ca else ():
+            assert (ca[key] is None and cb[key] is None) or ca[key] == pytest.approx(cb[key], rel=1e-12), (label, key)
+        assert (da is None) == (db is None) and (da is None or (da["labels"] == db["labels"] and np.allclose(da["matrix"], db["matrix"], rtol=1e-12))), label
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    import distributed
+
+    cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None)
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+def test_streamed_chunks_merged_shards_and_dask_give_the_whole_evaluation(cli, files, scheduler):
+    """The counts kind through the CLI: predicted labels whose first rows hold classes 0 and 1
+    only (later chunks and the second shard bring classes 2 to 4), sample weights (zeros among
+    them), groups and bootstrap CIs: every chunking, a merge of two shards and --engine dask give
+    the report of one pass (values, CIs and matrices to 1e-12)."""
+    p, y, w = _chunked_data()
+    g = np.array(["a", "b"])[(np.arange(len(y)) % 3 == 0).astype(int)]
+    rows = list(zip(p.tolist(), y.tolist(), w.tolist(), g))
+    flags = ["-w", "w", "-g", "g", "--ci", "bootstrap", "--n-boot", "8", "-f", "json", "--no-hash"]
+    flags += [x for spec in (*CHUNK_SPECS, "accuracy") for x in ("-l", spec)]
+    csv = files.csv("t.csv", ["pred", "target", "w", "g"], *rows)
+    whole = _report_numbers(json.loads(ok(cli("eval", csv, *flags))))
+    assert whole[0][1] == pytest.approx(whole_value := _whole_of(CHUNK_SPECS[0], p, y, w), rel=1e-12) and whole_value is not None
+    _same(_report_numbers(json.loads(ok(cli("eval", csv, *flags, "--chunk-rows", "13")))), whole)
+    _same(_report_numbers(json.loads(ok(cli("eval", csv, *flags, "--engine", "dask", "--scheduler", scheduler)))), whole)
+    for i, (lo, hi) in enumerate([(0, 30), (30, 100)]):
+        files.csv(f"s{i}.csv", ["pred", "target", "w", "g"], *rows[lo:hi])
+        ok(cli("eval", f"s{i}.csv", *flags, "--row-offset", lo, "--emit-state", f"st{i}.json"))
+    merged = json.loads(ok(cli("merge", "st1.json", "st0.json", "-f", "json")))
+    _same(_report_numbers(merged), whole)
+
+
+def _whole_of(spec, p, y, w):
+    return whole(spec, p, y, w)[0]
 
 
 def test_the_three_counting_paths_agree_and_keep_the_labels():
