@@ -40,6 +40,7 @@ bench: compile
 	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_npy.py
 	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_csv.py
 	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_parquet.py
+	SIZE=$(or $(SIZE),1) $(BIN)/python benchmarks/bench_metrics.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
