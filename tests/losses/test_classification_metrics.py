@@ -130,7 +130,7 @@ def _same(a: list, b: list) -> None:
 def scheduler():
     import distributed
 
-    cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None)
+    cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0")
     yield cluster.scheduler_address
     cluster.close()
 
@@ -168,6 +168,12 @@ def test_confusion_matrix_in_the_table_and_markdown_outputs(cli, files):
     assert rows == [["0", "1", "1", "0"], ["1", "0", "1", "1"], ["2", "0", "0", "0"]]
     md = ok(cli("eval", p, y, "-l", "confusion", "-f", "md", "--no-hash"))
     assert "| true \\ pred | `0` | `1` | `2` |\n|---|---:|---:|---:|\n| `0` | 1 | 1 | 0 |\n| `1` | 0 | 1 | 1 |\n| `2` | 0 | 0 | 0 |\n" in md
+
+
+def test_describe_says_a_statistic_metric_has_no_per_sample_values(cli):
+    text = ok(cli("describe", "f1_score"))
+    assert "headline:  from a state of all rows, no per-sample values (exact counts (fixed size), mergeable)" in text
+    assert "headline:  mean of the per-sample values (--reduction)" in ok(cli("describe", "accuracy"))
 
 
 def _whole_of(spec, p, y, w):
