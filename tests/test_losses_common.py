@@ -117,7 +117,7 @@ def per_sample_case(request):
     return _case(request.param)
 
 
-def _result(bound, inputs):
+def result_of(bound, inputs):
     """The per-sample values of a loss; a statistic metric's value on the whole arrays (its
     details when it has no value: the confusion matrix)."""
     if bound.spec.statistic is None:
@@ -131,9 +131,6 @@ def _result(bound, inputs):
 def test_output_is_one_finite_float64_per_row(per_sample_case):
     bound, inputs = per_sample_case
     out = bound(*inputs)
-    if not bound.spec.per_sample_values:  # a metric without per-sample values: its finite headline
-        assert isinstance(out, float) and np.isfinite(out)
-        return
     assert isinstance(out, np.ndarray) and out.shape == (N,) and out.dtype == np.float64
     assert np.isfinite(out).all()
 
@@ -141,9 +138,6 @@ def test_output_is_one_finite_float64_per_row(per_sample_case):
 def test_permuting_rows_permutes_the_output(per_sample_case):
     bound, inputs = per_sample_case
     perm = np.random.default_rng(0).permutation(N)
-    if not bound.spec.per_sample_values:  # a metric of the rows as a set: the same headline
-        assert bound(*[a[perm] for a in inputs]) == pytest.approx(bound(*inputs), rel=1e-12)
-        return
     np.testing.assert_allclose(bound(*[a[perm] for a in inputs]), bound(*inputs)[perm], rtol=1e-12, atol=1e-15)
 
 
@@ -151,22 +145,32 @@ def test_permuting_rows_permutes_the_output(per_sample_case):
 def test_permuting_rows_leaves_a_statistic_unchanged(name):
     bound, inputs = _case(name)
     perm = np.random.default_rng(0).permutation(N)
-    np.testing.assert_allclose(_result(bound, [a[perm] for a in inputs]), _result(bound, inputs), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(result_of(bound, [a[perm] for a in inputs]), result_of(bound, inputs), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", STATISTICS)
+def test_a_statistic_has_a_finite_headline_and_no_sum_or_mean(name):
+    """A metric without per-sample values: its finite value (or, for confusion, no value but a
+    matrix) is the report's; no sum or mean of per-sample values."""
+    bound, inputs = _case(name)
+    r = evaluate(inputs={rl.name: a for rl, a in zip(bound.spec.roles, inputs)}, losses=[bound]).losses[0]
+    assert (r.per_sample, r.sum, r.mean) == (False, None, None)
+    out = result_of(bound, inputs)
+    assert np.isfinite(out).all()
+    assert r.value is None if isinstance(out, np.ndarray) else r.value == pytest.approx(out, rel=1e-12)
 
 
 def test_float32_inputs_agree_with_float64(case):
     bound, inputs = case
     as32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in inputs]
     up = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in as32]
-    np.testing.assert_allclose(_result(bound, as32), _result(bound, up), rtol=1e-12)
+    np.testing.assert_allclose(result_of(bound, as32), result_of(bound, up), rtol=1e-12)
 
 
 def test_sum_is_mean_times_n_for_unit_normalisers(per_sample_case):
     bound, inputs = per_sample_case
     r = evaluate(inputs={rl.name: a for rl, a in zip(bound.spec.roles, inputs)}, losses=[bound]).losses[0]
-    if not bound.spec.per_sample_values:  # no per-sample values: no sum or mean of them, the headline only
-        assert (r.per_sample, r.sum, r.mean) == (False, None, None) and r.value == pytest.approx(bound(*inputs), rel=1e-12)
-    elif bound.normalizer(*inputs) is None:
+    if bound.normalizer(*inputs) is None:
         assert r.sum == pytest.approx(r.mean * r.n, rel=1e-12)
     else:
         assert r.value == pytest.approx(r.sum / np.sum(bound.normalizer(*inputs)), rel=1e-12)

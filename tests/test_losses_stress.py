@@ -10,7 +10,7 @@ import pytest
 
 from losscli.engine import Accumulator
 from losscli.losses import get_loss, list_losses, parse_spec
-from test_losses_common import ALL, N, make_inputs
+from test_losses_common import ALL, N, result_of, make_inputs
 
 STATS = ("value", "sum", "mean", "n", "min", "max", "std")
 
@@ -74,7 +74,9 @@ def test_any_chunking_gives_the_same_values_and_statistics(name):
         result = acc.compute().losses[0]
         for stat in STATS:
             a, b = getattr(result, stat), getattr(want, stat)
-            assert a == (None if b is None else pytest.approx(b, rel=1e-12, abs=1e-300)), f"{name} {stat} with chunks {bounds}"
+            assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12, abs=1e-300), f"{name} {stat} with chunks {bounds}"
+        if want.details is not None and "matrix" in want.details:  # the confusion matrix
+            np.testing.assert_allclose(np.asarray(result.details["matrix"], dtype=float), want.details["matrix"], rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -82,13 +84,10 @@ def test_float16_inputs_are_computed_in_float64(name):
     bound, arrays, _ = _case(name)
     half = [a.astype(np.float16) if a.dtype.kind == "f" else a for a in arrays.values()]
     up = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in half]
-    out = bound(*half)
-    if not bound.spec.per_sample_values:  # a metric's headline: a float, computed in float64
-        assert isinstance(out, float) and out == pytest.approx(bound(*up), rel=1e-12)
-        return
-    assert out.dtype == np.float64
+    out = result_of(bound, half)
+    assert np.asarray(out).dtype == np.float64
     # equal (to float64 rounding) to the loss of the same values given as float64: no float16 arithmetic
-    np.testing.assert_allclose(out, bound(*up), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(out, result_of(bound, up), rtol=1e-12, atol=1e-300)
 
 
 def test_every_loss_is_covered():
@@ -107,7 +106,7 @@ def test_blocked_evaluation_equals_the_loss_on_all_rows(name, monkeypatch):
     bound, arrays, _ = _case(name)
     acc = Accumulator([bound])
     got = acc.update(arrays).get(bound.label)
-    if not bound.spec.per_sample_values:  # a metric: its value from the blocks' merged states
-        assert got is None and acc.compute().losses[0].value == pytest.approx(bound(*arrays.values()), rel=1e-12)
-        return
-    np.testing.assert_allclose(got, bound(*arrays.values()), rtol=1e-12, atol=0)
+    if bound.spec.statistic is not None:  # no per-sample values: the value (or matrix) of all rows
+        r = acc.compute().losses[0]
+        got = np.asarray(r.details["matrix"], dtype=float) if r.value is None else r.value
+    np.testing.assert_allclose(got, result_of(bound, list(arrays.values())), rtol=1e-12, atol=0)

@@ -243,6 +243,8 @@ class Counts:
                 f"({self.columns or 'no'} and {other.columns or 'no'} score columns)"
             )
         labels = np.union1d(self.labels, other.labels)
+        if self.square and len(labels) > MAX_MATRIX:
+            raise InputError(f"{len(labels)} classes; a full confusion matrix takes at most {MAX_MATRIX}")
         (a, ca), (b, cb) = self._embedded(labels), other._embedded(labels)
         s, c = two_sum(a, ca + cb, b)
         return Counts(labels, s, c, self.square, self.columns)

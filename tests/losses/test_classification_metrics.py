@@ -314,6 +314,10 @@ def test_a_full_matrix_has_a_class_limit():
     with pytest.raises(InputError, match=f"confusion: {cm.MAX_MATRIX + 1} classes; a full confusion matrix takes at most {cm.MAX_MATRIX}"):
         cm.confusion(labels, labels)
     assert cm.f1(labels, labels, average="macro") == 1.0  # per-class counts have none
+    st, params = cm.CONFUSION, {"input": "auto"}
+    halves = [st.fold([labels[s], labels[s]], None, params) for s in (slice(0, 600), slice(600, None))]  # each under the limit
+    with pytest.raises(InputError, match=f"{cm.MAX_MATRIX + 1} classes; a full confusion matrix takes at most"):
+        halves[0].merge(halves[1])
 
 
 # ---------------------------------------------------------------------------- top-k accuracy
