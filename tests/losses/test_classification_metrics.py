@@ -234,12 +234,12 @@ def test_other_floats_outside_0_1_say_to_pass_input_logits():
 
 def test_cli_one_line_for_labels_stored_as_floats(cli, files):
     p, y = files.npy("p.npy", np.array([0.0, 1.0, 2.0])), files.npy("y.npy", np.array([0, 1, 2]))
-    fails(cli("eval", p, y, "-l", "f1"), 3, "f1: pred (p.npy) must be probabilities in [0, 1] (class labels? pass f1:input=labels), got 2 at row 3")
+    fails(cli("eval", p, y, "-l", "f1"), 3, "pred must be probabilities in [0, 1] (class labels? pass f1:input=labels), got 2 at row 3")
     assert json.loads(ok(cli("eval", p, y, "-l", "f1:input=labels,average=macro", "-f", "json", "--no-hash")))["losses"][0]["value"] == 1.0
     q = np.full(100, 0.25)
     q[79] = 3.0  # row 80 of the file, in the third chunk of 30 rows: the line numbers the file's row
     p, y = files.npy("q.npy", q), files.npy("z.npy", np.zeros(100, dtype=int))
-    fails(cli("eval", p, y, "-l", "mcc", "--chunk-rows", "30"), 3, "mcc: pred (q.npy) must be probabilities in [0, 1] (logits? pass mcc:input=logits), got 3 at row 80")
+    fails(cli("eval", p, y, "-l", "mcc", "--chunk-rows", "30"), 3, "pred must be probabilities in [0, 1] (logits? pass mcc:input=logits), got 3 at row 80")
 
 
 def test_input_labels_refuses_class_scores():
