@@ -383,7 +383,7 @@ class Accumulator:
         if self.analysis is not None and self.analysis_options.group_by:
             names = self.analysis_options.group_by
             groups = tuple(
-                GroupResult(dict(zip(names, key)), self.analysis.groups[key].rows, tuple(self._results(weighted, key)))
+                GroupResult(dict(zip(names, key)), self.analysis.groups[key].rows, tuple(self._results(weighted, key, warnings)))
                 for key in self.analysis.group_keys()
             )
         return Report(
@@ -399,8 +399,9 @@ class Accumulator:
             warnings=tuple(warnings),
         )
 
-    def _results(self, weighted: bool, group: tuple | None = None) -> list[LossResult]:
-        """One result per loss, over every row or over the rows of ``group``."""
+    def _results(self, weighted: bool, group: tuple | None = None, warnings: list[str] | None = None) -> list[LossResult]:
+        """One result per loss, over every row or over the rows of ``group`` (a metric undefined
+        in a group, e.g. an AUC of one class, is null there and says why in ``warnings``)."""
         results = []
         for loss in self.losses:
             if isinstance(loss, Combination):
@@ -408,20 +409,28 @@ class Accumulator:
                 value = None if self.reduction is Reduction.none else sum(c * t.value for c, t in terms)
                 results.append(self._result(loss, loss.label, weighted, group, value=value, terms=terms))
             elif is_statistic(loss):
-                results.append(self._metric_result(loss, weighted, group))
+                results.append(self._metric_result(loss, weighted, group, warnings))
             else:
                 results.append(self._result(loss, loss.label, weighted, group))
         return results
 
-    def _metric_result(self, loss: BoundLoss, weighted: bool, group: tuple | None = None) -> LossResult:
-        """The result of a metric without per-sample values: its value (and details) from its state."""
+    def _metric_result(self, loss: BoundLoss, weighted: bool, group: tuple | None = None, warnings: list[str] | None = None) -> LossResult:
+        """The result of a metric without per-sample values: its value (and details) from its
+        state. Undefined over every row: the error. Undefined in a group: null, and a warning."""
         agg = self.aggregates
         n = self.rows - self.dropped if group is None else self.analysis.groups[group].rows
+        try:
+            value, ci = agg.value(loss.label, group), agg.interval(loss.label, group)
+        except InputError as e:
+            if group is None or warnings is None:
+                raise
+            value, ci = None, None
+            warnings.append(f"{loss.label} is null in group {', '.join(map(shown, group))}: {str(e).rstrip('.')}.")
         return LossResult(
             name=loss.spec.name, label=loss.label, params=dict(loss.params), direction=loss.spec.direction,
-            reference=loss.spec.reference, value=agg.value(loss.label, group), reduction=self.reduction.value,
+            reference=loss.spec.reference, value=value, reduction=self.reduction.value,
             n=n, sum=None, mean=None, std=None, se=None, min=None, max=None,
-            signature=self._signature(loss, n, weighted), ci=agg.interval(loss.label, group),
+            signature=self._signature(loss, n, weighted), ci=ci,
             per_sample=False, details=agg.details(loss.label, group),
         )  # fmt: skip
 

@@ -307,7 +307,7 @@ def _totals(r: Ranks, label: int | None = None) -> tuple[float, float]:
         why = f"for class {label} (one-vs-rest) {'no row' if w1 == 0 else 'every row'} (of non-zero weight) has label {label}"
     raise InputError(
         f"ROC AUC is undefined: {why}; it needs positive and negative rows (scikit-learn gives nan). "
-        "Evaluate more rows, or a --group-by that keeps both classes in each group."
+        "Evaluate rows of both classes (in a --group-by group it is null, with a warning)."
     )
 
 

@@ -299,7 +299,7 @@ def test_cli_one_class_is_one_error_line(cli, files):
     files.csv("one.csv", ["p", "y"], (0.2, 0), (0.7, 0), (0.4, 0))
     fails(cli("eval", "one.csv", "-p", "p", "-y", "y", "-l", "roc_auc"), 3,
           "ROC AUC is undefined: the rows (of non-zero weight) are all negative (0); it needs positive and negative rows "
-          "(scikit-learn gives nan). Evaluate more rows, or a --group-by that keeps both classes in each group.")  # fmt: skip
+          "(scikit-learn gives nan). Evaluate rows of both classes (in a --group-by group it is null, with a warning).")  # fmt: skip
 
 
 def test_cli_compare_paired_delong(cli, files):
@@ -379,3 +379,18 @@ def test_cli_nan_policies(cli, files):
     assert json.loads(ok(cli(*args, "--nan-policy", "omit")))["losses"][0]["value"] == 0.5
     assert json.loads(ok(cli(*args, "--nan-policy", "propagate")))["losses"][0]["value"] == "nan"
     assert cli(*args).exit_code == 3
+
+
+def test_cli_a_group_of_one_class_is_null_with_a_warning(cli, files):
+    """Group a holds both classes (AUC 1: its positive 0.9 and 0.7 outrank its negative 0.2,
+    hand-checked); group b only positives: its AUC is undefined, null with a warning line, and
+    the other group and the whole input keep their values."""
+    files.csv("g.csv", ["p", "y", "g"], (0.9, 1, "a"), (0.2, 0, "a"), (0.7, 1, "a"), (0.6, 1, "b"), (0.8, 1, "b"))
+    result = cli("eval", "g.csv", "-p", "p", "-y", "y", "-g", "g", "-l", "roc_auc", "-f", "json")
+    report = json.loads(ok(result) if result.stderr == "" else result.stdout)
+    assert result.exit_code == 0
+    assert [(g["key"]["g"], g["losses"][0]["value"]) for g in report["groups"]] == [("a", 1.0), ("b", None)]
+    assert report["losses"][0]["value"] == 1.0  # every positive above the one negative
+    warning = ("roc_auc is null in group 'b': ROC AUC is undefined: the rows (of non-zero weight) are all positive (1); it needs "
+               "positive and negative rows (scikit-learn gives nan). Evaluate rows of both classes (in a --group-by group it is null, with a warning).")  # fmt: skip
+    assert report["warnings"] == [warning] and result.stderr == f"Warning: {warning}\n"
