@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/losscli eval sample_data/diabetes.csv -l @regression -l huber:delta=0.5 -f table
 	$(BIN)/losscli eval sample_data/diabetes_pred.npy sample_data/diabetes_target.npy -l mse -l mae -b
 	$(BIN)/losscli eval sample_data/diabetes_named.csv -p y_hat -y disease_progression --id-col patient_id -l mae -l rmse -f md
+	$(BIN)/losscli eval sample_data/breast_cancer.csv -p prob -y label -l accuracy -l f1 -l roc_auc --fail-if 'accuracy>=0.95' --fail-if 'roc_auc>=0.98' -f table
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
