@@ -314,8 +314,15 @@ def _known_roles(items: Mapping[str, Any], flag: str, form: str, losses: Sequenc
         if not role or value in (None, ""):
             raise UsageError(f"{flag} '{role}={value or ''}' is not {form}.")
         if role not in known:
-            raise UsageError(f"{flag} {role}=...: no requested loss has an input '{role}'; their inputs are {', '.join(known)}.")
+            raise unknown_role(flag, role, known)
     return dict(items)
+
+
+def unknown_role(flag: str, role: str, known: Sequence[str]) -> UsageError:
+    """The error of ``FLAG ROLE=...`` when no requested loss has the role (``--col query=`` is
+    also ``--query-col``: both are named)."""
+    what = "--query-col (--col query=...)" if (flag, role) == ("--col", "query") else f"{flag} {role}=..."
+    return UsageError(f"{what}: no requested loss has an input '{role}'; their inputs are {', '.join(known)}.")
 
 
 def _map_labels(label_map: Any, loaded: Any) -> bool:

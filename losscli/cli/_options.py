@@ -137,7 +137,9 @@ def role_map(items: list[str], flag: str, form: str, known: list[str] | None = N
         if not eq or not role or not value:
             raise UsageError(f"{flag} '{item}' is not {form}.")
         if known is not None and role not in known:
-            raise UsageError(f"{flag} {role}=...: no requested loss has an input '{role}'; their inputs are {', '.join(known)}.")
+            from losscli.run import unknown_role
+
+            raise unknown_role(flag, role, known)
         if role in out:
             raise UsageError(f"{flag} {role}=... is given twice.")
         out[role] = value

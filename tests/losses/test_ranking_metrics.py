@@ -252,6 +252,11 @@ def test_cli_refusals(cli, files):
     fails(cli("eval", "t.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "--col", "query=qid", "-l", "mrr"), 2,
           "--query-col COL is --col query=COL, and both are given; pass one of them.")  # fmt: skip
     fails(cli("eval", "t.csv", "-p", "score", "-y", "grade", "--query-col", "qid,w", "-l", "mrr"), 2, "The query input 'qid,w' must select exactly one column, got 2.")
+    fails(cli("eval", "t.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "-l", "mse"), 2,
+          "--query-col (--col query=...): no requested loss has an input 'query'; their inputs are pred, target.")  # fmt: skip
+    files.csv("u.csv", ["qid", "score"], ("a", 0.5), ("a", 0.6))
+    fails(cli("compare", "-t", "t.csv", "t.csv", "u.csv", "-y", "grade", "-p", "score", "--query-col", "qid", "-l", "mse"), 2,
+          "--query-col (--col query=...): no requested loss has an input 'query'; their inputs are pred, target.")  # fmt: skip
     files.csv("e.csv", ["qid", "score", "grade"], ("a", 0.9, 1), ("", 0.5, 0))
     fails(cli("eval", "e.csv", "-p", "score", "-y", "grade", "--query-col", "qid", "-l", "mrr"), 3,
           "query: a query id is empty; every row needs a query id (a string or a number).")  # fmt: skip
