@@ -129,3 +129,11 @@ def test_kernels_are_declared_by_name():
     assert get_loss("huber").kernel == "huber" and get_loss("log_cosh").kernel is None
     with pytest.raises(UnknownLossError):
         get_loss("x_huber")  # nothing registered by the failed declaration
+
+
+def test_metric_presets_expand_to_their_metrics():
+    from losscli.losses import parse_spec
+
+    assert [b.label for b in parse_spec("@binary_metrics")] == ["accuracy", "precision", "recall", "f1", "roc_auc", "average_precision"]
+    assert [b.label for b in parse_spec("@multiclass_metrics")] == ["accuracy", "top_k_accuracy", "f1", "balanced_accuracy", "mcc"]
+    assert [b.label for b in parse_spec("@regression_metrics")] == ["r2", "explained_variance", "median_ae", "max_error"]

@@ -27,7 +27,7 @@ import numpy as np
 
 from losscli._checks import check_rank, check_same_shape, check_values
 from losscli.errors import InputError, ShapeError, number
-from losscli.losses._registry import interval, options, register_loss
+from losscli.losses._registry import interval, options, register_loss, register_preset
 from losscli.losses._statistic import Statistic
 from losscli.losses.classification import class_labels, rows_match
 from losscli.reductions import two_sum
@@ -796,3 +796,7 @@ def confusion(pred: np.ndarray, target: np.ndarray, *, input: str = "auto") -> d
     """
     params = {"input": input}
     return _confusion_details(CONFUSION.fold([pred, target], None, params), params)
+
+
+register_preset("binary_metrics", "accuracy", "precision", "recall", "f1", "roc_auc", "average_precision")
+register_preset("multiclass_metrics", "accuracy", "top_k_accuracy:k=5", "f1", "balanced_accuracy", "mcc")

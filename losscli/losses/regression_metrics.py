@@ -43,7 +43,7 @@ import numpy as np
 
 from losscli._checks import as_float, check_same_shape, check_values, row_mean
 from losscli.errors import InputError, ShapeError
-from losscli.losses._registry import interval, register_loss
+from losscli.losses._registry import interval, register_loss, register_preset
 from losscli.losses._statistic import Statistic
 from losscli.losses.regression import TWEEDIE_POWER, check_tweedie_domain, pinball, unit_deviance
 from losscli.reductions import Summary
@@ -614,3 +614,6 @@ def squared_log1p_error(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     check_values(target > -1, target, "values must be > -1 for rmsle", "target")
     d = np.log1p(target) - np.log1p(pred)
     return row_mean(d * d)
+
+
+register_preset("regression_metrics", "r2", "explained_variance", "median_ae", "max_error")
