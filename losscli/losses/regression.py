@@ -30,7 +30,8 @@ def _finite_weights(v: object) -> bool:
     return all(isinstance(t, (int, float)) and math.isfinite(t) and t >= 0 for t in values) and sum(values) > 0
 
 
-_MULTIOUTPUT = Domain(_finite_weights, "finite and >= 0, not all 0 (one weight per output column, separated by ';')")
+# scikit-learn's multioutput=[w...]: weights of the output columns (also the regression metrics')
+MULTIOUTPUT = Domain(_finite_weights, "finite and >= 0, not all 0 (one weight per output column, separated by ';')")
 
 
 def _output_mean(loss: np.ndarray, multioutput: tuple[float, ...] | None) -> np.ndarray:
@@ -40,11 +41,18 @@ def _output_mean(loss: np.ndarray, multioutput: tuple[float, ...] | None) -> np.
     means with those weights)."""
     if multioutput is None:
         return row_mean(loss)
-    w = np.asarray(multioutput, dtype=np.float64)
-    d = 1 if loss.ndim == 1 else loss.shape[1]
-    if loss.ndim > 2 or len(w) != d:
-        raise ShapeError(f"parameter multioutput has {len(w)} values, but pred has {d} output columns")
+    if loss.ndim > 2:
+        raise ShapeError(f"parameter multioutput weighs output columns, but pred has shape {loss.shape}")
+    w = output_weights(multioutput, 1 if loss.ndim == 1 else loss.shape[1])
     return loss if loss.ndim == 1 else loss @ w / np.sum(w)
+
+
+def output_weights(multioutput: tuple[float, ...], d: int) -> np.ndarray:
+    """The ``multioutput`` weights as an array, one per output column of the ``d`` there are."""
+    w = np.asarray(multioutput, dtype=np.float64)
+    if len(w) != d:
+        raise ShapeError(f"parameter multioutput has {len(w)} values, but pred has {d} output columns")
+    return w
 
 
 def _pair(pred: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -256,7 +264,7 @@ def log_cosh(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     inputs=_VALUES,
     aliases=("mean_absolute_percentage_error",),
     reference="sklearn.metrics.mean_absolute_percentage_error",
-    domains={"eps": interval(0.0, closed="neither"), "multioutput": _MULTIOUTPUT},
+    domains={"eps": interval(0.0, closed="neither"), "multioutput": MULTIOUTPUT},
     elements=all_elements,
 )
 def absolute_percentage_error(
@@ -292,7 +300,7 @@ def absolute_percentage_error(
     aliases=("mean_squared_log_error",),
     reference="sklearn.metrics.mean_squared_log_error",
     elements=all_elements,
-    domains={"multioutput": _MULTIOUTPUT},
+    domains={"multioutput": MULTIOUTPUT},
 )
 def squared_log_error(pred: np.ndarray, target: np.ndarray, *, multioutput: tuple[float, ...] | None = None) -> np.ndarray:
     """Squared log error ``(log1p(target) - log1p(pred))**2``; values <= -1 are an error.
@@ -326,7 +334,7 @@ def squared_log_error(pred: np.ndarray, target: np.ndarray, *, multioutput: tupl
     inputs=_VALUES,
     aliases=("quantile", "mean_pinball_loss"),
     reference="sklearn.metrics.mean_pinball_loss",
-    domains={"alpha": interval(0.0, 1.0), "multioutput": _MULTIOUTPUT},
+    domains={"alpha": interval(0.0, 1.0), "multioutput": MULTIOUTPUT},
     elements=all_elements,
 )
 def pinball(

@@ -1,6 +1,7 @@
 """Regression metrics of scikit-learn 1.9.1: ``pred`` against ``target`` (same shape, ``(N,)`` or
-``(N, D)``; ``(N, D)`` scores each output column, then averages them: ``multioutput=
-"uniform_average"``).
+``(N, D)``; ``(N, D)`` scores each output column, then averages them: scikit-learn's
+``multioutput="uniform_average"``, or with weights ``multioutput=w1;w2;...`` as its
+``multioutput=[w...]``; rmsle averages uniformly).
 
 ``rmsle`` has per-sample values (the squared log errors; headline the root of their mean per
 column, as ``rmse``). The others have none: each folds a mergeable **state** of its rows
@@ -45,7 +46,7 @@ from losscli._checks import as_float, check_same_shape, check_values, row_mean
 from losscli.errors import InputError, ShapeError
 from losscli.losses._registry import interval, register_loss, register_preset
 from losscli.losses._statistic import Statistic
-from losscli.losses.regression import TWEEDIE_POWER, check_tweedie_domain, pinball, unit_deviance
+from losscli.losses.regression import MULTIOUTPUT, TWEEDIE_POWER, check_tweedie_domain, output_weights, pinball, unit_deviance
 from losscli.reductions import Summary
 
 _VALUES = ("values", "values")
@@ -53,17 +54,25 @@ _EPS64 = float(np.finfo(np.float64).eps)
 _NEAR = 0.1  # |y - mu| / mu below which the Tweedie deviance is summed by its series
 
 
-def _columns(pred: np.ndarray, target: np.ndarray, name: str, multioutput: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``pred`` and ``target`` as float64 ``(N, D)`` arrays (``(N,)``: one column)."""
+def _columns(pred: np.ndarray, target: np.ndarray, name: str, several: bool = True, weights: tuple[float, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``pred`` and ``target`` as float64 ``(N, D)`` arrays (``(N,)``: one column; ``several``:
+    D > 1 allowed), with one ``multioutput`` weight per column when ``weights`` are given."""
     pred, target = as_float(pred, "pred"), as_float(target, "target")
     check_same_shape(pred, target)
     if pred.ndim == 0 or pred.ndim > 2 or (pred.ndim == 2 and pred.shape[1] == 0):
         raise ShapeError(f"{name} takes pred and target of shape (N,) or (N, D), got {pred.shape}")
     if pred.ndim == 1:
-        return pred[:, None], target[:, None]
-    if not multioutput and pred.shape[1] != 1:
+        pred, target = pred[:, None], target[:, None]
+    if not several and pred.shape[1] != 1:
         raise ShapeError(f"{name} takes one output column (scikit-learn: multioutput not supported), got shape {pred.shape}")
+    if weights is not None:
+        output_weights(weights, pred.shape[1])
     return pred, target
+
+
+def _average(scores: Sequence[float], params: Mapping[str, Any]) -> float:
+    """The columns' scores averaged: uniformly, or with the ``multioutput`` weights (``np.average``)."""
+    return float(np.average(scores, weights=params.get("multioutput")))
 
 
 def _rows(n: int, name: str) -> None:
@@ -106,7 +115,7 @@ class Moments:
 
 
 def _fold_moments(name: str, inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> Moments:
-    pred, target = _columns(inputs[0], inputs[1], name)
+    pred, target = _columns(inputs[0], inputs[1], name, weights=params.get("multioutput"))
     y = tuple(Summary.of(np.ascontiguousarray(target[:, j]), weights) for j in range(target.shape[1]))
     d = tuple(Summary.of(target[:, j] - pred[:, j], weights) for j in range(target.shape[1]))
     return Moments(y, d)
@@ -125,14 +134,14 @@ def _r2_value(state: Moments, params: Mapping[str, Any]) -> float:
     _rows(state.y[0].n, "r2")
     # Σ w d² = Σ w (d - d̄)² + W d̄²: two non-negative terms, no cancellation
     scores = [_explained(d.m2 + d.weight_sum * d.mean_l * d.mean_l, _spread(y)) for y, d in zip(state.y, state.d)]
-    return float(np.mean(scores))
+    return _average(scores, params)
 
 
 def _explained_variance_value(state: Moments, params: Mapping[str, Any]) -> float:
     if state.y[0].n == 0:
         raise InputError("explained_variance is undefined for 0 rows of positive weight")
     scores = [_explained(_spread(d) / d.weight_sum, _spread(y) / y.weight_sum) for y, d in zip(state.y, state.d)]
-    return float(np.mean(scores))
+    return _average(scores, params)
 
 
 _R2 = Statistic("sums", functools.partial(_fold_moments, "r2"), _r2_value, _load_moments)
@@ -146,14 +155,17 @@ _EXPLAINED_VARIANCE = Statistic("sums", functools.partial(_fold_moments, "explai
     aliases=("r2_score",),
     reference="sklearn.metrics.r2_score",
     direction="higher",
+    domains={"multioutput": MULTIOUTPUT},
     statistic=_R2,
 )
-def r2(pred: np.ndarray, target: np.ndarray) -> float | None:
+def r2(pred: np.ndarray, target: np.ndarray, *, multioutput: tuple[float, ...] | None = None) -> float | None:
     """Coefficient of determination ``1 - Σ w (y - p)² / Σ w (y - ȳ)²``, per column, averaged.
 
     Args:
       pred: predictions, shape (N,) or (N, D).
       target: targets, same shape as pred.
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       The score (1 is perfect; all-equal targets: 1 if predicted exactly, else 0, as
@@ -166,7 +178,7 @@ def r2(pred: np.ndarray, target: np.ndarray) -> float | None:
     References:
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.r2_score.html
     """
-    return _R2.of((pred, target), {})
+    return _R2.of((pred, target), {"multioutput": multioutput})
 
 
 @register_loss(
@@ -176,14 +188,17 @@ def r2(pred: np.ndarray, target: np.ndarray) -> float | None:
     aliases=("explained_variance_score",),
     reference="sklearn.metrics.explained_variance_score",
     direction="higher",
+    domains={"multioutput": MULTIOUTPUT},
     statistic=_EXPLAINED_VARIANCE,
 )
-def explained_variance(pred: np.ndarray, target: np.ndarray) -> float | None:
+def explained_variance(pred: np.ndarray, target: np.ndarray, *, multioutput: tuple[float, ...] | None = None) -> float | None:
     """Explained variance ``1 - Var(y - p) / Var(y)`` (weighted variances), per column, averaged.
 
     Args:
       pred: predictions, shape (N,) or (N, D).
       target: targets, same shape as pred.
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       The score (1 is perfect; a constant offset of pred is not penalised; all-equal targets:
@@ -196,14 +211,14 @@ def explained_variance(pred: np.ndarray, target: np.ndarray) -> float | None:
     References:
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.explained_variance_score.html
     """
-    return _EXPLAINED_VARIANCE.of((pred, target), {})
+    return _EXPLAINED_VARIANCE.of((pred, target), {"multioutput": multioutput})
 
 
 # ---------------------------------------------------------------------------- max_error
 
 
 def _fold_max(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> Summary:
-    pred, target = _columns(inputs[0], inputs[1], "max_error", multioutput=False)
+    pred, target = _columns(inputs[0], inputs[1], "max_error", several=False)
     return Summary.of(np.abs(target[:, 0] - pred[:, 0]), weights)
 
 
@@ -301,7 +316,7 @@ class TweedieState:
 
 def _fold_tweedie(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> TweedieState:
     power = params["power"]
-    pred, target = _columns(inputs[0], inputs[1], "d2_tweedie", multioutput=False)
+    pred, target = _columns(inputs[0], inputs[1], "d2_tweedie", several=False)
     mu, y = pred[:, 0], target[:, 0]
     check_tweedie_domain(mu, y, power, "d2_tweedie")
     model = Summary.of(unit_deviance(y, mu, power), weights)
@@ -448,19 +463,19 @@ def _load_quantiles(state: Mapping[str, Any]) -> QuantileState:
 
 
 def _fold_median(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QuantileState:
-    pred, target = _columns(inputs[0], inputs[1], "median_ae")
+    pred, target = _columns(inputs[0], inputs[1], "median_ae", weights=params.get("multioutput"))
     return QuantileState(tuple(Distinct.of(np.abs(target[:, j] - pred[:, j]), weights) for j in range(target.shape[1])))
 
 
 def _median_value(state: QuantileState, params: Mapping[str, Any]) -> float:
     if not len(state.columns[0].values):
         raise InputError("median_ae is undefined for 0 rows of positive weight")
-    return float(np.mean([c.quantile(0.5) for c in state.columns]))
+    return _average([c.quantile(0.5) for c in state.columns], params)
 
 
 def _fold_pinball(name: str, inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QuantileState:
     alpha = params.get("alpha", 0.5)
-    pred, target = _columns(inputs[0], inputs[1], name)
+    pred, target = _columns(inputs[0], inputs[1], name, weights=params.get("multioutput"))
     columns = tuple(Distinct.of(target[:, j], weights) for j in range(target.shape[1]))
     model = tuple(Summary.of(pinball(pred[:, j], target[:, j], alpha=alpha), weights) for j in range(target.shape[1]))
     return QuantileState(columns, model)
@@ -473,7 +488,7 @@ def _d2_pinball_scores(name: str, state: QuantileState, params: Mapping[str, Any
     for col, model in zip(state.columns, state.model):
         q = col.quantile(alpha)  # scikit-learn's constant model: the weighted alpha-quantile of y
         scores.append(_explained(model.mean, col.pinball_sum(q, alpha) / float(np.sum(col.weights))))
-    return float(np.mean(scores))
+    return _average(scores, params)
 
 
 _MEDIAN_AE = Statistic("ranks", _fold_median, _median_value, _load_quantiles)
@@ -494,14 +509,17 @@ _D2_PINBALL = Statistic(
     inputs=_VALUES,
     aliases=("median_absolute_error",),
     reference="sklearn.metrics.median_absolute_error",
+    domains={"multioutput": MULTIOUTPUT},
     statistic=_MEDIAN_AE,
 )
-def median_ae(pred: np.ndarray, target: np.ndarray) -> float | None:
+def median_ae(pred: np.ndarray, target: np.ndarray, *, multioutput: tuple[float, ...] | None = None) -> float | None:
     """Median absolute error ``median |y - p|`` (weighted: scikit-learn's averaged inverted CDF), per column, averaged.
 
     Args:
       pred: predictions, shape (N,) or (N, D).
       target: targets, same shape as pred.
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       The median absolute residual (0 is perfect; an even count: the mean of the two middle values).
@@ -513,7 +531,7 @@ def median_ae(pred: np.ndarray, target: np.ndarray) -> float | None:
     References:
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.median_absolute_error.html
     """
-    return _MEDIAN_AE.of((pred, target), {})
+    return _MEDIAN_AE.of((pred, target), {"multioutput": multioutput})
 
 
 @register_loss(
@@ -523,14 +541,17 @@ def median_ae(pred: np.ndarray, target: np.ndarray) -> float | None:
     aliases=("d2_absolute_error_score",),
     reference="sklearn.metrics.d2_absolute_error_score",
     direction="higher",
+    domains={"multioutput": MULTIOUTPUT},
     statistic=_D2_ABSOLUTE,
 )
-def d2_absolute_error(pred: np.ndarray, target: np.ndarray) -> float | None:
+def d2_absolute_error(pred: np.ndarray, target: np.ndarray, *, multioutput: tuple[float, ...] | None = None) -> float | None:
     """Fraction of absolute error explained: ``1 - Σ w |y - p| / Σ w |y - median(y)|``, per column, averaged.
 
     Args:
       pred: predictions, shape (N,) or (N, D).
       target: targets, same shape as pred.
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       The score (1 is perfect, 0 the (weighted) median of the targets; all-equal targets: 1 if
@@ -543,7 +564,7 @@ def d2_absolute_error(pred: np.ndarray, target: np.ndarray) -> float | None:
     References:
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.d2_absolute_error_score.html
     """
-    return _D2_ABSOLUTE.of((pred, target), {})
+    return _D2_ABSOLUTE.of((pred, target), {"multioutput": multioutput})
 
 
 @register_loss(
@@ -553,16 +574,20 @@ def d2_absolute_error(pred: np.ndarray, target: np.ndarray) -> float | None:
     aliases=("d2_pinball_score",),
     reference="sklearn.metrics.d2_pinball_score",
     direction="higher",
-    domains={"alpha": interval(0.0, 1.0)},
+    domains={"alpha": interval(0.0, 1.0), "multioutput": MULTIOUTPUT},
     statistic=_D2_PINBALL,
 )
-def d2_pinball(pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5) -> float | None:
+def d2_pinball(
+    pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5, multioutput: tuple[float, ...] | None = None
+) -> float | None:
     """Fraction of pinball loss explained: ``1 - pinball(y, p) / pinball(y, q_alpha(y))``, per column, averaged.
 
     Args:
       pred: predicted alpha-quantiles, shape (N,) or (N, D).
       target: targets, same shape as pred.
       alpha: the quantile level, in [0, 1].
+      multioutput: weights of the output columns of (N, D) inputs (``1;2``), as scikit-learn's
+        ``multioutput=[w...]``; none: their plain mean.
 
     Returns:
       The score (1 is perfect, 0 the (weighted) alpha-quantile of the targets; all-equal targets:
@@ -575,7 +600,7 @@ def d2_pinball(pred: np.ndarray, target: np.ndarray, *, alpha: float = 0.5) -> f
     References:
       https://scikit-learn.org/stable/modules/generated/sklearn.metrics.d2_pinball_score.html
     """
-    return _D2_PINBALL.of((pred, target), {"alpha": alpha})
+    return _D2_PINBALL.of((pred, target), {"alpha": alpha, "multioutput": multioutput})
 
 
 # ---------------------------------------------------------------------------- rmsle

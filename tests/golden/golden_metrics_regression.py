@@ -58,6 +58,7 @@ def explained_cases(name, metric):
     p2, y2 = scores(8, 3)
     add(f"{name}_2d", name, metric, p2, y2)
     add(f"{name}_2d_weighted", name, metric, p2, y2, weights=RNG.uniform(0.2, 3.0, 8))
+    add(f"{name}_2d_multioutput", f"{name}:multioutput=0.3;0.7;2", metric, p2, y2, weights=RNG.uniform(0.2, 3.0, 8), multioutput=[0.3, 0.7, 2.0])
     y2c = y2.copy()
     y2c[:, 1] = 4.25  # one constant column: force_finite scores it 0 (imperfect)
     add(f"{name}_2d_constant_column", name, metric, p2, y2c)
@@ -116,6 +117,7 @@ def quantile_cases():
         add(f"{name}_weighted_exact_half_next_zero", name, metric, half_p, half_y, weights=[1.0, 2.0, 3.0, 0.0, 3.0, 3.0], **kw)
         add(f"{name}_2d", name, metric, p2, y2, **kw)
         add(f"{name}_2d_weighted", name, metric, p2, y2, weights=RNG.uniform(0.2, 3.0, 7), **kw)
+        add(f"{name}_2d_multioutput", f"{name}:multioutput=1;0;2.5", metric, p2, y2, multioutput=[1.0, 0.0, 2.5], **kw)
     const = np.full(5, -1.25)
     add("d2_absolute_error_equal_targets_perfect", "d2_absolute_error", skm.d2_absolute_error_score, const, const)
     add("d2_absolute_error_equal_targets", "d2_absolute_error", skm.d2_absolute_error_score, const + 1.0, const)
@@ -125,6 +127,7 @@ def quantile_cases():
         add(f"d2_pinball_a{tag}_even", spec, skm.d2_pinball_score, *even, alpha=alpha)
         add(f"d2_pinball_a{tag}_weighted", spec, skm.d2_pinball_score, *odd, weights=w, alpha=alpha)
         add(f"d2_pinball_a{tag}_2d", spec, skm.d2_pinball_score, p2, y2, alpha=alpha)
+        add(f"d2_pinball_a{tag}_2d_multioutput", f"{spec},multioutput=0.5;2;1", skm.d2_pinball_score, p2, y2, alpha=alpha, multioutput=[0.5, 2.0, 1.0])
         add(f"d2_pinball_a{tag}_ties", spec, skm.d2_pinball_score, ties_p, ties_y, weights=ties_w, alpha=alpha)
     p30, y30 = scores(30)  # 0.1 * 100 / 100 * 30 rounds above 3: the 4th value, not an average
     add("d2_pinball_a0_1_n30", "d2_pinball:alpha=0.1", skm.d2_pinball_score, p30, y30, alpha=0.1)

@@ -174,6 +174,12 @@ def test_two_dimensional_targets_average_the_columns():
     p = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])
     assert r2(p, y) == 0.5
     assert median_ae(p, y) == pytest.approx((0.0 + 1.0) / 2)  # medians of |e|: 0 and median(1, 0, 1) = 1
+    # multioutput weights 1 and 3: (1 * 1 + 3 * 0) / 4 for r2, (1 * 0 + 3 * 1) / 4 for median_ae
+    assert r2(p, y, multioutput=(1.0, 3.0)) == 0.25 and median_ae(p, y, multioutput=(1.0, 3.0)) == 0.75
+    with pytest.raises(ShapeError, match=r"parameter multioutput has 1 values, but pred has 2 output columns"):
+        d2_pinball(p, y, multioutput=(1.0,))
+    with pytest.raises(SpecError, match=r"Parameter 'multioutput' of loss 'r2' must be finite and >= 0, not all 0"):
+        parse_spec("r2:multioutput=0;0")
     with pytest.raises(ShapeError, match=r"max_error takes one output column .*multioutput not supported.*\(3, 2\)"):
         max_error(p, y)
     with pytest.raises(ShapeError, match="d2_tweedie takes one output column"):
