@@ -162,9 +162,19 @@ def _key(value: Any) -> str:
     raise InputError(f"query: a query id is {shown(value) if value is not None else 'empty'}; every row needs a query id (a string or a number).")
 
 
+def _factorize(query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's query code (0, 1, ... in the order the queries first appear: a dict, not a
+    sort of the text ids) and each query's first row (ascending)."""
+    seen: dict[str, int] = {}
+    code = np.fromiter((seen.setdefault(k, len(seen)) for k in query.tolist()), dtype=np.int64, count=len(query))
+    if len(code) == 0:
+        return code, code
+    return code, np.flatnonzero(np.r_[True, code[1:] > np.maximum.accumulate(code)[:-1]])
+
+
 def _first_rows(query: np.ndarray) -> np.ndarray:
     """The position of each query's first row, ascending."""
-    return np.sort(np.unique(query, return_index=True)[1]) if len(query) else np.zeros(0, dtype=np.int64)
+    return _factorize(query)[1]
 
 
 _FOLDED: list[Any] = [None]  # (copies of the inputs, their checked arrays) of the last fold (see fold_rows)
@@ -215,7 +225,7 @@ def fold_rows(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: 
 class Ranked:
     """The rows of a state ordered by query, then score descending, then row order."""
 
-    code: np.ndarray  # the query of each row (0, 1, ... in the order of the sorted ids)
+    code: np.ndarray  # the query of each row (0, 1, ... in the order the queries first appear)
     score: np.ndarray
     relevance: np.ndarray
     starts: np.ndarray  # the first row of each query
@@ -247,7 +257,7 @@ def _average(state: QueryRows, key: tuple, per_query: Callable[[Ranked], np.ndar
         query, score, relevance = state.rows
         if len(query) == 0:
             raise InputError(f"{key[0]}: no rows to rank; it needs at least one query.")
-        code = np.unique(query, return_inverse=True)[1].ravel()
+        code = _factorize(query)[0]
         values = per_query(Ranked.of(query, score, relevance, code))
         _VALUED[key] = (arrays, values, code)
     drawn = state.first_weights()
@@ -331,7 +341,7 @@ def query_counts(state: QueryRows, params: Mapping[str, Any]) -> dict[str, int]:
     query, _, relevance = state.rows
     if len(query) == 0:
         return {"queries": 0, "queries_without_relevant": 0}
-    code = np.unique(query, return_inverse=True)[1].ravel()
+    code = _factorize(query)[0]
     relevant = np.bincount(code, weights=(relevance > 0).astype(np.float64)) > 0
     return {"queries": len(relevant), "queries_without_relevant": int(np.sum(~relevant))}
 
