@@ -47,7 +47,7 @@ import numpy as np
 
 from losscli._checks import as_float, check_rank
 from losscli.errors import InputError, ShapeError, number, shown
-from losscli.losses._registry import interval, register_loss
+from losscli.losses._registry import interval, register_loss, register_preset
 from losscli.losses._statistic import Statistic
 
 _INPUTS = ("scores", "values", "ids")
@@ -443,3 +443,6 @@ def mean_average_precision(scores: np.ndarray, relevance: np.ndarray, query: np.
       https://github.com/usnistgov/trec_eval (m_map.c)
     """
     return _MAP.of([scores, relevance, query], {})
+
+
+register_preset("ranking_metrics", "ndcg", "mrr", "map")

@@ -157,6 +157,10 @@ def test_load_refuses_a_malformed_state(state):
         load(state)
 
 
+def test_the_preset_is_the_three_metrics():
+    assert [b.label for b in parse_spec("@ranking_metrics")] == ["ndcg", "mrr", "map"]
+
+
 def test_k_must_be_at_least_1():
     with pytest.raises(UsageError, match="k"):
         metric("ndcg:k=0")
