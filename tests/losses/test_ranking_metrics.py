@@ -11,6 +11,7 @@ import json
 import math
 
 import numpy as np
+from hypothesis import given, strategies as st
 import pytest
 
 from losscli.errors import InputError, UsageError
@@ -339,3 +340,27 @@ def test_compare_ranks_systems_by_the_metric(cli, files):
     # bad ranks each query's relevant document second (mrr 1/2), good first (mrr 1)
     assert [(s["system"], s["value"], s["rank"]) for s in entry["systems"]] == [("bad.csv", 0.5, 2), ("good.csv", 1.0, 1)]
     assert entry["systems"][1]["delta"] == 0.5
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from([0.0, 0.5, 1.0, 2.0]), st.integers(0, 3)), min_size=1, max_size=30),
+    st.sampled_from([None, 1, 2, 5]),
+    st.integers(0, 30),
+)
+def test_any_rows_match_the_loop_reference_and_any_split(rows, k, cut):
+    """Few distinct scores (many ties), graded relevance, queries of any size; a split at ``cut``
+    folded as two chunks and merged gives the same value."""
+    q, s, r = (list(c) for c in zip(*rows))
+    want = reference(s, r, q, k=k)
+    specs = {"mrr": "mrr", "map": "map"}
+    if min(q.count(key) for key in set(q)) >= 2:  # scikit-learn's ndcg needs 2+ documents a query
+        specs["ndcg"] = f"ndcg:k={'none' if k is None else k}"
+    for name, spec in specs.items():
+        b = metric(spec)
+        st_ = b.spec.statistic
+        arrays = [np.asarray(s, dtype=np.float64), np.asarray(r, dtype=np.float64), np.asarray(q)]
+        whole = st_.value(st_.fold(arrays, None, b.params), b.params)
+        assert whole == pytest.approx(want[name], rel=1e-12, abs=1e-15), (name, rows)
+        c = min(cut, len(q))
+        parts = [st_.fold([a[:c] for a in arrays], None, b.params), st_.fold([a[c:] for a in arrays], None, b.params)]
+        assert st_.value(parts[0].merge(parts[1]), b.params) == pytest.approx(whole, rel=1e-12, abs=1e-15)
