@@ -90,7 +90,7 @@ def test_unknown_preset(cli, files):
     from losscli.losses import presets
 
     known = ", ".join("@" + p for p in sorted(presets()))  # every family's presets (@regression, @boxes, ...)
-    fails(cli("eval", "xy.csv", "-l", "@regresion"), 2, f"Unknown preset '@regresion'. Did you mean '@regression'? Presets: {known}.")
+    fails(cli("eval", "xy.csv", "-l", "@regresion"), 2, f"Unknown preset '@regresion'. Did you mean '@regression' or '@regression_metrics'? Presets: {known}.")
 
 
 def test_shape_mismatch(cli, files):

@@ -18,7 +18,7 @@ def complete_loss(incomplete: str) -> list[tuple[str, str]]:
     >>> [v for v, _ in complete_loss("focal:alpha=0.5,")]
     ['focal:alpha=0.5,gamma=']
     >>> [v for v, _ in complete_loss("@reg")]
-    ['@regression']
+    ['@regression', '@regression_metrics']
     """
     from losscli.losses import presets
 
