@@ -179,18 +179,23 @@ def example_gate(label: str = "mse", direction: str = "lower") -> str:
     return f"{label}<=base*1.02" if direction == "lower" else f"{label}>=base-0.01"
 
 
-def valueless(report: Report) -> set[str]:
-    """The labels of the metrics without a value (``confusion``: ``per_sample`` false and a null
-    ``value``; its result is the matrix in ``details``)."""
-    return {r.label for r in report.losses if r.per_sample is False and r.value is None}
+def valueless(report: Report) -> dict[str, bool]:
+    """The labels of the metrics without a value (``per_sample`` false and a null ``value``),
+    each with whether that is by design (``confusion``: its result is the matrix in ``details``)
+    rather than a value undefined on these rows (an AUC of one class in a shard)."""
+    return {r.label: bool(r.details and "matrix" in r.details) for r in report.losses if r.per_sample is False and r.value is None}
 
 
-def check_valued(gates: Sequence[Gate], labels: Collection[str]) -> None:
-    """A gate on one of ``labels`` (metrics without a value: ``valueless``) is a ``UsageError``:
-    there is no number to compare, and a gate that always fails would say nothing."""
+def check_valued(gates: Sequence[Gate], labels: Mapping[str, bool]) -> None:
+    """A gate on one of ``labels`` (``valueless``) has no number to compare, and a gate that
+    always fails would say nothing: a ``UsageError`` for a metric whose result is a matrix, an
+    ``InputError`` (could not evaluate) for a value undefined on these rows."""
     for g in gates:
-        if g.label in labels:
+        if g.label not in labels:
+            continue
+        if labels[g.label]:
             raise UsageError(f"{g.where} '{g.expr}': {g.label} has no value to compare (its result is the matrix in the report's details); gate another metric.")
+        raise InputError(f"{g.where} '{g.expr}': {g.label} is undefined on these rows (see the warning), so the gate cannot be decided.")
 
 
 def find_label(label: str, labels: Sequence[str]) -> str | None:

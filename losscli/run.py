@@ -197,7 +197,8 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
         writers = [stack.enter_context(f([b.label for b in shown], loaded.id_name, [b.per_sample_name or b.label for b in shown])) for f in sinks.per_sample]
         bar = stack.enter_context(bar)
         _evaluate(request, p, loaded, acc, [*writers, *([values] if values is not None else [])], bar)
-        report = acc.compute(inputs=loaded.info, config=p.label_map.config() if p.label_map else None, seconds=time.perf_counter() - start)
+        config = p.label_map.config() if p.label_map else None
+        report = acc.compute(inputs=loaded.info, config=config, seconds=time.perf_counter() - start, shard=request.outputs.emit_state is not None)
     if p.label_map is not None and p.label_map.warnings():
         report = dataclasses.replace(report, warnings=report.warnings + tuple(p.label_map.warnings()))
     sinks.warnings(report.warnings)

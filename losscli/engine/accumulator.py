@@ -366,16 +366,20 @@ class Accumulator:
         inputs: Mapping[str, Any] | None = None,
         config: Mapping[str, Any] | None = None,
         seconds: float = 0.0,
+        shard: bool = False,
     ) -> Report:
         """The report of everything seen so far: ``rows`` counts the rows evaluated and every row
-        dropped (``dropped``: ``nan`` by the NaN policy, and each reason of ``excluded``)."""
+        dropped (``dropped``: ``nan`` by the NaN policy, and each reason of ``excluded``).
+        ``shard``: these rows are one shard of a merge (``--emit-state``), so a metric undefined
+        on them alone (an AUC of one class) is null with a warning, not an error: the merged
+        shards may define it."""
         used = self.rows - self.dropped
         if used == 0:
             extra = f" (all {self.rows} rows dropped by --nan-policy omit)" if self.rows else ""
             raise InputError(f"No rows to evaluate{extra}.")
         warnings = _kinds.findings(self.kinds)  # an input of the wrong kind is an error here, before any report
         weighted = self.weighted
-        results = self._results(weighted)
+        results = self._results(weighted, None, warnings if shard else None)
         cfg = {"reduction": self.reduction.value, "nan_policy": self.nan_policy, "weighted": weighted}
         cfg.update(self.analysis_options.config())
         cfg.update(config or {})
@@ -422,10 +426,11 @@ class Accumulator:
         try:
             value, ci = agg.value(loss.label, group), agg.interval(loss.label, group)
         except InputError as e:
-            if group is None or warnings is None:
+            if warnings is None:
                 raise
             value, ci = None, None
-            warnings.append(f"{loss.label} is null in group {', '.join(map(shown, group))}: {str(e).rstrip('.')}.")
+            where = "in this shard (the merged shards may define it)" if group is None else f"in group {', '.join(map(shown, group))}"
+            warnings.append(f"{loss.label} is null {where}: {str(e).rstrip('.')}.")
         return LossResult(
             name=loss.spec.name, label=loss.label, params=dict(loss.params), direction=loss.spec.direction,
             reference=loss.spec.reference, value=value, reduction=self.reduction.value,

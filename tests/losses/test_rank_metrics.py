@@ -394,3 +394,28 @@ def test_cli_a_group_of_one_class_is_null_with_a_warning(cli, files):
     warning = ("roc_auc is null in group 'b': ROC AUC is undefined: the rows (of non-zero weight) are all positive (1); it needs "
                "positive and negative rows (scikit-learn gives nan). Evaluate rows of both classes (in a --group-by group it is null, with a warning).")  # fmt: skip
     assert report["warnings"] == [warning] and result.stderr == f"Warning: {warning}\n"
+
+
+def test_cli_a_shard_of_one_class_still_writes_its_state(cli, files):
+    """Shard 0 holds only negatives: its own AUC is undefined (null, a warning), but its state is
+    written, and the merge of both shards is the AUC of all rows: positives 0.8, 0.6 against
+    negatives 0.2, 0.7: pairs won 1 + 1 + 1 + 0 = 3 of 4 (hand-counted)."""
+    files.csv("a.csv", ["p", "y"], (0.2, 0), (0.7, 0))
+    files.csv("b.csv", ["p", "y"], (0.8, 1), (0.6, 1))
+    first = cli("eval", "a.csv", "-p", "p", "-y", "y", "-l", "roc_auc", "--emit-state", "a.json", "-f", "json")
+    assert first.exit_code == 0 and json.loads(first.stdout)["losses"][0]["value"] is None
+    assert first.stderr.startswith("Warning: roc_auc is null in this shard (the merged shards may define it): ROC AUC is undefined")
+    second = cli("eval", "b.csv", "-p", "p", "-y", "y", "-l", "roc_auc", "--row-offset", "2", "--emit-state", "b.json", "-f", "json")
+    assert second.exit_code == 0 and "all positive" in second.stderr  # the other shard: only positives
+    merged = json.loads(ok(cli("merge", "a.json", "b.json", "-f", "json")))
+    assert merged["losses"][0]["value"] == 0.75
+
+
+def test_cli_a_gate_on_an_undefined_value_cannot_be_decided(cli, files):
+    """A shard of one class: its AUC is null, so a gate on it is exit 3 (never a pass), and no
+    state file is left behind (outputs are all-or-nothing)."""
+    files.csv("a.csv", ["p", "y"], (0.2, 0), (0.7, 0))
+    result = cli("eval", "a.csv", "-p", "p", "-y", "y", "-l", "roc_auc", "--emit-state", "a.json", "--fail-if", "roc_auc>=0.9", "-f", "json")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr.splitlines()[-1] == "Error: --fail-if 'roc_auc>=0.9': roc_auc is undefined on these rows (see the warning), so the gate cannot be decided."
+    assert files.listing() == ["a.csv"]
