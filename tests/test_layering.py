@@ -45,7 +45,7 @@ ALLOWED = {
 # third-party package -> the only places that may import it
 THIRD_PARTY = {
     "pandas": ("readers/tabular.py",),
-    "pyarrow": ("readers/tabular.py", "readers/parquet.py", "render/per_sample.py"),
+    "pyarrow": ("readers/tabular.py", "readers/parquet.py", "readers/stream/csv_arrow.py", "render/per_sample.py"),
     "dask": ("engine/dask.py",),
     "distributed": ("engine/dask.py",),
     "rich": ("render/", "cli/"),

@@ -56,6 +56,7 @@ class CsvStream:
 
     def _open_file(self, index: int) -> None:
         path = self.paths[index]
+        self._index = index
         self.where = "<stdin>" if path == "-" else path
         # the job hashing the file since the command started (losscli._prefetch), else a hash of the bytes read
         self._hash = (_prefetch.claim(path, self.hash_inputs) or AsyncHash(self.hash_inputs)) if self.hash_inputs else None
@@ -72,8 +73,10 @@ class CsvStream:
         self._carry = b""
         self._eof = False
         self._consumed = 0  # bytes of (decompressed) text before the next piece
+        self._hashed = 0  # bytes of an uncompressed file hashed
         self._lines = 0  # newlines before the next piece
         self._first = self._first_piece()
+        self._dtypes = [str(t) for t in self._first.frame.dtypes]  # which columns pyarrow may read (csv_arrow)
 
     def release(self) -> None:
         """Close the file opened for the header, unread (its rows are read elsewhere: Dask)."""
@@ -85,11 +88,18 @@ class CsvStream:
         except OSError:
             pass
 
-    def _consume(self, data: bytes) -> None:
-        """Account for a piece handed on (its bytes, for the digest of an uncompressed file)."""
-        self._consumed += len(data)
-        if self._raw is None and self._hash is not None:
-            self._hash.update(data)
+    def _consume(self, data: Any) -> None:
+        """Account for a piece handed on (its bytes, for the digest of an uncompressed file,
+        past those hashed already: read by pyarrow before pandas took over)."""
+        start, self._consumed = self._consumed, self._consumed + len(data)
+        if self._raw is None and self._hash is not None and self._consumed > self._hashed:
+            self._hash.update(data if self._hashed <= start else memoryview(data)[self._hashed - start :])
+            self._hashed = self._consumed
+
+    def _hash_block(self, data: Any) -> None:
+        """Hash the next bytes of an uncompressed file, handed to pyarrow (on its thread)."""
+        self._hash.update(data)
+        self._hashed += len(data)
 
     def _close_file(self, index: int) -> None:
         if self._raw is not None:
@@ -196,6 +206,8 @@ class CsvStream:
         from losscli import _threads
 
         want = max(MIN_PIECE, int(rows * self.row_bytes))
+        if members is not None:
+            yield from self._arrow_rows(members, want, counted)
         pool, pending, more = _threads.shared(), deque(), True
         job = (self.fmt, self.columns, self.delimiter, self.header, self.source.where, members)
         while more and len(pending) < AHEAD:
@@ -213,6 +225,57 @@ class CsvStream:
             if more:
                 more = self._submit(pool, pending, want, job)
             yield selected
+
+    def _arrow_rows(self, members: list, want: int, counted: list[int]) -> Iterator[Any]:
+        """The open file's rows read by pyarrow (``csv_arrow``) when all its columns are
+        float64, for as long as it reads them as pandas would; pandas goes on from the first
+        row it did not accept (``counted[0]``: the file's rows so far, updated)."""
+        from losscli.readers.stream import csv_arrow
+        from losscli.readers.tabular import separator
+
+        sep = separator(self.fmt, self.delimiter)
+        fd = self._file.fileno() if self._raw is None and self.paths[self._index] != "-" else None
+        if (self._eof and not self._carry) or not csv_arrow.usable(self._dtypes, members, sep, fd):
+            return
+        start, rows, done = self._consumed, 0, False
+        reader = csv_arrow.open_reader(self.paths[self._index], fd, start, len(self.columns), sep, min(want, csv_arrow.BLOCK))
+        if reader is None:
+            return
+        digest = csv_arrow.RestHash(fd, self._hashed, self._hash) if self._hash is not None else None
+        positions = list(range(len(self.columns)))
+        try:
+            for batch in reader:
+                columns = csv_arrow.values(batch, positions)
+                if columns is None:
+                    break
+                rows += batch.num_rows
+                counted[0] += batch.num_rows
+                yield select(csv_arrow.FloatPiece(columns, batch.num_rows), members)
+            else:
+                done = True
+        except csv_arrow.failures():
+            pass
+        finally:
+            self._resume(fd, start, rows, done, digest)
+
+    def _resume(self, fd: int, start: int, rows: int, done: bool, digest: Any) -> None:
+        """After pyarrow: the file read to its end (``done``), or pandas reads on from the row
+        after the ``rows`` that pyarrow read from byte ``start``."""
+        from losscli.readers.stream import csv_arrow
+
+        if digest is not None:
+            try:
+                self._hashed = digest.join()
+            except OSError as e:
+                raise cannot_read(self.where, e) from None
+        self._carry = b""
+        if done:
+            self._eof = True
+            return
+        self._consumed, newlines = csv_arrow.record_end(fd, start, rows)
+        self._lines += newlines
+        self._file.seek(self._consumed)
+        self._eof = False
 
     def _checked(self, parsed: Any, data: Any, in_file: int, bytes_before: int) -> Any:
         """The ``Table`` of a parsed piece, or its error with absolute rows and lines."""
