@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import blake3
 import numpy as np
@@ -456,3 +457,108 @@ def test_gaussian_nll_one_row_var_streamed_is_the_in_memory_value(cli, files):
     r = cli("eval", "p.npy", "t.npy", "--input", "var=v2.csv:a,b,c", "-l", "gaussian_nll", "--chunk-rows", "2")
     assert (r.exit_code, r.stderr) == (3, "Error: Inputs have different numbers of rows: var (v2.csv columns 'a,b,c') has 2, pred (p.npy) has 5, "
                                           "target (t.npy) has 5; var may also have 1 row, shared by every row.\n")
+
+
+# ---------------------------------------------------------------------------- pyarrow's reader
+
+from losscli.readers.stream import csv_arrow  # noqa: E402
+
+
+def float_table(files, name="f.csv", n=400, seed=7, cells=None, newline="\n"):
+    """A pred,target CSV of float64 values written as repr; ``cells``: {row index: line}."""
+    rng = np.random.default_rng(seed)
+    rows = [f"{a!r},{b!r}" for a, b in zip(rng.normal(size=n).tolist(), (rng.normal(size=n) * 1e5).tolist())]
+    for i, line in (cells or {}).items():
+        rows[i] = line
+    return files.text(name, newline.join(["pred,target", *rows]) + newline)
+
+
+@pytest.fixture
+def arrow_batches(monkeypatch):
+    """The rows of each batch that pyarrow read and the stream accepted or refused (None)."""
+    seen: list = []
+    real = csv_arrow.values
+
+    def spy(batch, positions):
+        out = real(batch, positions)
+        seen.append(None if out is None else batch.num_rows)
+        return out
+
+    monkeypatch.setattr(csv_arrow, "values", spy)
+    return seen
+
+
+def test_a_float_csv_streamed_through_pyarrow_gives_the_whole_file_report(cli, files, small_pieces, arrow_batches):
+    path = float_table(files)
+    args = [path, "-l", "mse", "-l", "mae", "-l", "huber"]
+    whole = run_json(cli, *args, "--per-sample", "whole.csv")  # read whole by pandas (no streaming)
+    assert arrow_batches == []
+    streamed = run_json(cli, *args, "--chunk-rows", 7, "--per-sample", "streamed.csv")
+    assert len(arrow_batches) > 10 and None not in arrow_batches  # every row after the first piece
+    same_report(streamed, whole)
+    assert streamed["inputs"] == whole["inputs"]
+    # the digest is the file's own (BLAKE3 of its bytes), though pyarrow read them natively
+    assert streamed["inputs"]["pred"]["blake3"] == blake3.blake3((files.root / path).read_bytes()).hexdigest()
+    assert (files.root / "streamed.csv").read_bytes() == (files.root / "whole.csv").read_bytes()
+    lines = (files.root / path).read_text().splitlines(keepends=True)
+    files.text("g1.csv", "".join(lines[:150]))
+    files.text("g2.csv", lines[0] + "".join(lines[150:]))
+    same_report(run_json(cli, "g*.csv", "-l", "mse", "-l", "mae", "-l", "huber", "--chunk-rows", 5), whole)
+
+
+# each: a row that pyarrow refuses or may read otherwise than pandas (words, -0, quotes, widths,
+# an integer past float64, a blank line), at row 301 of 400: pandas reads on from that row
+HANDED_OVER = ["-0,1.5", "NAN,1", "Infinity,1", "1e400,1", "0x1,1", '"1.5",2', '"1,5",2', "1.5,", "nan,1",
+               "1,2,3", "", "oops,1", f"{'9' * 400},1", "1.5,2.5\r3.5,4.5"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("line", HANDED_OVER)
+def test_pandas_reads_on_from_the_first_row_pyarrow_does_not_accept(cli, files, small_pieces, arrow_batches, line, newline):
+    # expected: the whole-file read by pandas (values, errors with their rows, digests)
+    path = float_table(files, cells={300: line}, newline=newline)
+    args = ["eval", path, "-l", "mse", "-l", "mae", "--nan-policy", "omit", "-f", "json"]
+    whole = cli(*args)
+    streamed = cli(*args, "--chunk-rows", 7)
+    assert sum(n or 0 for n in arrow_batches) >= 100  # pyarrow read rows before the hand-over
+    assert (streamed.exit_code, streamed.stderr) == (whole.exit_code, whole.stderr)
+    if whole.exit_code == 0:
+        a, b = json.loads(streamed.stdout), json.loads(whole.stdout)
+        same_report(a, b)
+        assert a["inputs"] == b["inputs"]
+
+
+def test_a_late_error_after_a_lone_carriage_return_names_its_row(cli, files, small_pieces):
+    # row 201 holds two rows (a carriage return alone ends a row, for pandas as for pyarrow):
+    # "oops" at line index 300 is data row 302
+    path = float_table(files, cells={200: "1.5,2.5\r3.5,4.5", 300: "oops,1"})
+    both_fail(cli, [path, "-l", "mse"], 3, f"Non-numeric value 'oops' in {path}, column 'pred' (pred), row 302.")
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 1 << 20])
+def test_record_end_counts_rows_ended_by_lf_crlf_or_a_lone_cr(files, monkeypatch, step):
+    # rows: "a\n" (0-2), "bb\r\n" (2-6), "c\r" (6-8), "d" (8-9, no end): offsets by hand
+    monkeypatch.setattr(csv_arrow, "STEP", step)  # steps of 1-3 bytes cut a CRLF
+    with open(files.bytes("r.csv", b"a\nbb\r\nc\rd"), "rb") as fh:
+        fd = fh.fileno()
+        assert [csv_arrow.record_end(fd, 0, rows) for rows in range(5)] == [(0, 0), (2, 1), (6, 2), (8, 2), (9, 2)]
+        assert csv_arrow.record_end(fd, 2, 2) == (8, 1)
+
+
+def test_only_regular_files_of_float64_columns_selected_as_numbers_are_read_by_pyarrow(files):
+    take = [(stream.Column("role", "pred"), stream.Ref(None, "take", ([0], "pred")))]
+    ids = [*take, (stream.Column("ids"), stream.Ref(None, "keys", 1))]
+    with open(files.text("u.csv", "1\n"), "rb") as fh:
+        fd = fh.fileno()
+        assert csv_arrow.usable(["float64", "float64"], take, ",", fd)
+        assert not csv_arrow.usable(["float64", "float64"], ids, ",", fd)  # ids are read as written: pandas
+        assert not csv_arrow.usable(["float64", "int64"], take, ",", fd)  # pyarrow reads 0x1 in an int column
+        assert not csv_arrow.usable(["float64", "str"], take, ",", fd)  # quotes in a text column
+        assert not csv_arrow.usable(["float64"], take, r"\s+", fd)
+        assert not csv_arrow.usable(["float64"], take, ",", None)  # stdin, a compressed file
+    read, write = os.pipe()
+    try:
+        assert not csv_arrow.usable(["float64"], take, ",", read)
+    finally:
+        os.close(read)
+        os.close(write)
