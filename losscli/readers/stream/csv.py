@@ -1,13 +1,16 @@
 """CSV/TSV/TXT tables (plain or compressed files, stdin, the files of a glob) as a stream of pieces.
 
-The bytes are cut at record boundaries (a newline outside quotes) into pieces of about N rows,
-parsed by pandas' public ``read_csv`` on worker threads (its C parser releases the GIL), a few
-pieces ahead, and checked in order: errors name absolute rows and lines, as a whole-file read
-does. The first piece of the first file (its header, with whole-file semantics:
-``tabular.read_table``) is parsed when the stream opens, so selections know the columns.
+The first piece of each file (its header, with whole-file semantics: ``tabular.read_table``) is
+parsed when the file opens, so selections know the columns. The rest of a regular file whose
+columns are all float64 is read by pyarrow's streaming CSV reader (``csv_arrow``) for as long as
+it reads it as pandas would. Otherwise, and from the first row pyarrow does not accept, the bytes
+are cut at record boundaries (a newline outside quotes) into pieces of about N rows, parsed by
+pandas' public ``read_csv`` on worker threads (its C parser releases the GIL), a few pieces
+ahead, and checked in order: errors name absolute rows and lines, as a whole-file read does.
 
 The digest of an uncompressed file is taken from the bytes as they are handed on (or by the job
-``losscli._prefetch`` started with the command); of a compressed file, from its bytes as read.
+``losscli._prefetch`` started with the command), and from the file's descriptor on a thread for
+the bytes pyarrow reads; of a compressed file, from its bytes as read.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from losscli import _digest, _prefetch
 from losscli.errors import InputError
 from losscli.readers.stream.base import Column, Members, select
+from losscli.readers.stream.base import positions as selected_columns
 from losscli.readers.stream.files import AsyncHash, Hashing, cannot_read, decompressor, readinto
 
 FIRST_PIECE = 1 << 20  # bytes of a table parsed with its header when the stream opens
@@ -73,7 +77,8 @@ class CsvStream:
         self._carry = b""
         self._eof = False
         self._consumed = 0  # bytes of (decompressed) text before the next piece
-        self._hashed = 0  # bytes of an uncompressed file hashed
+        self._whole = False  # whether the digest of an uncompressed file covers it whole (pyarrow read it)
+        self._unhashed: bytes | None = None  # the first piece, until the digest's source is chosen
         self._lines = 0  # newlines before the next piece
         self._first = self._first_piece()
         self._dtypes = [str(t) for t in self._first.frame.dtypes]  # which columns pyarrow may read (csv_arrow)
@@ -89,17 +94,19 @@ class CsvStream:
             pass
 
     def _consume(self, data: Any) -> None:
-        """Account for a piece handed on (its bytes, for the digest of an uncompressed file,
-        past those hashed already: read by pyarrow before pandas took over)."""
-        start, self._consumed = self._consumed, self._consumed + len(data)
-        if self._raw is None and self._hash is not None and self._consumed > self._hashed:
-            self._hash.update(data if self._hashed <= start else memoryview(data)[self._hashed - start :])
-            self._hashed = self._consumed
+        """Account for a piece handed on (its bytes, for the digest of an uncompressed file
+        unless that covers the whole file: pandas reading on after pyarrow)."""
+        self._consumed += len(data)
+        if self._raw is None and self._hash is not None and not self._whole:
+            self._hash.update(data)
 
-    def _hash_block(self, data: Any) -> None:
-        """Hash the next bytes of an uncompressed file, handed to pyarrow (on its thread)."""
-        self._hash.update(data)
-        self._hashed += len(data)
+    def _hash_first(self) -> None:
+        """Hand the first piece to the digest of an uncompressed file (unless the rows after it
+        were read by pyarrow, whose digest covers the whole file: ``_arrow_rows``)."""
+        if self._unhashed is not None:
+            data, self._unhashed = self._unhashed, None
+            if self._raw is None and self._hash is not None:
+                self._hash.update(data)
 
     def _close_file(self, index: int) -> None:
         if self._raw is not None:
@@ -125,7 +132,8 @@ class CsvStream:
                     want *= 2
                     continue
                 raise
-            self._consume(data)
+            self._consumed += len(data)
+            self._unhashed = data  # hashed once the rest's reader is chosen (``_hash_first``)
             self._lines += data.count(b"\n")
             self.header = table.header
             return table
@@ -208,6 +216,7 @@ class CsvStream:
         want = max(MIN_PIECE, int(rows * self.row_bytes))
         if members is not None:
             yield from self._arrow_rows(members, want, counted)
+        self._hash_first()
         pool, pending, more = _threads.shared(), deque(), True
         job = (self.fmt, self.columns, self.delimiter, self.header, self.source.where, members)
         while more and len(pending) < AHEAD:
@@ -241,8 +250,8 @@ class CsvStream:
         reader = csv_arrow.open_reader(self.paths[self._index], fd, start, len(self.columns), sep, min(want, csv_arrow.BLOCK))
         if reader is None:
             return
-        digest = csv_arrow.RestHash(fd, self._hashed, self._hash) if self._hash is not None else None
-        positions = list(range(len(self.columns)))
+        digest = self._whole_digest(fd)
+        positions = selected_columns(members)
         try:
             for batch in reader:
                 columns = csv_arrow.values(batch, positions)
@@ -258,6 +267,18 @@ class CsvStream:
         finally:
             self._resume(fd, start, rows, done, digest)
 
+    def _whole_digest(self, fd: int) -> Any:
+        """The digest of a file pyarrow reads, from its first byte, without the bytes handed on:
+        the job of ``losscli._prefetch`` hashes it whole by its own reading (begun with the
+        command), else a ``RestHash`` thread from the stream's descriptor (returned, to join)."""
+        from losscli.readers.stream.csv_arrow import RestHash
+
+        self._unhashed = None
+        if self._hash is None:
+            return None
+        self._whole = True  # no bytes handed on (pandas reading on after pyarrow) are hashed again
+        return None if isinstance(self._hash, _prefetch.Job) else RestHash(fd, 0, self._hash)
+
     def _resume(self, fd: int, start: int, rows: int, done: bool, digest: Any) -> None:
         """After pyarrow: the file read to its end (``done``), or pandas reads on from the row
         after the ``rows`` that pyarrow read from byte ``start``."""
@@ -265,7 +286,7 @@ class CsvStream:
 
         if digest is not None:
             try:
-                self._hashed = digest.join()
+                digest.join()
             except OSError as e:
                 raise cannot_read(self.where, e) from None
         self._carry = b""
@@ -351,3 +372,4 @@ def _plain_boundary(buf: bytes, want: int, min_lines: int) -> int | None:
         start = max(start, pos + 1)
     pos = buf.find(b"\n", max(start, 0))
     return None if pos < 0 else pos + 1
+
