@@ -545,7 +545,7 @@ def test_record_end_counts_rows_ended_by_lf_crlf_or_a_lone_cr(files, monkeypatch
         assert csv_arrow.record_end(fd, 2, 2) == (8, 1)
 
 
-def test_only_regular_files_of_float64_columns_selected_as_numbers_are_read_by_pyarrow(files):
+def test_only_regular_files_of_float64_columns_selected_as_numbers_are_read_by_pyarrow(files, monkeypatch):
     take = [(stream.Column("role", "pred"), stream.Ref(None, "take", ([0], "pred")))]
     ids = [*take, (stream.Column("ids"), stream.Ref(None, "keys", 1))]
     with open(files.text("u.csv", "1\n"), "rb") as fh:
@@ -556,6 +556,8 @@ def test_only_regular_files_of_float64_columns_selected_as_numbers_are_read_by_p
         assert not csv_arrow.usable(["float64", "str"], take, ",", fd)  # quotes in a text column
         assert not csv_arrow.usable(["float64"], take, r"\s+", fd)
         assert not csv_arrow.usable(["float64"], take, ",", None)  # stdin, a compressed file
+        monkeypatch.setattr(csv_arrow.importlib.util, "find_spec", lambda name: None)
+        assert not csv_arrow.usable(["float64", "float64"], take, ",", fd)  # pyarrow not installed: pandas
     read, write = os.pipe()
     try:
         assert not csv_arrow.usable(["float64"], take, ",", read)
