@@ -44,7 +44,7 @@ def usable(dtypes: list[str], members: list, sep: str, fd: int | None) -> bool:
     float64 in the first piece (``dtypes``: each column's dtype, as pandas names it), the
     separator is not one plain character, the descriptor ``fd`` is not a regular uncompressed
     file (None: a pipe or a compressed file), or pyarrow is not installed."""
-    if fd is None or not stat.S_ISREG(os.fstat(fd).st_mode):
+    if fd is None or not hasattr(os, "pread") or not stat.S_ISREG(os.fstat(fd).st_mode):  # (no pread on Windows)
         return False
     if not members or any(getattr(ref, "op", None) != "take" for _, ref in members):
         return False
