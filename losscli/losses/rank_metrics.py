@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -164,20 +164,22 @@ class RankState:
     def merge(self, other: "RankState") -> "RankState":
         if (self.multiclass, len(self.runs)) != (other.multiclass, len(other.runs)):
             raise InputError(f"Cannot merge rank states of {_layout(self)} and {_layout(other)} scores.")
-        runs = tuple(_collapse(a + b) for a, b in zip(self.runs, other.runs))
+        runs = tuple(collapse_runs(a + b) for a, b in zip(self.runs, other.runs))
         return RankState(runs, self.multiclass, self.nonfinite + other.nonfinite)
 
     def to_state(self) -> dict[str, Any]:
         return {"multiclass": self.multiclass, "classes": [r.to_state() for r in self.classes], "nonfinite": self.nonfinite}
 
 
-def _collapse(runs: tuple[Ranks, ...]) -> tuple[Ranks, ...]:
-    """``runs`` largest first, the last two merged while the smaller is at least half the larger."""
-    out = sorted(runs, key=lambda r: len(r.scores), reverse=True)
-    while len(out) > 1 and len(out[-2].scores) <= 2 * len(out[-1].scores):
+def collapse_runs(runs: tuple[Any, ...], size: Callable[[Any], int] = lambda r: len(r.scores)) -> tuple[Any, ...]:
+    """``runs`` (states with ``merge``; ``size``: their number of distinct values) largest first,
+    the last two merged while the smaller is at least half the larger: lazy merges of states that
+    grow with the data (also regression_metrics' distinct values)."""
+    out = sorted(runs, key=size, reverse=True)
+    while len(out) > 1 and size(out[-2]) <= 2 * size(out[-1]):
         last = out.pop()
         out[-1] = out[-1].merge(last)
-        out.sort(key=lambda r: len(r.scores), reverse=True)
+        out.sort(key=size, reverse=True)
     return tuple(out)
 
 

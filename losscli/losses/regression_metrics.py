@@ -46,6 +46,7 @@ from losscli._checks import as_float, check_same_shape, check_values, row_mean
 from losscli.errors import InputError, ShapeError
 from losscli.losses._registry import interval, register_loss, register_preset
 from losscli.losses._statistic import Statistic
+from losscli.losses.rank_metrics import collapse_runs
 from losscli.losses.regression import MULTIOUTPUT, TWEEDIE_POWER, check_tweedie_domain, output_weights, pinball, unit_deviance
 from losscli.reductions import Summary
 
@@ -403,7 +404,22 @@ class Distinct:
         return cls(values, np.bincount(inverse.ravel(), weights=weights, minlength=len(values)).astype(np.float64))
 
     def merge(self, other: "Distinct") -> "Distinct":
-        return Distinct.of(np.concatenate([self.values, other.values]), np.concatenate([self.weights, other.weights]))
+        """The union: the smaller run's values found in the larger by binary search, their weights
+        added where the value is there, inserted where not (linear in the larger run)."""
+        big, small = (self, other) if len(self.values) >= len(other.values) else (other, self)
+        at = np.searchsorted(big.values, small.values)
+        found = at < len(big.values)
+        found[found] = big.values[at[found]] == small.values[found]
+        weights = big.weights.copy()
+        weights[at[found]] += small.weights[found]
+        new = ~found
+        slots = at[new] + np.arange(int(new.sum()))  # where the new values land (at is ascending)
+        kept = np.ones(len(big.values) + len(slots), dtype=bool)
+        kept[slots] = False
+        values, summed = np.empty(len(kept)), np.empty(len(kept))
+        values[slots], summed[slots] = small.values[new], small.weights[new]
+        values[kept], summed[kept] = big.values, weights
+        return Distinct(values, summed)
 
     def to_state(self) -> dict[str, Any]:
         return {"values": self.values.tolist(), "weights": self.weights.tolist()}
@@ -446,25 +462,44 @@ class Distinct:
 @dataclass(frozen=True)
 class QuantileState:
     """Per output column: the distinct values (``|y - p|`` for median_ae, ``y`` for the d2 scores)
-    and, for the d2 scores, a Summary of the model's pinball losses."""
+    and, for the d2 scores, a Summary of the model's pinball losses.
 
-    columns: tuple[Distinct, ...]
+    The distinct values are kept as a few runs per column, merged lazily (``rank_metrics.
+    collapse_runs``: folding N rows chunk by chunk costs O(N log N), not a copy of the whole
+    state per chunk); ``columns`` (what ``value`` and ``to_state`` read) merges them once."""
+
+    runs: tuple[tuple[Distinct, ...], ...]
     model: tuple[Summary, ...] = ()
 
+    @classmethod
+    def of(cls, columns: Sequence[Distinct], model: Sequence[Summary] = ()) -> "QuantileState":
+        return cls(tuple((c,) for c in columns), tuple(model))
+
+    @functools.cached_property
+    def columns(self) -> tuple[Distinct, ...]:
+        return tuple(functools.reduce(lambda a, b: a.merge(b), runs) for runs in self.runs)
+
     def merge(self, other: "QuantileState") -> "QuantileState":
-        return QuantileState(_merge_all(self.columns, other.columns), _merge_all(self.model, other.model))
+        if len(self.runs) != len(other.runs):
+            raise InputError(f"cannot merge the states of {len(self.runs)} and {len(other.runs)} output columns")
+        runs = tuple(collapse_runs(a + b, size=_size) for a, b in zip(self.runs, other.runs))
+        return QuantileState(runs, _merge_all(self.model, other.model))
 
     def to_state(self) -> dict[str, Any]:
         return {"columns": [c.to_state() for c in self.columns], "model": [s.to_state() for s in self.model]}
 
 
+def _size(d: Distinct) -> int:
+    return len(d.values)
+
+
 def _load_quantiles(state: Mapping[str, Any]) -> QuantileState:
-    return QuantileState(tuple(Distinct.load(c) for c in state["columns"]), tuple(Summary.from_state(s) for s in state["model"]))
+    return QuantileState.of([Distinct.load(c) for c in state["columns"]], [Summary.from_state(s) for s in state["model"]])
 
 
 def _fold_median(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QuantileState:
     pred, target = _columns(inputs[0], inputs[1], "median_ae", weights=params.get("multioutput"))
-    return QuantileState(tuple(Distinct.of(np.abs(target[:, j] - pred[:, j]), weights) for j in range(target.shape[1])))
+    return QuantileState.of([Distinct.of(np.abs(target[:, j] - pred[:, j]), weights) for j in range(target.shape[1])])
 
 
 def _median_value(state: QuantileState, params: Mapping[str, Any]) -> float:
@@ -478,7 +513,7 @@ def _fold_pinball(name: str, inputs: Sequence[np.ndarray], weights: np.ndarray |
     pred, target = _columns(inputs[0], inputs[1], name, weights=params.get("multioutput"))
     columns = tuple(Distinct.of(target[:, j], weights) for j in range(target.shape[1]))
     model = tuple(Summary.of(pinball(pred[:, j], target[:, j], alpha=alpha), weights) for j in range(target.shape[1]))
-    return QuantileState(columns, model)
+    return QuantileState.of(columns, model)
 
 
 def _d2_pinball_scores(name: str, state: QuantileState, params: Mapping[str, Any]) -> float:

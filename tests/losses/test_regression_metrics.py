@@ -330,3 +330,22 @@ def test_a_state_file_is_data_a_bad_state_is_refused():
     other = _stat("d2_tweedie:power=2")[0].fold([np.ones(3), np.array([1.0, 2.0, 3.0])], None, {"power": 2.0})
     with pytest.raises(InputError, match=r"a d2_tweedie state of power=2 is not one of d2_tweedie:power=1"):
         tweedie.value(tweedie.load(other.to_state()), p1)
+
+
+def test_distinct_values_merge_as_one_count_and_runs_stay_few():
+    # the union of overlapping runs: numpy's unique and bincount of the concatenated rows
+    rng = np.random.default_rng(2)
+    a, b = rng.integers(0, 30, 50).astype(float), rng.integers(20, 60, 7).astype(float)
+    wa, wb = rng.integers(1, 4, 50).astype(float), rng.integers(1, 4, 7).astype(float)
+    merged = Distinct.of(a, wa).merge(Distinct.of(b, wb))
+    values, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    np.testing.assert_array_equal(merged.values, values)
+    np.testing.assert_array_equal(merged.weights, np.bincount(inverse, weights=np.concatenate([wa, wb])))
+    # 64 chunks folded one by one: a few runs (sizes at least doubling), not one run per chunk
+    stat, params = _stat("median_ae")
+    y = rng.normal(size=64 * 50)
+    state = stat.fold([np.zeros(50), y[:50]], None, params)
+    for i in range(1, 64):
+        state = state.merge(stat.fold([np.zeros(50), y[50 * i : 50 * (i + 1)]], None, params))
+    assert len(state.runs[0]) <= 7  # log2(64) + 1
+    assert stat.value(state, params) == np.median(np.abs(y))
