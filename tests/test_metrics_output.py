@@ -317,6 +317,8 @@ def test_compare_ranks_by_the_metrics_direction_with_a_paired_bootstrap_and_no_w
     assert mse["systems"][1]["wtl"] is not None  # the loss beside it keeps its counts
     table = ok(cli("compare", "-t", t, base, cand, "-l", "meandiff", "--n-boot", "50", "-f", "md"))
     assert table.splitlines()[-1].endswith("| n/a |")  # the candidate's win/tie/loss cell says so
+    rows = ok(cli("compare", "-t", t, base, cand, "-l", "meandiff", "--n-boot", "50", "-f", "table")).splitlines()
+    assert rows[-1].split()[0] == "cand.npy" and rows[-1].split()[-1] == "n/a"  # the table says it too
 
 
 def test_compare_refuses_a_metric_without_a_value(cli, files):
