@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import textwrap
 from typing import Annotated
 
 import typer
@@ -50,8 +49,11 @@ def statistic_lines(statistic) -> list[str]:
     from losscli.losses._statistic import STATISTIC_KINDS
 
     ci = "--ci analytic or --ci bootstrap" if statistic.interval is not None else "--ci bootstrap"
-    state = textwrap.wrap(f"state:     {statistic.kind}: {STATISTIC_KINDS[statistic.kind]}", 80, subsequent_indent=" " * 11)
-    return ["headline:  a function of every row; no per-sample values", *state, f"intervals: {ci}"]
+    return [
+        "headline:  a function of every row; no per-sample values",
+        f"state:     {statistic.kind}: {STATISTIC_KINDS[statistic.kind]}",
+        f"intervals: {ci}",
+    ]
 
 
 def example(spec) -> str:
