@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.errors import InputError, UsageError, number
+from losscli.errors import InputError, UsageError, number, shown
 
 
 def _number(text: str) -> float | None:
@@ -48,7 +48,9 @@ def _key(value: Any) -> Any:
 
 
 def _show(key: Any) -> str:
-    return number(key) if isinstance(key, float) else repr(key)
+    """A label from the data as a line shows it: a number exactly, text quoted and cut
+    (``errors.shown``: a 30 MB label must not become a 30 MB error line)."""
+    return number(key) if isinstance(key, float) else shown(key) if isinstance(key, str) else repr(key)
 
 
 @dataclass
@@ -142,11 +144,11 @@ class LabelMap:
         if key not in self.seen:
             self.seen[key] = row
             if len(self.seen) > 2:
-                shown = ", ".join(_show(k) for k in self.seen)
-                raise InputError(f"{self.where} has more than two labels ({shown}; the third at row {row}): --pos-label is for a binary target; use --classes for classes.")
+                seen = ", ".join(_show(k) for k in self.seen)
+                raise InputError(f"{self.where} has more than two labels ({seen}; the third at row {row}): --pos-label is for a binary target; use --classes for classes.")
             if len(self.seen) == 2 and pos not in self.seen:
-                shown = " and ".join(_show(k) for k in self.seen)
-                raise InputError(f"--pos-label {self.positive!r} is neither of the labels {shown} of {self.where} (the second at row {row}).")
+                seen = " and ".join(_show(k) for k in self.seen)
+                raise InputError(f"--pos-label {self.positive!r} is neither of the labels {seen} of {self.where} (the second at row {row}).")
         return 1.0 if key == pos else 0.0
 
 

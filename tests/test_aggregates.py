@@ -179,3 +179,14 @@ def test_a_state_with_a_metric_state_it_cannot_read_is_exit_3(cli, files):
     data["metrics"]["overall"]["meandiff"] = {"w": "x"}
     (files.root / "bad.json").write_text(json.dumps(data))
     fails(cli("merge", "bad.json", st1), 3, "bad.json is not a valid losscli state: 'metrics' holds a state its metric cannot read (KeyError: 'wd').")
+
+
+def test_a_metric_value_that_overflows_is_exit_3_not_nan(cli, files):
+    """Finite inputs whose squares overflow (1e200² = inf): r2's sums are inf and its value nan.
+    That is exit 3 with one line (as mse's overflow is), and nan only with --nan-policy propagate;
+    numpy's RuntimeWarnings never reach stderr."""
+    files.text("ov.csv", "pred,target\n1e200,1\n2,1e200\n3,3\n4,5\n")
+    fails(cli("eval", "ov.csv", "-l", "r2"), 3, "r2 is nan on these rows: its sums overflow (values near the float64 limit, about 1e308); "
+          "scale the inputs down, or use --nan-policy propagate to keep it.")  # fmt: skip
+    kept = cli("eval", "ov.csv", "-l", "r2", "--nan-policy", "propagate", "-b")
+    assert (kept.exit_code, kept.stdout, kept.stderr) == (0, "nan\n", "")

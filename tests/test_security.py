@@ -305,3 +305,12 @@ def test_files_are_written_only_through_atomic_write():
         elif name.endswith((".write_text", ".write_bytes")) or name in ("np.save", "np.savez", "np.savez_compressed", "np.savetxt"):
             found.add((where, name))
     assert found <= WRITERS_ALLOWED, sorted(found - WRITERS_ALLOWED)
+
+
+def test_a_huge_unknown_label_is_cut_in_the_error_line(cli, files):
+    """A 100,000-character target label outside --classes: the line shows its first 80
+    characters and its length (it once repeated the whole cell, twice with ::error::)."""
+    files.text("big.csv", "prob,label\n0.3,no\n0.6," + "X" * 100_000 + "\n")
+    result = cli("eval", "big.csv", "-p", "prob", "-y", "label", "--classes", "no,yes", "-l", "accuracy")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == f"Error: Label {'X' * 80!r}... (100000 characters) in big.csv column 'label' at row 2 is not one of --classes no,yes.\n"

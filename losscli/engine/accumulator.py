@@ -102,7 +102,7 @@ class Accumulator:
         self.analysis_options = analysis or AnalysisOptions()
         directions = {b.label: b.direction if isinstance(b, Combination) else b.spec.direction for b in self.losses if not is_statistic(b)}
         self.analysis = Analysis(self.analysis_options, directions) if self.analysis_options.active else None
-        self.aggregates = Aggregates(metrics, self.analysis_options) if metrics else None  # metrics without per-sample values
+        self.aggregates = Aggregates(metrics, self.analysis_options, nan_policy) if metrics else None  # metrics without per-sample values
         self.kinds = _kinds.watches(self.losses)  # inputs of the wrong kind: folded over every row (losscli._kinds)
 
     # ------------------------------------------------------------------ update

@@ -10,6 +10,7 @@ them exactly across chunks, shards and Dask partitions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from losscli.analysis import AnalysisOptions, group_codes, plain
 from losscli.bootstrap import PoissonWeights, percentile_interval
 from losscli.errors import InputError, UsageError, ValueDomainError
-from losscli.losses import BoundLoss
+from losscli.losses import BoundLoss, format_value
 from losscli.stats import ci_object
 
 
@@ -30,8 +31,9 @@ def is_statistic(loss: Any) -> bool:
 class Aggregates:
     """Mergeable states of the statistic metrics of one accumulator (see the module docstring)."""
 
-    def __init__(self, metrics: Sequence[BoundLoss], options: AnalysisOptions) -> None:
+    def __init__(self, metrics: Sequence[BoundLoss], options: AnalysisOptions, nan_policy: str = "error") -> None:
         self.metrics = {b.label: b for b in metrics}
+        self.nan_policy = nan_policy  # a value that is not finite: an error, unless "propagate"
         self.options = options
         self.overall: dict[str, Any] = {}
         self.groups: dict[tuple, dict[str, Any]] = {}
@@ -121,8 +123,16 @@ class Aggregates:
         return self.overall.get(label) if group is None else self.groups.get(group, {}).get(label)
 
     def value(self, label: str, group: tuple | None = None) -> float | None:
+        """The headline of ``label`` (over ``group``'s rows); a value that is not finite from
+        finite inputs (sums that overflowed) is exit 3 unless ``--nan-policy propagate``."""
         b = self.metrics[label]
-        return _value(b, self.state_of(label, group))
+        v = _value(b, self.state_of(label, group))
+        if v is not None and not math.isfinite(v) and self.nan_policy != "propagate":
+            raise InputError(
+                f"{label} is {format_value(v)} on these rows: its sums overflow (values near the float64 limit, "
+                "about 1e308); scale the inputs down, or use --nan-policy propagate to keep it."
+            )
+        return v
 
     def details(self, label: str, group: tuple | None = None) -> dict[str, Any] | None:
         b = self.metrics[label]
@@ -155,7 +165,8 @@ class Aggregates:
 def _value(b: BoundLoss, state: Any) -> float | None:
     if state is None:
         return None
-    v = b.spec.statistic.value(state, b.params)
+    with np.errstate(all="ignore"):  # overflow and 0/0 surface as inf/nan, checked by the caller: no warnings
+        v = b.spec.statistic.value(state, b.params)
     return None if v is None else float(v)
 
 
