@@ -387,3 +387,25 @@ def test_gate_hints_point_the_way_the_metric_improves(cli, files, inputs):
     fails(cli("eval", *inputs, "-l", "meandiff", "--fail-if", "meandiff>=0", "--baseline", "r.json"), 2, hint)
     fails(cli("gate", "r.json", "--fail-if", "meandiff>=0", "--baseline", "r.json"), 2, hint)
     fails(cli("eval", *inputs, "-l", "mse", "--significant"), 2, "--significant is used by gates; pass --fail-if EXPR (e.g. --fail-if 'mse<=base*1.02').")
+
+
+def test_the_confusion_matrix_names_the_classes_of_classes_escaped(cli, files):
+    """The real ``confusion`` with ``--classes``: the matrix shows each class by its name (the
+    report's ``config.classes``; ``details.labels`` stay the class indices), names that are
+    attacker text included."""
+    from test_escaping import check_lines, check_markdown
+
+    names = ["::error::x", "a|b", "<b>c</b>"]
+    rows = [(0, names[0]), (1, names[1]), (1, names[0]), (0, names[1]), (0, names[0]), (2, names[2])]
+    onehot = [[float(k == p) for k in range(3)] for p, _ in rows]  # scores: the predicted class is the argmax
+    data = files.csv("c.csv", ["s0", "s1", "s2", "label"], *[(*o, f'"{y}"') for o, (_, y) in zip(onehot, rows)])
+    flags = ["-p", "s0,s1,s2", "-y", "label", "--classes", ",".join(names), "-l", "confusion"]
+    md_out = ok(cli("eval", data, *flags, "-f", "md"))
+    check_markdown(md_out, headings=0)
+    # by hand: true ::error::x -> predicted 0, 1, 0; a|b -> 1, 0; <b>c</b> -> 2
+    assert "| true &#92; pred | \\x3a:error::x | a&#124;b | &#60;b&#62;c&#60;/b&#62; |" in md_out
+    assert "| \\x3a:error::x | 2 | 1 | 0 |" in md_out and "| a&#124;b | 1 | 1 | 0 |" in md_out
+    table = ok(cli("eval", data, *flags, "-f", "table"))
+    check_lines(table)
+    assert [line.split() for line in table.splitlines() if line.startswith("a|b ")] == [["a|b", "1", "1", "0"]]
+    assert json.loads(ok(cli("eval", data, *flags, "-f", "json")))["losses"][0]["details"]["labels"] == [0, 1, 2]

@@ -24,16 +24,33 @@ TOO_LARGE = "{n} classes: the matrix is in the JSON report (-f json or --report 
 
 
 def matrices(report: Report) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
-    """``(label, group text or None, matrix details)`` of every result with a matrix."""
+    """``(label, group text or None, matrix details)`` of every result with a matrix, its class
+    indices shown by their ``--classes`` names (``named``)."""
     for r in report.losses:
         m = matrix_of(r)
         if m is not None:
-            yield r.label, None, m
+            yield r.label, None, named(m, report.config)
     for g in report.groups:
         for r in g.losses:
             m = matrix_of(r)
             if m is not None:
-                yield r.label, ", ".join(f"{k}={MISSING if v is None else v}" for k, v in g.key.items()), m
+                yield r.label, ", ".join(f"{k}={MISSING if v is None else v}" for k, v in g.key.items()), named(m, report.config)
+
+
+def named(m: dict[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """``m`` with its labels shown as the ``--classes`` names they stand for (the report's
+    ``config.classes``: class ``i`` is the i-th name) when every label is such an index;
+    else as they are.
+
+    >>> named({"labels": [0, 1], "matrix": [[1, 0], [0, 1]]}, {"classes": ["cat", "dog"]})["labels"]
+    ['cat', 'dog']
+    """
+    classes = config.get("classes")
+    if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+        return m
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(classes) for i in m["labels"]):
+        return m
+    return {**m, "labels": [classes[i] for i in m["labels"]]}
 
 
 def rich_matrix(label: str, group: str | None, m: Mapping[str, Any], precision: int = 6) -> Any:
