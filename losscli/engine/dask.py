@@ -41,6 +41,10 @@ from losscli.errors import InputError, LossCliError, UsageError
 
 INSTALL = "pip install 'losscli[dask]'"
 CONNECT_TIMEOUT = "10s"  # to reach a --scheduler (and get a Dask handshake back)
+# To close the client. A close that times out leaves the client half open, and its __del__ then
+# closes it again at garbage collection, which can deadlock on the event loop's lock (seen on a
+# loaded 2-core machine with 5 s): a generous bound, normally never reached.
+CLOSE_TIMEOUT = 60
 
 
 def check_usage(losses: Any, *, gate_plan: Any = None, paths: list[str | None] = (), scheduler: str | None = None) -> None:
@@ -303,7 +307,7 @@ def _client(scheduler: str | None):
             yield client
         finally:
             with contextlib.suppress(Exception):  # a lost scheduler: closing cannot fail the run
-                client.close(timeout=5)
+                client.close(timeout=CLOSE_TIMEOUT)
     finally:
         if cluster is not None:
             cluster.close()
