@@ -1,7 +1,7 @@
 """The engine's states of metrics without per-sample values (``losscli.engine.aggregates``).
 
-A toy statistic metric, registered for these tests only (``meandiff``: the weighted mean of
-``pred - target`` kept as the state (Σw, Σw·d)), goes through every path a metric takes:
+A toy statistic metric, registered for these tests only (``meandiff`` of test_metrics_output: the
+weighted mean of ``pred - target`` kept as the state (Σw, Σw·d)), goes through every path a metric takes:
 whole, chunked, merged shards, groups, bootstrap replicates, the report and the CLI. Every
 expected number is numpy's on the same arrays, never the engine's.
 """
@@ -12,44 +12,17 @@ import numpy as np
 import pytest
 
 from conftest import fails, ok
+from test_metrics_output import register_toys
 from losscli.analysis import AnalysisOptions
 from losscli.bootstrap import PoissonWeights
 from losscli.engine import Accumulator
-from losscli.losses import _registry
-from losscli.losses._statistic import Statistic
 from losscli.report import Report
-
-
-class _Sums:
-    def __init__(self, w: float, wd: float) -> None:
-        self.w, self.wd = w, wd
-
-    def merge(self, other: "_Sums") -> "_Sums":
-        return _Sums(self.w + other.w, self.wd + other.wd)
-
-    def to_state(self) -> dict:
-        return {"w": self.w, "wd": self.wd}
-
-
-def _fold(inputs, weights, params):
-    d = inputs[0] - inputs[1]
-    w = np.ones(len(d)) if weights is None else weights
-    return _Sums(float(w.sum()), float(w @ d))
-
-
-STAT = Statistic("sums", _fold, lambda s, p: s.wd / s.w, lambda d: _Sums(d["w"], d["wd"]))
 
 
 @pytest.fixture(autouse=True)
 def meandiff(monkeypatch):
-    """Register ``meandiff`` for one test (the registry's dicts restored afterwards)."""
-    monkeypatch.setattr(_registry, "_losses", dict(_registry._losses))
-    monkeypatch.setattr(_registry, "_lookup", dict(_registry._lookup))
-
-    @_registry.register_loss("meandiff", family="regression_metrics", inputs=("values", "values"), reference="test", direction="higher", statistic=STAT)
-    def meandiff(pred, target):
-        """Mean of pred - target (a test metric)."""
-        return STAT.of([pred, target], {})
+    """Register the toy metrics of test_metrics_output (``meandiff``) for one test."""
+    register_toys(monkeypatch)
 
 
 RNG = np.random.default_rng(7)
