@@ -15,12 +15,11 @@ put in ``bins`` equal-width bins of [0, 1], and the error is ``Σ_b (n_b / N) |a
   default ``input=probs`` are an error that says to pass ``ece:input=logits``.
 
 Bin k holds the confidences c with ``e_k <= c < e_{k+1}`` (torch.bucketize, ``right=True``), where
-``e_k`` is k/bins rounded to the probabilities' float type: a confidence equal to k/bins is in the
-bin above the edge. A confidence of exactly 1 has a bin of its own, ``[1, 1]``, as in torchmetrics
-(its boundaries tensor has ``bins + 1`` slots). torchmetrics takes its edges from ``torch.linspace``,
-which on some edges differs from k/bins in the last bit (and casts ``(N, C)`` confidences to
-float32), so a confidence within one float32 rounding of an edge may fall in the neighbouring bin
-there; everywhere else the bins are the same.
+``e_k`` is torchmetrics' edge, ``torch.linspace(0, 1, bins + 1)`` bit for bit (``edges``), in the
+probabilities' float type for ``(N,)`` and float32 for ``(N, C)`` (torchmetrics casts those
+confidences to float32; they are compared in float32 here too, and summed in float64). A
+confidence of exactly 1 has a bin of its own, ``[1, 1]``, as in torchmetrics (its boundaries
+tensor has ``bins + 1`` slots).
 
 With ``--nan-policy propagate`` a NaN confidence (a NaN input, or the softmax of a +inf logit)
 lands in the last bin (as ``torch.bucketize`` puts it) and the value is nan (torchmetrics'
@@ -34,6 +33,7 @@ shards, Dask, groups and bootstrap replicates all merge it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -93,11 +93,21 @@ def load(state: Mapping[str, Any]) -> Bins:
     return Bins(sums, comp)
 
 
+@functools.lru_cache(maxsize=64)
 def edges(bins: int, dtype: Any = np.float64) -> np.ndarray:
-    """The bin edges k/bins, k = 0..bins, each rounded to ``dtype`` (the probabilities' float type), as
-    float64 (a division in ``dtype`` is correctly rounded)."""
+    """torchmetrics' bin edges, ``torch.linspace(0, 1, bins + 1, dtype=dtype)``, as float64.
+
+    torch computes edge ``k`` as ``step * k`` below the middle (``k < (bins + 1) // 2``) and
+    ``1 - step * (bins - k)`` from there on, ``step = 1 / bins`` rounded to ``dtype``, each with
+    one rounding (a fused multiply-add): so 3/10 is 0.30000000000000004 in float64 and 6/15 is
+    0.40000004 in float32. Here each is an exact integer over ``step``'s power-of-two denominator,
+    rounded once: Python's int-to-float conversion rounds to nearest, ties to even; for float32
+    the float64 value is exact (fewer than 53 bits), then rounded once to float32.
+    tests/losses/test_calibration_metrics.py pins torch's edges for 1 to 200 bins."""
     dt = np.dtype(dtype)
-    return (np.arange(bins + 1, dtype=dt) / dt.type(bins)).astype(np.float64)
+    num, den = float(dt.type(1) / dt.type(bins)).as_integer_ratio()  # den: a power of two
+    exact = [num * k if k < (bins + 1) // 2 else den - num * (bins - k) for k in range(bins + 1)]
+    return np.array([float(x) / den for x in exact], dtype=np.float64).astype(dt).astype(np.float64)
 
 
 def confidences(probs: np.ndarray, target: np.ndarray, input: str) -> tuple[np.ndarray, np.ndarray, Any]:
@@ -105,7 +115,9 @@ def confidences(probs: np.ndarray, target: np.ndarray, input: str) -> tuple[np.n
     raw = np.asarray(probs)
     if raw.dtype.kind not in "fiub":
         raise ShapeError(f"probs must be numeric, got dtype {raw.dtype} instead")
-    dtype = raw.dtype if raw.dtype.kind == "f" and raw.dtype.itemsize < 8 else np.float64  # the edges' type
+    # the edges' type: the probabilities' for (N,) (torchmetrics' binary keeps the input's type),
+    # float32 for (N, C) (its multiclass casts the confidences to float32)
+    dtype = np.dtype(np.float32) if raw.ndim == 2 and raw.shape[1] > 1 else raw.dtype if raw.dtype.kind == "f" and raw.dtype.itemsize < 8 else np.dtype(np.float64)
     p = raw.astype(np.float64)
     if p.ndim == 2 and p.shape[1] == 1:
         p = p[:, 0]
@@ -130,7 +142,8 @@ def fold(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mappi
     """The bins of these rows (``weights``: any non-negative floats, or None for 1 each)."""
     conf, correct, dtype = confidences(inputs[0], inputs[1], params["input"])
     size = params["bins"] + 1
-    idx = np.searchsorted(edges(params["bins"], dtype), conf, side="right") - 1  # torch.bucketize(right=True) - 1
+    binned = conf.astype(dtype).astype(np.float64)  # compared in the edges' type, as torch does
+    idx = np.searchsorted(edges(params["bins"], dtype), binned, side="right") - 1  # torch.bucketize(right=True) - 1
     count = np.bincount(idx, minlength=size).astype(np.float64)
     if weights is None:
         weight, wc, wa = count, conf, correct

@@ -10,9 +10,10 @@ or logits) and ``multiclass_calibration_error`` ((N, C)), both ``norm="l1"``; th
 weights: weighted cases come from ``weighted_ece`` below, an independent numpy computation (a mask
 per bin, then ``Σ_b |Σ w (a - c)| / Σ w``), which is also checked against torchmetrics on every
 unweighted case. Multiclass cases are float32 (float32-exact inputs): torchmetrics casts the
-confidences to float32 and sums in float32. Edges: losscli's bin edges are k/bins rounded to the
-inputs' float type; torch.linspace differs from that on some edges in the last bit, so the edge
-cases put values only on edges where the two agree (the script checks it).
+confidences to float32 and sums in float32. Edges: torch.linspace's, in the confidences' float type
+(float32 for (N, C)), which is not k/bins on some edges (3/10 is 0.30000000000000004 in float64):
+the edge cases put values on such edges too, and golden_linspace_edges.npz records torch's edges for
+1 to 200 bins in both types (tests/losses/test_calibration_metrics.py compares losscli's with them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from torchmetrics.functional.classification import binary_calibration_error, mul
 from torchmetrics.functional.classification.calibration_error import _binning_bucketize
 
 OUT = pathlib.Path(__file__).with_suffix(".json")
+EDGES = OUT.with_name("golden_linspace_edges.npz")  # torch.linspace(0, 1, b + 1) for b = 1..200, float32 and float64
 RNG = np.random.default_rng(17)
 CASES: list[dict] = []
 
@@ -46,23 +48,22 @@ def confidences(probs: np.ndarray, target: np.ndarray, logits: bool) -> tuple[np
     return probs.max(axis=1), (top == target).astype(np.float64)
 
 
+def torch_edges(bins: int, dtype) -> list[float]:
+    return torch.linspace(0, 1, bins + 1, dtype=torch.float32 if dtype is np.float32 else torch.float64).double().tolist()
+
+
+def masks_of(conf: np.ndarray, bins: int, dtype) -> list[np.ndarray]:
+    """The rows of each bin [e_k, e_k+1) (torch's edges, the confidence compared in ``dtype``), and
+    a bin [1, 1] of its own for confidence 1."""
+    edge, c = torch_edges(bins, dtype), conf.astype(dtype).astype(np.float64)
+    return [(c >= edge[k]) & (c < edge[k + 1]) for k in range(bins)] + [c == 1.0]
+
+
 def weighted_ece(conf: np.ndarray, correct: np.ndarray, weights: np.ndarray, bins: int, dtype) -> float:
-    """Σ_b |Σ_{i in b} w_i (correct_i - conf_i)| / Σ w, bin b = [k/bins, (k+1)/bins) (edges in the
-    inputs' float type), and a bin [1, 1] of its own for confidence 1."""
-    edge = [float(dtype(k) / dtype(bins)) for k in range(bins + 1)]
-    masks = [(conf >= edge[k]) & (conf < edge[k + 1]) for k in range(bins)] + [conf == 1.0]
+    """Σ_b |Σ_{i in b} w_i (correct_i - conf_i)| / Σ w over the bins of ``masks_of``."""
+    masks = masks_of(conf, bins, dtype)
     assert sum(int(m.sum()) for m in masks) == len(conf)
     return float(sum(abs(np.sum(weights[m] * (correct[m] - conf[m]))) for m in masks) / np.sum(weights))
-
-
-def check_edges(bins: int, values: np.ndarray, dtype) -> None:
-    """Every value that lies on an edge lies on one where torch.linspace is k/bins."""
-    tdt = torch.float32 if dtype is np.float32 else torch.float64
-    torch_edges = torch.linspace(0, 1, bins + 1, dtype=tdt).double().numpy()
-    ours = np.array([float(dtype(k) / dtype(bins)) for k in range(bins + 1)])
-    for v in np.asarray(values, dtype=np.float64).ravel():
-        on = np.flatnonzero((ours == v) | (torch_edges == v))
-        assert all(ours[k] == torch_edges[k] for k in on), (bins, v)
 
 
 def reference(probs: np.ndarray, target: np.ndarray, bins: int, logits: bool) -> tuple[float, dict]:
@@ -96,8 +97,7 @@ def bin_details(count, weight, conf, acc, bins: int) -> dict:
 
 
 def numpy_details(conf, correct, weights, bins: int, dtype) -> dict:
-    edge = [float(dtype(k) / dtype(bins)) for k in range(bins + 1)]
-    masks = [(conf >= edge[k]) & (conf < edge[k + 1]) for k in range(bins)] + [conf == 1.0]
+    masks = masks_of(conf, bins, dtype)
     w = [float(np.sum(weights[m])) for m in masks]
     c = [float(np.sum(weights[m] * conf[m]) / wb) if wb > 0 else None for m, wb in zip(masks, w)]
     a = [float(np.sum(weights[m] * correct[m]) / wb) if wb > 0 else None for m, wb in zip(masks, w)]
@@ -106,9 +106,7 @@ def numpy_details(conf, correct, weights, bins: int, dtype) -> dict:
 
 def case(id_, probs, target, *, bins=15, logits=False, weights=None, dtype="float64"):
     probs, target = np.asarray(probs, dtype=np.float64), np.asarray(target, dtype=np.int64)
-    ftype = np.float32 if dtype == "float32" else np.float64
-    if not logits:
-        check_edges(bins, probs.max(axis=1) if probs.ndim == 2 else probs, ftype)
+    ftype = np.float32 if dtype == "float32" or probs.ndim == 2 else np.float64  # torchmetrics' multiclass: float32
     conf, correct = confidences(probs, target, logits)
     spec = "ece" + ":" * (bins != 15 or logits) + ",".join([f"bins={bins}"] * (bins != 15) + ["input=logits"] * logits)
     entry = {"id": id_, "spec": spec, "dtype": dtype, "inputs": {"probs": probs.tolist(), "target": target.tolist()},
@@ -134,15 +132,18 @@ def binary_cases() -> None:
     case("ece_binary", p, y)
     case("ece_binary_bins1", p, y, bins=1)
     case("ece_binary_bins10", p, y, bins=10)
-    # on the edges 0, 1 and k/10 (k != 3: torch.linspace's 0.30000000000000004), empty bins
-    edges = np.array([0.0, 0.0, 0.1, 0.2, 0.2, 0.5, 0.5, 0.5, 0.7, 0.9, 1.0, 1.0, 1.0, 0.6, 0.8])
-    case("ece_binary_edges_bins10", edges, np.array([0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1]), bins=10)
+    # on the edges 0, 1 and k/10 (3/10: torch.linspace's 0.30000000000000004 is above 0.3), empty bins
+    edges = np.array([0.0, 0.0, 0.1, 0.2, 0.2, 0.5, 0.5, 0.5, 0.7, 0.9, 1.0, 1.0, 1.0, 0.6, 0.8, 0.3, 0.3])
+    labels = np.array([0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0])
+    case("ece_binary_edges_bins10", edges, labels, bins=10)
     case("ece_binary_edges_bins15", edges[[0, 3, 5, 10, 11, 13, 14]], np.array([0, 1, 1, 1, 0, 1, 1]))
+    rounded = np.round(RNG.uniform(0, 1, 60), 1)  # probabilities of one decimal: many on an edge
+    case("ece_binary_rounded_bins10", rounded, RNG.integers(0, 2, 60), bins=10)
+    case("ece_binary_rounded_bins15", rounded, RNG.integers(0, 2, 60))
     case("ece_binary_one_bin_used", RNG.uniform(0.91, 0.99, 12), RNG.integers(0, 2, 12))
     case("ece_binary_logits", RNG.normal(0, 3, n), y, logits=True)
     case("ece_binary_weighted", p, y, weights=np.where(np.arange(n) % 7 == 0, 0.0, RNG.uniform(0.1, 3.0, n)))
-    case("ece_binary_weighted_edges_bins10", edges, np.array([0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1]),
-         bins=10, weights=RNG.uniform(0.5, 2.0, len(edges)))  # fmt: skip
+    case("ece_binary_weighted_edges_bins10", edges, labels, bins=10, weights=RNG.uniform(0.5, 2.0, len(edges)))
 
 
 def multiclass_cases() -> None:
@@ -157,6 +158,8 @@ def multiclass_cases() -> None:
     rows = f32([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2], [1.0, 0.0, 0.0], [0.4, 0.3, 0.3], [0.45, 0.45, 0.1],
                 [0.1, 0.1, 0.8], [0.2, 0.6, 0.2], [0.9, 0.05, 0.05], [0.3, 0.3, 0.4], [0.5, 0.5, 0.0]])  # fmt: skip
     case("ece_multiclass_edges_bins10", rows, np.array([0, 1, 0, 2, 1, 2, 1, 0, 2, 0]), bins=10, dtype="float32")
+    # maxima 0.4 = 6/15: torch's float32 edge is 0.40000004, so 0.4 is in the bin below
+    case("ece_multiclass_edge_6_of_15", f32([[0.4, 0.3, 0.3], [0.35, 0.33, 0.32]]), np.array([1, 0]), dtype="float32")
     case("ece_multiclass_weighted", probs, y, weights=RNG.uniform(0.0, 2.0, n))
 
 
@@ -168,6 +171,8 @@ def main() -> None:
         "versions": {"torchmetrics": torchmetrics.__version__, "torch": torch.__version__, "numpy": np.__version__},
         "cases": CASES,
     }
+    edges = {f"{name}_{b}": np.array(torch_edges(b, t)) for name, t in (("float32", np.float32), ("float64", np.float64)) for b in range(1, 201)}
+    np.savez_compressed(EDGES, **edges)
     OUT.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"{len(CASES)} cases -> {OUT}")
 

@@ -46,10 +46,13 @@ def test_the_torchmetrics_examples():
 def test_a_confidence_on_an_edge_is_in_the_bin_above_and_1_has_its_own_bin():
     conf = np.array([0.0, 0.1, 0.3, 0.7, 0.7, 0.99999, 1.0, 1.0])
     details = ECE.details(ECE.fold([conf, np.array([0, 0, 1, 1, 0, 1, 1, 0])], None, {"bins": 10, "input": "probs"}), {})
-    assert details["count"] == (1, 1, 0, 1, 0, 0, 0, 2, 0, 1, 2)  # 0.3 = 3/10 in bin 3 (k/bins, not torch.linspace's 0.30000000000000004)
+    # 0.3 in bin 2: torch.linspace's edge 3 is 0.30000000000000004 (0.1 * 3), above 0.3; edge 7 is
+    # 1 - 0.1 * 3 rounded once, 0.7 itself: 0.7 is on it
+    assert details["count"] == (1, 1, 1, 0, 0, 0, 0, 2, 0, 1, 2)
     assert (details["lower"][-1], details["upper"][-1], details["accuracy"][-1]) == (1.0, 1.0, 0.5)
-    assert details["confidence"][2] is None and details["accuracy"][7] == 0.5
-    # float32 probabilities: the edges are k/bins in float32, so float32(0.7) < 0.7 is still on edge 7
+    assert details["confidence"][3] is None and details["accuracy"][7] == 0.5
+    # float32 probabilities: float32 edges (0.1f * 3 rounds to float32(0.3)), so float32(0.3) and
+    # float32(0.7) are on edges 3 and 7
     f32 = ECE.details(ECE.fold([np.float32([0.7, 0.3]), np.array([1, 0])], None, {"bins": 10, "input": "probs"}), {})
     assert f32["count"] == (0, 0, 0, 1, 0, 0, 0, 1, 0, 0)  # no [1, 1] bin: no confidence of 1
 
@@ -195,3 +198,26 @@ def test_plot_with_nothing_to_draw_is_a_usage_error():
     r = LossResult("f", "f", {}, "higher", "-", 0.5, "mean", 3, None, None, None, None, None, None, "s", per_sample=False)
     with pytest.raises(UsageError, match="--plot: nothing to draw: f have no per-sample values or reliability bins"):
         plot("x.png", [r], {})
+
+
+def test_bin_edges_are_torch_linspace_bit_for_bit():
+    """torch.linspace(0, 1, b + 1) for b = 1..200 in float32 and float64, saved by
+    tests/golden/golden_metrics_calibration.py (3/10 is 0.30000000000000004 in float64, 6/15 is
+    0.40000004 in float32): the edges ece bins with."""
+    import pathlib
+
+    from losscli.losses.calibration_metrics import edges
+
+    with np.load(pathlib.Path(__file__).parents[1] / "golden" / "golden_linspace_edges.npz") as saved:
+        for key in saved.files:
+            name, bins = key.split("_")
+            np.testing.assert_array_equal(edges(int(bins), np.dtype(name)), saved[key], err_msg=key)
+        assert len(saved.files) == 400
+
+
+def test_a_rounded_probability_on_a_torch_edge_bins_as_torchmetrics():
+    """The review's cases: 0.3 with 10 bins is below torch's float64 edge 0.30000000000000004 (bin
+    2 with 0.25: |acc 0.5 - conf 0.275| = 0.225, torchmetrics' value); a (N, C) maximum 0.4 with 15
+    bins is below the float32 edge 0.40000004 (bin 5 with 0.35: |0.5 - 0.375| = 0.125)."""
+    assert ece(np.array([0.3, 0.25]), np.array([1, 0]), bins=10) == pytest.approx(0.225, rel=1e-15)
+    assert ece(np.array([[0.4, 0.3, 0.3], [0.35, 0.33, 0.32]]), np.array([1, 0]), bins=15) == pytest.approx(0.125, rel=1e-15)
