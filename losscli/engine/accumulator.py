@@ -424,11 +424,11 @@ class Accumulator:
         agg = self.aggregates
         n = self.rows - self.dropped if group is None else self.analysis.groups[group].rows
         try:
-            value, ci = agg.value(loss.label, group), agg.interval(loss.label, group)
+            value, ci, details = agg.value(loss.label, group), agg.interval(loss.label, group), agg.details(loss.label, group)
         except InputError as e:
             if warnings is None:
                 raise
-            value, ci = None, None
+            value, ci, details = None, None, None
             where = "in this shard (the merged shards may define it)" if group is None else f"in group {', '.join(map(shown, group))}"
             warnings.append(f"{loss.label} is null {where}: {str(e).rstrip('.')}.")
         return LossResult(
@@ -436,7 +436,7 @@ class Accumulator:
             reference=loss.spec.reference, value=value, reduction=self.reduction.value,
             n=n, sum=None, mean=None, std=None, se=None, min=None, max=None,
             signature=self._signature(loss, n, weighted), ci=ci,
-            per_sample=False, details=agg.details(loss.label, group),
+            per_sample=False, details=details,
         )  # fmt: skip
 
     def _result(self, loss, key: str, weighted: bool, group: tuple | None = None, **combined: Any) -> LossResult:

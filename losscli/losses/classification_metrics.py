@@ -375,11 +375,20 @@ def _binary(state: Counts, name: str, auto: bool) -> tuple[np.ndarray, np.ndarra
     return tp[at], true[at], pred[at]
 
 
+def scored(state: Counts, name: str) -> Counts:
+    """``state``, or an ``InputError`` when no row has a positive weight (every sample weight 0:
+    scikit-learn raises rather than score nothing)."""
+    if len(state.labels) == 0:
+        raise InputError(f"{name}: no rows to score")
+    if not float(state.per_class()[1].sum()) > 0:
+        raise InputError(f"{name}: the sample weights sum to 0: no row to score (scikit-learn raises: sample weights must contain a non-zero number).")
+    return state
+
+
 def class_counts(state: Counts, params: Mapping[str, Any], name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Per-class true positives, true and predicted counts that ``average`` averages over, and
     the average (``auto`` resolved: ``binary`` for (N,) predictions, ``macro`` for (N, C))."""
-    if len(state.labels) == 0:
-        raise InputError(f"{name}: no rows to score")
+    scored(state, name)
     average = params["average"]
     if average == "auto":
         average = "macro" if state.columns else "binary"
@@ -442,7 +451,7 @@ def _balanced_accuracy(state: Counts, params: Mapping[str, Any]) -> float:
 def _mcc(state: Counts, params: Mapping[str, Any]) -> float:
     """Matthews correlation coefficient from the class totals (scikit-learn's formula); 0 when a
     variance is 0 (one class in the target or in the prediction), as scikit-learn."""
-    tp, t_sum, p_sum = state.per_class()
+    tp, t_sum, p_sum = scored(state, "mcc").per_class()
     n_correct, n = tp.sum(), p_sum.sum()
     cov_ytyp = n_correct * n - np.dot(t_sum, p_sum)
     cov_ypyp = n**2 - np.dot(p_sum, p_sum)
@@ -482,7 +491,7 @@ def _cohen_kappa(state: Counts, params: Mapping[str, Any]) -> float:
 def _confusion_details(state: Counts, params: Mapping[str, Any]) -> dict[str, Any]:
     """The matrix (rows: true class, columns: predicted) over the classes seen; whole counts as
     integers (scikit-learn's int64 matrix without sample weights)."""
-    m = state.matrix()
+    m = scored(state, "confusion").matrix()
     whole = bool(np.all(m == np.floor(m))) and (m.size == 0 or float(np.abs(m).max()) < 2.0**53)
     rows = [[int(v) for v in row] for row in m] if whole else m.tolist()
     return {"labels": [int(v) for v in state.labels], "matrix": rows}

@@ -343,6 +343,8 @@ def ap_value(state: RankState, params: Mapping[str, Any]) -> float:
         return math.nan
     r = state.classes[0]
     w1 = float(r.pos.sum())
+    if w1 == 0 and float(r.neg.sum()) == 0:
+        raise InputError("average_precision: the sample weights sum to 0: no row to score (scikit-learn raises: sample weights must contain a non-zero number).")
     if w1 == 0:
         return 0.0
     tp, fp = np.cumsum(r.pos[::-1]), np.cumsum(r.neg[::-1])

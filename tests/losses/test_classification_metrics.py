@@ -340,3 +340,13 @@ def test_top_k_of_binary_probabilities():
     np.testing.assert_array_equal(cm.top_k_accuracy(p, y, k=2), [1.0, 1.0, 1.0])
     with pytest.raises(ValueDomainError, match="pass top_k_accuracy:input=logits"):
         cm.top_k_accuracy(np.array([2, 0]), y[:2], k=1)  # integers are not labels here: scores
+
+
+@pytest.mark.parametrize("spec", ["precision", "recall", "f1", "fbeta:zero_division=1", "mcc", "confusion", "average_precision"])
+def test_every_sample_weight_0_is_an_error_not_a_score(cli, files, spec):
+    """scikit-learn raises when every sample weight is 0; these once printed 0 (or 1) with exit 0
+    (review finding). The line names the metric."""
+    files.text("zw.csv", "pred,target,w\n1,1,0\n0,1,0\n")
+    name = spec.split(":")[0]
+    fails(cli("eval", "zw.csv", "-w", "w", "-l", spec), 3,
+          f"{name}: the sample weights sum to 0: no row to score (scikit-learn raises: sample weights must contain a non-zero number).")  # fmt: skip
