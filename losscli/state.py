@@ -8,7 +8,10 @@ non-negative integers and agree with each other (each summary's ``n`` is the row
 group's summaries count its rows, the row ranges add up to the rows), sums that are finite
 where they must be (every per-sample loss is finite unless ``--nan-policy propagate``), second
 moments that are not negative, the shapes of the bootstrap replicate arrays (``n_boot`` rows,
-the loss's columns) and the keys that every part of the state must have. A failed check is exit
+the loss's columns), the keys that every part of the state must have, and the states of the
+metrics without per-sample values (each one's ``load`` refuses what ``to_state`` would not
+write; without sample weights each counts the rows kept, overall or in its group: ``Statistic.
+count``; every group of the analysis has every metric's state). A failed check is exit
 3 naming the file and the field, never a crash (exit 4) and never a report made of impossible
 numbers.
 
@@ -134,8 +137,13 @@ def _state(s: Mapping[str, Any]) -> None:
 
 def _metrics(s: Mapping[str, Any], aggregates: Any, any_rows: bool) -> None:
     """The states of the metrics without per-sample values: an object per part, a state per
-    metric (overall when any row was kept), each one its statistic loads and can evaluate."""
+    metric (overall when any row was kept; in every group of the analysis), each one its
+    statistic loads (its ``load`` checks the fields) and, without sample weights, counting the
+    rows kept (``Statistic.count``); then they must evaluate."""
     m = _dict(s, "metrics", ("overall", "groups", "boot"))
+    extra = sorted(set(m) - {"overall", "groups", "boot"})
+    if extra:
+        raise _Bad(f"metrics.{extra[0]}", "is not a part of a metrics state (overall, groups, boot)")
     labels = set(aggregates.metrics)
     overall = _dict_at(m["overall"], "metrics.overall", sorted(labels) if any_rows else ())
     boot = _dict_at(m["boot"], "metrics.boot", ())
@@ -143,19 +151,71 @@ def _metrics(s: Mapping[str, Any], aggregates: Any, any_rows: bool) -> None:
         extra = sorted(set(states) - labels)
         if extra:
             raise _Bad(f"{where}.{extra[0]}", "is not a metric of this state's losses")
-    if not isinstance(m["groups"], list):
-        raise _Bad("metrics.groups", f"must be a list, got {_show(m['groups'])}")
-    for i, g in enumerate(m["groups"]):
-        if not isinstance(_dict_at(g, f"metrics.groups[{i}]", ("key", "states"))["key"], list):
-            raise _Bad(f"metrics.groups[{i}].key", "must be a list")
+    exact = not s["weighted"] and s["nan_policy"] != "propagate"  # else rows of weight 0 or NaN may be left out
+    for label, raw in overall.items():
+        _metric_state(aggregates, label, raw, f"metrics.overall.{label}", s["rows"] - s["dropped"] if exact else None)
+    for i, (states, rows) in enumerate(_metric_groups(m["groups"], s.get("analysis"), sorted(labels))):
+        for label in sorted(labels):
+            _metric_state(aggregates, label, states[label], f"metrics.groups[{i}].{label}", rows if exact else None)
+    for label, reps in boot.items():
+        if not isinstance(reps, list):
+            raise _Bad(f"metrics.boot.{label}", "must be a list of replicate states")
+        for j, raw in enumerate(reps):
+            if raw is not None:
+                _metric_state(aggregates, label, raw, f"metrics.boot.{label}[{j}]", None)
     try:
         aggregates.load(m)
         for label in overall:
             aggregates.value(label)
     except LossCliError:
         pass  # an undefined value (one class in a shard): the merged rows may define it
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
         raise _Bad("metrics", f"holds a state its metric cannot read ({type(e).__name__}: {e})") from None
+
+
+def _metric_groups(groups: Any, analysis: Any, labels: list[str]) -> list[tuple[dict, int]]:
+    """The metric states of each group with the group's rows (``analysis.groups[i].rows``, checked
+    before): one entry per group of the analysis, the same keys, every metric's state."""
+    if not isinstance(groups, list):
+        raise _Bad("metrics.groups", f"must be a list, got {_show(groups)}")
+    rows = {json.dumps(g["key"]): g["rows"] for g in (analysis["groups"] if analysis is not None else [])}
+    out, seen = [], set()
+    for i, g in enumerate(groups):
+        where = f"metrics.groups[{i}]"
+        key = json.dumps(_dict_at(g, where, ("key", "states"))["key"])
+        if not isinstance(g["key"], list) or key not in rows:
+            raise _Bad(f"{where}.key", "must be the key of a group of 'analysis.groups'")
+        if key in seen:
+            raise _Bad(f"{where}.key", "is given twice")
+        seen.add(key)
+        states = _dict_at(g["states"], f"{where}.states", labels)
+        extra = sorted(set(states) - set(labels))
+        if extra:
+            raise _Bad(f"{where}.states.{extra[0]}", "is not a metric of this state's losses")
+        out.append((states, rows[key]))
+    if len(seen) != len(rows):
+        missing = sorted(set(rows) - seen)[0]
+        raise _Bad("metrics.groups", f"have no states for the group {_show(json.loads(missing))} of 'analysis.groups'")
+    return out
+
+
+def _metric_state(aggregates: Any, label: str, raw: Any, where: str, kept: int | None) -> None:
+    """One metric state: it loads (a field its ``load`` refuses is named) and, when ``kept`` is
+    given (no sample weights, not a bootstrap replicate), counts exactly those rows."""
+    from losscli.losses._statistic import StateError
+
+    statistic = aggregates.metrics[label].spec.statistic
+    try:
+        state = statistic.load(raw)
+    except StateError as e:
+        raise _Bad(f"{where}.{e.field}", e.why) from None
+    except (LossCliError, KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
+        raise _Bad(where, f"is not a state of {label} ({type(e).__name__}: {e})") from None
+    count = None if kept is None else statistic.count(state)
+    if count is not None and math.isnan(count):
+        raise _Bad(where, "carries a bootstrap replicate's weights outside 'metrics.boot'")
+    if count is not None and count != kept:
+        raise _Bad(where, f"counts {count:g} rows, but {kept} were kept")
 
 
 def _summary(d: Any, where: str, n_kept: int | None, weighted: bool, finite: bool, columns: bool, width: int | None = None, *, exact: bool = True) -> int:

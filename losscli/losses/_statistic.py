@@ -80,3 +80,79 @@ class Statistic:
     def of(self, inputs: Sequence[np.ndarray], params: Mapping[str, Any], weights: np.ndarray | None = None) -> float | None:
         """The headline of ``inputs`` taken whole: what a metric function returns for the Python API."""
         return self.value(self.fold(inputs, weights, params), params)
+
+    def count(self, state: State) -> float | None:
+        """The rows ``state`` counts (their weight sum; without sample weights and outside a
+        bootstrap replicate, exactly the rows folded): ``state.row_count()``, None when the state
+        has no such method. ``losscli merge`` checks it against the rows a shard kept."""
+        total = getattr(state, "row_count", None)
+        return None if total is None else float(total())
+
+
+class StateError(ValueError):
+    """A metric state (a shard file: untrusted data) that ``to_state`` would not write: ``field``
+    (a key of the state, possibly dotted) and what is wrong with it."""
+
+    def __init__(self, field: str, why: str) -> None:
+        super().__init__(f"'{field}' {why}")
+        self.field, self.why = field, why
+
+
+MAX_LABEL = 2**62  # a class label of a state: within int64 with room for arithmetic
+
+
+def exact_keys(state: Any, required: Sequence[str], optional: Sequence[str] = ()) -> Mapping[str, Any]:
+    """``state`` as a mapping with every ``required`` key and no key outside ``optional``."""
+    if not isinstance(state, Mapping):
+        raise StateError("state", f"must be an object, got {type(state).__name__}")
+    for k in required:
+        if k not in state:
+            raise StateError(k, "is missing")
+    extra = sorted(set(state) - set(required) - set(optional), key=str)
+    if extra:
+        raise StateError(str(extra[0]), "is not a field of this metric's state")
+    return state
+
+
+def whole(x: Any, field: str, low: int = 0, high: int = MAX_LABEL) -> int:
+    """A JSON integer (not a bool, not a float) in ``[low, high]``."""
+    if isinstance(x, bool) or not isinstance(x, int) or not low <= x <= high:
+        bounds = f"[{low}, {high}]" if high < MAX_LABEL else ("within ±2**62" if low < 0 else f">= {low}")
+        raise StateError(field, f"must be an integer {bounds.replace('[', 'in [', 1)}, got {repr(x)[:40]}")
+    return x
+
+
+def floats(x: Any, field: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A list of finite numbers of ``shape`` (nested lists), as float64."""
+    try:
+        a = np.array(x, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise StateError(field, "must be a list of numbers") from None
+    if a.shape != shape:
+        raise StateError(field, f"must have shape {shape}, got {a.shape}")
+    if not np.isfinite(a).all():
+        raise StateError(field, "must hold finite numbers")
+    return a
+
+
+def labels_of(x: Any, field: str) -> np.ndarray:
+    """Class labels: a list of strictly increasing integers within ``±MAX_LABEL``, as int64."""
+    if not isinstance(x, list):
+        raise StateError(field, "must be a list of integers")
+    values = [whole(v, field, -MAX_LABEL) for v in x]
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise StateError(field, "must be strictly increasing")
+    return np.array(values, dtype=np.int64).reshape(-1)
+
+
+def non_negative(total: np.ndarray, field: str) -> None:
+    """Counts or weight sums (each with its compensation): none below 0."""
+    if (total < 0).any():
+        raise StateError(field, f"has a negative count ({float(total.min()):g})")
+
+
+def at_most(part: np.ndarray, whole_: np.ndarray, field: str, what: str) -> None:
+    """``part <= whole_`` elementwise, within the rounding of a float sum."""
+    slack = 1e-9 * np.maximum(np.abs(whole_), 1.0)
+    if (part > whole_ + slack).any():
+        raise StateError(field, f"counts more {what}")

@@ -44,7 +44,7 @@ import numpy as np
 from losscli._checks import check_values
 from losscli.errors import InputError, ShapeError
 from losscli.losses._registry import interval, options, register_loss
-from losscli.losses._statistic import Statistic
+from losscli.losses._statistic import StateError, Statistic, at_most, exact_keys, floats, non_negative, whole
 from losscli.losses.classification import class_labels, sigmoid, softmax
 from losscli.reductions import two_sum
 
@@ -74,23 +74,31 @@ class Bins:
     def bins(self) -> int:
         return self.sums.shape[1] - 1
 
+    def row_count(self) -> float:
+        """The rows counted: the sum of the bins' row counts."""
+        return float(self.totals()[0].sum())
+
     def totals(self) -> np.ndarray:
         """Each sum with its compensation, ``(4, bins + 1)``."""
         return self.sums + self.comp
 
 
 def load(state: Mapping[str, Any]) -> Bins:
-    """A ``Bins`` from ``to_state``'s dict (a shard file: checked, never trusted)."""
-    try:
-        bins = int(state["bins"])
-        sums = np.array(state["sums"], dtype=np.float64)
-        comp = np.array(state["comp"], dtype=np.float64)
-    except (KeyError, TypeError, ValueError):
-        raise InputError("ece state: expected bins, sums and comp; the state file is damaged") from None
+    """A ``Bins`` from ``to_state``'s dict (a shard file: checked, never trusted): exact fields,
+    a whole number of bins, sums of shape ``(4, bins + 1)``, finite and not negative, whole row
+    counts, confidence and correct sums within the weight of their bin. Else a ``StateError``."""
+    state = exact_keys(state, ("bins", "sums", "comp"))
+    bins = whole(state["bins"], "bins", 1, MAX_BINS)
     shape = (len(_ROWS), bins + 1)
-    if not 1 <= bins <= MAX_BINS or sums.shape != shape or comp.shape != shape:
-        raise InputError(f"ece state: expected sums of shape {shape}; the state file is damaged")
-    return Bins(sums, comp)
+    sums, comp = floats(state["sums"], "sums", shape), floats(state["comp"], "comp", shape)
+    out = Bins(sums, comp)
+    count, weight, confidence, correct = out.totals()
+    non_negative(out.totals(), "sums")
+    if (count != np.round(count)).any():
+        raise StateError("sums", "has a row count that is not a whole number")
+    at_most(confidence, weight, "sums", "confidence than the weight of its bin")
+    at_most(correct, weight, "sums", "correct rows than the weight of its bin")
+    return out
 
 
 @functools.lru_cache(maxsize=64)

@@ -28,7 +28,7 @@ import numpy as np
 from losscli._checks import check_rank, check_same_shape, check_values
 from losscli.errors import InputError, ShapeError, number
 from losscli.losses._registry import interval, options, register_loss, register_preset
-from losscli.losses._statistic import Statistic
+from losscli.losses._statistic import StateError, Statistic, at_most, exact_keys, floats, labels_of, non_negative, whole
 from losscli.losses.classification import class_labels, rows_match
 from losscli.reductions import two_sum
 
@@ -277,13 +277,33 @@ class Counts:
             "sums": self.sums.tolist(), "comp": self.comp.tolist(),
         }  # fmt: skip
 
+    def row_count(self) -> float:
+        """The rows counted (their weight sum): the sum of the true counts."""
+        return float(self.per_class()[1].sum())
+
     @classmethod
     def load(cls, state: Mapping[str, Any]) -> "Counts":
-        square = bool(state["square"])
-        labels = np.asarray(state["labels"], dtype=np.int64).reshape(-1)
+        """The state ``to_state`` wrote; a state file is data: anything else (unknown fields,
+        labels not strictly increasing integers, counts of the wrong shape, not finite, negative
+        or inconsistent) is a ``StateError`` (a ValueError), never a metric value."""
+        state = exact_keys(state, ("labels", "square", "columns", "sums", "comp"))
+        if not isinstance(state["square"], bool):
+            raise StateError("square", "must be true or false")
+        square, labels = state["square"], labels_of(state["labels"], "labels")
+        columns = whole(state["columns"], "columns")
+        if columns and (columns < 2 or labels[0] < 0 or labels[-1] >= columns):
+            raise StateError("columns", f"is {columns}: score columns are 0 or at least 2, one per label 0..C-1, labels {_labels_text(labels)}")
+        if square and len(labels) > MAX_MATRIX:
+            raise StateError("labels", f"has {len(labels)} labels, more than the {MAX_MATRIX} of a full confusion matrix")
         shape = (len(labels),) * 2 if square else (3, len(labels))
-        sums, comp = (np.asarray(state[k], dtype=np.float64).reshape(shape) for k in ("sums", "comp"))
-        return cls(labels, sums, comp, square, int(state["columns"]))
+        sums, comp = floats(state["sums"], "sums", shape), floats(state["comp"], "comp", shape)
+        counts = cls(labels, sums, comp, square, columns)
+        tp, true, pred = counts.per_class()
+        non_negative(counts.matrix(), "sums")
+        at_most(tp, np.minimum(true, pred), "sums", "true positives than true or predicted rows of their class")
+        if not square and not math.isclose(float(true.sum()), float(pred.sum()), rel_tol=1e-9, abs_tol=1e-9):
+            raise StateError("sums", f"counts {float(true.sum()):g} true and {float(pred.sum()):g} predicted rows")
+        return counts
 
 
 def _tally(t: np.ndarray, p: np.ndarray, w: np.ndarray | None, k: int, square: bool) -> np.ndarray:

@@ -49,7 +49,7 @@ import numpy as np
 from losscli._checks import as_float, check_values
 from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, number
 from losscli.losses._registry import register_loss
-from losscli.losses._statistic import Statistic
+from losscli.losses._statistic import StateError, Statistic, exact_keys
 
 _SQUARES = ("pos2", "neg2")
 
@@ -167,6 +167,12 @@ class RankState:
         runs = tuple(collapse_runs(a + b) for a, b in zip(self.runs, other.runs))
         return RankState(runs, self.multiclass, self.nonfinite + other.nonfinite)
 
+    def row_count(self) -> float:
+        """The rows counted (their weight sum): the first class's positives and negatives, and
+        the rows of a NaN/inf score or label."""
+        first = self.classes[0]
+        return float(first.pos.sum() + first.neg.sum()) + self.nonfinite
+
     def to_state(self) -> dict[str, Any]:
         return {"multiclass": self.multiclass, "classes": [r.to_state() for r in self.classes], "nonfinite": self.nonfinite}
 
@@ -191,18 +197,26 @@ def load_state(d: Mapping[str, Any]) -> RankState:
     """A ``RankState`` from ``to_state``'s dict, checked (a state file is untrusted input)."""
     if not isinstance(d, Mapping) or not isinstance(d.get("multiclass"), bool) or not isinstance(d.get("classes"), list) or not d["classes"]:
         raise InputError("A rank metric state must hold 'multiclass' (true/false) and a non-empty list 'classes'.")
+    exact_keys(d, ("multiclass", "classes"), ("nonfinite",))
+    if d["multiclass"] and len(d["classes"]) < 2:
+        raise StateError("classes", "of a multiclass state hold one entry per class, at least 2")
     if not d["multiclass"] and len(d["classes"]) != 1:
         raise InputError("A binary rank metric state holds one entry in 'classes'.")
     nonfinite = d.get("nonfinite", 0)
     if isinstance(nonfinite, bool) or not isinstance(nonfinite, int) or nonfinite < 0:
         raise InputError("A rank metric state's 'nonfinite' must be a count of rows (an integer >= 0).")
-    return RankState.of([_load_ranks(c, i) for i, c in enumerate(d["classes"])], d["multiclass"], nonfinite)
+    state = RankState.of([_load_ranks(c, i) for i, c in enumerate(d["classes"])], d["multiclass"], nonfinite)
+    totals = [float(r.pos.sum() + r.neg.sum()) for r in state.classes]
+    if not all(math.isclose(t, totals[0], rel_tol=1e-9) for t in totals):
+        raise StateError("classes", f"count different rows per class ({', '.join(f'{t:g}' for t in totals)})")
+    return state
 
 
 def _load_ranks(d: Any, i: int) -> Ranks:
     where = f"rank metric state classes[{i}]"
     if not isinstance(d, Mapping) or not all(k in d for k in ("scores", "pos", "neg")) or ("pos2" in d) != ("neg2" in d):
         raise InputError(f"The {where} must hold 'scores', 'pos' and 'neg' (and both or neither of 'pos2', 'neg2').")
+    exact_keys(d, ("scores", "pos", "neg"), _SQUARES)
     arrays = {k: _numbers(d[k], f"{where}.{k}") for k in ("scores", "pos", "neg", *(_SQUARES if "pos2" in d else ()))}
     if len({len(a) for a in arrays.values()}) != 1:
         raise InputError(f"The {where} lists have different lengths.")

@@ -48,7 +48,7 @@ import numpy as np
 from losscli._checks import as_float, check_rank
 from losscli.errors import InputError, ShapeError, number, shown
 from losscli.losses._registry import interval, register_loss, register_preset
-from losscli.losses._statistic import Statistic
+from losscli.losses._statistic import StateError, Statistic, exact_keys
 
 _INPUTS = ("scores", "values", "ids")
 _UNWEIGHTED = "scikit-learn's ndcg_score weights queries and trec_eval nothing, so a row has no weight of its own"
@@ -98,6 +98,11 @@ class QueryRows:
         weights = np.concatenate([np.ones(len(p.first)) if p.weight is None else p.weight for p in self.parts])
         return rows, weights
 
+    def row_count(self) -> float:
+        """The rows held; nan for a bootstrap replicate's state (it carries the queries'
+        weights): no shard's or group's row count equals it."""
+        return float(sum(len(p.score) for p in self.parts)) if self.first_weights() is None else float("nan")
+
     def to_state(self) -> dict[str, Any]:
         query, score, relevance = self.rows
         out = {"query": query.tolist(), "score": score.tolist(), "relevance": relevance.tolist()}
@@ -111,6 +116,9 @@ class QueryRows:
 
 def load(state: Mapping[str, Any]) -> QueryRows:
     """A state written by ``QueryRows.to_state`` (``losscli merge``); a malformed one raises ValueError."""
+    exact_keys(state, ("query", "score", "relevance"), ("weight",))
+    if not isinstance(state["query"], list):
+        raise StateError("query", "must be a list of query ids")
     query = list(state["query"])
     if not all(isinstance(q, str) for q in query):
         raise ValueError("query ids must be strings")

@@ -92,9 +92,19 @@ def test_state_merges_and_round_trips_through_json():
         whole.merge(ECE.fold([P, Y], None, {"bins": 4, "input": "probs"}))
 
 
-@pytest.mark.parametrize("state", [{"bins": 2}, {"bins": 2, "sums": [[0, 0, 0]] * 4, "comp": [[0, 0, 0]] * 3}, {"bins": 0, "sums": [], "comp": []}])
-def test_a_damaged_state_is_an_input_error(state):
-    with pytest.raises(InputError, match="the state file is damaged"):
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"bins": 2}, "'sums' is missing"),
+        ({"bins": 2, "sums": [[0, 0, 0]] * 4, "comp": [[0, 0, 0]] * 3}, r"'comp' must have shape \(4, 3\), got \(3, 3\)"),
+        ({"bins": 0, "sums": [], "comp": []}, r"'bins' must be an integer in \[1, 100000\], got 0"),
+        ({"bins": 1, "sums": [[1, 0]] * 4, "comp": [[0, 0]] * 4, "x": 1}, "'x' is not a field"),
+        ({"bins": 1, "sums": [[1, 0], [1, 0], [2, 0], [1, 0]], "comp": [[0, 0]] * 4}, "more confidence than the weight"),  # ece could exceed 1
+        ({"bins": 1, "sums": [[1.5, 0], [1, 0], [1, 0], [1, 0]], "comp": [[0, 0]] * 4}, "row count that is not a whole number"),
+    ],
+)
+def test_a_damaged_state_is_a_value_error_naming_the_field(state, message):
+    with pytest.raises(ValueError, match=message):
         load(state)
 
 
