@@ -76,6 +76,16 @@ class ValueDomainError(InputError):
         return f"{self.what}{where}"
 
 
+class StateError(ValueError):
+    """A metric state (a shard file: untrusted data) that its ``to_state`` would not write:
+    ``field`` (a key of the state) and what is wrong with it. ``losscli merge`` reports it as
+    exit 3 naming the file and the field."""
+
+    def __init__(self, field: str, why: str) -> None:
+        super().__init__(f"'{field}' {why}")
+        self.field, self.why = field, why
+
+
 class OutputError(LossCliError):
     """An output file that cannot be written (exit 3)."""
 

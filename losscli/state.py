@@ -30,7 +30,7 @@ from losscli._atomic import atomic_write
 from losscli._digest import ALGORITHMS as DIGESTS
 from losscli._jsonfile import read_json
 from losscli._version import __version__
-from losscli.errors import InputError, LossCliError
+from losscli.errors import InputError, LossCliError, StateError
 from losscli.render.escape import json_text
 
 SCHEMA = "losscli.state/1"
@@ -202,8 +202,6 @@ def _metric_groups(groups: Any, analysis: Any, labels: list[str]) -> list[tuple[
 def _metric_state(aggregates: Any, label: str, raw: Any, where: str, kept: int | None) -> None:
     """One metric state: it loads (a field its ``load`` refuses is named) and, when ``kept`` is
     given (no sample weights, not a bootstrap replicate), counts exactly those rows."""
-    from losscli.losses._statistic import StateError
-
     statistic = aggregates.metrics[label].spec.statistic
     try:
         state = statistic.load(raw)

@@ -105,3 +105,32 @@ def test_a_ranking_state_outside_a_replicate_carries_no_weights(cli, files, rank
     fails(_merge(cli, files, ranking_state, lambda s: s.update(rows=1)), 3, "t.json is not a valid losscli state: 'metrics.overall.mrr' counts 6 rows, but 1 were kept.")
     # untampered: query a's first relevant document at rank 2, b's at rank 1: (1/2 + 1) / 2
     assert _values(json.loads(ok(_merge(cli, files, ranking_state, lambda s: None)))) == {"mrr": 0.75}
+
+
+@pytest.fixture
+def regression_state(cli, files) -> dict:
+    """``r2``, ``median_ae`` and ``max_error`` of 5 rows, written by ``eval --emit-state``."""
+    files.csv("r.csv", ["p", "y"], *[(1.0, 1.5), (2.0, 1.0), (3.0, 3.5), (4.0, 3.0), (5.0, 6.0)])
+    ok(cli("eval", "r.csv", "-p", "p", "-y", "y", "-l", "r2", "-l", "median_ae", "-l", "max_error", "--emit-state", "r.json", "-f", "json"))
+    return json.loads((files.root / "r.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: ov(s)["r2"]["d"][0].update(m2=-30.0), "'metrics.overall.r2.d[0]' has a negative 'm2' or 'min' above 'max'."),  # r2 > 1
+        (lambda s: ov(s)["r2"]["y"][0]["sums"].__setitem__(0, 50.0), "'metrics.overall.r2.d' count other rows (n, weight sum) than 'y'."),
+        (lambda s: [ov(s)["r2"][k][0]["sums"].__setitem__(0, 50.0) for k in ("y", "d")], "'metrics.overall.r2' counts 50 rows, but 5 were kept."),
+        (lambda s: ov(s)["r2"]["y"][0].update(junk=1), "'metrics.overall.r2.y[0].junk' is not a field of this metric's state."),
+        (lambda s: ov(s)["median_ae"]["columns"][0].update(weights=[2.0, 300.0]), "'metrics.overall.median_ae' counts 302 rows, but 5 were kept."),
+        (lambda s: ov(s)["max_error"].update(n=-1), "'metrics.overall.max_error.n' must be an integer >= 0, got -1."),
+    ],
+)
+def test_tampered_regression_states_are_exit_3_naming_the_field(cli, files, regression_state, edit, message):
+    fails(_merge(cli, files, regression_state, edit), 3, f"t.json is not a valid losscli state: {message}")
+
+
+def test_an_untampered_regression_state_merges_to_the_same_numbers(cli, files, regression_state):
+    # residuals y - p: .5, -1, .5, -1, 1; r2 = 1 - 3.5 / 15.5 (Σ (y - ȳ)² with ȳ = 3);
+    # median |residual| of .5, .5, 1, 1, 1 is 1; max |residual| 1
+    assert _values(json.loads(ok(_merge(cli, files, regression_state, lambda s: None)))) == {"r2": 1 - 3.5 / 15.5, "median_ae": 1.0, "max_error": 1.0}

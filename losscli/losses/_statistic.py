@@ -43,6 +43,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from losscli.errors import StateError
+
 STATISTIC_KINDS = {
     "counts": "exact counts (fixed size), mergeable",
     "sums": "exact sums (fixed size), mergeable",
@@ -89,28 +91,21 @@ class Statistic:
         return None if total is None else float(total())
 
 
-class StateError(ValueError):
-    """A metric state (a shard file: untrusted data) that ``to_state`` would not write: ``field``
-    (a key of the state, possibly dotted) and what is wrong with it."""
-
-    def __init__(self, field: str, why: str) -> None:
-        super().__init__(f"'{field}' {why}")
-        self.field, self.why = field, why
-
-
 MAX_LABEL = 2**62  # a class label of a state: within int64 with room for arithmetic
 
 
-def exact_keys(state: Any, required: Sequence[str], optional: Sequence[str] = ()) -> Mapping[str, Any]:
-    """``state`` as a mapping with every ``required`` key and no key outside ``optional``."""
+def exact_keys(state: Any, required: Sequence[str], optional: Sequence[str] = (), where: str = "") -> Mapping[str, Any]:
+    """``state`` as a mapping with every ``required`` key and no key outside ``optional``
+    (``where``: the state's own field, prefixed to the field named)."""
+    at = f"{where}." if where else ""
     if not isinstance(state, Mapping):
-        raise StateError("state", f"must be an object, got {type(state).__name__}")
+        raise StateError(where or "state", f"must be an object, got {type(state).__name__}")
     for k in required:
         if k not in state:
-            raise StateError(k, "is missing")
+            raise StateError(f"{at}{k}", "is missing")
     extra = sorted(set(state) - set(required) - set(optional), key=str)
     if extra:
-        raise StateError(str(extra[0]), "is not a field of this metric's state")
+        raise StateError(f"{at}{extra[0]}", "is not a field of this metric's state")
     return state
 
 

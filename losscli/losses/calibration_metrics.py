@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 
 from losscli._checks import check_values
-from losscli.errors import InputError, ShapeError
+from losscli.errors import InputError, ShapeError, StateError
 from losscli.losses._registry import interval, options, register_loss
-from losscli.losses._statistic import StateError, Statistic, at_most, exact_keys, floats, non_negative, whole
+from losscli.losses._statistic import Statistic, at_most, exact_keys, floats, non_negative, whole
 from losscli.losses.classification import class_labels, sigmoid, softmax
 from losscli.reductions import two_sum
 

@@ -26,9 +26,9 @@ from typing import Any, Callable
 import numpy as np
 
 from losscli._checks import check_rank, check_same_shape, check_values
-from losscli.errors import InputError, ShapeError, number
+from losscli.errors import InputError, ShapeError, StateError, number
 from losscli.losses._registry import interval, options, register_loss, register_preset
-from losscli.losses._statistic import StateError, Statistic, at_most, exact_keys, floats, labels_of, non_negative, whole
+from losscli.losses._statistic import Statistic, at_most, exact_keys, floats, labels_of, non_negative, whole
 from losscli.losses.classification import class_labels, rows_match
 from losscli.reductions import two_sum
 

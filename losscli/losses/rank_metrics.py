@@ -47,9 +47,9 @@ from typing import Any
 import numpy as np
 
 from losscli._checks import as_float, check_values
-from losscli.errors import InputError, ShapeError, UsageError, ValueDomainError, number
+from losscli.errors import InputError, ShapeError, StateError, UsageError, ValueDomainError, number
 from losscli.losses._registry import register_loss
-from losscli.losses._statistic import StateError, Statistic, exact_keys
+from losscli.losses._statistic import Statistic, exact_keys
 
 _SQUARES = ("pos2", "neg2")
 

@@ -46,9 +46,9 @@ from typing import Any, Callable
 import numpy as np
 
 from losscli._checks import as_float, check_rank
-from losscli.errors import InputError, ShapeError, number, shown
+from losscli.errors import InputError, ShapeError, StateError, number, shown
 from losscli.losses._registry import interval, register_loss, register_preset
-from losscli.losses._statistic import StateError, Statistic, exact_keys
+from losscli.losses._statistic import Statistic, exact_keys
 
 _INPUTS = ("scores", "values", "ids")
 _UNWEIGHTED = "scikit-learn's ndcg_score weights queries and trec_eval nothing, so a row has no weight of its own"

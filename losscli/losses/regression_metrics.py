@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 
 from losscli._checks import as_float, check_same_shape, check_values, row_mean
-from losscli.errors import InputError, ShapeError
+from losscli.errors import InputError, ShapeError, StateError
 from losscli.losses._registry import interval, register_loss, register_preset
-from losscli.losses._statistic import Statistic
+from losscli.losses._statistic import Statistic, exact_keys, whole
 from losscli.losses.rank_metrics import collapse_runs
 from losscli.losses.regression import MULTIOUTPUT, TWEEDIE_POWER, check_tweedie_domain, output_weights, pinball, unit_deviance
 from losscli.reductions import Summary
@@ -111,6 +111,10 @@ class Moments:
     def merge(self, other: "Moments") -> "Moments":
         return Moments(_merge_all(self.y, other.y), _merge_all(self.d, other.d))
 
+    def row_count(self) -> float:
+        """The rows counted (their weight sum)."""
+        return float(self.y[0].weight_sum)
+
     def to_state(self) -> dict[str, Any]:
         return {"y": [s.to_state() for s in self.y], "d": [s.to_state() for s in self.d]}
 
@@ -122,8 +126,47 @@ def _fold_moments(name: str, inputs: Sequence[np.ndarray], weights: np.ndarray |
     return Moments(y, d)
 
 
+def summary_of(d: Any, where: str) -> Summary:
+    """A ``Summary`` of a state file, checked: its exact fields, a whole row count, weight sums
+    finite and >= 0, a second moment not negative, min <= max (NaN allowed in the values:
+    ``--nan-policy propagate``). Else a ``StateError`` naming ``where``'s field."""
+    d = exact_keys(d, ("n", "sums", "comp", "mean_l", "m2", "min", "max"), where=where)
+    at = f"{where}." if where else ""
+    n = whole(d["n"], f"{at}n")
+    try:
+        out = Summary.from_state(d)
+    except (TypeError, ValueError, OverflowError):
+        raise StateError(where or "sums", "must hold numbers") from None
+    if out.sums.ndim != 1 or len(out.sums) < 4 or out.comp.shape != out.sums.shape:
+        raise StateError(f"{at}sums", "must be a list of at least 4 numbers, 'comp' as long")
+    weights = out.sums[:2] + out.comp[:2]
+    if not (np.isfinite(weights) & (weights >= 0)).all() or (not n and weights.any()):
+        raise StateError(f"{at}sums", "must start with finite weight sums >= 0 (0 without rows)")
+    if out.m2 < 0 or (n and out.min > out.max):
+        raise StateError(where or "m2", "has a negative 'm2' or 'min' above 'max'")
+    return out
+
+
+def _summaries(state: Mapping[str, Any], key: str) -> tuple[Summary, ...]:
+    if not isinstance(state[key], list) or not state[key]:
+        raise StateError(key, "must be a non-empty list of summaries")
+    return tuple(summary_of(s, f"{key}[{i}]") for i, s in enumerate(state[key]))
+
+
 def _load_moments(state: Mapping[str, Any]) -> Moments:
-    return Moments(tuple(Summary.from_state(s) for s in state["y"]), tuple(Summary.from_state(s) for s in state["d"]))
+    exact_keys(state, ("y", "d"))
+    y, d = _summaries(state, "y"), _summaries(state, "d")
+    if len(y) != len(d):
+        raise StateError("d", f"has {len(d)} summaries, 'y' {len(y)}")
+    _same_rows(y + d, "d")
+    return Moments(y, d)
+
+
+def _same_rows(summaries: Sequence[Summary], field: str) -> None:
+    """Summaries of the same rows: one count and one weight sum."""
+    first = summaries[0]
+    if any(s.n != first.n or s.weight_sum != first.weight_sum for s in summaries):
+        raise StateError(field, "count other rows (n, weight sum) than 'y'")
 
 
 def _spread(s: Summary) -> float:
@@ -229,7 +272,7 @@ def _max_value(state: Summary, params: Mapping[str, Any]) -> float:
     return math.nan if math.isnan(state.sum) else state.max  # a NaN row (--nan-policy propagate) is NaN
 
 
-_MAX_ERROR = Statistic("sums", _fold_max, _max_value, Summary.from_state)
+_MAX_ERROR = Statistic("sums", _fold_max, _max_value, functools.partial(summary_of, where=""))
 
 
 @register_loss(
@@ -311,6 +354,10 @@ class TweedieState:
         shift = sum(s.weight_sum * float(deviance_about(np.array([s.mean_l]), y.mean_l, self.power)[0]) for s in (self.y, other.y))
         return TweedieState(self.model.merge(other.model), y, self.dev + other.dev + shift, self.power)
 
+    def row_count(self) -> float:
+        """The rows counted (their weight sum)."""
+        return float(self.y.weight_sum)
+
     def to_state(self) -> dict[str, Any]:
         return {"model": self.model.to_state(), "y": self.y.to_state(), "dev": self.dev, "power": self.power}
 
@@ -331,7 +378,15 @@ def _fold_tweedie(inputs: Sequence[np.ndarray], weights: np.ndarray | None, para
 
 
 def _load_tweedie(state: Mapping[str, Any]) -> TweedieState:
-    return TweedieState(Summary.from_state(state["model"]), Summary.from_state(state["y"]), float(state["dev"]), float(state["power"]))
+    exact_keys(state, ("model", "y", "dev", "power"))
+    model, y = summary_of(state["model"], "model"), summary_of(state["y"], "y")
+    _same_rows((y, model), "model")
+    dev, power = state["dev"], state["power"]
+    if isinstance(dev, bool) or not isinstance(dev, (int, float)) or not dev >= 0:
+        raise StateError("dev", "must be a deviance >= 0")
+    if isinstance(power, bool) or not isinstance(power, (int, float)):
+        raise StateError("power", "must be a number")
+    return TweedieState(model, y, float(dev), float(power))
 
 
 def _d2_tweedie_value(state: TweedieState, params: Mapping[str, Any]) -> float:
@@ -485,6 +540,10 @@ class QuantileState:
         runs = tuple(collapse_runs(a + b, size=_size) for a, b in zip(self.runs, other.runs))
         return QuantileState(runs, _merge_all(self.model, other.model))
 
+    def row_count(self) -> float:
+        """The rows counted (their weight sum: rows of weight 0 are left out)."""
+        return float(self.columns[0].weights.sum())
+
     def to_state(self) -> dict[str, Any]:
         return {"columns": [c.to_state() for c in self.columns], "model": [s.to_state() for s in self.model]}
 
@@ -494,7 +553,14 @@ def _size(d: Distinct) -> int:
 
 
 def _load_quantiles(state: Mapping[str, Any]) -> QuantileState:
-    return QuantileState.of([Distinct.load(c) for c in state["columns"]], [Summary.from_state(s) for s in state["model"]])
+    exact_keys(state, ("columns", "model"))
+    if not isinstance(state["columns"], list) or not state["columns"] or not isinstance(state["model"], list):
+        raise StateError("columns", "must be a non-empty list of columns, 'model' a list")
+    columns = [Distinct.load(exact_keys(c, ("values", "weights"), where=f"columns[{i}]")) for i, c in enumerate(state["columns"])]
+    model = [summary_of(s, f"model[{i}]") for i, s in enumerate(state["model"])]
+    if model and len(model) != len(columns):
+        raise StateError("model", f"has {len(model)} summaries for {len(columns)} columns")
+    return QuantileState.of(columns, model)
 
 
 def _fold_median(inputs: Sequence[np.ndarray], weights: np.ndarray | None, params: Mapping[str, Any]) -> QuantileState:
