@@ -151,7 +151,7 @@ def test_a_state_with_a_metric_state_it_cannot_read_is_exit_3(cli, files):
     data = json.loads((files.root / st0).read_text())
     data["metrics"]["overall"]["meandiff"] = {"w": "x"}
     (files.root / "bad.json").write_text(json.dumps(data))
-    fails(cli("merge", "bad.json", st1), 3, "bad.json is not a valid losscli state: 'metrics' holds a state its metric cannot read (KeyError: 'wd').")
+    fails(cli("merge", "bad.json", st1), 3, "bad.json is not a valid losscli state: 'metrics.overall.meandiff' is not a state of meandiff (KeyError: 'wd').")
 
 
 def test_a_metric_value_that_overflows_is_exit_3_not_nan(cli, files):
