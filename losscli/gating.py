@@ -56,6 +56,7 @@ class GatePlan:
     seed: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)  # config gates not checked (entries)
     mode_from: str = "--gate-mode warn"
+    warnings: list[str] = field(default_factory=list)  # gates that point against their loss's direction
 
     @property
     def needs_per_sample(self) -> bool:
@@ -68,6 +69,29 @@ def all_labels(losses: Sequence[Any]) -> tuple[list[str], list[str]]:
     top = [b.label for b in losses]
     terms = [p.label for b in losses for p in getattr(b, "parts", (b,)) if p.label not in top]
     return top, list(dict.fromkeys(terms))
+
+
+_FLIP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def backwards(gates: Sequence[G.Gate], losses: Sequence[Any]) -> list[str]:
+    """A warning per gate that requires its loss to be on the worse side of the threshold
+    (``f1<0.9``, ``mae>50``): ``--fail-if`` states what must hold, and such a gate fails good
+    models and passes bad ones; the line gives the gate that was likely meant."""
+    directions = {p.label: p.spec.direction for b in losses for p in getattr(b, "parts", (b,))}
+    directions.update({b.label: b.direction if hasattr(b, "terms") else b.spec.direction for b in losses})
+    out = []
+    for g in gates:
+        below = g.op.startswith("<")
+        if directions.get(g.label) != ("higher" if below else "lower"):
+            continue
+        rhs = g.expr[g.expr.index(g.op[0]) + len(g.op) :].strip()
+        better = "higher" if below else "lower"
+        out.append(
+            f"{g.where} '{g.expr}' requires {g.label} {'below' if below else 'above'} {rhs}, but {better} {g.label} is better; "
+            f"--fail-if states what must hold: did you mean '{g.label}{_FLIP[g.op]}{rhs}'?"
+        )
+    return out
 
 
 def plan(options: GateOptions, losses: Sequence[Any], reduction: str) -> GatePlan | None:
@@ -85,7 +109,7 @@ def plan(options: GateOptions, losses: Sequence[Any], reduction: str) -> GatePla
         _check_significant(parsed, losses)
     out = GatePlan(
         parsed, mode=options.mode, baseline=options.baseline, other_target=options.other_target, significant=options.significant,
-        alpha=options.alpha, seed=options.seed, skipped=skipped, mode_from=options.mode_from,
+        alpha=options.alpha, seed=options.seed, skipped=skipped, mode_from=options.mode_from, warnings=backwards(parsed, losses),
     )
     if out.baseline is None:
         return out

@@ -199,8 +199,9 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
         _evaluate(request, p, loaded, acc, [*writers, *([values] if values is not None else [])], bar)
         config = p.label_map.config() if p.label_map else None
         report = acc.compute(inputs=loaded.info, config=config, seconds=time.perf_counter() - start, shard=request.outputs.emit_state is not None)
-    if p.label_map is not None and p.label_map.warnings():
-        report = dataclasses.replace(report, warnings=report.warnings + tuple(p.label_map.warnings()))
+    notes = (p.label_map.warnings() if p.label_map is not None else []) + (p.gates.warnings if p.gates is not None else [])
+    if notes:
+        report = dataclasses.replace(report, warnings=report.warnings + tuple(notes))
     sinks.warnings(report.warnings)
     if request.outputs.emit_state is not None:
         write_state(request.outputs.emit_state, acc, loaded.info)

@@ -60,8 +60,8 @@ def test_warn_mode_reports_and_exits_0(cli, files):
 
 def test_gate_with_score_only_keeps_stdout_bare(cli, files):
     files.xy_csv()
-    r = cli("eval", "xy.csv", "-l", "mse", "--fail-if", "mse>4", "-b")
-    assert (r.exit_code, r.stdout, r.stderr) == (1, "3.375\n", "Gate failed: mse>4: mse is 3.375, threshold 4.0\n")
+    r = cli("eval", "xy.csv", "-l", "mse", "--fail-if", "mse<=3", "-b")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "3.375\n", "Gate failed: mse<=3: mse is 3.375, threshold 3.0\n")
 
 
 def test_gate_label_canonical_and_with_params(cli, files):
@@ -376,3 +376,15 @@ any_json = st.recursive(
 
 def test_missing_prediction_baseline_is_exit_3_before_reading(cli):
     fails(cli("eval", "nope.csv", "-l", "mse", "--baseline", "gone.npy", "--fail-if", "mse<=base"), 3, "File not found: gone.npy")
+
+
+def test_a_gate_against_the_loss_direction_gets_a_warning_with_the_likely_gate(cli, files):
+    """--fail-if states what must hold: 'mse>1' (lower mse is better) asks for a worse model; the
+    gate is kept as written (mse of the running example, 3.375, is above 1: it passes) and a
+    warning gives the gate the user likely meant."""
+    files.xy_csv()
+    result = cli("eval", "xy.csv", "-l", "mse", "--fail-if", "mse>1", "-b")
+    assert (result.exit_code, result.stdout) == (0, "3.375\n")  # (0.25 + 4 + 0.25 + 9) / 4, hand-computed
+    assert result.stderr == "Warning: --fail-if 'mse>1' requires mse above 1, but lower mse is better; --fail-if states what must hold: did you mean 'mse<=1'?\n"
+    plain = cli("eval", "xy.csv", "-l", "mse", "--fail-if", "mse<=4", "-b")
+    assert (plain.exit_code, plain.stderr) == (0, "")
