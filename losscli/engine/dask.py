@@ -30,6 +30,7 @@ sent back as text and raised here as an internal error (exit 4). Only this modul
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 from dataclasses import dataclass
@@ -295,6 +296,10 @@ def _client(scheduler: str | None):
     """A ``distributed.Client``: connected to ``scheduler``, or to a new in-process LocalCluster."""
     distributed = _distributed()
     _quiet()
+    # A Client that failed or timed out half-way (a lost scheduler) is closed again by its __del__
+    # at garbage collection. Run that now: inside a new Client's start, under distributed's
+    # loop-runner lock, it deadlocks (seen in the test suite, which starts many clients).
+    gc.collect()
     cluster = None
     try:
         if scheduler is None:
