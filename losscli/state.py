@@ -157,9 +157,11 @@ def _metrics(s: Mapping[str, Any], aggregates: Any, any_rows: bool) -> None:
     for i, (states, rows) in enumerate(_metric_groups(m["groups"], s.get("analysis"), sorted(labels))):
         for label in sorted(labels):
             _metric_state(aggregates, label, states[label], f"metrics.groups[{i}].{label}", rows if exact else None)
+    options = (s.get("analysis") or {}).get("options") or {}
+    n_boot = options.get("n_boot") if options.get("ci") == "bootstrap" else 0
     for label, reps in boot.items():
-        if not isinstance(reps, list):
-            raise _Bad(f"metrics.boot.{label}", "must be a list of replicate states")
+        if not isinstance(reps, list) or len(reps) != n_boot:
+            raise _Bad(f"metrics.boot.{label}", f"must be a list of {n_boot} replicate states (n_boot)")
         for j, raw in enumerate(reps):
             if raw is not None:
                 _metric_state(aggregates, label, raw, f"metrics.boot.{label}[{j}]", None)

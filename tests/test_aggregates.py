@@ -163,3 +163,13 @@ def test_a_metric_value_that_overflows_is_exit_3_not_nan(cli, files):
           "scale the inputs down, or use --nan-policy propagate to keep it.")  # fmt: skip
     kept = cli("eval", "ov.csv", "-l", "r2", "--nan-policy", "propagate", "-b")
     assert (kept.exit_code, kept.stdout, kept.stderr) == (0, "nan\n", "")
+
+
+def test_a_replicate_list_of_another_length_than_n_boot_is_exit_3(cli, files):
+    """A shard's replicate states cut short would merge into fewer replicates (a narrower CI):
+    the list must hold n_boot states."""
+    st0, st1 = _shards(cli, files)
+    data = json.loads((files.root / st0).read_text())
+    data["metrics"]["boot"]["meandiff"].pop()
+    (files.root / "bad.json").write_text(json.dumps(data))
+    fails(cli("merge", "bad.json", st1), 3, "bad.json is not a valid losscli state: 'metrics.boot.meandiff' must be a list of 10 replicate states (n_boot).")

@@ -134,3 +134,4 @@ def test_an_untampered_regression_state_merges_to_the_same_numbers(cli, files, r
     # residuals y - p: .5, -1, .5, -1, 1; r2 = 1 - 3.5 / 15.5 (Σ (y - ȳ)² with ȳ = 3);
     # median |residual| of .5, .5, 1, 1, 1 is 1; max |residual| 1
     assert _values(json.loads(ok(_merge(cli, files, regression_state, lambda s: None)))) == {"r2": 1 - 3.5 / 15.5, "median_ae": 1.0, "max_error": 1.0}
+
