@@ -159,12 +159,10 @@ def _metrics(s: Mapping[str, Any], aggregates: Any, any_rows: bool) -> None:
             _metric_state(aggregates, label, states[label], f"metrics.groups[{i}].{label}", rows if exact else None)
     options = (s.get("analysis") or {}).get("options") or {}
     n_boot = options.get("n_boot") if options.get("ci") == "bootstrap" else 0
-    for label, reps in boot.items():
-        if not isinstance(reps, list) or len(reps) != n_boot:
-            raise _Bad(f"metrics.boot.{label}", f"must be a list of {n_boot} replicate states (n_boot)")
-        for j, raw in enumerate(reps):
-            if raw is not None:
-                _metric_state(aggregates, label, raw, f"metrics.boot.{label}[{j}]", None)
+    _metric_replicates(aggregates, boot, "metrics.boot", n_boot)
+    for i, g in enumerate(m["groups"]):
+        if "boot" in g:
+            _metric_replicates(aggregates, _dict_at(g["boot"], f"metrics.groups[{i}].boot", ()), f"metrics.groups[{i}].boot", n_boot)
     try:
         aggregates.load(m)
         for label in overall:
@@ -173,6 +171,18 @@ def _metrics(s: Mapping[str, Any], aggregates: Any, any_rows: bool) -> None:
         pass  # an undefined value (one class in a shard): the merged rows may define it
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
         raise _Bad("metrics", f"holds a state its metric cannot read ({type(e).__name__}: {e})") from None
+
+
+def _metric_replicates(aggregates: Any, boot: Mapping[str, Any], where: str, n_boot: int) -> None:
+    """Replicate states by label: metrics of this state, ``n_boot`` states each (or null)."""
+    for label, reps in boot.items():
+        if label not in aggregates.metrics:
+            raise _Bad(f"{where}.{label}", "is not a metric of this state's losses")
+        if not isinstance(reps, list) or len(reps) != n_boot:
+            raise _Bad(f"{where}.{label}", f"must be a list of {n_boot} replicate states (n_boot)")
+        for j, raw in enumerate(reps):
+            if raw is not None:
+                _metric_state(aggregates, label, raw, f"{where}.{label}[{j}]", None)
 
 
 def _metric_groups(groups: Any, analysis: Any, labels: list[str]) -> list[tuple[dict, int]]:
@@ -185,6 +195,9 @@ def _metric_groups(groups: Any, analysis: Any, labels: list[str]) -> list[tuple[
     for i, g in enumerate(groups):
         where = f"metrics.groups[{i}]"
         key = json.dumps(_dict_at(g, where, ("key", "states"))["key"])
+        extra = sorted(set(g) - {"key", "states", "boot"})
+        if extra:
+            raise _Bad(f"{where}.{extra[0]}", "is not a part of a group's metric states (key, states, boot)")
         if not isinstance(g["key"], list) or key not in rows:
             raise _Bad(f"{where}.key", "must be the key of a group of 'analysis.groups'")
         if key in seen:

@@ -173,3 +173,22 @@ def test_a_replicate_list_of_another_length_than_n_boot_is_exit_3(cli, files):
     data["metrics"]["boot"]["meandiff"].pop()
     (files.root / "bad.json").write_text(json.dumps(data))
     fails(cli("merge", "bad.json", st1), 3, "bad.json is not a valid losscli state: 'metrics.boot.meandiff' must be a list of 10 replicate states (n_boot).")
+
+
+def test_group_bootstrap_intervals_use_the_groups_rows_and_merge_exactly():
+    """With --group-by and --ci bootstrap, a group's replicate i is the metric of its rows weighted
+    by PoissonWeights(seed).rows(...)[i] (numpy here); two shards merged give the same intervals."""
+    opts = dict(ci="bootstrap", n_boot=30, seed=5, group_by=("g",))
+    whole = _acc(**opts)
+    whole.update({"pred": P, "target": T}, groups={"g": G})
+    a, b = _acc(**opts), _acc(**dict(opts, row_offset=140))
+    a.update({"pred": P[:140], "target": T[:140]}, groups={"g": G[:140]})
+    b.update({"pred": P[140:], "target": T[140:]}, groups={"g": G[140:]})
+    merged = Accumulator.from_state(json.loads(json.dumps(a.state()))).merge(Accumulator.from_state(b.state()))
+    k = PoissonWeights(5, 30).rows(0, 300)
+    for report in (whole.compute(), merged.compute()):
+        for g in report.groups:
+            rows = G == g.key["g"]
+            reps = (k[:, rows] @ (P - T)[rows]) / k[:, rows].sum(axis=1)
+            ci = g.losses[0].ci
+            assert (ci["low"], ci["high"]) == pytest.approx(tuple(np.quantile(reps, [0.025, 0.975])), rel=1e-12)

@@ -38,6 +38,7 @@ class Aggregates:
         self.overall: dict[str, Any] = {}
         self.groups: dict[tuple, dict[str, Any]] = {}
         self.boot: dict[str, list[Any]] = {}  # label -> n_boot replicate states (overall)
+        self.group_boot: dict[tuple, dict[str, list[Any]]] = {}  # group key -> label -> its replicate states
         self._weights = PoissonWeights(options.seed, options.n_boot) if options.bootstrap else None
         if options.ci == "analytic":
             for b in metrics:
@@ -60,24 +61,27 @@ class Aggregates:
             except ValueDomainError as e:  # as a loss's: the row of the whole input, not of the chunk
                 e.row = None if e.row is None else int(rows[e.row]) - self.options.row_offset
                 raise
+        k = self._weights.rows(int(rows[0]), int(rows[-1]) + 1)[:, rows - int(rows[0])] if self._weights is not None else None
+        if k is not None:
+            self._bootstrap(self.boot, inputs, weights, k)
         if groups:
             codes, keys = group_codes(groups)
             for g, key in enumerate(keys):
                 idx = np.flatnonzero(codes == g)
                 cell = self.groups.setdefault(key, {})
                 w = None if weights is None else weights[idx]
+                part = {label: [a[idx] for a in inputs[label]] for label in self.metrics}
                 for label, b in self.metrics.items():
-                    cell[label] = self._fold(b, [a[idx] for a in inputs[label]], w, cell.get(label))
-        if self._weights is not None:
-            self._bootstrap(inputs, weights, rows)
+                    cell[label] = self._fold(b, part[label], w, cell.get(label))
+                if k is not None:
+                    self._bootstrap(self.group_boot.setdefault(key, {}), part, w, k[:, idx])
 
-    def _bootstrap(self, inputs: Mapping[str, list[np.ndarray]], weights: np.ndarray | None, rows: np.ndarray) -> None:
-        """Each replicate's state over these rows: sample weights times its Poisson weights (rows
-        of replicate weight 0 left out, unless the statistic folds ``every_row``)."""
-        start = int(rows[0])
-        k = self._weights.rows(start, int(rows[-1]) + 1)[:, rows - start]
+    def _bootstrap(self, boot: dict[str, list[Any]], inputs: Mapping[str, list[np.ndarray]], weights: np.ndarray | None, k: np.ndarray) -> None:
+        """Each replicate's state (in ``boot``, by label) over these rows: sample weights times its
+        Poisson weights ``k`` (rows of replicate weight 0 left out, unless the statistic folds
+        ``every_row``)."""
         for label, b in self.metrics.items():
-            reps = self.boot.setdefault(label, [None] * self.options.n_boot)
+            reps = boot.setdefault(label, [None] * self.options.n_boot)
             every = b.spec.statistic.every_row  # the same arrays for every replicate: its fold may share them
             for i in range(self.options.n_boot):
                 live = slice(None) if every else np.flatnonzero(k[i])
@@ -95,25 +99,31 @@ class Aggregates:
         _merge_into(self.overall, other.overall)
         for key, cell in other.groups.items():
             _merge_into(self.groups.setdefault(key, {}), cell)
-        for label, reps in other.boot.items():
-            mine = self.boot.setdefault(label, [None] * len(reps))
-            self.boot[label] = [b if a is None else a if b is None else a.merge(b) for a, b in zip(mine, reps)]
+        _merge_replicates(self.boot, other.boot)
+        for key, boot in other.group_boot.items():
+            _merge_replicates(self.group_boot.setdefault(key, {}), boot)
         return self
 
     def to_state(self) -> dict[str, Any]:
         return {
             "overall": {label: s.to_state() for label, s in self.overall.items()},
-            "groups": [{"key": [plain(v) for v in key], "states": {k: s.to_state() for k, s in cell.items()}} for key, cell in self.groups.items()],
-            "boot": {label: [None if s is None else s.to_state() for s in reps] for label, reps in self.boot.items()},
+            "groups": [
+                {"key": [plain(v) for v in key], "states": {k: s.to_state() for k, s in cell.items()},
+                 **({"boot": _replicates_state(self.group_boot[key])} if key in self.group_boot else {})}
+                for key, cell in self.groups.items()
+            ],  # fmt: skip
+            "boot": _replicates_state(self.boot),
         }
 
     def load(self, state: Mapping[str, Any]) -> "Aggregates":
         self.overall = self._load(state.get("overall", {}))
         self.groups = {tuple(g["key"]): self._load(g["states"]) for g in state.get("groups", [])}
-        self.boot = {
-            label: [None if s is None else self.metrics[label].spec.statistic.load(s) for s in reps] for label, reps in state.get("boot", {}).items()
-        }
+        self.boot = self._load_replicates(state.get("boot", {}))
+        self.group_boot = {tuple(g["key"]): self._load_replicates(g["boot"]) for g in state.get("groups", []) if "boot" in g}
         return self
+
+    def _load_replicates(self, boot: Mapping[str, Any]) -> dict[str, list[Any]]:
+        return {label: [None if s is None else self.metrics[label].spec.statistic.load(s) for s in reps] for label, reps in boot.items()}
 
     def _load(self, states: Mapping[str, Any]) -> dict[str, Any]:
         return {label: self.metrics[label].spec.statistic.load(s) for label, s in states.items()}
@@ -141,8 +151,8 @@ class Aggregates:
         return None if fn is None or state is None else fn(state, b.params)
 
     def interval(self, label: str, group: tuple | None = None) -> dict[str, Any] | None:
-        """The ``ci`` object of ``label``: DeLong-style analytic intervals the statistic declares,
-        or the bootstrap percentile interval (overall only: replicates are not kept per group)."""
+        """The ``ci`` object of ``label`` (over ``group``'s rows): DeLong-style analytic intervals
+        the statistic declares, or the bootstrap percentile interval of its replicates."""
         o = self.options
         if o.ci is None:
             return None
@@ -151,15 +161,17 @@ class Aggregates:
             state = self.state_of(label, group)
             low, high = b.spec.statistic.interval(state, b.params, o.ci_level) if state is not None else (None, None)
             return ci_object(o.ci, o.ci_level, low, high)
-        if group is not None or label not in self.boot:
+        if label not in (self.boot if group is None else self.group_boot.get(group, {})):
             return ci_object(o.ci, o.ci_level, None, None)
-        low, high = percentile_interval(self.replicates(label), o.ci_level)
+        low, high = percentile_interval(self.replicates(label, group), o.ci_level)
         return ci_object(o.ci, o.ci_level, low, high)
 
-    def replicates(self, label: str) -> np.ndarray:
-        """The bootstrap replicate headlines of ``label`` (nan where a replicate is undefined)."""
+    def replicates(self, label: str, group: tuple | None = None) -> np.ndarray:
+        """The bootstrap replicate headlines of ``label`` over every row or ``group``'s (nan where
+        a replicate is undefined)."""
         b = self.metrics[label]
-        return np.array([_replicate_value(b, s) for s in self.boot.get(label, [])], dtype=np.float64)
+        boot = self.boot if group is None else self.group_boot.get(group, {})
+        return np.array([_replicate_value(b, s) for s in boot.get(label, [])], dtype=np.float64)
 
 
 def _value(b: BoundLoss, state: Any) -> float | None:
@@ -178,6 +190,17 @@ def _replicate_value(b: BoundLoss, state: Any) -> float:
     except InputError:
         return np.nan
     return np.nan if v is None else v
+
+
+def _merge_replicates(mine: dict[str, list[Any]], other: Mapping[str, list[Any]]) -> None:
+    """Replicate ``i`` of ``other`` into replicate ``i`` of ``mine``, by label."""
+    for label, reps in other.items():
+        ours = mine.setdefault(label, [None] * len(reps))
+        mine[label] = [b if a is None else a if b is None else a.merge(b) for a, b in zip(ours, reps)]
+
+
+def _replicates_state(boot: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    return {label: [None if s is None else s.to_state() for s in reps] for label, reps in boot.items()}
 
 
 def _merge_into(mine: dict[str, Any], other: Mapping[str, Any]) -> None:
