@@ -198,7 +198,7 @@ def _shared_weights(systems: Sequence[tuple]) -> np.ndarray | None:
 def _check_valued(report: Any) -> None:
     """A metric without a value (``confusion``: its result is a matrix) has nothing to rank or
     subtract: a usage error rather than a table of empty cells."""
-    valueless = [r.label for r in report.losses if r.per_sample is False and r.value is None]
+    valueless = list(report.valueless())
     if valueless:
         raise UsageError(
             f"compare ranks values, but {valueless[0]} has none (its result is a matrix: losscli eval -l {valueless[0]} shows it); "

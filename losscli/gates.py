@@ -179,15 +179,8 @@ def example_gate(label: str = "mse", direction: str = "lower") -> str:
     return f"{label}<=base*1.02" if direction == "lower" else f"{label}>=base-0.01"
 
 
-def valueless(report: Report) -> dict[str, bool]:
-    """The labels of the metrics without a value (``per_sample`` false and a null ``value``),
-    each with whether that is by design (``confusion``: its result is the matrix in ``details``)
-    rather than a value undefined on these rows (an AUC of one class in a shard)."""
-    return {r.label: bool(r.details and "matrix" in r.details) for r in report.losses if r.per_sample is False and r.value is None}
-
-
 def check_valued(gates: Sequence[Gate], labels: Mapping[str, bool]) -> None:
-    """A gate on one of ``labels`` (``valueless``) has no number to compare, and a gate that
+    """A gate on one of ``labels`` (``Report.valueless``) has no number to compare, and a gate that
     always fails would say nothing: a ``UsageError`` for a metric whose result is a matrix, an
     ``InputError`` (could not evaluate) for a value undefined on these rows."""
     for g in gates:

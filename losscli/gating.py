@@ -78,8 +78,7 @@ def backwards(gates: Sequence[G.Gate], losses: Sequence[Any]) -> list[str]:
     """A warning per gate that requires its loss to be on the worse side of the threshold
     (``f1<0.9``, ``mae>50``): ``--fail-if`` states what must hold, and such a gate fails good
     models and passes bad ones; the line gives the gate that was likely meant."""
-    directions = {p.label: p.spec.direction for b in losses for p in getattr(b, "parts", (b,))}
-    directions.update({b.label: b.direction if hasattr(b, "terms") else b.spec.direction for b in losses})
+    directions = {p.label: p.direction for b in losses for p in b.parts} | {b.label: b.direction for b in losses}
     out = []
     for g in gates:
         below = g.op.startswith("<")
@@ -159,7 +158,7 @@ def _check_flags(o: GateOptions, parsed: Sequence[G.Gate], reduction: str, examp
 def _check_significant(parsed: Sequence[G.Gate], losses: Sequence[Any]) -> None:
     """``--significant`` tests per-sample differences: a gate with 'base' on a metric without
     per-sample values (f1, r2: ``LossSpec.per_sample_values`` False) cannot have that test."""
-    without = {b.label for b in losses if not getattr(getattr(b, "spec", None), "per_sample_values", True)}
+    without = {b.label for b in losses if not b.per_sample_values}
     for g in parsed:
         if g.relative and g.label in without:
             raise UsageError(f"--significant tests per-sample differences, but {g.label} has no per-sample values (a function of every row); gate it without --significant.")
@@ -289,7 +288,7 @@ def decide(
 ) -> Any:
     """The report with its ``gates`` entries and ``status`` (a gate on a metric without a value,
     ``confusion``, is a usage error: ``gates.check_valued``)."""
-    G.check_valued(gp.gates, G.valueless(report))
+    G.check_valued(gp.gates, report.valueless())
     current = G.report_values(report.to_dict())
     base = dict(gp.base_values)
     if base_report is not None:

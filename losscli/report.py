@@ -172,6 +172,12 @@ class Report:
             warnings=tuple(_text(w, f"warnings[{i}]") for i, w in enumerate(_list(data.get("warnings", []), "warnings"))),
         )
 
+    def valueless(self) -> dict[str, bool]:
+        """The labels of the metrics without a value (``per_sample`` false and a null ``value``),
+        each with whether that is by design (``confusion``: its result is the matrix in
+        ``details``) rather than a value undefined on these rows (an AUC of one class in a shard)."""
+        return {r.label: bool(r.details and "matrix" in r.details) for r in self.losses if r.per_sample is False and r.value is None}
+
     def to_json(self, indent: int | None = 2) -> str:
         """The JSON report; floats keep full precision, non-finite values are strings."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

@@ -193,7 +193,7 @@ def run(request: EvalRequest, sinks: Sinks | None = None, progress: Callable[...
     values = sinks.values if sinks.values is not None or not (p.gates and p.gates.significant) else Values()
     bar = progress(p.stream, loaded, [f for f in request.inputs.files if f]) if progress and not request.inputs.in_memory else contextlib.nullcontext(_NoBar())
     with contextlib.ExitStack() as stack:
-        shown = [b for b in acc.losses if not is_statistic(b)]  # metrics without per-sample values have no column
+        shown = acc.valued  # metrics without per-sample values have no column
         writers = [stack.enter_context(f([b.label for b in shown], loaded.id_name, [b.per_sample_name or b.label for b in shown])) for f in sinks.per_sample]
         bar = stack.enter_context(bar)
         _evaluate(request, p, loaded, acc, [*writers, *([values] if values is not None else [])], bar)

@@ -92,7 +92,7 @@ def check_gates(ctx: typer.Context, report: Any, report_path: str) -> tuple[list
     baseline = ctx.params["baseline"]
     values = G.report_values(report.to_dict())
     parsed, skipped = gating.gates_in_force(_config.gate_options(ctx), list(values))
-    G.check_valued(parsed, G.valueless(report))
+    G.check_valued(parsed, report.valueless())
     if baseline is not None and not any(g.relative for g in parsed):
         first = report.losses[0] if report.losses else None
         example = G.example_gate(first.label, first.direction) if first is not None else G.example_gate()

@@ -84,24 +84,24 @@ class Accumulator:
                     "mean squared error), which has no sum; use mse for the sum of squared errors, or --reduction mean."
                 )
         metrics = [b for b in self.losses if is_statistic(b)]
+        self.valued = [b for b in self.losses if not is_statistic(b)]  # the losses with per-sample values
         if metrics and self.reduction is not Reduction.mean:
             raise UsageError(
                 f"--reduction {self.reduction.value}: {', '.join(b.label for b in metrics)} has no per-sample values to sum or "
                 "list; its value is a function of every row. Use --reduction mean (the default) or evaluate it separately."
             )
         if analysis is not None and analysis.ci == "analytic":
-            _check_analytic([b for b in self.losses if not is_statistic(b)])
+            _check_analytic(self.losses)
         self.nan_policy = nan_policy
         self.sources = dict(sources or {})
-        self.summaries = {key: Summary() for b in self.losses if not is_statistic(b) for key in [b.label] + [k for k, _, _ in keyed_parts(b)]}
+        self.summaries = {key: Summary() for b in self.valued for key in [b.label] + [k for k, _, _ in keyed_parts(b)]}
         self.rows = 0
         self.dropped = 0
         self.excluded: dict[str, int] = {}  # rows dropped before evaluation, by reason (--align join --missing omit)
         self.weighted = False
         # --ci / --group-by / --top-k state (losscli.analysis); None when none is asked for
         self.analysis_options = analysis or AnalysisOptions()
-        directions = {b.label: b.direction if isinstance(b, Combination) else b.spec.direction for b in self.losses if not is_statistic(b)}
-        self.analysis = Analysis(self.analysis_options, directions) if self.analysis_options.active else None
+        self.analysis = Analysis(self.analysis_options, {b.label: b.direction for b in self.valued}) if self.analysis_options.active else None
         self.aggregates = Aggregates(metrics, self.analysis_options, nan_policy) if metrics else None  # metrics without per-sample values
         self.kinds = _kinds.watches(self.losses)  # inputs of the wrong kind: folded over every row (losscli._kinds)
 
@@ -135,7 +135,7 @@ class Accumulator:
             with np.errstate(all="ignore"):
                 values = self._update(arrays, weights)
             return values if per_sample else {}
-        out = {b.label: np.empty(n) for b in self.losses if not is_statistic(b)} if per_sample else {}
+        out = {b.label: np.empty(n) for b in self.valued} if per_sample else {}
         if fast:  # no weights, statistics or combinations: blocks on two threads (losscli.engine.blocked)
             segments = blocked.run(self.losses, self.nan_policy, arrays, n, step, out)
         else:  # one block after the other, in this thread: threads do not pay here (a block is a

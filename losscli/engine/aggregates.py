@@ -25,7 +25,7 @@ from losscli.stats import ci_object
 
 def is_statistic(loss: Any) -> bool:
     """Whether ``loss`` is a metric without per-sample values (a ``BoundLoss`` with a statistic)."""
-    return isinstance(loss, BoundLoss) and loss.spec.statistic is not None
+    return not loss.per_sample_values
 
 
 class Aggregates:

@@ -210,6 +210,15 @@ class BoundLoss:
         """The registered losses this entry computes (itself; a combination's terms)."""
         return (self,)
 
+    @property
+    def direction(self) -> str:
+        return self.spec.direction
+
+    @property
+    def per_sample_values(self) -> bool:
+        """Whether it has one value per row (False: a metric with a ``statistic``, f1, r2)."""
+        return self.spec.per_sample_values
+
 
 @dataclass(frozen=True)
 class Combination:
@@ -238,6 +247,8 @@ class Combination:
     @property
     def direction(self) -> str:
         return "lower" if all(b.spec.direction == "lower" for b in self.parts) else "higher"
+
+    per_sample_values = True  # its terms are losses with per-sample values (metrics are refused)
 
     @property
     def per_sample_name(self) -> str | None:
