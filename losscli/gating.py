@@ -128,9 +128,7 @@ def plan(options: GateOptions, losses: Sequence[Any], reduction: str) -> GatePla
 
 def _example(losses: Sequence[Any]) -> str:
     """``gates.example_gate`` of the first requested loss (its direction: ``accuracy>=base-0.01``)."""
-    first = losses[0] if losses else None
-    direction = getattr(first, "direction", None) or getattr(getattr(first, "spec", None), "direction", "lower")
-    return G.example_gate(first.label, direction) if first is not None else G.example_gate()
+    return G.example_gate(losses[0].label, losses[0].direction) if losses else G.example_gate()
 
 
 def _check_flags(o: GateOptions, parsed: Sequence[G.Gate], reduction: str, example: str) -> None:
